@@ -1,0 +1,42 @@
+# Dray: every target loops over the modules of go.work.
+GO       ?= go
+MODULES   = $(shell $(GO) list -m -f '{{.Dir}}/...')
+BIN      ?= bin
+
+.PHONY: all build run test lint bench schemas tidy clean
+
+all: lint test
+
+## build: the dray CLI and one binary per service, in bin/
+build:
+	$(GO) build -o $(BIN)/ ./cmd/dray ./services/*/cmd/*
+
+## run: every service in one process, with the demo pipeline (http://localhost:8080)
+run:
+	$(GO) run ./cmd/dray up --demo
+
+## test: vet and every test, with the race detector
+test:
+	$(GO) vet $(MODULES)
+	$(GO) test -race -count=1 -timeout 15m $(MODULES)
+
+## lint: gofmt, vet, and the schemas are current
+lint:
+	@out=$$(gofmt -l $$($(GO) list -m -f '{{.Dir}}')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(MODULES)
+
+## bench: Go benchmarks, then the load driver (figures also in $$BENCH_OUT when set)
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 200x $(MODULES)
+	$(GO) run ./test/bench
+
+## schemas: regenerate schemas/*.json from pkg/api/v1
+schemas:
+	cd schemas && $(GO) run ./cmd/schemagen
+
+## tidy: go mod tidy in every module
+tidy:
+	for d in $$($(GO) list -m -f '{{.Dir}}'); do (cd $$d && GOWORK=off GOFLAGS=-mod=mod $(GO) mod tidy) || exit 1; done
+
+clean:
+	rm -rf $(BIN) .dray

@@ -1,0 +1,32 @@
+package v1
+
+// Bodies of the gateway's HTTP API (/api/v1).
+
+// ApplyResponse answers POST /api/v1/resources.
+type ApplyResponse struct {
+	Applied []Applied `json:"applied"`
+}
+
+// Applied says what apply did with one resource.
+type Applied struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Project string `json:"project,omitempty"`
+	// Result is created, configured or unchanged.
+	Result string `json:"result"`
+}
+
+// PromoteResponse answers POST /api/v1/projects/{project}/promotions.
+type PromoteResponse struct {
+	// Promotion is the name the new Promotion has.
+	Promotion string `json:"promotion"`
+	// ID is the request's idempotency key.
+	ID string `json:"id"`
+}
+
+// ErrorResponse is the body of every error answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+	// Problems lists every bad field of a rejected manifest.
+	Problems []*FieldError `json:"problems,omitempty"`
+}

@@ -1,0 +1,102 @@
+package v1
+
+// Stage is an environment that Freight is promoted into.
+type Stage struct {
+	TypeMeta `json:",inline"`
+	Metadata ObjectMeta  `json:"metadata"`
+	Spec     StageSpec   `json:"spec"`
+	Status   StageStatus `json:"status,omitzero"`
+}
+
+// StageSpec is the desired behaviour of a Stage.
+type StageSpec struct {
+	// Vars are visible to the promotion template and verification.
+	Vars []ExpressionVariable `json:"vars,omitempty"`
+	// RequestedFreight lists the origins the Stage takes Freight from, and from where.
+	RequestedFreight []FreightRequest `json:"requestedFreight"`
+	// PromotionTemplate is the sequence of steps a Promotion to this Stage runs.
+	PromotionTemplate *PromotionTemplate `json:"promotionTemplate,omitempty"`
+	// Verification runs after a successful Promotion.
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// FreightRequest asks for Freight of one origin.
+type FreightRequest struct {
+	Origin  FreightOrigin  `json:"origin"`
+	Sources FreightSources `json:"sources"`
+}
+
+// FreightSources says where requested Freight may come from.
+type FreightSources struct {
+	// Direct makes every Freight of the origin available at once.
+	Direct bool `json:"direct,omitempty"`
+	// Stages are upstream Stages the Freight must be verified in.
+	Stages []string `json:"stages,omitempty"`
+	// AvailabilityStrategy is OneOf (default) or All.
+	AvailabilityStrategy string `json:"availabilityStrategy,omitempty"`
+	// RequiredSoakTime is how long Freight must have been in the upstream Stages.
+	RequiredSoakTime string `json:"requiredSoakTime,omitempty"`
+	// AutoPromotionOptions tune auto-promotion for this origin.
+	AutoPromotionOptions *AutoPromotionOptions `json:"autoPromotionOptions,omitempty"`
+}
+
+// AutoPromotionOptions tune how auto-promotion picks Freight.
+type AutoPromotionOptions struct {
+	// SelectionPolicy is NewestFreight (default) or MatchUpstream.
+	SelectionPolicy string `json:"selectionPolicy,omitempty"`
+}
+
+// PromotionTemplate wraps the steps of a promotion.
+type PromotionTemplate struct {
+	Spec PromotionTemplateSpec `json:"spec"`
+}
+
+// PromotionTemplateSpec holds template variables and steps.
+type PromotionTemplateSpec struct {
+	Vars  []ExpressionVariable `json:"vars,omitempty"`
+	Steps []PromotionStep      `json:"steps,omitempty"`
+}
+
+// Verification lists what runs after a successful Promotion.
+type Verification struct {
+	AnalysisTemplates   []AnalysisTemplateReference `json:"analysisTemplates,omitempty"`
+	AnalysisRunMetadata *AnalysisRunMetadata        `json:"analysisRunMetadata,omitempty"`
+	Args                []AnalysisRunArgument       `json:"args,omitempty"`
+}
+
+// AnalysisTemplateReference names an Argo Rollouts AnalysisTemplate.
+type AnalysisTemplateReference struct {
+	Name string `json:"name"`
+	Kind string `json:"kind,omitempty"`
+}
+
+// AnalysisRunMetadata is copied onto AnalysisRuns.
+type AnalysisRunMetadata struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// AnalysisRunArgument is a named argument; its value may hold expressions.
+type AnalysisRunArgument struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+}
+
+// StageStatus is written by Dray only.
+type StageStatus struct {
+	// FreightSummary names the Freight currently in the Stage.
+	FreightSummary string `json:"freightSummary,omitempty"`
+	// CurrentPromotion is the Promotion running now.
+	CurrentPromotion *PromotionReference `json:"currentPromotion,omitempty"`
+	// LastPromotion is the last Promotion that finished.
+	LastPromotion *PromotionReference `json:"lastPromotion,omitempty"`
+	// Metadata is set by the set-metadata step.
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// PromotionReference names a Promotion and its Freight.
+type PromotionReference struct {
+	Name    string `json:"name"`
+	Freight string `json:"freight,omitempty"`
+	Phase   string `json:"phase,omitempty"`
+}
