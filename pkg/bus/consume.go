@@ -1,0 +1,115 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Handler processes one message. Returning nil acks it; returning an error puts it back for
+// redelivery after a delay that grows with the delivery count. A handler that acks, naks or
+// terminates the message itself should return ErrHandled.
+type Handler func(ctx context.Context, msg jetstream.Msg) error
+
+// ErrHandled tells Consume that the handler already acknowledged the message.
+var ErrHandled = errors.New("message handled")
+
+// ConsumerOptions configures Consume.
+type ConsumerOptions struct {
+	// Stream and Durable name the consumer; Filter narrows its subjects.
+	Stream, Durable string
+	Filters         []string
+	// Workers is how many messages are handled at once. Default 1 (in order).
+	Workers int
+	// AckWait is how long a message may go unacknowledged before redelivery. Default 30s.
+	AckWait time.Duration
+	// MaxDeliver bounds deliveries; -1 is unbounded. Default -1.
+	MaxDeliver int
+}
+
+// Consume creates or updates the durable consumer and handles its messages until ctx ends.
+// Handlers get ctx; when it is cancelled mid-message the message is neither acked nor naked,
+// so it is redelivered after AckWait, as after a crash.
+func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, h Handler) error {
+	workers := max(o.Workers, 1)
+	ackWait := o.AckWait
+	if ackWait <= 0 {
+		ackWait = 30 * time.Second
+	}
+	maxDeliver := o.MaxDeliver
+	if maxDeliver == 0 {
+		maxDeliver = -1
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable:        o.Durable,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        ackWait,
+		MaxDeliver:     maxDeliver,
+		MaxAckPending:  max(workers*4, 64),
+		FilterSubjects: o.Filters,
+	}
+	cctx, cancel := b.withTimeout(ctx)
+	cons, err := b.JS.CreateOrUpdateConsumer(cctx, o.Stream, cfg)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("declare consumer %s on %s: %w", o.Durable, o.Stream, err)
+	}
+	msgs, err := cons.Messages(jetstream.PullMaxMessages(workers * 2))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", o.Durable, err)
+	}
+	go func() {
+		<-ctx.Done()
+		msgs.Stop()
+	}()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range workers {
+		wg.Go(func() {
+			for {
+				msg, err := msgs.Next()
+				if err != nil {
+					return // stopped
+				}
+				handle(ctx, log, h, msg)
+			}
+		})
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func handle(ctx context.Context, log *slog.Logger, h Handler, msg jetstream.Msg) {
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.Error("handler panicked", "subject", msg.Subject(), "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return h(ctx, msg)
+	}()
+	switch {
+	case ctx.Err() != nil:
+		// Shutting down: leave the message for redelivery.
+	case err == nil:
+		if aerr := msg.Ack(); aerr != nil {
+			log.Warn("ack failed", "subject", msg.Subject(), "err", aerr)
+		}
+	case errors.Is(err, ErrHandled):
+	default:
+		n := uint64(1)
+		if md, merr := msg.Metadata(); merr == nil {
+			n = md.NumDelivered
+		}
+		delay := min(time.Duration(1<<min(n, 6))*100*time.Millisecond, 10*time.Second)
+		log.Warn("message will be retried", "subject", msg.Subject(), "delivery", n, "retry_in", delay, "err", err)
+		_ = msg.NakWithDelay(delay)
+	}
+}

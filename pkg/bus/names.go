@@ -1,0 +1,73 @@
+package bus
+
+import (
+	"strings"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+)
+
+// Streams.
+const (
+	// StreamEvents holds domain events (limits retention) on dray.events.<project>.<entity>.<verb>.
+	StreamEvents = "DRAY_EVENTS"
+	// StreamCommands holds commands (work queue) on dray.cmd.<project>.<verb>.
+	StreamCommands = "DRAY_COMMANDS"
+	// StreamSteps holds step jobs (work queue) on dray.steps.<executor>.<project>.
+	StreamSteps = "DRAY_STEPS"
+	// StreamResults holds step results and promotion records (work queue) on
+	// dray.results.<project>.<kind>.
+	StreamResults = "DRAY_RESULTS"
+)
+
+// Key-value buckets and the object store.
+const (
+	// BucketResources holds desired resources under <project>.<kind>.<name>.
+	BucketResources = "dray-resources"
+	// BucketFreight holds Freight under <project>.<name>.
+	BucketFreight = "dray-freight"
+	// BucketPromotions holds Promotions under <project>.<name>; the state service writes it.
+	BucketPromotions = "dray-promotions"
+	// BucketStages holds Stage status under <project>.<name>; the state service writes it.
+	BucketStages = "dray-stages"
+	// BucketSecrets holds project secrets under <project>.<name>, values encrypted.
+	BucketSecrets = "dray-secrets"
+	// ObjectWorkspaces holds workspace revisions as <promotion>/<revision>.
+	ObjectWorkspaces = "dray-workspaces"
+)
+
+// ClusterProject is the project token under which cluster-wide resources
+// (ClusterPromotionTask, CustomPromotionStep, Project) are keyed. No project can be named so.
+const ClusterProject = "_cluster"
+
+// HeaderMsgID is the JetStream deduplication header. Every publish sets it deterministically.
+const HeaderMsgID = "Nats-Msg-Id"
+
+// CommandSubject is where commands of a verb for a project are published, e.g.
+// dray.cmd.demo.promote.
+func CommandSubject(project, verb string) string { return "dray.cmd." + project + "." + verb }
+
+// StepSubject is where jobs for an executor are published, e.g. dray.steps.git.demo.
+func StepSubject(executor, project string) string { return "dray.steps." + executor + "." + project }
+
+// StepResultSubject is where step results of a project are published.
+func StepResultSubject(project string) string { return "dray.results." + project + ".step" }
+
+// PromotionRecordSubject is where promotion records of a project are published.
+func PromotionRecordSubject(project string) string { return "dray.results." + project + ".promotion" }
+
+// EventSubject is where an event of a type is published: the type without "dev.dray." after
+// the project, e.g. dev.dray.promotion.succeeded → dray.events.demo.promotion.succeeded.
+func EventSubject(project, eventType string) string {
+	return "dray.events." + project + "." + strings.TrimPrefix(eventType, v1.EventTypePrefix)
+}
+
+// ResourceKey is the dray-resources key of a resource.
+func ResourceKey(project, kind, name string) string {
+	if project == "" {
+		project = ClusterProject
+	}
+	return project + "." + kind + "." + name
+}
+
+// Key is the key of a recorded object (Freight, Promotion, Stage status) in its bucket.
+func Key(project, name string) string { return project + "." + name }

@@ -1,0 +1,72 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+)
+
+// Publish stores v as JSON on subject with the deduplication ID id, and returns once JetStream
+// has stored it (or found it a duplicate).
+func (b *Bus) Publish(ctx context.Context, subject, id string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode message for %s: %w", subject, err)
+	}
+	ctx, cancel := b.withTimeout(ctx)
+	defer cancel()
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(HeaderMsgID, id)
+	if _, err := b.JS.PublishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("publish %s to %s: %w", id, subject, err)
+	}
+	return nil
+}
+
+// PublishEvent wraps data in a CloudEvents envelope of the given type and publishes it on the
+// project's event subject. id must be deterministic, so a republished event is stored once.
+func (b *Bus) PublishEvent(ctx context.Context, project, eventType, id, subject string, data any) error {
+	e, err := NewEvent(eventType, id, subject, data)
+	if err != nil {
+		return err
+	}
+	return b.Publish(ctx, EventSubject(project, eventType), id, e)
+}
+
+// NewEvent builds a CloudEvents 1.0 envelope.
+func NewEvent(eventType, id, subject string, data any) (*v1.Event, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event data: %w", eventType, err)
+	}
+	return &v1.Event{
+		SpecVersion:     v1.CloudEventsVersion,
+		ID:              id,
+		Source:          "dray",
+		Type:            eventType,
+		Subject:         subject,
+		Time:            time.Now().UTC(),
+		DataContentType: "application/json",
+		Data:            raw,
+	}, nil
+}
+
+// GetJSON reads key from kv and decodes it into v, returning the entry's revision.
+func (b *Bus) GetJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) (uint64, error) {
+	ctx, cancel := b.withTimeout(ctx)
+	defer cancel()
+	e, err := kv.Get(ctx, key)
+	if err != nil {
+		return 0, fmt.Errorf("read %s from %s: %w", key, kv.Bucket(), err)
+	}
+	if err := json.Unmarshal(e.Value(), v); err != nil {
+		return 0, fmt.Errorf("decode %s from %s: %w", key, kv.Bucket(), err)
+	}
+	return e.Revision(), nil
+}
