@@ -1,0 +1,134 @@
+package expr_test
+
+import (
+	"testing"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/expr"
+)
+
+// collection is a Freight collection with two Warehouses: both provide ghcr.io/x/shared and
+// the cfg repository (under different URL spellings); only fe provides ghcr.io/x/fe.
+func collection() *expr.Env {
+	return &expr.Env{Freight: []v1.Freight{
+		{
+			Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "fe"},
+			Images: []v1.Image{
+				{RepoURL: "ghcr.io/x/fe", Tag: "v1.2.3", Digest: "sha256:aa", Annotations: map[string]string{"org.opencontainers.image.revision": "abc"}},
+				{RepoURL: "ghcr.io/x/fe", Tag: "second"},
+				{RepoURL: "ghcr.io/x/shared", Tag: "from-fe"},
+			},
+			Commits: []v1.GitCommit{{RepoURL: "https://github.com/x/cfg.git", ID: "c0ffee", Branch: "main"}},
+			Charts: []v1.Chart{
+				{RepoURL: "https://charts.example.com", Name: "app", Version: "1.0.0"},
+				{RepoURL: "oci://ghcr.io/x/charts/app", Version: "2.0.0"},
+			},
+		},
+		{
+			Origin: v1.FreightOrigin{Name: "be"}, // empty kind means Warehouse
+			Images: []v1.Image{{RepoURL: "ghcr.io/x/shared", Tag: "from-be"}},
+			Commits: []v1.GitCommit{
+				{RepoURL: "HTTPS://GitHub.com/x/cfg/", ID: "beef"},
+				{RepoURL: "git@GitHub.com:x/ssh-only.git", ID: "5511abc"},
+				{RepoURL: "https://github.com/x/only-be", ID: "b0"},
+			},
+			Charts: []v1.Chart{{RepoURL: "https://charts.example.com", Name: "shared", Version: "3.0.0"}},
+		},
+		{
+			// A second Freight of the same origin does not make a lookup ambiguous.
+			Origin:  v1.FreightOrigin{Kind: "Warehouse", Name: "be"},
+			Commits: []v1.GitCommit{{RepoURL: "https://github.com/x/only-be", ID: "b1"}},
+			Charts:  []v1.Chart{{RepoURL: "https://charts.example.com", Name: "shared", Version: "9.9.9"}},
+		},
+	}}
+}
+
+func TestImageFrom(t *testing.T) {
+	runEval(t, collection(), []evalCase{
+		{"tag", "${{ imageFrom('ghcr.io/x/fe').Tag }}", "v1.2.3"},
+		{"first match wins", "${{ imageFrom('ghcr.io/x/fe').Tag == 'v1.2.3' }}", true},
+		{"digest and annotations", "${{ imageFrom('ghcr.io/x/fe').Digest }} ${{ imageFrom('ghcr.io/x/fe').Annotations['org.opencontainers.image.revision'] }}", "sha256:aa abc"},
+		{"renders with JSON names", "${{ imageFrom('ghcr.io/x/fe') }}", map[string]any{
+			"repoURL": "ghcr.io/x/fe", "tag": "v1.2.3", "digest": "sha256:aa",
+			"annotations": map[string]any{"org.opencontainers.image.revision": "abc"},
+		}},
+		{"exact match only", "${{ imageFrom('GHCR.io/x/fe') }}", nil},
+		{"no library normalisation", "${{ imageFrom('docker.io/library/ghcr.io/x/fe') == nil }}", true},
+		{"unknown repository is nil", "${{ imageFrom('ghcr.io/x/none')?.Tag ?? 'none' }}", "none"},
+		{"origin disambiguates", "${{ imageFrom('ghcr.io/x/shared', warehouse('be')).Tag }}", "from-be"},
+		{"origin disambiguates other way", "${{ imageFrom('ghcr.io/x/shared', warehouse('fe')).Tag }}", "from-fe"},
+		{"origin without the image is nil", "${{ imageFrom('ghcr.io/x/fe', warehouse('be')) }}", nil},
+		{"unknown origin is nil", "${{ imageFrom('ghcr.io/x/fe', warehouse('zz')) }}", nil},
+		{"no freight at all is nil", "${{ imageFrom('ghcr.io/x/fe', warehouse('fe')) == nil }} ${{ 1 }}", "false 1"},
+	})
+	runEval(t, &expr.Env{}, []evalCase{
+		{"empty collection", "${{ imageFrom('ghcr.io/x/fe') }}", nil},
+	})
+	runErr(t, collection(), []errCase{
+		{"ambiguous", "${{ imageFrom('ghcr.io/x/shared').Tag }}", []string{
+			"multiple requested Freight could potentially provide", "ghcr.io/x/shared", "fe, be", "disambiguate with warehouse(",
+		}},
+		{"lower-case field", "${{ imageFrom('ghcr.io/x/fe').tag }}", []string{"cannot fetch tag"}},
+		{"nil member access", "${{ imageFrom('ghcr.io/x/none').Tag }}", []string{"cannot fetch Tag from <nil>"}},
+		{"no arguments", "${{ imageFrom() }}", []string{"imageFrom: expected 1 or 2 arguments", "(1:"}},
+		{"three arguments", "${{ imageFrom('a', warehouse('fe'), 1) }}", []string{"imageFrom: expected 1 or 2 arguments"}},
+		{"non-string URL", "${{ imageFrom(1) }}", []string{"repoURL must be a string, got int"}},
+		{"string origin", "${{ imageFrom('a', 'fe') }}", []string{"origin must come from warehouse()"}},
+	})
+}
+
+func TestCommitFrom(t *testing.T) {
+	runEval(t, collection(), []evalCase{
+		{"normalised match, origin", "${{ commitFrom('https://github.com/x/cfg', warehouse('fe')).ID }}", "c0ffee"},
+		{"other spelling, other origin", "${{ commitFrom('https://github.com/x/cfg', warehouse('be')).ID }}", "beef"},
+		{"scp form matches ssh URL", "${{ commitFrom('ssh://git@github.com/x/ssh-only').ID }}", "5511abc"},
+		{"scp form is not https", "${{ commitFrom('https://github.com/x/ssh-only') }}", nil},
+		{"case, slash and credentials ignored", "${{ commitFrom('https://user:pw@GITHUB.com/x/cfg.git/', warehouse('fe')).Branch }}", "main"},
+		{"single provider", "${{ commitFrom('https://github.com/x/only-be').ID }}", "b0"},
+		{"renders with JSON names", "${{ commitFrom('https://github.com/x/cfg', warehouse('fe')) }}", map[string]any{
+			"repoURL": "https://github.com/x/cfg.git", "id": "c0ffee", "branch": "main",
+		}},
+		{"unknown repository is nil", "${{ commitFrom('https://github.com/x/none') }}", nil},
+		{"different repository is nil", "${{ commitFrom('https://github.com/x/cfg2') }}", nil},
+	})
+	runErr(t, collection(), []errCase{
+		{"ambiguous across URL spellings", "${{ commitFrom('https://github.com/x/cfg') }}", []string{
+			"multiple requested Freight could potentially provide", "fe, be", "disambiguate with warehouse(",
+		}},
+		{"bad origin", "${{ commitFrom('x', {'name': 'fe'}) }}", []string{"commitFrom: origin must come from warehouse()"}},
+	})
+}
+
+func TestChartFrom(t *testing.T) {
+	runEval(t, collection(), []evalCase{
+		{"url and name", "${{ chartFrom('https://charts.example.com', 'app').Version }}", "1.0.0"},
+		{"OCI url only", "${{ chartFrom('oci://ghcr.io/x/charts/app').Version }}", "2.0.0"},
+		{"url and origin", "${{ chartFrom('oci://ghcr.io/x/charts/app', warehouse('fe')).Version }}", "2.0.0"},
+		{"url, name and origin", "${{ chartFrom('https://charts.example.com', 'shared', warehouse('be')).Version }}", "3.0.0"},
+		{"name across same-origin Freight", "${{ chartFrom('https://charts.example.com', 'shared').Version }}", "3.0.0"},
+		{"renders with JSON names", "${{ chartFrom('https://charts.example.com', 'app') }}", map[string]any{
+			"repoURL": "https://charts.example.com", "name": "app", "version": "1.0.0",
+		}},
+		{"origin without the chart is nil", "${{ chartFrom('https://charts.example.com', 'app', warehouse('be')) }}", nil},
+	})
+	runErr(t, collection(), []errCase{
+		{"not found without origin", "${{ chartFrom('https://charts.example.com', 'nope') }}", []string{
+			`chart "nope" from repo https://charts.example.com not found in referenced Freight`,
+		}},
+		{"classic repo needs a name", "${{ chartFrom('https://charts.example.com') }}", []string{`chart "" from repo https://charts.example.com not found`}},
+		{"three arguments need a string name", "${{ chartFrom('u', warehouse('fe'), warehouse('fe')) }}", []string{"chartFrom: chartName must be a string"}},
+		{"third argument must be an origin", "${{ chartFrom('u', 'n', 'fe') }}", []string{"chartFrom: origin must come from warehouse()"}},
+		{"second argument type", "${{ chartFrom('u', 1) }}", []string{"chartFrom: second argument must be a chart name or an origin"}},
+		{"too many arguments", "${{ chartFrom('u', 'n', warehouse('fe'), 1) }}", []string{"chartFrom: expected 1 to 3 arguments", "got 4"}},
+	})
+}
+
+func TestWarehouse(t *testing.T) {
+	runEval(t, nil, []evalCase{
+		{"fields", "${{ warehouse('w').Kind }}/${{ warehouse('w').Name }}", "Warehouse/w"},
+	})
+	runErr(t, nil, []errCase{
+		{"empty name", "${{ warehouse('') }}", []string{"name must not be empty", "(1:"}},
+		{"not a string", "${{ warehouse(1) }}", []string{"warehouse(1)", "(1:"}},
+	})
+}
