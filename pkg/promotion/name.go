@@ -1,0 +1,24 @@
+package promotion
+
+import (
+	"crypto/sha256"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Name returns the name of the Promotion that a request creates: <stage>.<ulid>.<first 7 of
+// freight>, lower-case (Kargo's form). The ULID's time is at and its entropy comes from key,
+// so the same request always yields the same name, and a re-sent request creates nothing new.
+func Name(stage, freight, key string, at time.Time) string {
+	sum := sha256.Sum256([]byte(stage + "\x00" + freight + "\x00" + key))
+	var id ulid.ULID
+	_ = id.SetTime(ulid.Timestamp(at))
+	_ = id.SetEntropy(sum[:10])
+	short := freight
+	if len(short) > 7 {
+		short = short[:7]
+	}
+	return strings.ToLower(stage + "." + id.String() + "." + short)
+}
