@@ -1,0 +1,294 @@
+package executor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/workspace"
+)
+
+// Options tune an executor.
+type Options struct {
+	// Workers is how many steps run at once. Default 4.
+	Workers int
+	// AckWait is how long a job may go without a heartbeat before another replica takes it.
+	// Default 30s.
+	AckWait time.Duration
+	// MaxDeliver bounds how often one job is delivered before its step errors. Default 10.
+	MaxDeliver int
+	// CacheDir keeps local workspace copies. Default a directory under the system temp dir.
+	CacheDir string
+	// Instance names this replica in results. Default the host name and process ID.
+	Instance string
+}
+
+// BindFlags registers the options as flags.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.IntVar(&o.Workers, "workers", 4, "steps run at once")
+	fs.DurationVar(&o.AckWait, "ack-wait", 30*time.Second, "time a job may go without a heartbeat before it is redelivered")
+	fs.IntVar(&o.MaxDeliver, "max-deliver", 10, "deliveries of one job before its step errors")
+	fs.StringVar(&o.CacheDir, "cache-dir", os.Getenv("DRAY_CACHE_DIR"), "local workspace cache (default: under the temp dir)")
+}
+
+// Validate reports every problem at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.Workers < 0 {
+		errs = append(errs, fmt.Errorf("--workers must not be negative"))
+	}
+	if o.MaxDeliver < 0 {
+		errs = append(errs, fmt.Errorf("--max-deliver must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Deps are what an executor runs with.
+type Deps struct {
+	// Name is the executor kind, e.g. git; it selects the jobs on dray.steps.<name>.>.
+	Name    string
+	Bus     *bus.Bus
+	Log     *slog.Logger
+	Metrics prometheus.Registerer
+	Steps   *steps.Registry
+	// Workspaces is the local workspace cache; executors in one process may share it. Default
+	// a new Store under Options.CacheDir.
+	Workspaces *workspace.Store
+}
+
+type executor struct {
+	Deps
+	opts    Options
+	metrics *metrics
+	running *running
+}
+
+// Run consumes jobs for d.Name until ctx ends.
+func Run(ctx context.Context, opts Options, d Deps) error {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.MaxDeliver <= 0 {
+		opts.MaxDeliver = 10
+	}
+	if opts.Instance == "" {
+		host, _ := os.Hostname()
+		opts.Instance = fmt.Sprintf("%s/%s-%d", d.Name, host, os.Getpid())
+	}
+	if d.Workspaces == nil {
+		dir := opts.CacheDir
+		if dir == "" {
+			dir = filepath.Join(os.TempDir(), "dray-workspaces", d.Name)
+		}
+		d.Workspaces = workspace.New(d.Bus.Workspaces, dir)
+	}
+	m, err := newMetrics(d.Metrics)
+	if err != nil {
+		return err
+	}
+	e := &executor{Deps: d, opts: opts, metrics: m, running: newRunning()}
+	sub, err := d.Bus.Conn.Subscribe(bus.EventSubject("*", v1.TypePromotionAborted), e.running.onAborted)
+	if err != nil {
+		return fmt.Errorf("subscribe to aborts: %w", err)
+	}
+	defer sub.Unsubscribe()
+	d.Log.Info("executor ready", "executor", d.Name, "steps", d.Steps.Names(), "workers", opts.Workers)
+	return d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+		Stream:     bus.StreamSteps,
+		Durable:    "executor-" + d.Name,
+		Filters:    []string{"dray.steps." + d.Name + ".>"},
+		Workers:    opts.Workers,
+		AckWait:    opts.AckWait,
+		MaxDeliver: -1,
+	}, e.handle)
+}
+
+// handle runs one job. It returns nil (ack) only after the result is stored by JetStream.
+func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
+	var job v1.StepJob
+	if err := json.Unmarshal(msg.Data(), &job); err != nil {
+		e.Log.Error("dropping undecodable job", "subject", msg.Subject(), "err", err)
+		_ = msg.Term()
+		return bus.ErrHandled
+	}
+	log := e.Log.With("project", job.Project, "stage", job.Stage, "promotion", job.Promotion,
+		"step", job.Alias, "uses", job.Uses, "attempt", job.Attempt)
+
+	if job.NotBefore != nil {
+		if wait := time.Until(*job.NotBefore); wait > 0 {
+			_ = msg.NakWithDelay(wait)
+			return bus.ErrHandled
+		}
+	}
+	if wanted, err := e.wanted(ctx, &job); err != nil {
+		return err
+	} else if !wanted {
+		log.Debug("job no longer wanted")
+		return nil
+	}
+	md, _ := msg.Metadata()
+	if md != nil && md.NumDelivered > uint64(e.opts.MaxDeliver) {
+		res := e.result(&job, steps.Outcome{Status: v1.StepErrored, Terminal: true, Reason: "TooManyDeliveries",
+			Message: fmt.Sprintf("job was delivered %d times without finishing; the executor may be crashing on it", md.NumDelivered)},
+			nil, job.Workspace, time.Now(), nil)
+		return e.publish(ctx, res)
+	}
+
+	stop := heartbeat(ctx, msg, e.opts.AckWait)
+	res := e.run(ctx, log, &job)
+	stop()
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: leave the job for redelivery
+	}
+	return e.publish(ctx, res)
+}
+
+// wanted reports whether the promotion still waits for this attempt: it has not finished and
+// the attempt is not recorded yet.
+func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
+	var p v1.Promotion
+	if _, err := e.Bus.GetJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	if p.Status.Finished() {
+		return false, nil
+	}
+	if job.Step < len(p.Status.StepExecutionMetadata) {
+		m := p.Status.StepExecutionMetadata[job.Step]
+		if m.FinishedAt != nil || m.Attempts >= job.Attempt {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// run executes the step against the workspace and returns its result.
+func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *v1.StepResult {
+	started := time.Now()
+	step, err := e.Steps.Lookup(job.Uses)
+	if err != nil {
+		// STEPS.md §2.1: an unknown kind errors the step, with no retry.
+		o := steps.Outcome{Status: v1.StepErrored, Terminal: true, Reason: "UnknownStep",
+			Message: fmt.Sprintf("step %q: %v", job.Alias, err)}
+		return e.result(job, o, nil, job.Workspace, started, nil)
+	}
+	tree, err := e.Workspaces.Checkout(ctx, job.Promotion, job.Workspace)
+	checkedOut := time.Now()
+	if err != nil {
+		return e.result(job, steps.Classify(steps.Result{}, fmt.Errorf("check out workspace: %w", err)), nil, job.Workspace, started, nil)
+	}
+	defer tree.Release()
+
+	sctx, cancelStep := context.WithCancelCause(ctx)
+	defer cancelStep(nil)
+	if job.Deadline != nil {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithDeadline(sctx, *job.Deadline)
+		defer cancel()
+	}
+	defer e.running.add(job.Promotion, cancelStep)()
+	root, err := os.OpenRoot(tree.Dir)
+	if err != nil {
+		tree.Discard()
+		return e.result(job, steps.Classify(steps.Result{}, fmt.Errorf("open workspace: %w", err)), nil, job.Workspace, started, nil)
+	}
+	defer root.Close()
+	sc := &steps.Context{
+		Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
+		Attempt: job.Attempt, Config: job.Config, Previous: job.Previous,
+		WorkDir: tree.Dir, Dir: root, Log: log,
+	}
+	out, runErr := runStep(sctx, log, step, sc)
+	ran := time.Now()
+	outcome := steps.Classify(out, runErr)
+	if errors.Is(runErr, errPanicked) {
+		outcome = steps.Outcome{Status: v1.StepErrored, Terminal: true, Reason: "Panicked", Message: runErr.Error()}
+	}
+	rev := job.Workspace
+	switch {
+	case ctx.Err() != nil:
+		tree.Discard()
+	case outcome.Status == v1.StepSucceeded || outcome.Status == v1.StepSkipped || outcome.Status == v1.StepRunning:
+		if !step.Info().ReadOnly {
+			if rev, err = tree.Commit(ctx); err != nil {
+				outcome = steps.Classify(steps.Result{}, err)
+				rev = job.Workspace
+			}
+		}
+	default:
+		tree.Discard() // a failed step may have left half its work behind
+	}
+	e.metrics.observe(job.Uses, outcome.Status, time.Since(started))
+	log.Info("step attempt done", "status", outcome.Status, "duration", time.Since(started),
+		"checkout", checkedOut.Sub(started), "run", ran.Sub(checkedOut), "store", time.Since(ran), "message", outcome.Message)
+	return e.result(job, outcome, out.Outputs, rev, started, job.RecordedConfig)
+}
+
+// errPanicked marks a step that panicked: the step errors, with no retry (STEPS.md §2.1).
+var errPanicked = errors.New("step panicked")
+
+// runStep calls the step, turning a panic into an error with its stack logged.
+func runStep(ctx context.Context, log *slog.Logger, s steps.Step, sc *steps.Context) (res steps.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("step panicked", "panic", r, "stack", string(debug.Stack()))
+			res, err = steps.Result{}, fmt.Errorf("%w: %v", errPanicked, r)
+		}
+	}()
+	return s.Run(ctx, sc)
+}
+
+func (e *executor) result(job *v1.StepJob, o steps.Outcome, outputs map[string]any, rev int, started time.Time, config map[string]any) *v1.StepResult {
+	r := &v1.StepResult{
+		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
+		Attempt: job.Attempt, Status: o.Status, Terminal: o.Terminal, Reason: o.Reason, Message: o.Message,
+		Outputs: outputs, Workspace: rev, StartedAt: started.UTC(), FinishedAt: time.Now().UTC(),
+		Executor: e.opts.Instance, Config: config,
+	}
+	if o.RetryAfter > 0 {
+		r.RetryAfter = o.RetryAfter.String()
+	}
+	return r
+}
+
+func (e *executor) publish(ctx context.Context, r *v1.StepResult) error {
+	return e.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
+}
+
+// heartbeat tells JetStream the job is alive every half AckWait, so a long step is not given
+// to another replica. The returned func stops it.
+func heartbeat(ctx context.Context, msg jetstream.Msg, ackWait time.Duration) func() {
+	if ackWait <= 0 {
+		ackWait = 30 * time.Second
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(ackWait / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return cancel
+}

@@ -1,0 +1,48 @@
+package steps
+
+import (
+	"fmt"
+	"sort"
+)
+
+// DuplicateStepError is returned by NewRegistry when two steps share a name.
+type DuplicateStepError struct{ Name string }
+
+func (e *DuplicateStepError) Error() string { return fmt.Sprintf("duplicate step %q", e.Name) }
+
+// Registry finds steps by name. It is safe for concurrent use once built.
+type Registry struct {
+	steps map[string]Step
+}
+
+// NewRegistry registers steps by their Info().Name.
+func NewRegistry(list ...Step) (*Registry, error) {
+	r := &Registry{steps: make(map[string]Step, len(list))}
+	for _, s := range list {
+		name := s.Info().Name
+		if _, dup := r.steps[name]; dup {
+			return nil, &DuplicateStepError{Name: name}
+		}
+		r.steps[name] = s
+	}
+	return r, nil
+}
+
+// Lookup returns the step named uses, or an error wrapping ErrUnknownStep.
+func (r *Registry) Lookup(uses string) (Step, error) {
+	s, ok := r.steps[uses]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownStep, uses)
+	}
+	return s, nil
+}
+
+// Names lists the registered step names in order.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.steps))
+	for n := range r.steps {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
