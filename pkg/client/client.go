@@ -1,0 +1,181 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+)
+
+// DefaultURL is where dray up serves the API.
+const DefaultURL = "http://localhost:8080"
+
+// ErrNotFound means the gateway answered 404.
+var ErrNotFound = errors.New("not found")
+
+// APIError is an error answer from the gateway.
+type APIError struct {
+	Status int
+	v1.ErrorResponse
+}
+
+func (e *APIError) Error() string {
+	if len(e.Problems) == 0 {
+		return e.ErrorResponse.Error
+	}
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Is makes a 404 match ErrNotFound.
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
+
+// Client talks to one gateway. It is safe for concurrent use.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// New returns a client of the gateway at base (e.g. http://localhost:8080).
+func New(base string) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// Apply stores resources (each the JSON of one resource) all or nothing.
+func (c *Client) Apply(ctx context.Context, resources []json.RawMessage) (*v1.ApplyResponse, error) {
+	var out v1.ApplyResponse
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/resources", resources, &out)
+}
+
+// Projects lists the project names.
+func (c *Client) Projects(ctx context.Context) ([]string, error) {
+	var out []string
+	return out, c.do(ctx, http.MethodGet, "/api/v1/projects", nil, &out)
+}
+
+// Promote asks for a Promotion and returns the name it will have.
+func (c *Client) Promote(ctx context.Context, cmd *v1.PromoteCommand) (*v1.PromoteResponse, error) {
+	var out v1.PromoteResponse
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/projects/"+url.PathEscape(cmd.Project)+"/promotions", cmd, &out)
+}
+
+// Abort asks to stop a Promotion.
+func (c *Client) Abort(ctx context.Context, project, name, actor string) error {
+	return c.do(ctx, http.MethodPost, path(project, "promotions", name)+"/abort", &v1.AbortCommand{Actor: actor}, nil)
+}
+
+// Promotion reads one Promotion.
+func (c *Client) Promotion(ctx context.Context, project, name string) (*v1.Promotion, error) {
+	var out v1.Promotion
+	return &out, c.do(ctx, http.MethodGet, path(project, "promotions", name), nil, &out)
+}
+
+// Promotions lists a project's Promotions.
+func (c *Client) Promotions(ctx context.Context, project string) ([]v1.Promotion, error) {
+	var out []v1.Promotion
+	return out, c.do(ctx, http.MethodGet, path(project, "promotions", ""), nil, &out)
+}
+
+// Stage reads one Stage with its status.
+func (c *Client) Stage(ctx context.Context, project, name string) (*v1.Stage, error) {
+	var out v1.Stage
+	return &out, c.do(ctx, http.MethodGet, path(project, "stages", name), nil, &out)
+}
+
+// Stages lists a project's Stages.
+func (c *Client) Stages(ctx context.Context, project string) ([]v1.Stage, error) {
+	var out []v1.Stage
+	return out, c.do(ctx, http.MethodGet, path(project, "stages", ""), nil, &out)
+}
+
+// Freight lists a project's Freight.
+func (c *Client) Freight(ctx context.Context, project string) ([]v1.Freight, error) {
+	var out []v1.Freight
+	return out, c.do(ctx, http.MethodGet, path(project, "freight", ""), nil, &out)
+}
+
+// WaitPromotion polls a Promotion until it finishes or ctx ends, calling seen (if not nil)
+// with every version it reads.
+func (c *Client) WaitPromotion(ctx context.Context, project, name string, seen func(*v1.Promotion)) (*v1.Promotion, error) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		p, err := c.Promotion(ctx, project, name)
+		switch {
+		case err == nil:
+			if seen != nil {
+				seen(p)
+			}
+			if p.Status.Finished() {
+				return p, nil
+			}
+		case !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for promotion %s: %w", name, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func path(project, kind, name string) string {
+	p := "/api/v1/projects/" + url.PathEscape(project) + "/" + kind
+	if name != "" {
+		p += "/" + url.PathEscape(name)
+	}
+	return p
+}
+
+func (c *Client) do(ctx context.Context, method, p string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+p, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("reach the Dray gateway at %s (is dray up running? set --server or DRAY_SERVER): %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		e := &APIError{Status: resp.StatusCode}
+		if json.Unmarshal(data, &e.ErrorResponse) != nil || e.ErrorResponse.Error == "" {
+			e.ErrorResponse.Error = fmt.Sprintf("%s %s: %s", method, p, resp.Status)
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode answer of %s %s: %w", method, p, err)
+	}
+	return nil
+}

@@ -1,0 +1,2 @@
+// Package client is a Go client of the gateway's HTTP API (/api/v1), used by the dray CLI.
+package client
