@@ -1,0 +1,3 @@
+// Package executorcontainer is the container executor service: it will run CustomPromotionStep containers with runc. No step is implemented yet: it starts, declares its NATS resources, reports healthy, and errors any job it gets with "step kind not registered". It is wiring: the job
+// loop is pkg/executor's.
+package executorcontainer

@@ -1,0 +1,179 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/store"
+)
+
+type api struct {
+	service.Deps
+}
+
+func (a *api) routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/resources", a.apply)
+	mux.HandleFunc("GET /api/v1/projects", a.listProjects)
+	mux.HandleFunc("GET /api/v1/projects/{project}/stages", a.listStages)
+	mux.HandleFunc("GET /api/v1/projects/{project}/stages/{name}", a.getStage)
+	mux.HandleFunc("GET /api/v1/projects/{project}/freight", a.listFreight)
+	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", a.getFreight)
+	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", a.listPromotions)
+	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", a.getPromotion)
+	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", a.promote)
+	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", a.abort)
+}
+
+func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {
+	names, err := store.Projects(r.Context(), a.Bus)
+	reply(w, names, err)
+}
+
+func (a *api) listStages(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	stages, err := store.List[v1.Stage](r.Context(), a.Bus, a.Bus.Resources, bus.ResourceKey(project, v1.KindStage, ">"))
+	for i := range stages {
+		if err != nil {
+			break
+		}
+		var s *v1.Stage
+		if s, err = store.Stage(r.Context(), a.Bus, project, stages[i].Metadata.Name); err == nil {
+			stages[i] = *s
+		}
+	}
+	reply(w, stages, err)
+}
+
+func (a *api) getStage(w http.ResponseWriter, r *http.Request) {
+	s, err := store.Stage(r.Context(), a.Bus, r.PathValue("project"), r.PathValue("name"))
+	reply(w, s, err)
+}
+
+func (a *api) listFreight(w http.ResponseWriter, r *http.Request) {
+	f, err := store.List[v1.Freight](r.Context(), a.Bus, a.Bus.Freight, bus.Key(r.PathValue("project"), ">"))
+	reply(w, f, err)
+}
+
+func (a *api) getFreight(w http.ResponseWriter, r *http.Request) {
+	f, err := store.Freight(r.Context(), a.Bus, r.PathValue("project"), r.PathValue("name"))
+	reply(w, f, err)
+}
+
+func (a *api) listPromotions(w http.ResponseWriter, r *http.Request) {
+	p, err := store.List[v1.Promotion](r.Context(), a.Bus, a.Bus.Promotions, bus.Key(r.PathValue("project"), ">"))
+	reply(w, p, err)
+}
+
+func (a *api) getPromotion(w http.ResponseWriter, r *http.Request) {
+	p, err := store.Promotion(r.Context(), a.Bus, r.PathValue("project"), r.PathValue("name"))
+	reply(w, p, err)
+}
+
+// promote checks the request against what is stored, then publishes the promote command
+// and answers with the name the Promotion will have.
+func (a *api) promote(w http.ResponseWriter, r *http.Request) {
+	var cmd v1.PromoteCommand
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&cmd); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("decode promote request: %w", err))
+		return
+	}
+	cmd.Project = r.PathValue("project")
+	if cmd.ID == "" {
+		cmd.ID = rand.Text()
+	}
+	if cmd.RequestedAt == nil {
+		now := time.Now().UTC()
+		cmd.RequestedAt = &now
+	}
+	p, err := promote.Build(r.Context(), a.Bus, &cmd)
+	if err != nil {
+		if promote.IsRejected(err) {
+			writeError(w, http.StatusUnprocessableEntity, err)
+			return
+		}
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, "promote"), "promote/"+cmd.ID, &cmd); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	a.Log.Info("promotion requested", "project", cmd.Project, "stage", cmd.Stage, "freight", cmd.Freight, "promotion", p.Metadata.Name)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	_ = json.NewEncoder(w).Encode(v1.PromoteResponse{Promotion: p.Metadata.Name, ID: cmd.ID})
+}
+
+// abort publishes an abort command for a Promotion that exists.
+func (a *api) abort(w http.ResponseWriter, r *http.Request) {
+	var cmd v1.AbortCommand
+	if r.ContentLength > 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&cmd); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("decode abort request: %w", err))
+			return
+		}
+	}
+	cmd.Project, cmd.Promotion = r.PathValue("project"), r.PathValue("name")
+	p, err := store.Promotion(r.Context(), a.Bus, cmd.Project, cmd.Promotion)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	if p.Status.Finished() {
+		writeError(w, http.StatusConflict, fmt.Errorf("promotion %s already ended %s", cmd.Promotion, p.Status.Phase))
+		return
+	}
+	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, "abort"), "abort/"+cmd.Promotion, &cmd); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	a.Log.Info("abort requested", "project", cmd.Project, "promotion", cmd.Promotion, "actor", cmd.Actor)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// reply writes v as JSON, or err with the status it calls for.
+func reply(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, store.ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		writeError(w, status, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	body := v1.ErrorResponse{Error: err.Error()}
+	for _, e := range unwrapAll(err) {
+		var fe *v1.FieldError
+		if errors.As(e, &fe) {
+			body.Problems = append(body.Problems, fe)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// unwrapAll flattens errors.Join trees.
+func unwrapAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unwrapAll(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/freight"
+	"github.com/drayhq/dray/pkg/manifest"
+)
+
+// apply validates every resource in the request (a JSON array, or YAML or JSON documents) and
+// stores them only if all are valid.
+func (a *api) apply(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("read request: %w", err))
+		return
+	}
+	docs, err := splitArray(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	var objs []manifest.Object
+	var errs []error
+	for i, doc := range docs {
+		got, err := manifest.Decode(fmt.Sprintf("request document %d", i+1), doc)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		objs = append(objs, got...)
+	}
+	if len(errs) > 0 {
+		writeError(w, http.StatusUnprocessableEntity, errors.Join(errs...))
+		return
+	}
+	var applied []v1.Applied
+	for _, o := range objs {
+		res, err := a.store(r.Context(), o)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("store %s/%s: %w", o.Kind, o.Name, err))
+			return
+		}
+		applied = append(applied, res)
+	}
+	reply(w, v1.ApplyResponse{Applied: applied}, nil)
+}
+
+// splitArray accepts a JSON array of resources, or anything else as one document.
+func splitArray(body []byte) ([][]byte, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return [][]byte{body}, nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(trimmed, &raw); err != nil {
+		return nil, fmt.Errorf("decode resource list: %w", err)
+	}
+	out := make([][]byte, len(raw))
+	for i := range raw {
+		out[i] = raw[i]
+	}
+	return out, nil
+}
+
+func (a *api) store(ctx context.Context, o manifest.Object) (v1.Applied, error) {
+	res := v1.Applied{Kind: o.Kind, Name: o.Name, Project: o.Project}
+	if f, ok := o.Resource.(*v1.Freight); ok {
+		return a.storeFreight(ctx, o.Project, f)
+	}
+	project := o.Project
+	if o.Kind == v1.KindProject {
+		project = "" // a Project is cluster-wide: it names the tenant
+	}
+	key := bus.ResourceKey(project, o.Kind, o.Name)
+	old, err := a.Bus.Resources.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		res.Result = "created"
+	case err != nil:
+		return res, err
+	case bytes.Equal(old.Value(), o.JSON):
+		res.Result = "unchanged"
+		return res, nil
+	default:
+		res.Result = "configured"
+	}
+	if _, err := a.Bus.Resources.Put(ctx, key, o.JSON); err != nil {
+		return res, err
+	}
+	a.Log.Info("resource applied", "kind", o.Kind, "name", o.Name, "project", o.Project, "result", res.Result)
+	return res, nil
+}
+
+// storeFreight records hand-made Freight: its name is derived from its artifacts, so applying
+// the same Freight twice stores it once.
+func (a *api) storeFreight(ctx context.Context, project string, f *v1.Freight) (v1.Applied, error) {
+	f.Metadata.Name = freight.ID(f)
+	f.Metadata.Namespace = project
+	res := v1.Applied{Kind: v1.KindFreight, Name: f.Metadata.Name, Project: project, Result: "unchanged"}
+	key := bus.Key(project, f.Metadata.Name)
+	if _, err := a.Bus.Freight.Get(ctx, key); err == nil {
+		return res, nil
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return res, err
+	}
+	now := time.Now().UTC()
+	f.Metadata.CreationTimestamp = &now
+	if f.DiscoveredAt == nil {
+		f.DiscoveredAt = &now
+	}
+	if f.Alias == "" {
+		f.Alias = f.Metadata.Labels[v1.LabelAlias]
+	}
+	if f.Alias == "" {
+		taken := map[string]bool{}
+		if all, err := listAliases(ctx, a, project); err == nil {
+			taken = all
+		}
+		f.Alias = freight.NewAlias(func(s string) bool { return taken[s] })
+	}
+	data, err := json.Marshal(f)
+	if err != nil {
+		return res, err
+	}
+	if _, err := a.Bus.Freight.Create(ctx, key, data); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return res, nil
+		}
+		return res, err
+	}
+	res.Result = "created"
+	a.Log.Info("freight created", "project", project, "freight", f.Metadata.Name, "alias", f.Alias)
+	ev := v1.FreightEvent{Project: project, Freight: f.Metadata.Name, Alias: f.Alias, Origin: f.Origin}
+	err = a.Bus.PublishEvent(ctx, project, v1.TypeFreightCreated, project+"/"+f.Metadata.Name+"/created", "freight/"+f.Metadata.Name, ev)
+	return res, err
+}
+
+func listAliases(ctx context.Context, a *api, project string) (map[string]bool, error) {
+	lister, err := a.Bus.Freight.ListKeysFiltered(ctx, bus.Key(project, ">"))
+	if err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for k := range lister.Keys() {
+		var f v1.Freight
+		if _, err := a.Bus.GetJSON(ctx, a.Bus.Freight, k, &f); err == nil {
+			taken[f.Alias] = true
+		}
+	}
+	return taken, nil
+}

@@ -1,0 +1,62 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promotion"
+)
+
+// handleEvent reconciles the Promotion an event is about.
+func (s *scheduler) handleEvent(ctx context.Context, msg jetstream.Msg) error {
+	var e v1.Event
+	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+		s.Log.Error("ignoring undecodable event", "subject", msg.Subject(), "err", err)
+		return nil
+	}
+	var data v1.PromotionEvent
+	if err := json.Unmarshal(e.Data, &data); err != nil || data.Promotion == "" {
+		s.Log.Error("ignoring promotion event without a promotion", "subject", msg.Subject(), "id", e.ID)
+		return nil
+	}
+	return s.reconcile(ctx, data.Project, data.Promotion)
+}
+
+// reconcile does what the recorded Promotion needs next.
+func (s *scheduler) reconcile(ctx context.Context, project, name string) error {
+	var p v1.Promotion
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, bus.Key(project, name), &p); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	}
+	act := promotion.Next(&p, time.Now())
+	switch act.Kind {
+	case promotion.RunStep:
+		return s.dispatch(ctx, &p, act)
+	case promotion.Finish:
+		rec := &v1.PromotionRecord{Op: v1.RecordFinish, Project: project, Name: name, Phase: act.Phase, Message: act.Message}
+		return s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), name+"/finish", rec)
+	}
+	return nil
+}
+
+// dispatch renders the step and publishes its job — or, when its outcome was decided without
+// an executor (skipped, a bad expression, an orchestrator step), its result.
+func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion.Action) error {
+	prep := promotion.Prepare(s.expr, p, act, promotion.PrepareOptions{Route: s.route, Data: s.data(ctx, p), Now: time.Now()})
+	if r := prep.Result; r != nil {
+		return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
+	}
+	if prep.Executor == promotion.Scheduler {
+		return s.setMetadata(ctx, prep.Job)
+	}
+	return s.Bus.Publish(ctx, bus.StepSubject(prep.Executor, prep.Job.Project), prep.Job.ID(), prep.Job)
+}

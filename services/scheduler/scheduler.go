@@ -1,0 +1,75 @@
+package scheduler
+
+import (
+	"context"
+	"flag"
+	"strings"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/expr"
+	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps"
+)
+
+// Options tune the scheduler.
+type Options struct {
+	// Route maps a step kind to the executor that runs it. Default steps.ExecutorFor; tests
+	// and benchmarks add their own step kinds.
+	Route func(uses string) (executor string, ok bool)
+}
+
+// BindFlags registers the options as flags.
+func (o *Options) BindFlags(*flag.FlagSet) {}
+
+// Validate reports every problem at once.
+func (o *Options) Validate() error { return nil }
+
+type scheduler struct {
+	service.Deps
+	route func(string) (string, bool)
+	expr  *expr.Evaluator
+}
+
+// Run handles commands and promotion events until ctx ends.
+func Run(ctx context.Context, opts Options, d service.Deps) error {
+	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New()}
+	if s.route == nil {
+		s.route = Route
+	}
+	errs := make(chan error, 2)
+	go func() {
+		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+			Stream: bus.StreamCommands, Durable: "scheduler-commands", Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort")},
+		}, s.handleCommand)
+	}()
+	go func() {
+		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+			Stream: bus.StreamEvents, Durable: "scheduler-promotions",
+			Filters: []string{
+				bus.EventSubject("*", v1.TypePromotionCreated),
+				bus.EventSubject("*", v1.TypePromotionStepFinished),
+				bus.EventSubject("*", v1.TypePromotionStepRunning),
+			},
+		}, s.handleEvent)
+	}()
+	d.Log.Info("scheduler ready")
+	err := <-errs
+	if err != nil {
+		return err
+	}
+	return <-errs
+}
+
+// Route maps the built-in step kinds to their executors, and the orchestrator's own steps to
+// the scheduler. CustomPromotionStep kinds are not routed yet.
+func Route(uses string) (string, bool) { return steps.ExecutorFor(uses) }
+
+// projectOf reads the project token of dray.<stream>.<project>.… subjects.
+func projectOf(subject string) string {
+	parts := strings.SplitN(subject, ".", 4)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
+}

@@ -1,0 +1,6 @@
+// Package state is the state service: the single writer of recorded state. It consumes step
+// results and promotion records from DRAY_RESULTS, applies each to the Promotion in the
+// dray-promotions bucket with compare-and-set, and publishes the promotion.* events that the
+// scheduler and outside subscribers react to. Recording is idempotent, so a redelivered
+// result is recorded once and its event, re-sent with the same ID, is stored once.
+package state

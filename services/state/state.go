@@ -1,0 +1,246 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/workspace"
+)
+
+// Options tune the state service.
+type Options struct {
+	// KeepWorkspaces keeps a finished promotion's workspace revisions for debugging.
+	KeepWorkspaces bool
+}
+
+// BindFlags registers the options as flags.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.KeepWorkspaces, "keep-workspaces", false, "keep finished promotions' workspaces for debugging")
+}
+
+// Validate reports every problem at once.
+func (o *Options) Validate() error { return nil }
+
+type state struct {
+	service.Deps
+	opts     Options
+	finished *prometheus.CounterVec
+}
+
+// Run records results until ctx ends.
+func Run(ctx context.Context, opts Options, d service.Deps) error {
+	s := &state{Deps: d, opts: opts, finished: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dray_promotions_total",
+		Help: "Promotions that finished, by project, stage and phase.",
+	}, []string{"project", "stage", "phase"})}
+	if d.Metrics != nil {
+		if err := d.Metrics.Register(s.finished); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	d.Log.Info("state service ready")
+	return d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+		Stream: bus.StreamResults, Durable: "state", Filters: []string{"dray.results.>"},
+	}, s.handle)
+}
+
+func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
+	switch {
+	case strings.HasSuffix(msg.Subject(), ".step"):
+		var r v1.StepResult
+		if err := json.Unmarshal(msg.Data(), &r); err != nil {
+			return s.drop(msg, err)
+		}
+		return s.recordStep(ctx, &r)
+	case strings.HasSuffix(msg.Subject(), ".promotion"):
+		var r v1.PromotionRecord
+		if err := json.Unmarshal(msg.Data(), &r); err != nil {
+			return s.drop(msg, err)
+		}
+		switch r.Op {
+		case v1.RecordCreate:
+			return s.create(ctx, &r)
+		case v1.RecordFinish:
+			return s.finish(ctx, &r)
+		case v1.RecordAbort:
+			return s.finish(ctx, &r)
+		}
+		return s.drop(msg, fmt.Errorf("unknown promotion record op %q", r.Op))
+	}
+	return s.drop(msg, fmt.Errorf("unexpected subject"))
+}
+
+// drop terminates a message that can never be recorded, saying why.
+func (s *state) drop(msg jetstream.Msg, err error) error {
+	s.Log.Error("dropping message that cannot be recorded", "subject", msg.Subject(), "err", err)
+	_ = msg.Term()
+	return bus.ErrHandled
+}
+
+// update applies change to the Promotion stored under key with compare-and-set, retrying when
+// another writer got there first. change reports whether it changed anything.
+func (s *state) update(ctx context.Context, key string, change func(p *v1.Promotion) bool) (*v1.Promotion, bool, error) {
+	for {
+		var p v1.Promotion
+		rev, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, &p)
+		if err != nil {
+			return nil, false, err
+		}
+		if !change(&p) {
+			return &p, false, nil
+		}
+		data, err := json.Marshal(&p)
+		if err != nil {
+			return nil, false, fmt.Errorf("encode promotion %s: %w", key, err)
+		}
+		_, err = s.Bus.Promotions.Update(ctx, key, data, rev)
+		if err == nil {
+			return &p, true, nil
+		}
+		if !isConflict(err) {
+			return nil, false, fmt.Errorf("update promotion %s: %w", key, err)
+		}
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+	}
+}
+
+func isConflict(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		errors.Is(err, jetstream.ErrKeyExists)
+}
+
+// create stores a new Promotion, Running, and announces it. A Promotion that exists already
+// is left alone; its events are re-sent with the same IDs, in case a crash came between.
+func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
+	p := r.Promotion
+	if p == nil {
+		return fmt.Errorf("create record for %s has no promotion", r.Name)
+	}
+	key := bus.Key(r.Project, p.Metadata.Name)
+	promotion.Start(p, time.Now())
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Bus.Promotions.Create(ctx, key, data); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return fmt.Errorf("create promotion %s: %w", key, err)
+	}
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, p); err != nil {
+		return err
+	}
+	if err := s.setCurrent(ctx, p); err != nil {
+		return err
+	}
+	log := s.Log.With("project", r.Project, "stage", p.Spec.Stage, "promotion", p.Metadata.Name)
+	log.Info("promotion created", "freight", p.Spec.Freight)
+	for _, t := range []string{v1.TypePromotionCreated, v1.TypePromotionStarted} {
+		if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordStep applies one step result and announces it.
+func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
+	key := bus.Key(r.Project, r.Promotion)
+	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool { return promotion.Record(p, r, time.Now()) })
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		s.Log.Warn("result for an unknown promotion", "project", r.Project, "promotion", r.Promotion)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if r.Step >= len(p.Status.StepExecutionMetadata) || p.Status.StepExecutionMetadata[r.Step].Attempts != r.Attempt {
+		return nil // stale: a newer attempt is recorded, or the promotion ended first
+	}
+	m := p.Status.StepExecutionMetadata[r.Step]
+	if m.Status == v1.StepSucceeded && len(r.Metadata) > 0 {
+		// Applied again on a redelivery: replacing keys is idempotent.
+		if err := s.setMetadata(ctx, r.Project, r.Metadata); err != nil {
+			return err
+		}
+	}
+	if changed {
+		s.Log.Info("step recorded", "project", r.Project, "promotion", r.Promotion, "step", r.Alias,
+			"attempt", r.Attempt, "status", m.Status)
+	}
+	t := v1.TypePromotionStepRunning
+	if m.FinishedAt != nil {
+		t = v1.TypePromotionStepFinished
+	}
+	step := &v1.StepEvent{Index: r.Step, Alias: m.Alias, Uses: m.Uses, Attempt: r.Attempt, Status: m.Status,
+		Message: m.Message, Outputs: p.Status.State[m.Alias]}
+	return s.publish(ctx, p, t, v1.AttemptID(p.Metadata.Name, r.Step, r.Attempt), step)
+}
+
+// finish records a Promotion's final phase (or its abort), announces it and deletes its
+// workspace. Ending an ended Promotion changes nothing; its event is re-sent with the same ID.
+func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
+	key := bus.Key(r.Project, r.Name)
+	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool {
+		if r.Op == v1.RecordAbort {
+			return promotion.Abort(p, r.Actor, time.Now())
+		}
+		if p.Status.Finished() {
+			return false
+		}
+		now := time.Now().UTC()
+		p.Status.Phase, p.Status.Message, p.Status.FinishedAt = r.Phase, r.Message, &now
+		return true
+	})
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		s.Log.Warn("cannot end an unknown promotion", "project", r.Project, "promotion", r.Name, "op", r.Op)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !p.Status.Finished() {
+		return nil
+	}
+	if changed {
+		s.finished.WithLabelValues(r.Project, p.Spec.Stage, p.Status.Phase).Inc()
+		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
+			"phase", p.Status.Phase, "message", p.Status.Message)
+	}
+	if err := s.setLast(ctx, p); err != nil {
+		return err
+	}
+	t := v1.PhaseEventType(p.Status.Phase)
+	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
+		return err
+	}
+	if !s.opts.KeepWorkspaces {
+		if err := workspace.DeleteRevisions(ctx, s.Bus.Workspaces, p.Metadata.Name, p.Status.Workspace); err != nil {
+			s.Log.Warn("workspace not deleted", "promotion", p.Metadata.Name, "err", err)
+		}
+	}
+	return nil
+}
+
+func (s *state) publish(ctx context.Context, p *v1.Promotion, eventType, id string, step *v1.StepEvent) error {
+	data := v1.PromotionEvent{
+		Project: p.Metadata.Namespace, Stage: p.Spec.Stage, Promotion: p.Metadata.Name, Freight: p.Spec.Freight,
+		Phase: p.Status.Phase, Message: p.Status.Message, Actor: promotion.Actor(p), Step: step,
+	}
+	return s.Bus.PublishEvent(ctx, p.Metadata.Namespace, eventType, id, "promotion/"+p.Metadata.Name, data)
+}
+
+func lastWord(eventType string) string { return eventType[strings.LastIndexByte(eventType, '.')+1:] }
