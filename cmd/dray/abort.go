@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drayhq/dray/pkg/client"
+)
+
+func newAbort(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "abort PROMOTION",
+		Short: "Stop a Promotion: its running step is aborted and later steps do not run",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := client.New(g.server)
+			project, err := g.resolveProject(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			actor := ""
+			if u := os.Getenv("USER"); u != "" {
+				actor = "user:" + u
+			}
+			if err := c.Abort(cmd.Context(), project, args[0], actor); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "abort of promotion %s requested\n", args[0])
+			return nil
+		},
+	}
+}

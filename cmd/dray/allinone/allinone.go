@@ -1,0 +1,210 @@
+package allinone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/executor"
+	"github.com/drayhq/dray/pkg/gitrepo"
+	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/workspace"
+	executorargocd "github.com/drayhq/dray/services/executor-argocd"
+	executorconfig "github.com/drayhq/dray/services/executor-config"
+	executorcontainer "github.com/drayhq/dray/services/executor-container"
+	executorgit "github.com/drayhq/dray/services/executor-git"
+	executorhttp "github.com/drayhq/dray/services/executor-http"
+	"github.com/drayhq/dray/services/gateway"
+	"github.com/drayhq/dray/services/scheduler"
+	"github.com/drayhq/dray/services/state"
+	"github.com/drayhq/dray/services/warehouse"
+)
+
+// Options configure an all-in-one Dray.
+type Options struct {
+	// DataDir holds NATS data, workspace caches and the git clone cache. Default ./.dray.
+	DataDir string
+	// Addr is the gateway's address. Default :8080; use 127.0.0.1:0 for a free port.
+	Addr string
+	// NATSPort is where the embedded NATS also listens for outside clients; -1 picks a free
+	// port. Default 4222.
+	NATSPort int
+	// Log receives every service's logs. Default slog.Default().
+	Log *slog.Logger
+	// Executor tunes every executor.
+	Executor executor.Options
+	// Mounts are extra gateway handlers by path prefix.
+	Mounts map[string]http.Handler
+	// Executors are extra executors to run beside the built-in ones (benchmarks and tests).
+	Executors []Executor
+	// Route maps step kinds to executors, when Executors add kinds. Default steps.ExecutorFor.
+	Route func(uses string) (string, bool)
+}
+
+// Executor is an extra executor: its kind and its steps.
+type Executor struct {
+	Name  string
+	Steps *steps.Registry
+}
+
+// Instance is a running all-in-one Dray.
+type Instance struct {
+	// URL is the gateway's base URL.
+	URL string
+	// NATS is the embedded server.
+	NATS *server.Server
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+	conns  []*nats.Conn
+}
+
+// Start starts NATS and every service, and returns once the gateway listens.
+func Start(ctx context.Context, o Options) (*Instance, error) {
+	if o.DataDir == "" {
+		o.DataDir = ".dray"
+	}
+	if o.Addr == "" {
+		o.Addr = ":8080"
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	port := o.NATSPort
+	if port == 0 {
+		port = 4222
+	}
+	gitCache, err := gitrepo.NewCache(filepath.Join(o.DataDir, "git-clones"))
+	if err != nil {
+		return nil, err
+	}
+	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{Dir: filepath.Join(o.DataDir, "nats"), Port: port})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	in := &Instance{NATS: ns, cancel: cancel}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var shared *workspace.Store // set with the first bus, before any executor starts
+	ready := make(chan string, 1)
+
+	type svc struct {
+		name string
+		run  func(context.Context, service.Deps) error
+	}
+	execOpts := o.Executor
+	execs := []Executor{
+		{executorgit.Name, must(executorgit.StepsWithCache(gitCache))},
+		{executorconfig.Name, must(executorconfig.Steps())},
+		{executorargocd.Name, must(executorargocd.Steps())},
+		{executorhttp.Name, must(executorhttp.Steps())},
+		{executorcontainer.Name, must(executorcontainer.Steps())},
+	}
+	execs = append(execs, o.Executors...)
+	services := []svc{
+		{"state", func(ctx context.Context, d service.Deps) error { return state.Run(ctx, state.Options{}, d) }},
+		{"scheduler", func(ctx context.Context, d service.Deps) error {
+			return scheduler.Run(ctx, scheduler.Options{Route: o.Route}, d)
+		}},
+		{"warehouse", func(ctx context.Context, d service.Deps) error { return warehouse.Run(ctx, warehouse.Options{}, d) }},
+		{"gateway", func(ctx context.Context, d service.Deps) error {
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready}, d)
+		}},
+	}
+	for _, e := range execs {
+		services = append(services, svc{"executor-" + e.Name, func(ctx context.Context, d service.Deps) error {
+			return executor.Run(ctx, execOpts, executor.Deps{
+				Name: e.Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: e.Steps, Workspaces: shared,
+			})
+		}})
+	}
+	for i, s := range services {
+		nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("dray-"+s.name), nats.MaxReconnects(-1))
+		if err != nil {
+			in.Stop()
+			return nil, fmt.Errorf("connect %s to embedded NATS: %w", s.name, err)
+		}
+		in.conns = append(in.conns, nc)
+		b, err := bus.New(ctx, nc, bus.Options{})
+		if err != nil {
+			in.Stop()
+			return nil, err
+		}
+		if i == 0 {
+			shared = workspace.New(b.Workspaces, filepath.Join(o.DataDir, "workspaces"))
+		}
+		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
+		in.wg.Go(func() {
+			if err := s.run(ctx, d); err != nil && ctx.Err() == nil {
+				d.Log.Error("service stopped", "err", err)
+				in.mu.Lock()
+				in.errs = append(in.errs, fmt.Errorf("%s: %w", s.name, err))
+				in.mu.Unlock()
+				cancel()
+			}
+		})
+	}
+	select {
+	case addr := <-ready:
+		in.URL = "http://" + hostPort(addr)
+	case <-ctx.Done():
+		in.Stop()
+		return nil, errors.Join(append(in.errs, errors.New("dray stopped before the gateway listened"))...)
+	case <-time.After(30 * time.Second):
+		in.Stop()
+		return nil, errors.New("gateway did not start within 30s")
+	}
+	return in, nil
+}
+
+// Wait blocks until the instance stops, and returns why if a service failed.
+func (in *Instance) Wait() error {
+	in.wg.Wait()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return errors.Join(in.errs...)
+}
+
+// Stop stops every service and NATS.
+func (in *Instance) Stop() {
+	in.cancel()
+	in.wg.Wait()
+	for _, nc := range in.conns {
+		nc.Close()
+	}
+	in.NATS.Shutdown()
+	in.NATS.WaitForShutdown()
+}
+
+// hostPort makes a listen address dialable: ":8080" becomes "127.0.0.1:8080".
+func hostPort(addr string) string {
+	if len(addr) > 0 && addr[0] == ':' {
+		return "127.0.0.1" + addr
+	}
+	if h := addr; len(h) > 5 && h[:5] == "[::]:" {
+		return "127.0.0.1" + h[4:]
+	}
+	return addr
+}
+
+func must(r *steps.Registry, err error) *steps.Registry {
+	if err != nil {
+		panic(err) // built-in registries are fixed: a duplicate is a programming error
+	}
+	return r
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drayhq/dray/pkg/client"
+	"github.com/drayhq/dray/pkg/manifest"
+)
+
+func newApply(g *globals) *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE|DIR",
+		Short: "Validate resources and store them, all or nothing",
+		Long: `Validate Kargo-shaped resources (apiVersion kargo.akuity.io/v1alpha1) from files or
+directories and store them. If any is invalid, each problem is printed with its file,
+resource and field, and nothing is stored.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(files) == 0 {
+				return fmt.Errorf("name manifests with -f FILE or -f DIR")
+			}
+			var objs []manifest.Object
+			for _, f := range files {
+				info, err := os.Stat(f)
+				if err != nil {
+					return err
+				}
+				var got []manifest.Object
+				if info.IsDir() {
+					got, err = manifest.DecodeDir(f)
+				} else {
+					got, err = manifest.DecodeFile(f)
+				}
+				if err != nil {
+					return fmt.Errorf("nothing was applied:\n%w", err)
+				}
+				objs = append(objs, got...)
+			}
+			resp, err := client.New(g.server).Apply(cmd.Context(), rawJSON(objs))
+			if err != nil {
+				return fmt.Errorf("nothing was applied:\n%w", err)
+			}
+			for _, a := range resp.Applied {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", a.Kind, a.Name, a.Result)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory (repeatable)")
+	return cmd
+}
+
+func rawJSON(objs []manifest.Object) []json.RawMessage {
+	out := make([]json.RawMessage, len(objs))
+	for i, o := range objs {
+		out[i] = o.JSON
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+// Command dray drives Dray: dray up runs every service in one process; apply, get and
+// promote talk to a running gateway.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drayhq/dray/pkg/client"
+)
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "dray:", err)
+		os.Exit(1)
+	}
+}
+
+type globals struct {
+	server  string
+	project string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "dray",
+		Short:         "Dray promotes software through environments, GitOps-style, on NATS",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	server := os.Getenv("DRAY_SERVER")
+	if server == "" {
+		server = client.DefaultURL
+	}
+	root.PersistentFlags().StringVar(&g.server, "server", server, "gateway URL ($DRAY_SERVER)")
+	root.PersistentFlags().StringVarP(&g.project, "project", "p", os.Getenv("DRAY_PROJECT"), "project ($DRAY_PROJECT; default: the only project)")
+	root.AddCommand(newUp(), newApply(g), newGet(g), newPromote(g), newAbort(g), newLint(), newRun(g), newExpr())
+	return root
+}

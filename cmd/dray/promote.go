@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/client"
+)
+
+func newPromote(g *globals) *cobra.Command {
+	var (
+		cmdOpts v1.PromoteCommand
+		wait    bool
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "promote --stage S --freight F",
+		Short: "Promote a Freight (by name or alias) to a Stage",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c := client.New(g.server)
+			project, err := g.resolveProject(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			cmdOpts.Project = project
+			if cmdOpts.Actor == "" {
+				if u := os.Getenv("USER"); u != "" {
+					cmdOpts.Actor = "user:" + u
+				}
+			}
+			resp, err := c.Promote(cmd.Context(), &cmdOpts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "promotion %s requested\n", resp.Promotion)
+			if !wait {
+				return nil
+			}
+			ctx := cmd.Context()
+			if timeout > 0 {
+				var cancel func()
+				ctx, cancel = contextWithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			p, err := c.WaitPromotion(ctx, project, resp.Promotion, nil)
+			if err != nil {
+				return err
+			}
+			printPromotion(out, p)
+			if p.Status.Phase != v1.PhaseSucceeded {
+				return fmt.Errorf("promotion %s %s: %s", p.Metadata.Name, p.Status.Phase, p.Status.Message)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cmdOpts.Stage, "stage", "", "Stage to promote to")
+	f.StringVar(&cmdOpts.Freight, "freight", "", "Freight name or alias")
+	f.StringVar(&cmdOpts.ID, "id", "", "idempotency key: the same key twice creates one Promotion")
+	f.BoolVar(&wait, "wait", false, "wait for the Promotion to finish and show its steps")
+	f.DurationVar(&timeout, "timeout", 10*time.Minute, "with --wait, how long to wait")
+	_ = cmd.MarkFlagRequired("stage")
+	_ = cmd.MarkFlagRequired("freight")
+	return cmd
+}

@@ -1,0 +1,3 @@
+module github.com/drayhq/dray/examples
+
+go 1.26.0

@@ -1,0 +1,92 @@
+module github.com/drayhq/dray/test
+
+go 1.26.0
+
+require (
+	github.com/drayhq/dray/pkg v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/schemas v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/executor-argocd v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/executor-config v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/services/executor-container v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/executor-git v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/services/executor-http v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/gateway v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/scheduler v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/services/state v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/services/warehouse v0.0.0-00010101000000-000000000000 // indirect
+)
+
+replace (
+	github.com/drayhq/dray/examples => ../examples
+	github.com/drayhq/dray/pkg => ../pkg
+	github.com/drayhq/dray/pkg/api => ../pkg/api
+	github.com/drayhq/dray/schemas => ../schemas
+	github.com/drayhq/dray/services/executor-argocd => ../services/executor-argocd
+	github.com/drayhq/dray/services/executor-config => ../services/executor-config
+	github.com/drayhq/dray/services/executor-container => ../services/executor-container
+	github.com/drayhq/dray/services/executor-git => ../services/executor-git
+	github.com/drayhq/dray/services/executor-http => ../services/executor-http
+	github.com/drayhq/dray/services/gateway => ../services/gateway
+	github.com/drayhq/dray/services/scheduler => ../services/scheduler
+	github.com/drayhq/dray/services/state => ../services/state
+	github.com/drayhq/dray/services/warehouse => ../services/warehouse
+)
+
+require (
+	github.com/drayhq/dray/cmd/dray v0.0.0-00010101000000-000000000000
+	github.com/google/go-cmp v0.7.0
+	github.com/nats-io/nats.go v1.55.0
+	github.com/prometheus/client_golang v1.25.0
+)
+
+require (
+	dario.cat/mergo v1.0.0 // indirect
+	github.com/Masterminds/semver/v3 v3.5.0 // indirect
+	github.com/Microsoft/go-winio v0.6.2 // indirect
+	github.com/ProtonMail/go-crypto v1.1.6 // indirect
+	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/cloudflare/circl v1.6.3 // indirect
+	github.com/cyphar/filepath-securejoin v0.6.1 // indirect
+	github.com/emirpasic/gods v1.18.1 // indirect
+	github.com/expr-lang/expr v1.17.8 // indirect
+	github.com/go-git/gcfg v1.5.1-0.20230307220236-3a3c6141e376 // indirect
+	github.com/go-git/go-billy/v5 v5.9.2 // indirect
+	github.com/go-git/go-git/v5 v5.19.3 // indirect
+	github.com/golang/groupcache v0.0.0-20241129210726-2c02b8208cf8 // indirect
+	github.com/google/go-containerregistry v0.22.1 // indirect
+	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/jbenet/go-context v0.0.0-20150711004518-d14ea06fba99 // indirect
+	github.com/kevinburke/ssh_config v1.2.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/nats-io/jwt/v2 v2.8.2 // indirect
+	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
+	github.com/oklog/ulid/v2 v2.1.2 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/pjbgf/sha1cd v0.7.0 // indirect
+	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/common v0.72.0 // indirect
+	github.com/prometheus/procfs v0.22.0 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+	github.com/sergi/go-diff v1.3.2-0.20230802210424-5b0b94c5c0d3 // indirect
+	github.com/skeema/knownhosts v1.3.1 // indirect
+	github.com/xanzy/ssh-agent v0.3.3 // indirect
+	go.yaml.in/yaml/v2 v2.4.4 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+	gopkg.in/warnings.v0 v0.1.2 // indirect
+	sigs.k8s.io/yaml v1.6.0 // indirect
+)
+
+replace github.com/drayhq/dray/cmd/dray => ../cmd/dray
