@@ -1,10 +1,14 @@
 package v1
 
+import "time"
+
 // Warehouse watches artifact repositories and produces Freight from what it discovers.
 type Warehouse struct {
 	TypeMeta `json:",inline"`
 	Metadata ObjectMeta    `json:"metadata"`
 	Spec     WarehouseSpec `json:"spec"`
+	// Status is written by the warehouse service only.
+	Status WarehouseStatus `json:"status,omitzero"`
 }
 
 // WarehouseSpec is the desired behaviour of a Warehouse.
@@ -75,4 +79,86 @@ type ChartSubscription struct {
 	SemverConstraint      string `json:"semverConstraint,omitempty"`
 	DiscoveryLimit        int    `json:"discoveryLimit,omitempty"`
 	InsecureSkipTLSVerify bool   `json:"insecureSkipTLSVerify,omitempty"`
+}
+
+// WarehouseStatus is what the warehouse service last discovered and decided (RESOURCES.md §2.5).
+type WarehouseStatus struct {
+	// DiscoveredArtifacts is the result of the last discovery that succeeded.
+	DiscoveredArtifacts *DiscoveredArtifacts `json:"discoveredArtifacts,omitempty"`
+	// LastFreightID is the ID of the last Freight built from a discovery.
+	LastFreightID string `json:"lastFreightID,omitempty"`
+	// LastHandledRefresh is the ID of the last refresh request discovery ran for.
+	LastHandledRefresh string `json:"lastHandledRefresh,omitempty"`
+	// Conditions are Ready (discovery works) and FreightCreated, with reasons and messages.
+	Conditions []Condition `json:"conditions,omitempty"`
+	// Errors are the last discovery's failures, one per failing subscription.
+	Errors []SubscriptionError `json:"errors,omitempty"`
+}
+
+// Condition is one aspect of a resource's state, Kubernetes-style.
+type Condition struct {
+	Type               string     `json:"type"`
+	Status             string     `json:"status"` // True, False or Unknown
+	Reason             string     `json:"reason,omitempty"`
+	Message            string     `json:"message,omitempty"`
+	LastTransitionTime *time.Time `json:"lastTransitionTime,omitempty"`
+}
+
+// SubscriptionError is why one subscription's discovery failed.
+type SubscriptionError struct {
+	SubscriptionName string `json:"subscriptionName,omitempty"`
+	RepoURL          string `json:"repoURL"`
+	Message          string `json:"message"`
+}
+
+// DiscoveredArtifacts holds, per subscription and in subscription order, the artifacts found,
+// best first (element 0 is what automatic Freight creation uses).
+type DiscoveredArtifacts struct {
+	DiscoveredAt *time.Time             `json:"discoveredAt,omitempty"`
+	Git          []GitDiscoveryResult   `json:"git,omitempty"`
+	Images       []ImageDiscoveryResult `json:"images,omitempty"`
+	Charts       []ChartDiscoveryResult `json:"charts,omitempty"`
+}
+
+// GitDiscoveryResult is what one git subscription found.
+type GitDiscoveryResult struct {
+	RepoURL          string             `json:"repoURL"`
+	SubscriptionName string             `json:"subscriptionName,omitempty"`
+	Commits          []DiscoveredCommit `json:"commits"`
+}
+
+// DiscoveredCommit is one candidate commit (RESOURCES.md §2.3).
+type DiscoveredCommit struct {
+	ID          string     `json:"id"`
+	Branch      string     `json:"branch,omitempty"`
+	Tag         string     `json:"tag,omitempty"`
+	Subject     string     `json:"subject,omitempty"`
+	Author      string     `json:"author,omitempty"`
+	Committer   string     `json:"committer,omitempty"`
+	CreatorDate *time.Time `json:"creatorDate,omitempty"`
+}
+
+// ImageDiscoveryResult is what one image subscription found.
+type ImageDiscoveryResult struct {
+	RepoURL          string                     `json:"repoURL"`
+	SubscriptionName string                     `json:"subscriptionName,omitempty"`
+	Platform         string                     `json:"platform,omitempty"`
+	References       []DiscoveredImageReference `json:"references"`
+}
+
+// DiscoveredImageReference is one candidate image (RESOURCES.md §2.2).
+type DiscoveredImageReference struct {
+	Tag         string            `json:"tag"`
+	Digest      string            `json:"digest"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	CreatedAt   *time.Time        `json:"createdAt,omitempty"`
+}
+
+// ChartDiscoveryResult is what one chart subscription found.
+type ChartDiscoveryResult struct {
+	RepoURL          string   `json:"repoURL"`
+	Name             string   `json:"name,omitempty"`
+	SubscriptionName string   `json:"subscriptionName,omitempty"`
+	SemverConstraint string   `json:"semverConstraint,omitempty"`
+	Versions         []string `json:"versions"`
 }
