@@ -271,6 +271,12 @@ func (w *walker) walk(at string, t reflect.Type, s map[string]any) {
 			}
 		}
 	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 { // []byte: a base64 string
+			if s["type"] != "string" {
+				w.t.Errorf("%s: %s should be a base64 string, schema says %v", at, t, s["type"])
+			}
+			return
+		}
 		items, ok := s["items"].(map[string]any)
 		if !ok {
 			w.t.Errorf("%s: %s has no items schema", at, t)

@@ -21,7 +21,8 @@ func newGet(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get KIND [NAME]",
 		Short: "Show promotions, stages or freight",
-		Long: `Show resources of a project. KIND is promotions (promotion), stages (stage) or freight.
+		Long: `Show resources of a project. KIND is promotions (promotion), stages (stage), freight or secrets
+(names and keys only: values never leave the server).
 With a NAME, show that one: a promotion with each step's status, timing and outputs.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,8 +52,10 @@ With a NAME, show that one: a promotion with each step's status, timing and outp
 				}
 			case "freight":
 				v, err = c.Freight(ctx, project)
+			case "secret", "secrets":
+				v, err = c.Secrets(ctx, project)
 			default:
-				return fmt.Errorf("unknown kind %q: use promotions, stages or freight", args[0])
+				return fmt.Errorf("unknown kind %q: use promotions, stages, freight or secrets", args[0])
 			}
 			if err != nil {
 				return err
@@ -104,6 +107,11 @@ func print(w io.Writer, format string, v any) error {
 				last, phase = s.Status.LastPromotion.Name, s.Status.LastPromotion.Phase
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Metadata.Name, short(s.Status.FreightSummary), cur, last, phase)
+		}
+	case []v1.SecretSummary:
+		fmt.Fprintln(tw, "NAME\tCRED TYPE\tKEYS")
+		for _, s := range v {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, s.Labels[v1.LabelCredType], strings.Join(s.Keys, ","))
 		}
 	case []v1.Freight:
 		fmt.Fprintln(tw, "NAME\tALIAS\tORIGIN\tAGE")

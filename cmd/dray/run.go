@@ -122,7 +122,7 @@ func runTemplate(ctx context.Context, out, logOut io.Writer, project string, o r
 		fmt.Fprintln(out, "--diff: nothing leaves this machine; git-push shows what it would push")
 	}
 	r.header(p)
-	d := &promotion.Driver{Eval: expr.New(), Route: r.route, Run: r.run, Observe: r.observe}
+	d := &promotion.Driver{Eval: expr.New(), Route: r.route, Run: r.run, Observe: r.observe, Data: in.data(project)}
 	p, err = d.Drive(ctx, p)
 	r.printPushes()
 	if err != nil {
@@ -271,7 +271,12 @@ func (r *runner) run(ctx context.Context, job *v1.StepJob, _ string) *v1.StepRes
 			WorkDir: r.workDir, Dir: r.root,
 			Log: r.log.With("step", job.Alias, "uses", job.Uses, "attempt", job.Attempt),
 		}
-		out, err := callStep(ctx, step, sc)
+		// As in the executors, a config that fails the step's schema fails the step first.
+		var out steps.Result
+		err := steps.ValidateConfig(sc, job.Uses)
+		if err == nil {
+			out, err = callStep(ctx, step, sc)
+		}
 		outcome, res.Outputs = steps.Classify(out, err), out.Outputs
 	}
 	res.Status, res.Terminal, res.Reason, res.Message = outcome.Status, outcome.Terminal, outcome.Reason, outcome.Message

@@ -24,6 +24,9 @@ type runInput struct {
 	tasks        []*v1.PromotionTask
 	clusterTasks []*v1.ClusterPromotionTask
 	templates    []templateFile
+	// secrets and configMaps back secret(), configMap() and their shared forms.
+	secrets    []*v1.Secret
+	configMaps []*v1.ConfigMap
 }
 
 // templateFile is a file holding a bare promotion template: steps and optional vars.
@@ -95,6 +98,10 @@ func (in *runInput) loadFile(path, project string) error {
 			in.tasks = append(in.tasks, r)
 		case *v1.ClusterPromotionTask:
 			in.clusterTasks = append(in.clusterTasks, r)
+		case *v1.Secret:
+			in.secrets = append(in.secrets, r)
+		case *v1.ConfigMap:
+			in.configMaps = append(in.configMaps, r)
 		}
 	}
 	return nil
@@ -208,4 +215,43 @@ func loadFreight(file, project string) (*v1.Freight, error) {
 	f := found[0]
 	f.Metadata.Name = freightid.ID(f)
 	return f, nil
+}
+
+// data gives expressions the Secrets and ConfigMaps of the -f files: those of project back
+// secret() and configMap(), those of the shared project sharedSecret() (generic credentials
+// only, as on a server) and sharedConfigMap().
+func (in *runInput) data(project string) promotion.Data {
+	secretData := func(ns, name string, sharedOnly bool) map[string]string {
+		for _, s := range in.secrets {
+			if s.Metadata.Namespace != ns || s.Metadata.Name != name {
+				continue
+			}
+			if sharedOnly && s.Metadata.Labels[v1.LabelCredType] != "generic" {
+				return nil
+			}
+			out := map[string]string{}
+			for k, v := range s.Data {
+				out[k] = string(v)
+			}
+			for k, v := range s.StringData {
+				out[k] = v
+			}
+			return out
+		}
+		return nil
+	}
+	configMap := func(ns, name string) map[string]string {
+		for _, c := range in.configMaps {
+			if c.Metadata.Namespace == ns && c.Metadata.Name == name {
+				return c.Data
+			}
+		}
+		return nil
+	}
+	return promotion.Data{
+		Secret:          func(n string) (map[string]string, error) { return secretData(project, n, false), nil },
+		SharedSecret:    func(n string) (map[string]string, error) { return secretData(v1.SharedProject, n, true), nil },
+		ConfigMap:       func(n string) (map[string]string, error) { return configMap(project, n), nil },
+		SharedConfigMap: func(n string) (map[string]string, error) { return configMap(v1.SharedProject, n), nil },
+	}
 }

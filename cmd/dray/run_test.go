@@ -186,3 +186,68 @@ func TestRunInputErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestRunSecretsAndConfigMaps: Secrets and ConfigMaps among the -f files back secret(),
+// configMap() and sharedSecret(); a shared secret that is not generic credentials stays hidden.
+func TestRunSecretsAndConfigMaps(t *testing.T) {
+	template := `steps:
+- uses: compose-output
+  as: cm
+  config: {env: "${{ configMap('settings').env }}"}
+- uses: compose-output
+  as: token
+  if: "${{ secret('api').token == 'tok-123' }}"
+  config: {ok: "yes"}
+- uses: compose-output
+  as: shared
+  if: "${{ sharedSecret('hook').url == 'https://hooks' && len(sharedSecret('gitcred')) == 0 }}"
+  config: {ok: "yes"}
+- uses: compose-output
+  as: leak
+  config: {token: "${{ secret('api').token }}"}
+`
+	resources := `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {env: prod}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: api, namespace: shop}
+stringData: {token: tok-123}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: hook
+  namespace: kargo-shared-resources
+  labels: {kargo.akuity.io/cred-type: generic}
+data: {url: aHR0cHM6Ly9ob29rcw==}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: gitcred
+  namespace: kargo-shared-resources
+  labels: {kargo.akuity.io/cred-type: git}
+stringData: {password: nope}
+`
+	args := runFiles(t, map[string]string{"template.yaml": template, "resources.yaml": resources})
+	out, err := dray(t, "", args...)
+	if err != nil {
+		t.Fatalf("dray run: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		`(?m)^cm\s+compose-output\s+Succeeded.*"env":"prod"`,
+		`(?m)^token\s+compose-output\s+Succeeded.*"ok":"yes"`,
+		`(?m)^shared\s+compose-output\s+Succeeded.*"ok":"yes"`,
+		`(?m)^leak\s+compose-output\s+Succeeded.*"token":"\[redacted\]"`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("dray run output does not match %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "tok-123") {
+		t.Errorf("dray run printed a secret value:\n%s", out)
+	}
+}

@@ -107,6 +107,13 @@ func (c *Client) Freight(ctx context.Context, project string) ([]v1.Freight, err
 	return out, c.do(ctx, http.MethodGet, path(project, "freight", ""), nil, &out)
 }
 
+// Secrets lists a project's Secrets: names, labels and the names of their values, never the
+// values.
+func (c *Client) Secrets(ctx context.Context, project string) ([]v1.SecretSummary, error) {
+	var out []v1.SecretSummary
+	return out, c.do(ctx, http.MethodGet, path(project, "secrets", ""), nil, &out)
+}
+
 // WaitPromotion polls a Promotion until it finishes or ctx ends, calling seen (if not nil)
 // with every version it reads.
 func (c *Client) WaitPromotion(ctx context.Context, project, name string, seen func(*v1.Promotion)) (*v1.Promotion, error) {

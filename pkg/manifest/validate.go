@@ -19,8 +19,11 @@ type problem struct {
 // namespaced lists the kinds that belong to a project.
 var namespaced = map[string]bool{
 	v1.KindWarehouse: true, v1.KindStage: true, v1.KindFreight: true, v1.KindPromotion: true,
-	v1.KindPromotionTask: true, v1.KindProjectConfig: true,
+	v1.KindPromotionTask: true, v1.KindProjectConfig: true, v1.KindSecret: true, v1.KindConfigMap: true,
 }
+
+// coreKinds are Kubernetes' own kinds, written with apiVersion v1.
+var coreKinds = map[string]bool{v1.KindSecret: true, v1.KindConfigMap: true}
 
 // Validate checks an already typed resource or message, such as one received by the API: a
 // pointer to (or value of) a type listed in v1.Table. It checks the type's JSON Schema and, for
@@ -90,6 +93,11 @@ func Validate(obj any) error {
 func checkAPIVersion(apiVersion any, kind string) (problem, bool) {
 	s, _ := apiVersion.(string)
 	switch {
+	case coreKinds[kind]:
+		if s == v1.CoreVersion {
+			return problem{}, false
+		}
+		return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s", s, v1.CoreVersion)}, true
 	case s == v1.GroupVersion:
 		return problem{}, false
 	case s == v1.EEGroupVersion && kind == v1.KindCustomPromotionStep:

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/secret"
 )
 
 // Deps are what every service runs with.
@@ -25,6 +26,9 @@ type Deps struct {
 	Log     *slog.Logger
 	Bus     *bus.Bus
 	Metrics prometheus.Registerer
+	// Secrets reads and writes the project Secrets; nil when the service was started without
+	// a secrets key, and then whatever needs a secret says so.
+	Secrets *secret.Store
 }
 
 // Options are the flags every service shares.
@@ -32,6 +36,9 @@ type Options struct {
 	Bus bus.Options
 	// HTTPAddr serves /healthz, /readyz and /metrics; empty disables it. Default $DRAY_HTTP_ADDR.
 	HTTPAddr string
+	// SecretsKeyFile holds the key that encrypts Secrets (see secret.LoadKey). Default
+	// $DRAY_SECRETS_KEY_FILE; empty means this service cannot read or write Secrets.
+	SecretsKeyFile string
 	// LogLevel is debug, info, warn or error. Default $DRAY_LOG_LEVEL, else info.
 	LogLevel string
 	// LogFormat is text or json. Default $DRAY_LOG_FORMAT, else text.
@@ -42,6 +49,7 @@ type Options struct {
 func (o *Options) BindFlags(fs *flag.FlagSet, defaultHTTP string) {
 	o.Bus.BindFlags(fs)
 	fs.StringVar(&o.HTTPAddr, "http-addr", envOr("DRAY_HTTP_ADDR", defaultHTTP), "address of /healthz, /readyz and /metrics (empty: off)")
+	fs.StringVar(&o.SecretsKeyFile, "secrets-key-file", envOr("DRAY_SECRETS_KEY_FILE", ""), "file holding the key that encrypts Secrets (32 bytes, raw, hex or base64)")
 	fs.StringVar(&o.LogLevel, "log-level", envOr("DRAY_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("DRAY_LOG_FORMAT", "text"), "text or json")
 }
@@ -122,7 +130,17 @@ func serve(ctx context.Context, name string, opts *Options, log *slog.Logger, ru
 		defer srv.Close()
 		log.Info("serving health and metrics", "addr", ln.Addr().String())
 	}
-	return run(ctx, Deps{Log: log, Bus: b, Metrics: reg})
+	d := Deps{Log: log, Bus: b, Metrics: reg}
+	if opts.SecretsKeyFile != "" {
+		key, err := secret.LoadKey(opts.SecretsKeyFile)
+		if err != nil {
+			return err
+		}
+		if d.Secrets, err = secret.NewStore(b.Secrets, key); err != nil {
+			return err
+		}
+	}
+	return run(ctx, d)
 }
 
 // HealthHandler serves /healthz (the process is up), /readyz (NATS is connected) and /metrics.

@@ -21,6 +21,7 @@ type api struct {
 
 func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/resources", a.apply)
+	mux.HandleFunc("GET /api/v1/projects/{project}/secrets", a.listSecrets)
 	mux.HandleFunc("GET /api/v1/projects", a.listProjects)
 	mux.HandleFunc("GET /api/v1/projects/{project}/stages", a.listStages)
 	mux.HandleFunc("GET /api/v1/projects/{project}/stages/{name}", a.getStage)

@@ -45,6 +45,10 @@ func (a *api) apply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, errors.Join(errs...))
 		return
 	}
+	if needsSecrets(objs) && a.Secrets == nil {
+		writeError(w, http.StatusServiceUnavailable, errNoSecretsKey)
+		return
+	}
 	var applied []v1.Applied
 	for _, o := range objs {
 		res, err := a.store(r.Context(), o)
@@ -76,8 +80,11 @@ func splitArray(body []byte) ([][]byte, error) {
 
 func (a *api) store(ctx context.Context, o manifest.Object) (v1.Applied, error) {
 	res := v1.Applied{Kind: o.Kind, Name: o.Name, Project: o.Project}
-	if f, ok := o.Resource.(*v1.Freight); ok {
-		return a.storeFreight(ctx, o.Project, f)
+	switch r := o.Resource.(type) {
+	case *v1.Freight:
+		return a.storeFreight(ctx, o.Project, r)
+	case *v1.Secret:
+		return a.storeSecret(ctx, r)
 	}
 	project := o.Project
 	if o.Kind == v1.KindProject {

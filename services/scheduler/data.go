@@ -12,9 +12,9 @@ import (
 	"github.com/drayhq/dray/pkg/promotion"
 )
 
-// data gives a Promotion's expressions the Freight and Stage metadata of its project, read
-// fresh on every call (EXPRESSIONS.md §5.6). Secrets and config maps are not wired yet:
-// secret() and configMap() report that they are not available.
+// data gives a Promotion's expressions the secrets, config maps and the Freight and Stage
+// metadata of its project, read fresh on every render (EXPRESSIONS.md §5.6). Without a
+// secrets key, secret() and sharedSecret() report that they are not available.
 func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 	project := p.Metadata.Namespace
 	freightStatus := func(name string) (*v1.FreightStatus, error) {
@@ -27,7 +27,19 @@ func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 		}
 		return &f.Status, nil
 	}
-	return promotion.Data{
+	configMap := func(project, name string) (map[string]string, error) {
+		var cm v1.ConfigMap
+		if _, err := s.Bus.GetJSON(ctx, s.Bus.Resources, bus.ResourceKey(project, v1.KindConfigMap, name), &cm); err != nil {
+			if errors.Is(err, jetstream.ErrKeyNotFound) {
+				return nil, nil
+			}
+			return nil, err
+		}
+		return cm.Data, nil
+	}
+	d := promotion.Data{
+		ConfigMap:       func(name string) (map[string]string, error) { return configMap(project, name) },
+		SharedConfigMap: func(name string) (map[string]string, error) { return configMap(v1.SharedProject, name) },
 		FreightMetadata: func(name string) (map[string]any, error) {
 			st, err := freightStatus(name)
 			if st == nil {
@@ -53,6 +65,11 @@ func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 			return st.Metadata, nil
 		},
 	}
+	if s.Secrets != nil {
+		d.Secret = func(name string) (map[string]string, error) { return s.Secrets.Data(ctx, project, name) }
+		d.SharedSecret = func(name string) (map[string]string, error) { return s.Secrets.SharedData(ctx, name) }
+	}
+	return d
 }
 
 // asMap turns a struct into the map of its JSON form, as expressions see it.

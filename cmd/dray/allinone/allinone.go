@@ -18,6 +18,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/gitrepo"
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/workspace"
@@ -92,6 +93,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	secretsKey, err := secret.EnsureKey(filepath.Join(o.DataDir, "secrets.key"))
+	if err != nil {
+		return nil, err
+	}
 	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{Dir: filepath.Join(o.DataDir, "nats"), Port: port})
 	if err != nil {
 		return nil, err
@@ -149,6 +154,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			shared = workspace.New(b.Workspaces, filepath.Join(o.DataDir, "workspaces"))
 		}
 		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
+		if d.Secrets, err = secret.NewStore(b.Secrets, secretsKey); err != nil {
+			in.Stop()
+			return nil, err
+		}
 		in.wg.Go(func() {
 			if err := s.run(ctx, d); err != nil && ctx.Err() == nil {
 				d.Log.Error("service stopped", "err", err)

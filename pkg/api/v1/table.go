@@ -27,6 +27,8 @@ var Table = []Entry{
 	{Name: "promotiontask", ID: KindPromotionTask, New: func() any { return new(PromotionTask) }},
 	{Name: "clusterpromotiontask", ID: KindClusterPromotionTask, New: func() any { return new(ClusterPromotionTask) }},
 	{Name: "custompromotionstep", ID: KindCustomPromotionStep, New: func() any { return new(CustomPromotionStep) }},
+	{Name: "secret", ID: KindSecret, New: func() any { return new(Secret) }},
+	{Name: "configmap", ID: KindConfigMap, New: func() any { return new(ConfigMap) }},
 
 	{Name: "stepjob", ID: "dray.steps.<executor>.<project>", Message: true, New: func() any { return new(StepJob) }},
 	{Name: "stepresult", ID: "dray.results.<project>.step", Message: true, New: func() any { return new(StepResult) }},

@@ -33,7 +33,13 @@ func Schema(e v1.Entry, apiDir string) ([]byte, error) {
 	r.CommentMap = comments
 	s := r.Reflect(e.New())
 	s.ID = jsonschema.ID(BaseURL + e.Name + ".json")
-	if !e.Message {
+	switch {
+	case e.ID == v1.KindSecret || e.ID == v1.KindConfigMap:
+		s.Properties.Set("apiVersion", &jsonschema.Schema{
+			Type: "string", Const: v1.CoreVersion, Description: "v1: Kubernetes' core kind, read unchanged.",
+		})
+		s.Properties.Set("kind", &jsonschema.Schema{Type: "string", Const: e.ID, Description: "The resource kind."})
+	case !e.Message:
 		s.Properties.Set("apiVersion", &jsonschema.Schema{
 			Type:        "string",
 			Enum:        []any{v1.GroupVersion, v1.EEGroupVersion},

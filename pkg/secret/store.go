@@ -1,0 +1,181 @@
+package secret
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+)
+
+// Store keeps Secrets in a KV bucket (dray-secrets), under <project>.<name>, each sealed with
+// AES-256-GCM. The key never leaves the processes that hold it; the bucket alone reveals
+// only which secrets exist. A Store is safe for concurrent use.
+type Store struct {
+	kv   jetstream.KeyValue
+	aead cipher.AEAD
+}
+
+// NewStore returns a Store over kv, sealing with key (KeySize bytes).
+func NewStore(kv jetstream.KeyValue, key []byte) (*Store, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("secrets key: want %d bytes, got %d", KeySize, len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("secrets key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("secrets key: %w", err)
+	}
+	return &Store{kv: kv, aead: aead}, nil
+}
+
+func key(project, name string) string { return project + "." + name }
+
+// Put stores s under its namespace and name, merging StringData into Data as Kubernetes does.
+// It reports whether the stored secret is new, changed or unchanged.
+func (st *Store) Put(ctx context.Context, s *v1.Secret) (result string, err error) {
+	merged := *s
+	merged.Data = maps.Clone(s.Data)
+	if merged.Data == nil && len(s.StringData) > 0 {
+		merged.Data = map[string][]byte{}
+	}
+	for k, v := range s.StringData {
+		merged.Data[k] = []byte(v)
+	}
+	merged.StringData = nil
+	plain, err := json.Marshal(&merged)
+	if err != nil {
+		return "", err
+	}
+	k := key(s.Metadata.Namespace, s.Metadata.Name)
+	result = "created"
+	if old, err := st.get(ctx, k); err != nil {
+		return "", err
+	} else if old != nil {
+		if oldPlain, _ := json.Marshal(old); string(oldPlain) == string(plain) {
+			return "unchanged", nil
+		}
+		result = "configured"
+	}
+	nonce := make([]byte, st.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	sealed := st.aead.Seal(nonce, nonce, plain, []byte(k))
+	if _, err := st.kv.Put(ctx, k, sealed); err != nil {
+		return "", fmt.Errorf("store secret %s: %w", k, err)
+	}
+	return result, nil
+}
+
+// Get returns the project's secret name, or nil when there is none.
+func (st *Store) Get(ctx context.Context, project, name string) (*v1.Secret, error) {
+	return st.get(ctx, key(project, name))
+}
+
+func (st *Store) get(ctx context.Context, k string) (*v1.Secret, error) {
+	e, err := st.kv.Get(ctx, k)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read secret %s: %w", k, err)
+	}
+	return st.open(k, e.Value())
+}
+
+func (st *Store) open(k string, sealed []byte) (*v1.Secret, error) {
+	n := st.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, fmt.Errorf("secret %s is damaged", k)
+	}
+	plain, err := st.aead.Open(nil, sealed[:n], sealed[n:], []byte(k))
+	if err != nil {
+		return nil, fmt.Errorf("secret %s cannot be decrypted with this key: was it stored with another --secrets-key-file?", k)
+	}
+	var s v1.Secret
+	if err := json.Unmarshal(plain, &s); err != nil {
+		return nil, fmt.Errorf("secret %s: %w", k, err)
+	}
+	return &s, nil
+}
+
+// Data returns the values of the project's secret name as text, or nil when there is none.
+func (st *Store) Data(ctx context.Context, project, name string) (map[string]string, error) {
+	s, err := st.Get(ctx, project, name)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return textData(s), nil
+}
+
+func textData(s *v1.Secret) map[string]string {
+	out := make(map[string]string, len(s.Data))
+	for k, v := range s.Data {
+		out[k] = string(v)
+	}
+	return out
+}
+
+// List returns the project's secrets, sorted by name.
+func (st *Store) List(ctx context.Context, project string) ([]*v1.Secret, error) {
+	lister, err := st.kv.ListKeysFiltered(ctx, key(project, "*"))
+	if err != nil {
+		return nil, fmt.Errorf("list secrets of %s: %w", project, err)
+	}
+	var out []*v1.Secret
+	for k := range lister.Keys() {
+		s, err := st.get(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b *v1.Secret) int { return strings.Compare(a.Metadata.Name, b.Metadata.Name) })
+	return out, nil
+}
+
+// Delete removes the project's secret name; a missing one is not an error.
+func (st *Store) Delete(ctx context.Context, project, name string) error {
+	if err := st.kv.Delete(ctx, key(project, name)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("delete secret %s.%s: %w", project, name, err)
+	}
+	return nil
+}
+
+// Summary describes s without its values.
+func Summary(s *v1.Secret) v1.SecretSummary {
+	keys := slices.Sorted(maps.Keys(s.Data))
+	for k := range s.StringData {
+		if _, dup := s.Data[k]; !dup {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return v1.SecretSummary{Project: s.Metadata.Namespace, Name: s.Metadata.Name, Type: s.Type, Labels: s.Metadata.Labels, Keys: keys}
+}
+
+// SharedData returns the values of the shared secret name for sharedSecret(): only a secret
+// labelled kargo.akuity.io/cred-type: generic is shared with templates; for any other, and for
+// none, it returns nil.
+func (st *Store) SharedData(ctx context.Context, name string) (map[string]string, error) {
+	s, err := st.Get(ctx, v1.SharedProject, name)
+	if s == nil || err != nil || s.Metadata.Labels[v1.LabelCredType] != TypeGeneric {
+		return nil, err
+	}
+	return textData(s), nil
+}
