@@ -25,6 +25,16 @@ type Server struct {
 	mu      sync.Mutex
 	onPush  func(repo string)
 	fetches map[string]int
+	user    string
+	pass    string
+}
+
+// RequireBasicAuth makes every request need HTTP basic auth with user and password, as a
+// hosted Git service does; others get 401.
+func (s *Server) RequireBasicAuth(user, password string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user, s.pass = user, password
 }
 
 // NewServer starts a Server for the duration of the test.
@@ -42,6 +52,16 @@ func NewServer(t testing.TB) *Server {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	wantUser, wantPass := s.user, s.pass
+	s.mu.Unlock()
+	if wantUser != "" {
+		if u, p, ok := r.BasicAuth(); !ok || u != wantUser || p != wantPass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+	}
 	if repo, ok := strings.CutSuffix(r.URL.Path, ".git/git-upload-pack"); ok && r.Method == http.MethodPost {
 		s.mu.Lock()
 		s.fetches[strings.TrimPrefix(repo, "/")]++

@@ -58,6 +58,9 @@ type Options struct {
 type Executor struct {
 	Name  string
 	Steps *steps.Registry
+	// Build, when Steps is nil, makes the steps from the service's dependencies, e.g. to give
+	// them the secret store.
+	Build func(service.Deps) (*steps.Registry, error)
 }
 
 // Instance is a running all-in-one Dray.
@@ -114,11 +117,13 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	execOpts := o.Executor
 	execs := []Executor{
-		{executorgit.Name, must(executorgit.StepsWithCache(gitCache))},
-		{executorconfig.Name, must(executorconfig.Steps())},
-		{executorargocd.Name, must(executorargocd.Steps())},
-		{executorhttp.Name, must(executorhttp.Steps())},
-		{executorcontainer.Name, must(executorcontainer.Steps())},
+		{Name: executorgit.Name, Build: func(d service.Deps) (*steps.Registry, error) {
+			return executorgit.StepsWith(gitCache, d.Secrets)
+		}},
+		{Name: executorconfig.Name, Steps: must(executorconfig.Steps())},
+		{Name: executorargocd.Name, Steps: must(executorargocd.Steps())},
+		{Name: executorhttp.Name, Steps: must(executorhttp.Steps())},
+		{Name: executorcontainer.Name, Steps: must(executorcontainer.Steps())},
 	}
 	execs = append(execs, o.Executors...)
 	services := []svc{
@@ -133,8 +138,15 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	for _, e := range execs {
 		services = append(services, svc{"executor-" + e.Name, func(ctx context.Context, d service.Deps) error {
+			reg := e.Steps
+			if reg == nil {
+				var err error
+				if reg, err = e.Build(d); err != nil {
+					return err
+				}
+			}
 			return executor.Run(ctx, execOpts, executor.Deps{
-				Name: e.Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: e.Steps, Workspaces: shared,
+				Name: e.Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Workspaces: shared,
 			})
 		}})
 	}

@@ -12,7 +12,7 @@ import (
 
 // Step is the git-clone step. It is safe for concurrent use.
 type Step struct {
-	auth  gitrepo.Auth
+	creds gitrepo.CredentialStore
 	cache *gitrepo.Cache
 }
 
@@ -21,12 +21,19 @@ var _ steps.Step = (*Step)(nil)
 // Option configures the step.
 type Option func(*Step)
 
+// WithCredentials makes the step reach each remote with the git credentials that store holds
+// for the promotion's project and the remote's URL (see gitrepo.ProjectAuth). Default none:
+// remotes are reached anonymously.
+func WithCredentials(store gitrepo.CredentialStore) Option {
+	return func(s *Step) { s.creds = store }
+}
+
 // WithCache makes branch checkouts take the branch head from c when it holds it, asking the
 // remote only which commit the branch is at, and add what they fetch to c. The working trees
 // are the same either way. Default none: every checkout fetches.
 func WithCache(c *gitrepo.Cache) Option { return func(s *Step) { s.cache = c } }
 
-// New returns the git-clone step. It reaches remotes anonymously.
+// New returns the git-clone step. Without WithCredentials it reaches remotes anonymously.
 func New(opts ...Option) *Step {
 	s := &Step{}
 	for _, o := range opts {
@@ -72,7 +79,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 			Author:            author,
 			InsecureSkipTLS:   cfg.InsecureSkipTLSVerify,
 			RecurseSubmodules: cfg.RecurseSubmodules,
-			Auth:              s.auth,
+			Auth:              gitrepo.ProjectAuth(s.creds, sc.Project),
 			Cache:             s.cache,
 		})
 		if err != nil {

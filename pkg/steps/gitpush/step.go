@@ -16,7 +16,7 @@ const GeneratedBranchPrefix = "kargo/promotion/"
 
 // Step is the git-push step. It is safe for concurrent use.
 type Step struct {
-	auth    gitrepo.Auth
+	creds   gitrepo.CredentialStore
 	backoff func(n int) time.Duration
 	cache   *gitrepo.Cache
 }
@@ -25,6 +25,13 @@ var _ steps.Step = (*Step)(nil)
 
 // Option configures the step.
 type Option func(*Step)
+
+// WithCredentials makes the step reach each remote with the git credentials that store holds
+// for the promotion's project and the remote's URL (see gitrepo.ProjectAuth). Default none:
+// remotes are reached anonymously.
+func WithCredentials(store gitrepo.CredentialStore) Option {
+	return func(s *Step) { s.creds = store }
+}
 
 // WithBackoff sets the delay before integrate-and-push round n+1 (n ≥ 1), e.g. to make tests
 // fast. Default gitrepo.DefaultBackoff: 1 s ×1.5 per round, jitter 0.5, cap 30 s.
@@ -35,7 +42,7 @@ func WithBackoff(f func(n int) time.Duration) Option { return func(s *Step) { s.
 // Default none.
 func WithCache(c *gitrepo.Cache) Option { return func(s *Step) { s.cache = c } }
 
-// New returns the git-push step. It reaches remotes anonymously.
+// New returns the git-push step. Without WithCredentials it reaches remotes anonymously.
 func New(opts ...Option) *Step {
 	s := &Step{backoff: gitrepo.DefaultBackoff}
 	for _, o := range opts {
@@ -59,7 +66,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	if err != nil {
 		return steps.Result{}, steps.Terminal(fmt.Errorf("config.path: %w", err))
 	}
-	repo, err := gitrepo.Open(dir, s.auth)
+	repo, err := gitrepo.Open(dir, gitrepo.ProjectAuth(s.creds, sc.Project))
 	if err != nil {
 		if errors.Is(err, gitrepo.ErrNotRepository) {
 			return steps.Result{}, steps.Terminal(steps.Reasoned("NotARepository", fmt.Errorf("config.path %q: %w", cfg.Path, err)))
