@@ -20,10 +20,11 @@ func newGet(g *globals) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "get KIND [NAME]",
-		Short: "Show promotions, stages or freight",
-		Long: `Show resources of a project. KIND is promotions (promotion), stages (stage), freight or secrets
-(names and keys only: values never leave the server).
-With a NAME, show that one: a promotion with each step's status, timing and outputs.`,
+		Short: "Show promotions, stages, warehouses, freight or secrets",
+		Long: `Show resources of a project. KIND is promotions (promotion), stages (stage), warehouses
+(warehouse), freight or secrets (names and keys only: values never leave the server).
+With a NAME, show that one: a promotion with each step's status, timing and outputs; a
+warehouse with what it discovered and its errors.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := client.New(g.server)
@@ -50,12 +51,18 @@ With a NAME, show that one: a promotion with each step's status, timing and outp
 				} else {
 					v, err = c.Stages(ctx, project)
 				}
+			case "warehouse", "warehouses":
+				if name != "" {
+					v, err = c.Warehouse(ctx, project, name)
+				} else {
+					v, err = c.Warehouses(ctx, project)
+				}
 			case "freight":
 				v, err = c.Freight(ctx, project)
 			case "secret", "secrets":
 				v, err = c.Secrets(ctx, project)
 			default:
-				return fmt.Errorf("unknown kind %q: use promotions, stages, freight or secrets", args[0])
+				return fmt.Errorf("unknown kind %q: use promotions, stages, warehouses, freight or secrets", args[0])
 			}
 			if err != nil {
 				return err
@@ -112,6 +119,23 @@ func print(w io.Writer, format string, v any) error {
 		fmt.Fprintln(tw, "NAME\tCRED TYPE\tKEYS")
 		for _, s := range v {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, s.Labels[v1.LabelCredType], strings.Join(s.Keys, ","))
+		}
+	case *v1.Warehouse:
+		return print(w, "yaml", v)
+	case []v1.Warehouse:
+		fmt.Fprintln(tw, "NAME\tREADY\tLAST FREIGHT\tDISCOVERED\tMESSAGE")
+		for _, wh := range v {
+			ready, msg := "Unknown", ""
+			for _, c := range wh.Status.Conditions {
+				if c.Type == "Ready" {
+					ready, msg = c.Status, c.Message
+				}
+			}
+			var discovered *time.Time
+			if d := wh.Status.DiscoveredArtifacts; d != nil {
+				discovered = d.DiscoveredAt
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", wh.Metadata.Name, ready, short(wh.Status.LastFreightID), age(discovered), oneLine(msg))
 		}
 	case []v1.Freight:
 		fmt.Fprintln(tw, "NAME\tALIAS\tORIGIN\tAGE")

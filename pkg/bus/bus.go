@@ -19,6 +19,7 @@ type Bus struct {
 	Freight    jetstream.KeyValue
 	Promotions jetstream.KeyValue
 	Stages     jetstream.KeyValue
+	Warehouses jetstream.KeyValue
 	Secrets    jetstream.KeyValue
 	Workspaces jetstream.ObjectStore
 
@@ -46,6 +47,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Bus, error) {
 	}{
 		{BucketResources, &b.Resources}, {BucketFreight, &b.Freight},
 		{BucketPromotions, &b.Promotions}, {BucketStages, &b.Stages}, {BucketSecrets, &b.Secrets},
+		{BucketWarehouses, &b.Warehouses},
 	}
 	for _, k := range kvs {
 		if *k.kv, err = js.KeyValue(ctx, k.name); err != nil {

@@ -50,6 +50,7 @@ func Declare(ctx context.Context, js jetstream.JetStream, o Options) error {
 		{Bucket: BucketFreight, Description: "Freight: <project>.<name>"},
 		{Bucket: BucketPromotions, Description: "Promotions: <project>.<name>"},
 		{Bucket: BucketStages, Description: "Stage status: <project>.<name>"},
+		{Bucket: BucketWarehouses, Description: "Warehouse status: <project>.<name>"},
 		{Bucket: BucketSecrets, Description: "project secrets, encrypted: <project>.<name>"},
 	}
 	for _, cfg := range buckets {

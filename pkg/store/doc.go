@@ -1,3 +1,4 @@
 // Package store reads resources and recorded state from the NATS buckets by their Dray names:
-// a project's Stages, Freight by name or alias, Promotions.
+// a project's Stages, Warehouses, Freight by name or alias, Promotions. It also creates
+// Freight (CreateFreight), which the gateway and the warehouse service share.
 package store

@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/freight"
 	"github.com/drayhq/dray/pkg/manifest"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // apply validates every resource in the request (a JSON array, or YAML or JSON documents) and
@@ -113,58 +112,11 @@ func (a *api) store(ctx context.Context, o manifest.Object) (v1.Applied, error) 
 // storeFreight records hand-made Freight: its name is derived from its artifacts, so applying
 // the same Freight twice stores it once.
 func (a *api) storeFreight(ctx context.Context, project string, f *v1.Freight) (v1.Applied, error) {
-	f.Metadata.Name = freight.ID(f)
-	f.Metadata.Namespace = project
+	created, err := store.CreateFreight(ctx, a.Bus, project, f)
 	res := v1.Applied{Kind: v1.KindFreight, Name: f.Metadata.Name, Project: project, Result: "unchanged"}
-	key := bus.Key(project, f.Metadata.Name)
-	if _, err := a.Bus.Freight.Get(ctx, key); err == nil {
-		return res, nil
-	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return res, err
+	if created {
+		res.Result = "created"
+		a.Log.Info("freight created", "project", project, "freight", f.Metadata.Name, "alias", f.Alias)
 	}
-	now := time.Now().UTC()
-	f.Metadata.CreationTimestamp = &now
-	if f.DiscoveredAt == nil {
-		f.DiscoveredAt = &now
-	}
-	if f.Alias == "" {
-		f.Alias = f.Metadata.Labels[v1.LabelAlias]
-	}
-	if f.Alias == "" {
-		taken := map[string]bool{}
-		if all, err := listAliases(ctx, a, project); err == nil {
-			taken = all
-		}
-		f.Alias = freight.NewAlias(func(s string) bool { return taken[s] })
-	}
-	data, err := json.Marshal(f)
-	if err != nil {
-		return res, err
-	}
-	if _, err := a.Bus.Freight.Create(ctx, key, data); err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			return res, nil
-		}
-		return res, err
-	}
-	res.Result = "created"
-	a.Log.Info("freight created", "project", project, "freight", f.Metadata.Name, "alias", f.Alias)
-	ev := v1.FreightEvent{Project: project, Freight: f.Metadata.Name, Alias: f.Alias, Origin: f.Origin}
-	err = a.Bus.PublishEvent(ctx, project, v1.TypeFreightCreated, project+"/"+f.Metadata.Name+"/created", "freight/"+f.Metadata.Name, ev)
 	return res, err
-}
-
-func listAliases(ctx context.Context, a *api, project string) (map[string]bool, error) {
-	lister, err := a.Bus.Freight.ListKeysFiltered(ctx, bus.Key(project, ">"))
-	if err != nil {
-		return nil, err
-	}
-	taken := map[string]bool{}
-	for k := range lister.Keys() {
-		var f v1.Freight
-		if _, err := a.Bus.GetJSON(ctx, a.Bus.Freight, k, &f); err == nil {
-			taken[f.Alias] = true
-		}
-	}
-	return taken, nil
 }

@@ -2,23 +2,102 @@ package warehouse
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
 
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/service"
 )
 
 // Options tune the warehouse service.
-type Options struct{}
+type Options struct {
+	// Workers bounds how many Warehouses discover at once. Default $DRAY_WAREHOUSE_WORKERS,
+	// else 8.
+	Workers int
+	// MinInterval is the shortest discovery period; a Warehouse's interval below it is raised
+	// to it. Default 10s.
+	MinInterval time.Duration
+	// Timeout bounds one Warehouse's discovery, all subscriptions together. Default 2m.
+	Timeout time.Duration
+	// Discoverer discovers one subscription. Nil means the real remotes: Git through go-git,
+	// images through the registry API, charts through chart repositories.
+	Discoverer Discoverer
+}
 
 // BindFlags registers the options as flags.
-func (o *Options) BindFlags(*flag.FlagSet) {}
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	workers := 8
+	if n, err := strconv.Atoi(os.Getenv("DRAY_WAREHOUSE_WORKERS")); err == nil {
+		workers = n
+	}
+	fs.IntVar(&o.Workers, "workers", workers, "how many Warehouses discover at once ($DRAY_WAREHOUSE_WORKERS)")
+	fs.DurationVar(&o.MinInterval, "min-interval", 10*time.Second, "shortest discovery interval of any Warehouse")
+	fs.DurationVar(&o.Timeout, "discovery-timeout", 2*time.Minute, "longest discovery of one Warehouse")
+}
 
 // Validate reports every problem at once.
-func (o *Options) Validate() error { return nil }
+func (o *Options) Validate() error {
+	var errs []error
+	if o.Workers < 0 {
+		errs = append(errs, fmt.Errorf("--workers: %d is negative", o.Workers))
+	}
+	if o.MinInterval < 0 {
+		errs = append(errs, fmt.Errorf("--min-interval: %s is negative", o.MinInterval))
+	}
+	if o.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("--discovery-timeout: %s is negative", o.Timeout))
+	}
+	return errors.Join(errs...)
+}
 
-// Run waits until ctx ends. Discovery is not implemented yet.
-func Run(ctx context.Context, _ Options, d service.Deps) error {
-	d.Log.Info("warehouse service ready; discovery is not implemented yet, create Freight with dray apply")
-	<-ctx.Done()
-	return nil
+func (o *Options) defaults() {
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Minute
+	}
+	if o.Discoverer == nil {
+		o.Discoverer = NewRemoteDiscoverer()
+	}
+}
+
+// Run discovers every Warehouse until ctx ends: it watches the Warehouses in dray-resources,
+// handles refresh commands, and runs discovery when each is due.
+func Run(ctx context.Context, opts Options, d service.Deps) error {
+	opts.defaults()
+	s := newTracker(opts, d)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	go func() { errs <- s.watch(ctx) }()
+	go func() {
+		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
+			Filters: []string{bus.CommandSubject("*", "refresh")},
+			Workers: 16, AckWait: opts.Timeout + time.Minute,
+		}, s.handleRefresh)
+	}()
+	d.Log.Info("warehouse service ready", "workers", opts.Workers)
+	done := make(chan struct{})
+	go func() { s.loop(ctx); close(done) }()
+	var err error
+	select {
+	case err = <-errs:
+		if ctx.Err() == nil && err != nil {
+			err = fmt.Errorf("warehouse service: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	cancel()
+	<-done
+	s.wait()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
 }

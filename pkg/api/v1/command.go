@@ -27,3 +27,33 @@ type AbortCommand struct {
 	// Actor is who asks, e.g. email:alice@example.com.
 	Actor string `json:"actor,omitempty"`
 }
+
+// RefreshCommand asks the warehouse service to run a Warehouse's discovery now, whatever its
+// interval: published on dray.cmd.<project>.refresh by the gateway (dray refresh warehouse,
+// webhooks) or anyone. Commands with the same ID are handled once.
+type RefreshCommand struct {
+	Project   string `json:"project"`
+	Warehouse string `json:"warehouse"`
+	// ID is an idempotency key chosen by the sender; it is recorded as the Warehouse's
+	// status.lastHandledRefresh once discovery ran for it.
+	ID string `json:"id,omitempty"`
+	// Actor is who asks, e.g. email:alice@example.com; empty for automation.
+	Actor string `json:"actor,omitempty"`
+	// Artifact names what was pushed, when the sender knows (a webhook payload), so discovery
+	// can look it up directly. Optional: discovery lists the repository without it.
+	Artifact *RefreshArtifact `json:"artifact,omitempty"`
+}
+
+// RefreshArtifact is a hint about one pushed artifact. Every field is optional.
+type RefreshArtifact struct {
+	// RepoURL is the repository that was pushed to.
+	RepoURL string `json:"repoURL,omitempty"`
+	// Tag is a pushed image or Git tag.
+	Tag string `json:"tag,omitempty"`
+	// Digest is a pushed image's digest.
+	Digest string `json:"digest,omitempty"`
+	// Commit is a pushed Git commit ID.
+	Commit string `json:"commit,omitempty"`
+	// Version is a pushed chart version.
+	Version string `json:"version,omitempty"`
+}

@@ -89,6 +89,9 @@ type WarehouseStatus struct {
 	LastFreightID string `json:"lastFreightID,omitempty"`
 	// LastHandledRefresh is the ID of the last refresh request discovery ran for.
 	LastHandledRefresh string `json:"lastHandledRefresh,omitempty"`
+	// ObservedSpec is a digest of the spec the last discovery ran with; a Warehouse whose spec
+	// no longer matches it is discovered again at once.
+	ObservedSpec string `json:"observedSpec,omitempty"`
 	// Conditions are Ready (discovery works) and FreightCreated, with reasons and messages.
 	Conditions []Condition `json:"conditions,omitempty"`
 	// Errors are the last discovery's failures, one per failing subscription.

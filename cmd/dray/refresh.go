@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/client"
+)
+
+func newRefresh(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "refresh warehouse NAME",
+		Short: "Run a Warehouse's discovery now instead of at its next interval",
+		Long: `Ask the warehouse service to discover what a Warehouse's subscriptions offer now.
+Its status (dray get warehouse NAME -o yaml) shows the refresh's ID as lastHandledRefresh once
+discovery ran.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if kind := strings.ToLower(args[0]); kind != "warehouse" && kind != "warehouses" {
+				return fmt.Errorf("unknown kind %q: only warehouses are refreshed", args[0])
+			}
+			c := client.New(g.server)
+			project, err := g.resolveProject(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			req := &v1.RefreshCommand{Project: project, Warehouse: args[1]}
+			if u := os.Getenv("USER"); u != "" {
+				req.Actor = "user:" + u
+			}
+			sent, err := c.Refresh(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "refresh of warehouse %s requested (id %s)\n", args[1], sent.ID)
+			return nil
+		},
+	}
+}

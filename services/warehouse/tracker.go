@@ -1,0 +1,246 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/service"
+)
+
+// tracker is the warehouse service's state: every known Warehouse and when it is due.
+type tracker struct {
+	service.Deps
+	opts Options
+
+	mu      sync.Mutex
+	entries map[string]*entry // by bus.Key(project, name)
+	busy    int               // discoveries running
+	wake    chan struct{}
+	running sync.WaitGroup
+}
+
+// entry is one Warehouse as the service tracks it.
+type entry struct {
+	project, name string
+	wh            v1.Warehouse
+	spec          string // digest of wh.Spec
+	status        v1.WarehouseStatus
+	due           time.Time
+	running       bool
+	rerun         bool // asked for again while running
+	failures      int  // consecutive failed discoveries
+	refreshes     []*refreshRequest
+}
+
+// refreshRequest is a refresh command waiting for a discovery to run for it.
+type refreshRequest struct {
+	id   string
+	done chan struct{}
+}
+
+func newTracker(opts Options, d service.Deps) *tracker {
+	return &tracker{Deps: d, opts: opts, entries: map[string]*entry{}, wake: make(chan struct{}, 1)}
+}
+
+func (s *tracker) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns once every discovery started has finished.
+func (s *tracker) wait() { s.running.Wait() }
+
+// specDigest identifies a spec, so a changed spec is noticed across restarts.
+func specDigest(spec v1.WarehouseSpec) string {
+	b, _ := json.Marshal(spec)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// upsert records the Warehouse stored under project and name. A new Warehouse is due at once
+// unless its recorded status shows a discovery of this spec within its interval; a changed
+// spec is due at once.
+func (s *tracker) upsert(ctx context.Context, project string, wh v1.Warehouse) {
+	key := bus.Key(project, wh.Metadata.Name)
+	spec := specDigest(wh.Spec)
+	s.mu.Lock()
+	e, ok := s.entries[key]
+	s.mu.Unlock()
+	if !ok {
+		var st v1.WarehouseStatus
+		if _, err := s.Bus.GetJSON(ctx, s.Bus.Warehouses, key, &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			s.Log.Warn("cannot read warehouse status; discovering again", "project", project, "warehouse", wh.Metadata.Name, "err", err)
+		}
+		e = &entry{project: project, name: wh.Metadata.Name, status: st, due: time.Now()}
+		if st.ObservedSpec == spec && len(st.Errors) == 0 && st.DiscoveredArtifacts != nil && st.DiscoveredArtifacts.DiscoveredAt != nil {
+			e.due = st.DiscoveredArtifacts.DiscoveredAt.Add(s.interval(wh.Spec))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.entries[key]; ok {
+		e = cur // added meanwhile by a refresh
+	} else {
+		s.entries[key] = e
+	}
+	changed := e.spec != "" && e.spec != spec
+	e.wh, e.spec = wh, spec
+	if changed {
+		e.failures = 0
+		s.dueNow(e)
+	}
+	s.poke()
+}
+
+// remove forgets a deleted Warehouse and its recorded status.
+func (s *tracker) remove(ctx context.Context, project, name string) {
+	key := bus.Key(project, name)
+	s.mu.Lock()
+	e, ok := s.entries[key]
+	delete(s.entries, key)
+	s.mu.Unlock()
+	if ok {
+		for _, r := range e.refreshes {
+			close(r.done)
+		}
+	}
+	if err := s.Bus.Warehouses.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		s.Log.Warn("cannot delete warehouse status", "project", project, "warehouse", name, "err", err)
+	}
+}
+
+// dueNow makes e run as soon as a worker is free, or again right after its running discovery.
+// s.mu must be held.
+func (s *tracker) dueNow(e *entry) {
+	if e.running {
+		e.rerun = true
+		return
+	}
+	e.due = time.Now()
+}
+
+// interval is a spec's effective discovery period: its interval (default 5m), at least
+// MinInterval.
+func (s *tracker) interval(spec v1.WarehouseSpec) time.Duration {
+	d, err := time.ParseDuration(spec.Interval)
+	if err != nil || d <= 0 {
+		d = 5 * time.Minute
+	}
+	return max(d, s.opts.MinInterval)
+}
+
+// loop starts the discoveries that are due, as workers allow, until ctx ends.
+func (s *tracker) loop(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		next := s.dispatch(ctx)
+		timer.Reset(time.Until(next))
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// dispatch starts due discoveries, most overdue first, while workers are free, and returns
+// when the next one is due.
+func (s *tracker) dispatch(ctx context.Context) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	next := now.Add(time.Hour)
+	var due []*entry
+	for _, e := range s.entries {
+		switch {
+		case e.running:
+		case !e.due.After(now):
+			due = append(due, e)
+		case e.due.Before(next):
+			next = e.due
+		}
+	}
+	slices.SortFunc(due, func(a, b *entry) int { return a.due.Compare(b.due) })
+	for _, e := range due {
+		if s.busy >= s.opts.Workers {
+			break // a finishing discovery wakes the loop
+		}
+		s.busy++
+		e.running, e.rerun = true, false
+		j := job{project: e.project, wh: e.wh, spec: e.spec, status: e.status, refreshes: e.refreshes}
+		e.refreshes = nil
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			st, err := s.reconcile(ctx, j)
+			if gone := s.finish(j, st, err); gone {
+				// Deleted while discovering: drop the status just written.
+				_ = s.Bus.Warehouses.Delete(context.WithoutCancel(ctx), bus.Key(j.project, j.wh.Metadata.Name))
+			}
+		}()
+	}
+	return next
+}
+
+// finish records a discovery's outcome and schedules the next: after the interval, or after a
+// backoff that grows with consecutive failures (at most the interval). It reports whether the
+// Warehouse was deleted meanwhile.
+func (s *tracker) finish(j job, st v1.WarehouseStatus, err error) (gone bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.poke()
+	s.busy--
+	for _, r := range j.refreshes {
+		close(r.done)
+	}
+	e, ok := s.entries[bus.Key(j.project, j.wh.Metadata.Name)]
+	if !ok {
+		return true
+	}
+	e.running = false
+	e.status = st
+	interval := s.interval(j.wh.Spec)
+	if err != nil {
+		e.failures++
+		e.due = time.Now().Add(backoff(e.failures, interval))
+	} else {
+		e.failures = 0
+		e.due = time.Now().Add(interval)
+	}
+	if e.rerun {
+		e.rerun = false
+		e.due = time.Now()
+	}
+	return false
+}
+
+// Retry delays after failed discoveries.
+const (
+	retryBase = 5 * time.Second
+	retryMax  = 5 * time.Minute
+)
+
+// backoff is the delay before retrying after the n-th consecutive failure: 5s doubling up to
+// 5m, and never more than interval, so a failing Warehouse is retried at the latest when it
+// would have been discovered anyway.
+func backoff(n int, interval time.Duration) time.Duration {
+	d := retryMax
+	if n < 16 {
+		d = min(retryBase<<max(n-1, 0), retryMax)
+	}
+	return min(d, interval)
+}
