@@ -188,6 +188,14 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 			Message: fmt.Sprintf("step %q: %v", job.Alias, err)}
 		return e.result(job, o, nil, job.Workspace, started, nil)
 	}
+	sc := &steps.Context{
+		Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
+		Attempt: job.Attempt, Config: job.Config, Previous: job.Previous, Log: log,
+	}
+	// A config that fails the step's schema fails the step before the workspace is touched.
+	if err := steps.ValidateConfig(sc, job.Uses); err != nil {
+		return e.result(job, steps.Classify(steps.Result{}, err), nil, job.Workspace, started, job.RecordedConfig)
+	}
 	tree, err := e.Workspaces.Checkout(ctx, job.Promotion, job.Workspace)
 	checkedOut := time.Now()
 	if err != nil {
@@ -209,11 +217,7 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 		return e.result(job, steps.Classify(steps.Result{}, fmt.Errorf("open workspace: %w", err)), nil, job.Workspace, started, nil)
 	}
 	defer root.Close()
-	sc := &steps.Context{
-		Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
-		Attempt: job.Attempt, Config: job.Config, Previous: job.Previous,
-		WorkDir: tree.Dir, Dir: root, Log: log,
-	}
+	sc.WorkDir, sc.Dir = tree.Dir, root
 	out, runErr := runStep(sctx, log, step, sc)
 	ran := time.Now()
 	outcome := steps.Classify(out, runErr)

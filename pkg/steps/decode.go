@@ -9,15 +9,12 @@ import (
 	"github.com/drayhq/dray/pkg/schema"
 )
 
-// Decode validates sc.Config against schemas/steps/<step>.json, when the step has a schema,
-// and decodes it into T, rejecting unknown fields. A bad config is a terminal error (the step
-// finishes Failed and is not retried) that wraps ErrInvalidConfig and names the step alias and
-// every bad field.
-func Decode[T any](sc *Context, step string) (T, error) {
-	var cfg T
-	invalid := func(detail string) error {
-		return Terminal(fmt.Errorf("step %q (%s): %w: %s", sc.Alias, step, ErrInvalidConfig, detail))
-	}
+// ValidateConfig checks sc.Config against schemas/steps/<step>.json, when the step has a
+// schema. Whatever runs steps (pkg/executor, dray run) calls it once, before Step.Run, so an
+// invalid config fails the step before the step touches the workspace; Decode then does not
+// check again. A bad config is a terminal error (the step finishes Failed and is not retried)
+// that wraps ErrInvalidConfig and names the step alias and every bad field with its reason.
+func ValidateConfig(sc *Context, step string) error {
 	config := sc.Config
 	if config == nil {
 		config = map[string]any{}
@@ -29,8 +26,32 @@ func Decode[T any](sc *Context, step string) (T, error) {
 			for i := range se.Problems {
 				se.Problems[i].Path = configPath(se.Problems[i].Path)
 			}
-			return cfg, invalid(se.Error())
+			return invalidConfig(sc, step, se.Error())
 		case !errors.Is(err, schema.ErrNoSchema):
+			return err
+		}
+	}
+	sc.validated = step
+	return nil
+}
+
+func invalidConfig(sc *Context, step, detail string) error {
+	return Terminal(fmt.Errorf("step %q (%s): %w: %s", sc.Alias, step, ErrInvalidConfig, detail))
+}
+
+// Decode decodes sc.Config into T, rejecting unknown fields. Unless ValidateConfig already
+// passed for this Context, it first validates the config against the step's schema as
+// ValidateConfig does. A bad config is a terminal error that wraps ErrInvalidConfig and names
+// the step alias and every bad field.
+func Decode[T any](sc *Context, step string) (T, error) {
+	var cfg T
+	invalid := func(detail string) error { return invalidConfig(sc, step, detail) }
+	config := sc.Config
+	if config == nil {
+		config = map[string]any{}
+	}
+	if sc.validated != step {
+		if err := ValidateConfig(sc, step); err != nil {
 			return cfg, err
 		}
 	}

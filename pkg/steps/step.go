@@ -51,6 +51,9 @@ type Context struct {
 	Dir *os.Root
 	// Log is narrowed to the promotion, step and attempt.
 	Log *slog.Logger
+
+	// validated is the step whose schema Config passed in ValidateConfig.
+	validated string
 }
 
 // Path resolves rel inside the workspace and returns an absolute path, for libraries that

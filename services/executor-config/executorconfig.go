@@ -7,6 +7,17 @@ import (
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 
+	"github.com/drayhq/dray/pkg/steps/copystep"
+	"github.com/drayhq/dray/pkg/steps/deletestep"
+	"github.com/drayhq/dray/pkg/steps/filewrite"
+	"github.com/drayhq/dray/pkg/steps/jsonparse"
+	"github.com/drayhq/dray/pkg/steps/jsonupdate"
+	"github.com/drayhq/dray/pkg/steps/tarstep"
+	"github.com/drayhq/dray/pkg/steps/tomlparse"
+	"github.com/drayhq/dray/pkg/steps/tomlupdate"
+	"github.com/drayhq/dray/pkg/steps/untar"
+	"github.com/drayhq/dray/pkg/steps/yamlmerge"
+	"github.com/drayhq/dray/pkg/steps/yamlparse"
 	"github.com/drayhq/dray/pkg/steps/yamlupdate"
 )
 
@@ -15,7 +26,12 @@ const Name = "config"
 
 // Steps returns the steps this executor runs.
 func Steps() (*steps.Registry, error) {
-	return steps.NewRegistry(yamlupdate.New())
+	return steps.NewRegistry(
+		yamlupdate.New(), yamlparse.New(), yamlmerge.New(),
+		jsonupdate.New(), jsonparse.New(),
+		tomlupdate.New(), tomlparse.New(),
+		copystep.New(), deletestep.New(), filewrite.New(), tarstep.New(), untar.New(),
+	)
 }
 
 // Run serves the steps until ctx ends.

@@ -1,0 +1,4 @@
+// Package steptest helps test steps: it builds a step Context over a temporary workspace,
+// runs golden cases kept as testdata/<case>.txtar, and checks that a step's Config struct and
+// its JSON Schema name the same fields.
+package steptest

@@ -1,0 +1,23 @@
+// Package yamlparse implements the yaml-parse step: it reads a YAML file and outputs values
+// computed from it by bare expr-lang expressions.
+//
+// Example:
+//
+//	steps:
+//	- uses: yaml-parse
+//	  as: values
+//	  config:
+//	    path: ./src/charts/app/values.yaml
+//	    outputs:
+//	    - name: tag
+//	      fromExpression: image.tag
+//	    - name: replicas
+//	      fromExpression: replicaCount ?? 1
+//
+// Later steps read ${{ outputs.values.tag }}. The file's first document is decoded with
+// JSON semantics (numbers become floats) and its root object is the expression environment,
+// so expressions say image.tag, not outputs.image.tag. A missing leaf is nil; a missing
+// intermediate key is an error, so use ?. and ?? for optional keys. An empty file, YAML that
+// does not parse, a root that is not an object, and an expression that does not compile or
+// fails are Errored. The step only reads the workspace.
+package yamlparse
