@@ -2,25 +2,154 @@ package executorhttp
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
 
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/httpdownload"
+	"github.com/drayhq/dray/pkg/steps/httpstep"
 )
 
 // Name is the executor kind: this service takes the jobs on dray.steps.http.>.
 const Name = "http"
 
-// Steps returns the steps this executor runs.
-func Steps() (*steps.Registry, error) {
-	return steps.NewRegistry()
+// Options are the http executor's options: the job loop's, and the limits on the requests
+// its steps make.
+type Options struct {
+	executor.Options
+	// MaxResponseSize is the largest response body the http step reads, in bytes.
+	// Default 2 MiB.
+	MaxResponseSize int64
+	// MaxDownloadSize is the largest file http-download writes, in bytes. Default 100 MiB.
+	MaxDownloadSize int64
+	// MaxRedirects is how many redirects a request follows; negative follows none.
+	// Default 10.
+	MaxRedirects int
+	// AllowedHosts maps a project ("*" for every project without its own entry) to the hosts
+	// its steps may call; a project with no entry may call every host. See
+	// httpstep.ClientOptions.AllowedHosts.
+	AllowedHosts map[string][]string
+	// CAFile is a PEM file of CAs that verify servers, instead of the system's.
+	CAFile string
+}
+
+// BindFlags registers the options as flags, with defaults from DRAY_HTTP_* variables where
+// noted.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	o.Options.BindFlags(fs)
+	fs.Int64Var(&o.MaxResponseSize, "http-max-response-size", httpstep.DefaultMaxResponseBytes, "largest response body the http step reads, in bytes")
+	fs.Int64Var(&o.MaxDownloadSize, "http-max-download-size", httpdownload.DefaultMaxBytes, "largest file http-download writes, in bytes")
+	fs.IntVar(&o.MaxRedirects, "http-max-redirects", httpstep.DefaultMaxRedirects, "redirects a request follows (negative: none)")
+	fs.StringVar(&o.CAFile, "http-ca-file", os.Getenv("DRAY_HTTP_CA_FILE"), "PEM file of CAs that verify servers (default: the system's)")
+	if v := os.Getenv("DRAY_HTTP_ALLOWED_HOSTS"); v != "" {
+		for _, entry := range strings.Fields(v) {
+			_ = (*hostsFlag)(&o.AllowedHosts).Set(entry)
+		}
+	}
+	fs.Var((*hostsFlag)(&o.AllowedHosts), "http-allowed-hosts",
+		"project=host,host…: the hosts a project's steps may call (project * for all others; repeatable; default every host; env DRAY_HTTP_ALLOWED_HOSTS, space-separated)")
+}
+
+// Validate reports every problem at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if err := o.Options.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if o.MaxResponseSize < 0 {
+		errs = append(errs, errors.New("--http-max-response-size must not be negative"))
+	}
+	if o.MaxDownloadSize < 0 {
+		errs = append(errs, errors.New("--http-max-download-size must not be negative"))
+	}
+	if o.CAFile != "" {
+		if _, err := o.rootCAs(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rootCAs reads CAFile; nil when it is unset.
+func (o *Options) rootCAs() (*x509.CertPool, error) {
+	if o.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(o.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("--http-ca-file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--http-ca-file %s: no PEM certificate found", o.CAFile)
+	}
+	return pool, nil
+}
+
+// Steps returns the steps this executor runs, with the default limits.
+func Steps() (*steps.Registry, error) { return StepsWith(Options{}) }
+
+// StepsWith returns the steps this executor runs, with the limits of opts.
+func StepsWith(opts Options) (*steps.Registry, error) {
+	pool, err := opts.rootCAs()
+	if err != nil {
+		return nil, err
+	}
+	client := httpstep.ClientOptions{MaxRedirects: opts.MaxRedirects, AllowedHosts: opts.AllowedHosts, RootCAs: pool}
+	return steps.NewRegistry(
+		httpstep.New(httpstep.Options{ClientOptions: client, MaxResponseBytes: opts.MaxResponseSize}),
+		httpdownload.New(httpdownload.Options{ClientOptions: client, MaxBytes: opts.MaxDownloadSize}),
+	)
 }
 
 // Run serves the steps until ctx ends.
-func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
-	reg, err := Steps()
+func Run(ctx context.Context, opts Options, d service.Deps) error {
+	reg, err := StepsWith(opts)
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+}
+
+// hostsFlag is --http-allowed-hosts: each value is project=host,host….
+type hostsFlag map[string][]string
+
+func (f *hostsFlag) String() string {
+	if f == nil || *f == nil {
+		return ""
+	}
+	var parts []string
+	for p, hosts := range *f {
+		parts = append(parts, p+"="+strings.Join(hosts, ","))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+func (f *hostsFlag) Set(v string) error {
+	project, list, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(project) == "" {
+		return fmt.Errorf("%q: want project=host,host…", v)
+	}
+	if *f == nil {
+		*f = map[string][]string{}
+	}
+	hosts := (*f)[project]
+	if hosts == nil {
+		hosts = []string{} // an entry with no hosts allows none
+	}
+	for _, h := range strings.Split(list, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	(*f)[project] = hosts
+	return nil
 }

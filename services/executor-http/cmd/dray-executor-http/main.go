@@ -4,12 +4,11 @@ package main
 import (
 	"context"
 
-	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/services/executor-http"
 )
 
 func main() {
-	var opts executor.Options
+	var opts executorhttp.Options
 	service.Main("executor-http", &opts, func(ctx context.Context, d service.Deps) error { return executorhttp.Run(ctx, opts, d) })
 }
