@@ -57,6 +57,23 @@ func IsTerminal(err error) bool {
 	return errors.As(err, &t)
 }
 
+// failedError is a business failure that may be retried.
+type failedError struct{ err error }
+
+func (e *failedError) Error() string { return e.err.Error() }
+func (e *failedError) Unwrap() error { return e.err }
+
+// Failed marks err as a business failure that is still retried (STEPS.md §2.3 rule 4): the
+// attempt is Failed, not Errored, and the step is tried again until retry.errorThreshold. A
+// custom step whose command exits non-zero returns it. Terminal(Failed(err)) is not retried.
+// Failed(nil) is nil.
+func Failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &failedError{err: err}
+}
+
 // waitError asks to be polled again later.
 type waitError struct {
 	after  time.Duration
@@ -92,6 +109,10 @@ func Classify(res Result, err error) Outcome {
 		return Outcome{Status: "Running", Message: w.reason, RetryAfter: w.after}
 	}
 	o := Outcome{Status: "Errored", Message: err.Error(), Reason: reasonOf(err)}
+	var f *failedError
+	if errors.As(err, &f) {
+		o.Status = "Failed"
+	}
 	if IsTerminal(err) {
 		o.Status, o.Terminal = "Failed", true
 	}

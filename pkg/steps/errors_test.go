@@ -56,6 +56,11 @@ func TestClassify(t *testing.T) {
 			want: steps.Outcome{Status: "Failed", Terminal: true, Message: "push: boom"},
 		},
 		{
+			name: "failed error fails and is retried",
+			err:  fmt.Errorf("run: %w", steps.Failed(steps.Reasoned("NonZeroExit", boom))),
+			want: steps.Outcome{Status: "Failed", Reason: "NonZeroExit", Message: "run: boom"},
+		},
+		{
 			name: "reasoned error keeps its reason",
 			err:  fmt.Errorf("push: %w", steps.Reasoned("PushRejected", boom)),
 			want: steps.Outcome{Status: "Errored", Reason: "PushRejected", Message: "push: boom"},

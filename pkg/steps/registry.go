@@ -12,7 +12,8 @@ func (e *DuplicateStepError) Error() string { return fmt.Sprintf("duplicate step
 
 // Registry finds steps by name. It is safe for concurrent use once built.
 type Registry struct {
-	steps map[string]Step
+	steps    map[string]Step
+	fallback func(uses string) Step
 }
 
 // NewRegistry registers steps by their Info().Name.
@@ -31,10 +32,23 @@ func NewRegistry(list ...Step) (*Registry, error) {
 // Lookup returns the step named uses, or an error wrapping ErrUnknownStep.
 func (r *Registry) Lookup(uses string) (Step, error) {
 	s, ok := r.steps[uses]
+	if !ok && r.fallback != nil {
+		if s = r.fallback(uses); s != nil {
+			return s, nil
+		}
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownStep, uses)
 	}
 	return s, nil
+}
+
+// WithFallback makes Lookup ask f for a name that no registered step has, and returns r.
+// The container executor answers every CustomPromotionStep name this way. f returns nil for
+// a name it does not take; Lookup then fails as before. Call it while building the registry.
+func (r *Registry) WithFallback(f func(uses string) Step) *Registry {
+	r.fallback = f
+	return r
 }
 
 // Names lists the registered step names in order.

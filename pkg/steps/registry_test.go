@@ -65,3 +65,25 @@ func TestEmptyRegistry(t *testing.T) {
 		t.Errorf("Lookup(\"\") = %v, want ErrUnknownStep", err)
 	}
 }
+
+func TestRegistryFallback(t *testing.T) {
+	r, err := steps.NewRegistry(named("http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.WithFallback(func(uses string) steps.Step {
+		if uses == "custom" {
+			return named("custom")
+		}
+		return nil
+	})
+	if s, err := r.Lookup("http"); err != nil || s != named("http") {
+		t.Errorf("Lookup(http) = %v, %v; want the registered step", s, err)
+	}
+	if s, err := r.Lookup("custom"); err != nil || s != named("custom") {
+		t.Errorf("Lookup(custom) = %v, %v; want the fallback's step", s, err)
+	}
+	if _, err := r.Lookup("other"); !errors.Is(err, steps.ErrUnknownStep) {
+		t.Errorf("Lookup(other) = %v, want ErrUnknownStep", err)
+	}
+}

@@ -2,25 +2,98 @@ package executorcontainer
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
 
+	"github.com/drayhq/dray/pkg/container"
 	"github.com/drayhq/dray/pkg/executor"
+	"github.com/drayhq/dray/pkg/imagecache"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/customstep"
 )
 
 // Name is the executor kind: this service takes the jobs on dray.steps.container.>.
 const Name = "container"
 
-// Steps returns the steps this executor runs.
-func Steps() (*steps.Registry, error) {
-	return steps.NewRegistry()
+// Options tune the container executor.
+type Options struct {
+	Executor executor.Options
+	// Runc is the runc binary. Default $DRAY_RUNC, else runc from $PATH.
+	Runc string
+	// RuncRoot is runc's state directory. Default $DRAY_RUNC_ROOT, else /run/dray-runc.
+	RuncRoot string
+	// ImageCache keeps pulled images unpacked by digest. Default $DRAY_IMAGE_CACHE, else
+	// images/ under the executor's cache directory.
+	ImageCache string
+}
+
+// BindFlags registers the options as flags.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	o.Executor.BindFlags(fs)
+	fs.StringVar(&o.Runc, "runc", envOr("DRAY_RUNC", "runc"), "runc binary")
+	fs.StringVar(&o.RuncRoot, "runc-root", envOr("DRAY_RUNC_ROOT", "/run/dray-runc"), "runc state directory")
+	fs.StringVar(&o.ImageCache, "image-cache", os.Getenv("DRAY_IMAGE_CACHE"), "unpacked image cache (default: images/ under --cache-dir)")
+}
+
+// Validate reports every problem at once.
+func (o *Options) Validate() error { return errors.Join(o.Executor.Validate()) }
+
+// StepsWith returns the steps this executor runs: every CustomPromotionStep, read from d.Bus,
+// pulled with d.Secrets' image credentials and run with runc. It fails only when the image
+// cache cannot be created; a missing runc is logged and reported by every step.
+func StepsWith(ctx context.Context, opts Options, d service.Deps) (*steps.Registry, error) {
+	dir := opts.ImageCache
+	if dir == "" {
+		base := opts.Executor.CacheDir
+		if base == "" {
+			base = filepath.Join(os.TempDir(), "dray-workspaces", Name) // executor.Run's default
+		}
+		dir = filepath.Join(base, "images")
+	}
+	images, err := imagecache.New(dir)
+	if err != nil {
+		return nil, err
+	}
+	var copts []container.Option
+	if opts.Runc != "" {
+		copts = append(copts, container.WithBinary(opts.Runc))
+	}
+	if opts.RuncRoot != "" {
+		copts = append(copts, container.WithStateDir(opts.RuncRoot))
+	}
+	var ropts []customstep.Option
+	rt, err := container.NewRuntime(ctx, d.Log, copts...)
+	if err != nil {
+		d.Log.Error("custom steps cannot run", "err", err)
+		rt = nil
+		ropts = append(ropts, customstep.WithRuntimeError(err))
+	}
+	if d.Secrets != nil { // a nil *secret.Store would not read as "none"
+		ropts = append(ropts, customstep.WithSecrets(d.Secrets))
+	}
+	runner := customstep.New(definitions{d.Bus}, images, rt, ropts...)
+	reg, err := steps.NewRegistry()
+	if err != nil {
+		return nil, err
+	}
+	return reg.WithFallback(runner.Step), nil
 }
 
 // Run serves the steps until ctx ends.
-func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
-	reg, err := Steps()
+func Run(ctx context.Context, opts Options, d service.Deps) error {
+	reg, err := StepsWith(ctx, opts, d)
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+	return executor.Run(ctx, opts.Executor, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }

@@ -51,7 +51,7 @@ func (s *scheduler) reconcile(ctx context.Context, project, name string) error {
 // dispatch renders the step and publishes its job — or, when its outcome was decided without
 // an executor (skipped, a bad expression, an orchestrator step), its result.
 func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion.Action) error {
-	prep := promotion.Prepare(s.expr, p, act, promotion.PrepareOptions{Route: s.route, Data: s.data(ctx, p), Now: time.Now()})
+	prep := promotion.Prepare(s.expr, p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, p.Metadata.Namespace), Data: s.data(ctx, p), Now: time.Now()})
 	if r := prep.Result; r != nil {
 		return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
 	}
@@ -59,4 +59,23 @@ func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion
 		return s.setMetadata(ctx, prep.Job)
 	}
 	return s.Bus.Publish(ctx, bus.StepSubject(prep.Executor, prep.Job.Project), prep.Job.ID(), prep.Job)
+}
+
+// routeFor is s.route, with the CustomPromotionStep kinds that project sees (its own or the
+// cluster-wide ones in dray-resources) sent to the container executor. When the bucket
+// cannot be read, the kind goes to the container executor too, which reads it again and
+// reports a missing kind itself.
+func (s *scheduler) routeFor(ctx context.Context, project string) func(string) (string, bool) {
+	return func(uses string) (string, bool) {
+		if e, ok := s.route(uses); ok {
+			return e, true
+		}
+		for _, p := range []string{project, ""} {
+			_, err := s.Bus.Resources.Get(ctx, bus.ResourceKey(p, v1.KindCustomPromotionStep, uses))
+			if err == nil || !errors.Is(err, jetstream.ErrKeyNotFound) {
+				return ContainerExecutor, true
+			}
+		}
+		return "", false
+	}
 }

@@ -123,7 +123,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		{Name: executorconfig.Name, Steps: must(executorconfig.Steps())},
 		{Name: executorargocd.Name, Steps: must(executorargocd.Steps())},
 		{Name: executorhttp.Name, Steps: must(executorhttp.Steps())},
-		{Name: executorcontainer.Name, Steps: must(executorcontainer.Steps())},
+		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
+			return executorcontainer.StepsWith(ctx, executorcontainer.Options{
+				Executor: execOpts, ImageCache: filepath.Join(o.DataDir, "images"), RuncRoot: filepath.Join(o.DataDir, "runc"),
+			}, d)
+		}},
 	}
 	execs = append(execs, o.Executors...)
 	services := []svc{

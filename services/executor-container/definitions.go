@@ -1,0 +1,38 @@
+package executorcontainer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+)
+
+// definitions reads CustomPromotionSteps from the dray-resources bucket, where dray apply
+// stores them: the project's own first, then the cluster-wide one.
+type definitions struct{ bus *bus.Bus }
+
+// CustomStep returns the CustomPromotionStep name that project sees, or nil.
+func (d definitions) CustomStep(ctx context.Context, project, name string) (*v1.CustomPromotionStep, error) {
+	return Lookup(ctx, d.bus, project, name)
+}
+
+// Lookup returns the CustomPromotionStep name that project sees — its own, else the
+// cluster-wide one — or nil when there is none. The scheduler routes a step kind to this
+// executor when Lookup finds it.
+func Lookup(ctx context.Context, b *bus.Bus, project, name string) (*v1.CustomPromotionStep, error) {
+	for _, p := range []string{project, ""} {
+		var s v1.CustomPromotionStep
+		_, err := b.GetJSON(ctx, b.Resources, bus.ResourceKey(p, v1.KindCustomPromotionStep, name), &s)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &s, nil
+	}
+	return nil, nil
+}
