@@ -20,15 +20,19 @@ func newAbort(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			actor := ""
-			if u := os.Getenv("USER"); u != "" {
-				actor = "user:" + u
-			}
-			if err := c.Abort(cmd.Context(), project, args[0], actor); err != nil {
+			if err := c.Abort(cmd.Context(), project, args[0], cliActor()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "abort of promotion %s requested\n", args[0])
 			return nil
 		},
 	}
+}
+
+// cliActor names who runs the CLI, for the record: user:$USER, or empty.
+func cliActor() string {
+	if u := os.Getenv("USER"); u != "" {
+		return "user:" + u
+	}
+	return ""
 }

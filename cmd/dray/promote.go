@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,9 +27,7 @@ func newPromote(g *globals) *cobra.Command {
 			}
 			cmdOpts.Project = project
 			if cmdOpts.Actor == "" {
-				if u := os.Getenv("USER"); u != "" {
-					cmdOpts.Actor = "user:" + u
-				}
+				cmdOpts.Actor = cliActor()
 			}
 			resp, err := c.Promote(cmd.Context(), &cmdOpts)
 			if err != nil {

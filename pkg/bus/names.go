@@ -29,6 +29,9 @@ const (
 	BucketPromotions = "dray-promotions"
 	// BucketStages holds Stage status under <project>.<name>; the state service writes it.
 	BucketStages = "dray-stages"
+	// BucketWarehouses holds Warehouse status under <project>.<name>; the warehouse service
+	// writes it.
+	BucketWarehouses = "dray-warehouses"
 	// BucketSecrets holds project secrets under <project>.<name>, values encrypted.
 	BucketSecrets = "dray-secrets"
 	// ObjectWorkspaces holds workspace revisions as <promotion>/<revision>.
@@ -51,6 +54,10 @@ func StepSubject(executor, project string) string { return "dray.steps." + execu
 
 // StepResultSubject is where step results of a project are published.
 func StepResultSubject(project string) string { return "dray.results." + project + ".step" }
+
+// FreightRecordSubject is where the scheduler asks the state service to change a Freight's
+// status (approvals).
+func FreightRecordSubject(project string) string { return "dray.results." + project + ".freight" }
 
 // PromotionRecordSubject is where promotion records of a project are published.
 func PromotionRecordSubject(project string) string { return "dray.results." + project + ".promotion" }

@@ -107,11 +107,35 @@ func (c *Client) Freight(ctx context.Context, project string) ([]v1.Freight, err
 	return out, c.do(ctx, http.MethodGet, path(project, "freight", ""), nil, &out)
 }
 
+// Approve approves a Freight (name or alias) for a Stage.
+func (c *Client) Approve(ctx context.Context, cmd *v1.ApproveCommand) error {
+	return c.do(ctx, http.MethodPost, path(cmd.Project, "freight", cmd.Freight)+"/approve", cmd, nil)
+}
+
 // Secrets lists a project's Secrets: names, labels and the names of their values, never the
 // values.
 func (c *Client) Secrets(ctx context.Context, project string) ([]v1.SecretSummary, error) {
 	var out []v1.SecretSummary
 	return out, c.do(ctx, http.MethodGet, path(project, "secrets", ""), nil, &out)
+}
+
+// Warehouse reads one Warehouse with its discovery status.
+func (c *Client) Warehouse(ctx context.Context, project, name string) (*v1.Warehouse, error) {
+	var out v1.Warehouse
+	return &out, c.do(ctx, http.MethodGet, path(project, "warehouses", name), nil, &out)
+}
+
+// Warehouses lists a project's Warehouses with their discovery status.
+func (c *Client) Warehouses(ctx context.Context, project string) ([]v1.Warehouse, error) {
+	var out []v1.Warehouse
+	return out, c.do(ctx, http.MethodGet, path(project, "warehouses", ""), nil, &out)
+}
+
+// Refresh asks for a Warehouse's discovery to run now and returns the command as published,
+// with its ID.
+func (c *Client) Refresh(ctx context.Context, cmd *v1.RefreshCommand) (*v1.RefreshCommand, error) {
+	var out v1.RefreshCommand
+	return &out, c.do(ctx, http.MethodPost, path(cmd.Project, "warehouses", cmd.Warehouse)+"/refresh", cmd, &out)
 }
 
 // WaitPromotion polls a Promotion until it finishes or ctx ends, calling seen (if not nil)

@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/store"
 )
@@ -29,12 +30,24 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	if err != nil {
 		return nil, rejectIfNotFound(err)
 	}
-	at := time.Now()
+	if !pipeline.Promotable(stage) {
+		return nil, fmt.Errorf("%w: Stage %q has no promotion steps: it is a control-flow Stage and cannot be promoted to", ErrRejected, cmd.Stage)
+	}
+	if ok, why := pipeline.Available(stage, freight, time.Now()); !ok {
+		return nil, fmt.Errorf("%w: %s", ErrRejected, why)
+	}
+	now := time.Now()
 	if cmd.RequestedAt != nil {
-		at = *cmd.RequestedAt
+		now = *cmd.RequestedAt
+	}
+	at := now // the time in the Promotion's name
+	if cmd.RequestedAt == nil && cmd.ID != "" && freight.DiscoveredAt != nil {
+		// The sender's idempotency key alone must give the same name, so that the same
+		// request sent twice is one Promotion.
+		at = *freight.DiscoveredAt
 	}
 	p, err := promotion.New(promotion.Request{
-		Project: cmd.Project, Stage: stage, Freight: freight, Actor: cmd.Actor, Now: at,
+		Project: cmd.Project, Stage: stage, Freight: freight, Actor: cmd.Actor, Now: now,
 		Name: promotion.Name(cmd.Stage, freight.Metadata.Name, cmd.ID, at),
 		Tasks: func(ref v1.PromotionTaskReference) (*v1.PromotionTaskSpec, error) {
 			return store.Task(ctx, b, cmd.Project, ref)

@@ -34,8 +34,8 @@ type Action struct {
 // asking twice gives the same answer, and the scheduler can act on every event without
 // remembering anything: a job it sends twice carries the same ID and is stored once.
 func Next(p *v1.Promotion, now time.Time) Action {
-	if p.Status.Finished() {
-		return Action{Kind: Nothing}
+	if p.Status.Finished() || p.Status.Phase == v1.PhasePending {
+		return Action{Kind: Nothing} // a queued Promotion waits for Start
 	}
 	meta := p.Status.StepExecutionMetadata
 	for i := p.Status.CurrentStep; i < len(p.Spec.Steps); i++ {

@@ -48,9 +48,9 @@ func TestNext(t *testing.T) {
 			want:  promotion.Action{Kind: promotion.RunStep, Step: 0, Attempt: 1, First: true},
 		},
 		{
-			name:  "pending promotion starts with the first step",
+			name:  "a queued (pending) promotion waits to be started",
 			phase: v1.PhasePending,
-			want:  promotion.Action{Kind: promotion.RunStep, Step: 0, Attempt: 1, First: true},
+			want:  promotion.Action{Kind: promotion.Nothing},
 		},
 		{
 			name:  "next step after a finished one",

@@ -27,10 +27,14 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/stages/{name}", a.getStage)
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight", a.listFreight)
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", a.getFreight)
+	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/approve", a.approve)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", a.listPromotions)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", a.getPromotion)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", a.promote)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", a.abort)
+	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", a.listWarehouses)
+	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", a.getWarehouse)
+	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", a.refresh)
 }
 
 func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {
@@ -87,12 +91,12 @@ func (a *api) promote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd.Project = r.PathValue("project")
-	if cmd.ID == "" {
+	if cmd.ID == "" { // a sender's own key names the same Promotion however often it is sent
 		cmd.ID = rand.Text()
-	}
-	if cmd.RequestedAt == nil {
-		now := time.Now().UTC()
-		cmd.RequestedAt = &now
+		if cmd.RequestedAt == nil {
+			now := time.Now().UTC()
+			cmd.RequestedAt = &now
+		}
 	}
 	p, err := promote.Build(r.Context(), a.Bus, &cmd)
 	if err != nil {

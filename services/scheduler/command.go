@@ -16,8 +16,11 @@ import (
 
 // handleCommand turns a command into a promotion record for the state service.
 func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error {
-	if strings.HasSuffix(msg.Subject(), ".abort") {
+	switch {
+	case strings.HasSuffix(msg.Subject(), ".abort"):
 		return s.handleAbort(ctx, msg)
+	case strings.HasSuffix(msg.Subject(), ".approve"):
+		return s.handleApprove(ctx, msg)
 	}
 	return s.handlePromote(ctx, msg)
 }
@@ -50,11 +53,11 @@ func (s *scheduler) handlePromote(ctx context.Context, msg jetstream.Msg) error 
 	if err != nil {
 		return err
 	}
-	if cmd.ID == "" {
+	if cmd.ID == "" { // without the sender's key, the stored command is the request
 		cmd.ID = strconv.FormatUint(md.Sequence.Stream, 10)
-	}
-	if cmd.RequestedAt == nil {
-		cmd.RequestedAt = &md.Timestamp
+		if cmd.RequestedAt == nil {
+			cmd.RequestedAt = &md.Timestamp
+		}
 	}
 	p, err := promote.Build(ctx, s.Bus, &cmd)
 	if err != nil {
@@ -67,16 +70,7 @@ func (s *scheduler) handlePromote(ctx context.Context, msg jetstream.Msg) error 
 	return s.Bus.Publish(ctx, bus.PromotionRecordSubject(cmd.Project), p.Metadata.Name+"/create", rec)
 }
 
-// reject answers a bad command with a command.rejected event naming what is wrong.
+// reject answers a bad promote command with a command.rejected event naming what is wrong.
 func (s *scheduler) reject(ctx context.Context, msg jetstream.Msg, cmd *v1.PromoteCommand, cause error) error {
-	s.Log.Warn("promote command rejected", "subject", msg.Subject(), "stage", cmd.Stage, "freight", cmd.Freight, "err", cause)
-	md, err := msg.Metadata()
-	if err != nil {
-		return err
-	}
-	project := projectOf(msg.Subject())
-	id := "command/" + strconv.FormatUint(md.Sequence.Stream, 10) + "/rejected"
-	data := v1.CommandRejected{Project: project, Command: "promote", ID: cmd.ID, Stage: cmd.Stage,
-		Freight: cmd.Freight, Message: cause.Error()}
-	return s.Bus.PublishEvent(ctx, project, v1.TypeCommandRejected, id, "command/"+cmd.ID, data)
+	return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "promote", ID: cmd.ID, Stage: cmd.Stage, Freight: cmd.Freight}, cause)
 }

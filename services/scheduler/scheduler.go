@@ -37,32 +37,47 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if s.route == nil {
 		s.route = Route
 	}
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
-			Stream: bus.StreamCommands, Durable: "scheduler-commands", Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort")},
+			Stream: bus.StreamCommands, Durable: "scheduler-commands",
+			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve")},
 		}, s.handleCommand)
+	}()
+	go func() {
+		filters := make([]string, len(pipelineEvents))
+		for i, t := range pipelineEvents {
+			filters[i] = bus.EventSubject("*", t)
+		}
+		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+			Stream: bus.StreamEvents, Durable: "scheduler-pipeline", Filters: filters,
+		}, s.handleFreightEvent)
 	}()
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamEvents, Durable: "scheduler-promotions",
 			Filters: []string{
-				bus.EventSubject("*", v1.TypePromotionCreated),
+				bus.EventSubject("*", v1.TypePromotionStarted),
 				bus.EventSubject("*", v1.TypePromotionStepFinished),
 				bus.EventSubject("*", v1.TypePromotionStepRunning),
 			},
 		}, s.handleEvent)
 	}()
 	d.Log.Info("scheduler ready")
-	err := <-errs
-	if err != nil {
-		return err
+	for range 3 {
+		if err := <-errs; err != nil {
+			return err // a consumer could not start: the service fails, and is restarted
+		}
 	}
-	return <-errs
+	return nil
 }
 
+// ContainerExecutor runs the CustomPromotionStep kinds.
+const ContainerExecutor = "container"
+
 // Route maps the built-in step kinds to their executors, and the orchestrator's own steps to
-// the scheduler. CustomPromotionStep kinds are not routed yet.
+// the scheduler. The scheduler also sends every CustomPromotionStep kind a project sees to
+// ContainerExecutor.
 func Route(uses string) (string, bool) { return steps.ExecutorFor(uses) }
 
 // projectOf reads the project token of dray.<stream>.<project>.… subjects.

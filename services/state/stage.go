@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -12,26 +13,19 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 )
 
-// setCurrent records p as the Stage's current Promotion.
-func (s *state) setCurrent(ctx context.Context, p *v1.Promotion) error {
-	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool {
-		if st.CurrentPromotion != nil && st.CurrentPromotion.Name == p.Metadata.Name {
-			return false
-		}
-		st.CurrentPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight}
-		return true
-	})
-}
-
 // setLast records p, finished, as the Stage's last Promotion, and its Freight as the Stage's
-// when it succeeded.
+// when it succeeded; p leaves the Stage's current slot or queue.
 func (s *state) setLast(ctx context.Context, p *v1.Promotion) error {
 	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool {
-		if st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
-			return false
-		}
+		changed := false
 		if st.CurrentPromotion != nil && st.CurrentPromotion.Name == p.Metadata.Name {
-			st.CurrentPromotion = nil
+			st.CurrentPromotion, changed = nil, true
+		}
+		if i := queued(st, p.Metadata.Name); i >= 0 {
+			st.Queued, changed = slices.Delete(st.Queued, i, i+1), true
+		}
+		if st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
+			return changed
 		}
 		st.LastPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}
 		if p.Status.Phase == v1.PhaseSucceeded {

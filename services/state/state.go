@@ -78,6 +78,15 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			return s.finish(ctx, &r)
 		}
 		return s.drop(msg, fmt.Errorf("unknown promotion record op %q", r.Op))
+	case strings.HasSuffix(msg.Subject(), ".freight"):
+		var r v1.FreightRecord
+		if err := json.Unmarshal(msg.Data(), &r); err != nil {
+			return s.drop(msg, err)
+		}
+		if r.Op != v1.FreightApprove {
+			return s.drop(msg, fmt.Errorf("unknown freight record op %q", r.Op))
+		}
+		return s.approve(ctx, &r)
 	}
 	return s.drop(msg, fmt.Errorf("unexpected subject"))
 }
@@ -124,15 +133,16 @@ func isConflict(err error) bool {
 		errors.Is(err, jetstream.ErrKeyExists)
 }
 
-// create stores a new Promotion, Running, and announces it. A Promotion that exists already
-// is left alone; its events are re-sent with the same IDs, in case a crash came between.
+// create stores a new Promotion, Pending, and announces it; it starts at once when its Stage
+// runs no other Promotion, else it waits in the Stage's queue (RESOURCES.md §4.5). A Promotion
+// that exists already is left alone; its events are re-sent with the same IDs, in case a crash
+// came between.
 func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	p := r.Promotion
 	if p == nil {
 		return fmt.Errorf("create record for %s has no promotion", r.Name)
 	}
 	key := bus.Key(r.Project, p.Metadata.Name)
-	promotion.Start(p, time.Now())
 	data, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -143,17 +153,18 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, p); err != nil {
 		return err
 	}
-	if err := s.setCurrent(ctx, p); err != nil {
-		return err
-	}
 	log := s.Log.With("project", r.Project, "stage", p.Spec.Stage, "promotion", p.Metadata.Name)
 	log.Info("promotion created", "freight", p.Spec.Freight)
-	for _, t := range []string{v1.TypePromotionCreated, v1.TypePromotionStarted} {
-		if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
-			return err
-		}
+	if err := s.publish(ctx, p, v1.TypePromotionCreated, p.Metadata.Name+"/created", nil); err != nil {
+		return err
 	}
-	return nil
+	if p.Status.Finished() { // aborted while queued, before a crash
+		return nil
+	}
+	if err := s.enqueue(ctx, p); err != nil {
+		return err
+	}
+	return s.startNext(ctx, r.Project, p.Spec.Stage)
 }
 
 // recordStep applies one step result and announces it.
@@ -223,8 +234,21 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.setLast(ctx, p); err != nil {
 		return err
 	}
+	if p.Status.Phase == v1.PhaseSucceeded {
+		if err := s.received(ctx, p); err != nil {
+			return err
+		}
+	}
 	t := v1.PhaseEventType(p.Status.Phase)
 	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
+		return err
+	}
+	if p.Status.Phase == v1.PhaseSucceeded {
+		if err := s.verify(ctx, p); err != nil {
+			return err
+		}
+	}
+	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
 		return err
 	}
 	if !s.opts.KeepWorkspaces {

@@ -77,7 +77,7 @@ func TestAbortRunningPromotion(t *testing.T) {
 	putResource(t, b, project, v1.KindStage, "dev", v1.Stage{
 		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindStage},
 		Metadata: v1.ObjectMeta{Name: "dev", Namespace: project},
-		Spec: v1.StageSpec{PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{Steps: []v1.PromotionStep{
+		Spec: v1.StageSpec{RequestedFreight: direct, PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{Steps: []v1.PromotionStep{
 			{Uses: "count", As: "first"}, {Uses: "hold", As: "wait"}, {Uses: "count", As: "after"},
 		}}}},
 	})

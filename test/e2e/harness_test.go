@@ -163,3 +163,6 @@ func countTypes(t *testing.T, evs []v1.Event) map[string]int {
 	}
 	return counts
 }
+
+// direct requests the Freight of Warehouse app straight from it.
+var direct = []v1.FreightRequest{{Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"}, Sources: v1.FreightSources{Direct: true}}}

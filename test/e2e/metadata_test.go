@@ -42,7 +42,7 @@ func TestSetMetadata(t *testing.T) {
 	putResource(t, b, project, v1.KindStage, "dev", v1.Stage{
 		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindStage},
 		Metadata: v1.ObjectMeta{Name: "dev", Namespace: project},
-		Spec:     v1.StageSpec{PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{Steps: steps}}},
+		Spec:     v1.StageSpec{RequestedFreight: direct, PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{Steps: steps}}},
 	})
 	freightName := putFreight(t, b, project, &v1.Freight{
 		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},

@@ -88,10 +88,12 @@ func startControlPlane(t *testing.T, ns *bustest.Server) {
 	})
 }
 
-// wantEvents is the story of one four-step promotion, each event once.
+// wantEvents is the story of one four-step promotion, each event once: the Stage has no
+// verification, so its Freight is verified there as the promotion succeeds.
 var wantEvents = map[string]int{
 	v1.TypePromotionCreated: 1, v1.TypePromotionStarted: 1,
 	v1.TypePromotionStepFinished: 4, v1.TypePromotionSucceeded: 1,
+	v1.TypeFreightVerified: 1,
 }
 
 // publishPromote publishes a promote command as any NATS client would: plain JSON, core NATS.

@@ -68,6 +68,12 @@ type FreightEvent struct {
 	Freight string        `json:"freight"`
 	Alias   string        `json:"alias,omitempty"`
 	Origin  FreightOrigin `json:"origin"`
+	// Stage is the Stage a verified, verification.failed or approved event is about.
+	Stage string `json:"stage,omitempty"`
+	// Actor is who approved.
+	Actor string `json:"actor,omitempty"`
+	// Message says why: an approval's reason, a failed verification's cause.
+	Message string `json:"message,omitempty"`
 }
 
 // PhaseEventType is the event type announcing that a Promotion reached phase.

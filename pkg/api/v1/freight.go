@@ -82,4 +82,8 @@ type VerifiedStage struct {
 // ApprovedStage says when a Freight was approved for a Stage.
 type ApprovedStage struct {
 	ApprovedAt *time.Time `json:"approvedAt,omitempty"`
+	// By is who approved, e.g. email:alice@example.com.
+	By string `json:"by,omitempty"`
+	// Reason is why, as they said.
+	Reason string `json:"reason,omitempty"`
 }

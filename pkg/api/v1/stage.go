@@ -88,10 +88,17 @@ type StageStatus struct {
 	FreightSummary string `json:"freightSummary,omitempty"`
 	// CurrentPromotion is the Promotion running now.
 	CurrentPromotion *PromotionReference `json:"currentPromotion,omitempty"`
+	// Queued are the Promotions waiting for the current one to end, oldest first.
+	Queued []PromotionReference `json:"queued,omitempty"`
 	// LastPromotion is the last Promotion that finished.
 	LastPromotion *PromotionReference `json:"lastPromotion,omitempty"`
 	// Metadata is set by the set-metadata step.
 	Metadata map[string]any `json:"metadata,omitempty"`
+	// FreightHistory is the Freight the Stage received, newest first, at most MaxStageHistory.
+	FreightHistory []StageHistoryEntry `json:"freightHistory,omitempty"`
+	// Verification says why the current Freight is not verified when it cannot be, e.g.
+	// verification through AnalysisTemplates, which Dray does not run yet.
+	Verification string `json:"verification,omitempty"`
 }
 
 // PromotionReference names a Promotion and its Freight.

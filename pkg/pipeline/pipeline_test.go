@@ -1,0 +1,142 @@
+package pipeline_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/pipeline"
+)
+
+var (
+	now    = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	origin = v1.FreightOrigin{Kind: "Warehouse", Name: "app"}
+)
+
+func stage(name string, src v1.FreightSources) *v1.Stage {
+	s := &v1.Stage{Spec: v1.StageSpec{RequestedFreight: []v1.FreightRequest{{Origin: origin, Sources: src}}}}
+	s.Metadata.Name = name
+	return s
+}
+
+func at(d time.Duration) *time.Time { t := now.Add(d); return &t }
+
+// freight builds a Freight verified in the named stages; "qa@-2h" also says it entered qa two
+// hours ago and is still there.
+func freight(name string, discovered time.Duration, verified ...string) v1.Freight {
+	f := v1.Freight{Origin: origin, DiscoveredAt: at(discovered)}
+	f.Metadata.Name = name
+	f.Status.VerifiedIn = map[string]v1.VerifiedStage{}
+	f.Status.CurrentlyIn = map[string]v1.CurrentStage{}
+	for _, v := range verified {
+		st, since, ok := strings.Cut(v, "@")
+		f.Status.VerifiedIn[st] = v1.VerifiedStage{VerifiedAt: at(-time.Minute)}
+		if ok {
+			d, _ := time.ParseDuration(since)
+			f.Status.CurrentlyIn[st] = v1.CurrentStage{Since: at(d)}
+		}
+	}
+	return f
+}
+
+func TestAvailable(t *testing.T) {
+	approved := freight("f", 0)
+	approved.Status.ApprovedFor = map[string]v1.ApprovedStage{"prod": {ApprovedAt: at(0)}}
+	otherOrigin := freight("f", 0)
+	otherOrigin.Origin.Name = "other"
+	longSoak := freight("f", 0, "qa")
+	longSoak.Status.VerifiedIn["qa"] = v1.VerifiedStage{VerifiedAt: at(-3 * time.Hour), LongestSoak: "2h"}
+
+	tests := []struct {
+		name    string
+		src     v1.FreightSources
+		f       v1.Freight
+		want    bool
+		wantWhy string
+	}{
+		{"direct", v1.FreightSources{Direct: true}, freight("f", 0), true, ""},
+		{"other origin", v1.FreightSources{Direct: true}, otherOrigin, false, `requests no Freight from Warehouse "other"`},
+		{"not verified upstream", v1.FreightSources{Stages: []string{"qa"}}, freight("f", 0), false, `not verified in "qa"`},
+		{"verified upstream", v1.FreightSources{Stages: []string{"qa"}}, freight("f", 0, "qa"), true, ""},
+		{"approved bypasses", v1.FreightSources{Stages: []string{"qa"}}, approved, true, ""},
+		{"OneOf: one of two", v1.FreightSources{Stages: []string{"qa", "uat"}}, freight("f", 0, "uat"), true, ""},
+		{"All: one of two", v1.FreightSources{Stages: []string{"qa", "uat"}, AvailabilityStrategy: "All"}, freight("f", 0, "uat"), false, `not verified in "qa"`},
+		{"All: both", v1.FreightSources{Stages: []string{"qa", "uat"}, AvailabilityStrategy: "All"}, freight("f", 0, "qa", "uat"), true, ""},
+		{"soak not reached", v1.FreightSources{Stages: []string{"qa"}, RequiredSoakTime: "1h"}, freight("f", 0, "qa@-30m"), false, `soaked 30m0s of 1h0m0s in "qa"`},
+		{"soak reached while in", v1.FreightSources{Stages: []string{"qa"}, RequiredSoakTime: "1h"}, freight("f", 0, "qa@-90m"), true, ""},
+		{"soak recorded earlier", v1.FreightSources{Stages: []string{"qa"}, RequiredSoakTime: "1h"}, longSoak, true, ""},
+		{"bad soak", v1.FreightSources{Stages: []string{"qa"}, RequiredSoakTime: "soon"}, freight("f", 0, "qa"), false, `requiredSoakTime: "soon" is not a duration`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, why := pipeline.Available(stage("prod", tt.src), &tt.f, now)
+			if got != tt.want || !strings.Contains(why, tt.wantWhy) {
+				t.Errorf("Available = %v, %q; want %v, containing %q", got, why, tt.want, tt.wantWhy)
+			}
+		})
+	}
+}
+
+func TestSoakReadyAt(t *testing.T) {
+	s := stage("prod", v1.FreightSources{Stages: []string{"qa"}, RequiredSoakTime: "1h"})
+	f := freight("f", 0, "qa@-20m")
+	if got, ok := pipeline.SoakReadyAt(s, &f, now); !ok || !got.Equal(now.Add(40*time.Minute)) {
+		t.Errorf("SoakReadyAt = %v, %v; want %v", got, ok, now.Add(40*time.Minute))
+	}
+	notIn := freight("f", 0, "qa")
+	if _, ok := pipeline.SoakReadyAt(s, &notIn, now); ok {
+		t.Error("SoakReadyAt of Freight no longer in qa: waiting would not help")
+	}
+}
+
+func TestCandidate(t *testing.T) {
+	s := stage("staging", v1.FreightSources{Stages: []string{"dev"}})
+	all := []v1.Freight{
+		freight("a-old", -3*time.Hour, "dev"),
+		freight("b-newest-unverified", 0),
+		freight("c-new", -time.Hour, "dev"),
+		freight("d-tie", -time.Hour, "dev"),
+	}
+	if got := pipeline.Candidate(s, origin, all, now); got == nil || got.Metadata.Name != "d-tie" {
+		t.Errorf("Candidate = %v, want d-tie (newest available; ties by name descending)", got)
+	}
+	if got := pipeline.Candidate(s, v1.FreightOrigin{Kind: "Warehouse", Name: "none"}, all, now); got != nil {
+		t.Errorf("Candidate for another origin = %v, want nil", got.Metadata.Name)
+	}
+}
+
+func TestAutoPromotionEnabled(t *testing.T) {
+	cfg := &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
+		{StageSelector: &v1.StageSelector{Name: "prod"}, AutoPromotionEnabled: false},
+		{StageSelector: &v1.StageSelector{Name: "glob:dev-*"}, AutoPromotionEnabled: true},
+		{StageSelector: &v1.StageSelector{Name: "regex:^qa", MatchLabels: map[string]string{"tier": "low"}}, AutoPromotionEnabled: true},
+		{Stage: "uat", AutoPromotionEnabled: true},
+		{StageSelector: &v1.StageSelector{}, AutoPromotionEnabled: true}, // matches everything left
+	}}}
+	tests := []struct {
+		stage  string
+		labels map[string]string
+		want   bool
+	}{
+		{"prod", nil, false}, // the first match wins, even when it says false
+		{"dev-eu", nil, true},
+		{"qa-1", map[string]string{"tier": "low"}, true},
+		{"qa-2", map[string]string{"tier": "high"}, true}, // falls through to the catch-all
+		{"uat", nil, true},
+	}
+	for _, tt := range tests {
+		s := stage(tt.stage, v1.FreightSources{Direct: true})
+		s.Metadata.Labels = tt.labels
+		if got := pipeline.AutoPromotionEnabled(cfg, s); got != tt.want {
+			t.Errorf("AutoPromotionEnabled(%s) = %v, want %v", tt.stage, got, tt.want)
+		}
+	}
+	if pipeline.AutoPromotionEnabled(nil, stage("dev", v1.FreightSources{})) {
+		t.Error("no ProjectConfig must mean auto-promotion disabled")
+	}
+	narrow := &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{{Stage: "dev", AutoPromotionEnabled: true}}}}
+	if pipeline.AutoPromotionEnabled(narrow, stage("staging", v1.FreightSources{})) {
+		t.Error("no matching policy must mean auto-promotion disabled")
+	}
+}

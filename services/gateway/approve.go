@@ -1,0 +1,48 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/store"
+)
+
+// approve checks an approval of a Freight (by name or alias) for a Stage and publishes the
+// approve command; the state service records who approved, when and why.
+func (a *api) approve(w http.ResponseWriter, r *http.Request) {
+	var cmd v1.ApproveCommand
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&cmd); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("decode approve request: %w", err))
+		return
+	}
+	cmd.Project, cmd.Freight = r.PathValue("project"), r.PathValue("name")
+	f, err := store.Freight(r.Context(), a.Bus, cmd.Project, cmd.Freight)
+	if err == nil {
+		var st *v1.Stage
+		if st, err = store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage); err == nil && pipeline.Request(st, f.Origin) == nil {
+			writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("Stage %q requests no Freight from %s %q, so it cannot be approved there", cmd.Stage, f.Origin.Kind, f.Origin.Name))
+			return
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	cmd.Freight = f.Metadata.Name
+	id := cmd.Project + "/" + cmd.Freight + "/approve/" + cmd.Stage
+	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, "approve"), id, &cmd); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	a.Log.Info("approval requested", "project", cmd.Project, "freight", cmd.Freight, "stage", cmd.Stage, "actor", cmd.Actor)
+	w.WriteHeader(http.StatusAccepted)
+}

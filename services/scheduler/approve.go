@@ -1,0 +1,66 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/store"
+)
+
+// handleApprove checks an approve command and asks the state service to record it. An
+// approval that can never hold (unknown Freight or Stage, a Stage that does not request the
+// Freight's origin) is answered with command.rejected.
+func (s *scheduler) handleApprove(ctx context.Context, msg jetstream.Msg) error {
+	var cmd v1.ApproveCommand
+	project := projectOf(msg.Subject())
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "approve", Freight: cmd.Freight}, fmt.Errorf("decode approve command: %w", err))
+	}
+	f, err := store.Freight(ctx, s.Bus, project, cmd.Freight)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "approve", Stage: cmd.Stage, Freight: cmd.Freight}, err)
+		}
+		return err
+	}
+	st, err := store.Stage(ctx, s.Bus, project, cmd.Stage)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "approve", Stage: cmd.Stage, Freight: cmd.Freight}, err)
+		}
+		return err
+	}
+	if pipeline.Request(st, f.Origin) == nil {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "approve", Stage: cmd.Stage, Freight: cmd.Freight},
+			fmt.Errorf("Stage %q requests no Freight from %s %q, so it cannot be approved there", cmd.Stage, f.Origin.Kind, f.Origin.Name))
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	at := md.Timestamp.UTC()
+	rec := &v1.FreightRecord{Op: v1.FreightApprove, Project: project, Freight: f.Metadata.Name, Stage: cmd.Stage,
+		Actor: cmd.Actor, Reason: cmd.Reason, At: &at}
+	return s.Bus.Publish(ctx, bus.FreightRecordSubject(project), project+"/"+f.Metadata.Name+"/approve/"+cmd.Stage, rec)
+}
+
+// rejectCommand answers a command that can never be carried out with a command.rejected
+// event naming what is wrong; data names the command and what it was about.
+func (s *scheduler) rejectCommand(ctx context.Context, msg jetstream.Msg, data v1.CommandRejected, cause error) error {
+	s.Log.Warn(data.Command+" command rejected", "subject", msg.Subject(), "stage", data.Stage, "freight", data.Freight, "err", cause)
+	md, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	data.Project, data.Message = projectOf(msg.Subject()), cause.Error()
+	id := "command/" + strconv.FormatUint(md.Sequence.Stream, 10) + "/rejected"
+	return s.Bus.PublishEvent(ctx, data.Project, v1.TypeCommandRejected, id, "command/"+data.ID, data)
+}
