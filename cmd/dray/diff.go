@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/gitpush"
@@ -25,8 +26,9 @@ var localKinds = map[string]bool{
 	"tar": true, "untar": true,
 }
 
-// dryStep returns the step --diff runs for uses.
-func (r *runner) dryStep(uses string) steps.Step {
+// dryStep returns the step --diff runs for job.
+func (r *runner) dryStep(job *v1.StepJob) steps.Step {
+	uses := job.Uses
 	s, registered := r.steps[uses]
 	switch {
 	case uses == "git-push":
@@ -36,7 +38,7 @@ func (r *runner) dryStep(uses string) steps.Step {
 	case localKinds[uses] && registered:
 		return s
 	}
-	return notRun{uses: uses}
+	return notRun{uses: uses, config: job.RecordedConfig}
 }
 
 // pushPlan is what one git-push would have pushed.
@@ -175,14 +177,16 @@ func (c *dryClone) Run(ctx context.Context, sc *steps.Context) (steps.Result, er
 // what it would have run.
 type notRun struct {
 	uses string
+	// config is the step's recorded config: what secret() gave is redacted.
+	config map[string]any
 }
 
 var _ steps.Step = notRun{}
 
 func (n notRun) Info() steps.Info { return steps.Info{Name: n.uses, ReadOnly: true} }
 
-func (n notRun) Run(_ context.Context, sc *steps.Context) (steps.Result, error) {
-	cfg, err := json.Marshal(sc.Config)
+func (n notRun) Run(context.Context, *steps.Context) (steps.Result, error) {
+	cfg, err := json.Marshal(n.config)
 	if err != nil {
 		cfg = []byte(err.Error())
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -58,5 +60,36 @@ func TestRunDiffCreatesNoBranch(t *testing.T) {
 	}
 	if head := git.Head(t, "shop-config", "env/dev"); head != "" {
 		t.Errorf("dray run --diff created branch env/dev at %s", head)
+	}
+}
+
+// TestRunDiffSkipsHTTPWithoutSecrets: --diff does not call an http step, and what it prints
+// in its place hides the values that came from secrets.
+func TestRunDiffSkipsHTTPWithoutSecrets(t *testing.T) {
+	called := false
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+	t.Cleanup(srv.Close)
+	template := `steps:
+- uses: http
+  as: notify
+  config:
+    method: POST
+    url: ` + srv.URL + `
+    headers: [{name: Authorization, value: "Bearer ${{ secret('hook').token }}"}]
+`
+	resources := "apiVersion: v1\nkind: Secret\nmetadata: {name: hook, namespace: shop}\nstringData: {token: tok-789}\n"
+	out, err := dray(t, "", append(runFiles(t, map[string]string{"template.yaml": template, "secret.yaml": resources}), "--diff")...)
+	if err != nil {
+		t.Fatalf("dray run --diff: %v\n%s", err, out)
+	}
+	if called {
+		t.Error("--diff made the http call")
+	}
+	if strings.Contains(out, "tok-789") || !strings.Contains(out, "[redacted]") {
+		t.Errorf("--diff output shows the secret, or no redaction:\n%s", out)
+	}
+	// Without --diff the call is made: dray run has the http executor's steps.
+	if out, err := dray(t, "", runFiles(t, map[string]string{"template.yaml": template, "secret.yaml": resources})...); err != nil || !called {
+		t.Errorf("dray run of an http step: called=%v, %v\n%s", called, err, out)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/drayhq/dray/pkg/steps"
 	executorconfig "github.com/drayhq/dray/services/executor-config"
 	executorgit "github.com/drayhq/dray/services/executor-git"
+	executorhttp "github.com/drayhq/dray/services/executor-http"
 )
 
 // runExecutor names the executor in the results of dray run.
@@ -210,7 +211,7 @@ func newRunner(out, logOut io.Writer, dir string, diff bool) (*runner, error) {
 		steps:   map[string]steps.Step{},
 		workDir: abs, root: root, diff: diff,
 	}
-	for _, build := range []func() (*steps.Registry, error){executorgit.Steps, executorconfig.Steps} {
+	for _, build := range []func() (*steps.Registry, error){executorgit.Steps, executorconfig.Steps, executorhttp.Steps} {
 		reg, err := build()
 		if err != nil {
 			root.Close()
@@ -250,7 +251,7 @@ func (r *runner) run(ctx context.Context, job *v1.StepJob, _ string) *v1.StepRes
 	started := time.Now()
 	step, ok := r.steps[job.Uses]
 	if r.diff {
-		step, ok = r.dryStep(job.Uses), true
+		step, ok = r.dryStep(job), true
 	}
 	res := &v1.StepResult{
 		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
