@@ -10,8 +10,12 @@ import (
 	"github.com/drayhq/dray/pkg/steps/copystep"
 	"github.com/drayhq/dray/pkg/steps/deletestep"
 	"github.com/drayhq/dray/pkg/steps/filewrite"
+	"github.com/drayhq/dray/pkg/steps/helmtemplate"
+	"github.com/drayhq/dray/pkg/steps/helmupdatechart"
 	"github.com/drayhq/dray/pkg/steps/jsonparse"
 	"github.com/drayhq/dray/pkg/steps/jsonupdate"
+	"github.com/drayhq/dray/pkg/steps/kustomizebuild"
+	"github.com/drayhq/dray/pkg/steps/kustomizesetimage"
 	"github.com/drayhq/dray/pkg/steps/tarstep"
 	"github.com/drayhq/dray/pkg/steps/tomlparse"
 	"github.com/drayhq/dray/pkg/steps/tomlupdate"
@@ -31,6 +35,7 @@ func Steps() (*steps.Registry, error) {
 		jsonupdate.New(), jsonparse.New(),
 		tomlupdate.New(), tomlparse.New(),
 		copystep.New(), deletestep.New(), filewrite.New(), tarstep.New(), untar.New(),
+		kustomizesetimage.New(nil), kustomizebuild.New(), helmtemplate.New(), helmupdatechart.New(),
 	)
 }
 

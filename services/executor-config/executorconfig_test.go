@@ -12,8 +12,12 @@ import (
 	"github.com/drayhq/dray/pkg/steps/copystep"
 	"github.com/drayhq/dray/pkg/steps/deletestep"
 	"github.com/drayhq/dray/pkg/steps/filewrite"
+	"github.com/drayhq/dray/pkg/steps/helmtemplate"
+	"github.com/drayhq/dray/pkg/steps/helmupdatechart"
 	"github.com/drayhq/dray/pkg/steps/jsonparse"
 	"github.com/drayhq/dray/pkg/steps/jsonupdate"
+	"github.com/drayhq/dray/pkg/steps/kustomizebuild"
+	"github.com/drayhq/dray/pkg/steps/kustomizesetimage"
 	"github.com/drayhq/dray/pkg/steps/steptest"
 	"github.com/drayhq/dray/pkg/steps/tarstep"
 	"github.com/drayhq/dray/pkg/steps/tomlparse"
@@ -32,6 +36,8 @@ var configs = map[string]any{
 	tomlupdate.Name: tomlupdate.Config{}, tomlparse.Name: tomlparse.Config{},
 	copystep.Name: copystep.Config{}, deletestep.Name: deletestep.Config{}, filewrite.Name: filewrite.Config{},
 	tarstep.Name: tarstep.Config{}, untar.Name: untar.Config{},
+	kustomizesetimage.Name: kustomizesetimage.Config{}, kustomizebuild.Name: kustomizebuild.Config{},
+	helmtemplate.Name: helmtemplate.Config{}, helmupdatechart.Name: helmupdatechart.Config{},
 }
 
 // TestStepsHaveSchemas proves that every step this executor registers runs here, has a schema
