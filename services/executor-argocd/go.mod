@@ -2,13 +2,16 @@ module github.com/drayhq/dray/services/executor-argocd
 
 go 1.26.0
 
-require github.com/drayhq/dray/pkg v0.0.0-00010101000000-000000000000
+require (
+	github.com/drayhq/dray/pkg v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000
+	github.com/nats-io/nats.go v1.55.0
+)
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000 // indirect
 	github.com/drayhq/dray/schemas v0.0.0-00010101000000-000000000000 // indirect
 	github.com/google/go-containerregistry v0.22.1 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
@@ -17,7 +20,6 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
-	github.com/nats-io/nats.go v1.55.0 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect

@@ -4,12 +4,11 @@ package main
 import (
 	"context"
 
-	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/services/executor-argocd"
 )
 
 func main() {
-	var opts executor.Options
+	var opts executorargocd.Options
 	service.Main("executor-argocd", &opts, func(ctx context.Context, d service.Deps) error { return executorargocd.Run(ctx, opts, d) })
 }
