@@ -83,17 +83,23 @@ func (c *Cache) Dir() string { return c.dir }
 // cacheKey names the directory of a remote's snapshots: a hash of its normalised URL, so that
 // no URL, nor credentials in it, appears on disk.
 func cacheKey(url string) string {
-	norm := url
-	if ep, err := transport.NewEndpoint(url); err == nil {
-		host := strings.ToLower(ep.Host)
-		if ep.Port != 0 {
-			host = net.JoinHostPort(host, strconv.Itoa(ep.Port))
-		}
-		p := strings.TrimSuffix(strings.TrimSuffix(ep.Path, "/"), ".git")
-		norm = strings.ToLower(ep.Protocol) + "://" + host + "/" + strings.TrimPrefix(p, "/")
-	}
-	sum := sha256.Sum256([]byte(norm))
+	sum := sha256.Sum256([]byte(normalURL(url)))
 	return hex.EncodeToString(sum[:16])
+}
+
+// normalURL returns url with scheme and host lowercased, and without user info, a trailing
+// slash and ".git", so that the spellings of one remote give one string.
+func normalURL(url string) string {
+	ep, err := transport.NewEndpoint(url)
+	if err != nil {
+		return url
+	}
+	host := strings.ToLower(ep.Host)
+	if ep.Port != 0 {
+		host = net.JoinHostPort(host, strconv.Itoa(ep.Port))
+	}
+	p := strings.TrimSuffix(strings.TrimSuffix(ep.Path, "/"), ".git")
+	return strings.ToLower(ep.Protocol) + "://" + host + "/" + strings.TrimPrefix(p, "/")
 }
 
 func (c *Cache) snapshot(url string, commit plumbing.Hash) string {

@@ -30,6 +30,12 @@ type PushOptions struct {
 	// Cache, when set, receives the pushed commit, so that the next clone of the branch
 	// needs no fetch while nobody else pushes. Default nil.
 	Cache *Cache
+	// Lease, when set, serialises pushes to the branch across processes: Push holds the
+	// lease PushLeaseKey(url, branch) while it integrates and pushes, and integrates the
+	// remote branch before its first push, so that the push normally succeeds at once.
+	// Forced pushes take no lease. Default nil: pushes are serialised within the process
+	// only.
+	Lease PushLease
 }
 
 // DefaultBackoff is 1 s × 1.5^(n-1), plus up to half of that again at random, capped at 30 s.
@@ -50,7 +56,8 @@ func DefaultBackoff(n int) time.Duration {
 // moves HEAD and the working tree there, and pushes again, up to o.MaxAttempts rounds with
 // o.Backoff between them. A conflict while replaying is a *ConflictError; running out of
 // attempts wraps ErrPushRejected. Pushing what the remote already has succeeds, so Push may be
-// repeated. Pushes to the same URL and branch are serialised within the process.
+// repeated. Pushes to the same URL and branch are serialised within the process, and across
+// processes with o.Lease.
 func (r *Repo) Push(ctx context.Context, o PushOptions) (string, error) {
 	target := o.Branch
 	if target == "" {
@@ -70,7 +77,7 @@ func (r *Repo) Push(ctx context.Context, o PushOptions) (string, error) {
 	if backoff == nil {
 		backoff = DefaultBackoff
 	}
-	head, err := r.pushRounds(ctx, target, o.Force, maxAttempts, backoff)
+	head, err := r.pushRounds(ctx, target, o.Force, o.Lease, maxAttempts, backoff)
 	if err != nil {
 		return "", err
 	}
@@ -82,13 +89,27 @@ func (r *Repo) Push(ctx context.Context, o PushOptions) (string, error) {
 }
 
 // pushRounds pushes HEAD to target, integrating and retrying as Push describes, holding the
-// process-wide lock of the URL and branch.
-func (r *Repo) pushRounds(ctx context.Context, target string, force bool, maxAttempts int, backoff func(int) time.Duration) (string, error) {
-	unlock, err := pushLocks.lock(ctx, r.url+"\x00"+target)
+// process-wide lock of the URL and branch and, unless forced, lease's.
+func (r *Repo) pushRounds(ctx context.Context, target string, force bool, lease PushLease, maxAttempts int, backoff func(int) time.Duration) (string, error) {
+	key := PushLeaseKey(r.url, target)
+	// The process's lock first: one lease request per process and branch at a time, and
+	// the process's pushes queue here in order.
+	unlock, err := pushLocks.lock(ctx, key)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
+	if lease != nil && !force {
+		release, err := lease.Acquire(ctx, key)
+		if err != nil {
+			return "", fmt.Errorf("push %s to %s: %w", target, r.url, err)
+		}
+		defer release()
+		// Nobody else taking the lease pushes now: after this the push normally succeeds.
+		if err := r.integrate(ctx, target); err != nil {
+			return "", fmt.Errorf("integrate %s from %s: %w", target, r.url, err)
+		}
+	}
 
 	for round := 0; ; round++ {
 		head, err := r.Head()

@@ -5,15 +5,22 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/gitrepo"
+	"github.com/drayhq/dray/pkg/lease"
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 
+	"github.com/drayhq/dray/pkg/steps/gitclear"
 	"github.com/drayhq/dray/pkg/steps/gitclone"
 	"github.com/drayhq/dray/pkg/steps/gitcommit"
+	"github.com/drayhq/dray/pkg/steps/gitmergepr"
+	"github.com/drayhq/dray/pkg/steps/gitopenpr"
 	"github.com/drayhq/dray/pkg/steps/gitpush"
+	"github.com/drayhq/dray/pkg/steps/gittag"
+	"github.com/drayhq/dray/pkg/steps/gitwaitforpr"
 )
 
 // Name is the executor kind: this service takes the jobs on dray.steps.git.>.
@@ -29,15 +36,51 @@ func Steps() (*steps.Registry, error) { return StepsWith(nil, nil) }
 // StepsWith returns the steps this executor runs, with git-clone and git-push sharing cache,
 // so that a clone of a commit this process already cloned or pushed needs no fetch, and
 // reaching remotes with the git credentials in secrets. A nil cache means no cache; nil
-// secrets means anonymous access.
-func StepsWith(cache *gitrepo.Cache, secrets *secret.Store) (*steps.Registry, error) {
+// secrets means anonymous access. Options add more, e.g. WithPushLease.
+func StepsWith(cache *gitrepo.Cache, secrets *secret.Store, opts ...Option) (*steps.Registry, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cloneOpts := []gitclone.Option{gitclone.WithCache(cache)}
 	pushOpts := []gitpush.Option{gitpush.WithCache(cache)}
+	var openOpts []gitopenpr.Option
+	var waitOpts []gitwaitforpr.Option
+	var mergeOpts []gitmergepr.Option
 	if secrets != nil { // a nil *secret.Store in the interface would not read as "none"
 		cloneOpts = append(cloneOpts, gitclone.WithCredentials(secrets))
 		pushOpts = append(pushOpts, gitpush.WithCredentials(secrets))
+		openOpts = append(openOpts, gitopenpr.WithCredentials(secrets))
+		waitOpts = append(waitOpts, gitwaitforpr.WithCredentials(secrets))
+		mergeOpts = append(mergeOpts, gitmergepr.WithCredentials(secrets))
 	}
-	return steps.NewRegistry(gitclone.New(cloneOpts...), gitcommit.New(), gitpush.New(pushOpts...))
+	if o.lease != nil {
+		pushOpts = append(pushOpts, gitpush.WithLease(o.lease))
+	}
+	return steps.NewRegistry(gitclone.New(cloneOpts...), gitclear.New(), gitcommit.New(), gittag.New(), gitpush.New(pushOpts...),
+		gitopenpr.New(openOpts...), gitwaitforpr.New(waitOpts...), gitmergepr.New(mergeOpts...))
+}
+
+// Option adds to the steps StepsWith returns.
+type Option func(*options)
+
+type options struct {
+	lease gitrepo.PushLease
+}
+
+// WithPushLease makes git-push serialise pushes to each repository branch across every
+// replica of the executor with l; see PushLease. Default: serialised within the process only.
+func WithPushLease(l gitrepo.PushLease) Option { return func(o *options) { o.lease = l } }
+
+// PushLease returns the lease that serialises pushes to a repository branch across the
+// executor's replicas: leases in b's dray-locks bucket, held by instance (default the host
+// name and process ID).
+func PushLease(b *bus.Bus, instance string) gitrepo.PushLease {
+	var opts []lease.Option
+	if instance != "" {
+		opts = append(opts, lease.WithHolder(instance))
+	}
+	return lease.New(b.Locks, append(opts, lease.WithTTL(bus.LockTTL))...)
 }
 
 // Run serves the steps until ctx ends. The clone cache is CacheDir under opts.CacheDir.
@@ -49,7 +92,7 @@ func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	reg, err := StepsWith(cache, d.Secrets)
+	reg, err := StepsWith(cache, d.Secrets, WithPushLease(PushLease(d.Bus, opts.Instance)))
 	if err != nil {
 		return err
 	}

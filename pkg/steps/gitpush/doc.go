@@ -19,7 +19,9 @@
 // local commits are replayed onto the remote branch) and another push, up to maxAttempts
 // rounds with backoff 1 s ×1.5 (jitter 0.5, cap 30 s). A merge conflict is terminal (reason
 // MergeConflict); running out of attempts is retryable (reason PushRejected). Pushes to the
-// same repository branch are serialised within the process.
+// same repository branch are serialised within the process and, with a lease (WithLease; the
+// git executor takes it in the dray-locks bucket), across the executor's replicas: the holder
+// integrates the remote branch first, so its push succeeds at once.
 //
 // With a clone cache (WithCache, shared with git-clone), the pushed commit goes into it, so
 // that the next git-clone of the branch needs no fetch while nobody else pushes.

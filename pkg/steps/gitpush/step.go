@@ -19,6 +19,7 @@ type Step struct {
 	creds   gitrepo.CredentialStore
 	backoff func(n int) time.Duration
 	cache   *gitrepo.Cache
+	lease   gitrepo.PushLease
 }
 
 var _ steps.Step = (*Step)(nil)
@@ -41,6 +42,13 @@ func WithBackoff(f func(n int) time.Duration) Option { return func(s *Step) { s.
 // branch with the same cache (gitclone.WithCache) needs no fetch while nobody else pushes.
 // Default none.
 func WithCache(c *gitrepo.Cache) Option { return func(s *Step) { s.cache = c } }
+
+// WithLease serialises branch pushes across processes (the git executor's replicas) with
+// l, e.g. a *lease.Leases on the dray-locks bucket: while one pushes to a repository branch,
+// the others wait, and each integrates the remote branch before pushing, so that pushes
+// succeed at once instead of racing and retrying. Default none: pushes are serialised within
+// the process only.
+func WithLease(l gitrepo.PushLease) Option { return func(s *Step) { s.lease = l } }
 
 // New returns the git-push step. Without WithCredentials it reaches remotes anonymously.
 func New(opts ...Option) *Step {
@@ -102,7 +110,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		}
 		branch = current
 	}
-	commit, err := repo.Push(ctx, gitrepo.PushOptions{Branch: branch, Force: force, MaxAttempts: cfg.MaxAttempts, Backoff: s.backoff, Cache: s.cache})
+	commit, err := repo.Push(ctx, gitrepo.PushOptions{Branch: branch, Force: force, MaxAttempts: cfg.MaxAttempts, Backoff: s.backoff, Cache: s.cache, Lease: s.lease})
 	if err != nil {
 		return steps.Result{}, pushError(err)
 	}
