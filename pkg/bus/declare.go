@@ -52,10 +52,16 @@ func Declare(ctx context.Context, js jetstream.JetStream, o Options) error {
 		{Bucket: BucketStages, Description: "Stage status: <project>.<name>"},
 		{Bucket: BucketWarehouses, Description: "Warehouse status: <project>.<name>"},
 		{Bucket: BucketSecrets, Description: "project secrets, encrypted: <project>.<name>"},
+		// Leases are worth nothing after a restart: memory, and expiring with markers that
+		// wake their waiters.
+		{Bucket: BucketLocks, Description: "leases, e.g. push.<repository and branch hash>", History: 1,
+			TTL: LockTTL, LimitMarkerTTL: LockTTL, Storage: jetstream.MemoryStorage},
 	}
 	for _, cfg := range buckets {
 		cfg.Replicas = replicas
-		cfg.Storage = jetstream.FileStorage
+		if cfg.Storage != jetstream.MemoryStorage {
+			cfg.Storage = jetstream.FileStorage
+		}
 		_, err := js.CreateKeyValue(ctx, cfg)
 		if errors.Is(err, jetstream.ErrBucketExists) {
 			_, err = js.UpdateKeyValue(ctx, cfg)

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"strings"
+	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
@@ -34,9 +35,16 @@ const (
 	BucketWarehouses = "dray-warehouses"
 	// BucketSecrets holds project secrets under <project>.<name>, values encrypted.
 	BucketSecrets = "dray-secrets"
+	// BucketLocks holds leases (pkg/lease) under keys their users choose, e.g.
+	// push.<hash of repository URL and branch> for git-push. It is in memory, and a lease
+	// left by a crashed holder expires after LockTTL.
+	BucketLocks = "dray-locks"
 	// ObjectWorkspaces holds workspace revisions as <promotion>/<revision>.
 	ObjectWorkspaces = "dray-workspaces"
 )
+
+// LockTTL is how long an entry of BucketLocks lives unless its holder renews it.
+const LockTTL = 20 * time.Second
 
 // ClusterProject is the project token under which cluster-wide resources
 // (ClusterPromotionTask, CustomPromotionStep, Project) are keyed. No project can be named so.
@@ -58,6 +66,10 @@ func StepResultSubject(project string) string { return "dray.results." + project
 // FreightRecordSubject is where the scheduler asks the state service to change a Freight's
 // status (approvals).
 func FreightRecordSubject(project string) string { return "dray.results." + project + ".freight" }
+
+// StageRecordSubject is where the scheduler asks the state service to change a Stage's
+// status (pause, resume).
+func StageRecordSubject(project string) string { return "dray.results." + project + ".stage" }
 
 // PromotionRecordSubject is where promotion records of a project are published.
 func PromotionRecordSubject(project string) string { return "dray.results." + project + ".promotion" }

@@ -39,12 +39,8 @@ func CreateFreight(ctx context.Context, b *bus.Bus, project string, f *v1.Freigh
 	if f.Alias == "" {
 		f.Alias = f.Metadata.Labels[v1.LabelAlias]
 	}
-	if f.Alias == "" {
-		taken := map[string]bool{}
-		if all, err := aliases(ctx, b, project); err == nil {
-			taken = all
-		}
-		f.Alias = freight.NewAlias(func(s string) bool { return taken[s] })
+	if err := claimAlias(ctx, b, project, f); err != nil {
+		return false, err
 	}
 	data, err := json.Marshal(f)
 	if err != nil {
@@ -52,7 +48,7 @@ func CreateFreight(ctx context.Context, b *bus.Bus, project string, f *v1.Freigh
 	}
 	if _, err := b.Freight.Create(ctx, key, data); err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
-			return false, nil
+			return false, nil // the same content was stored meanwhile; its alias stays claimed for it
 		}
 		return false, fmt.Errorf("create freight %s: %w", key, err)
 	}
@@ -64,15 +60,63 @@ func CreateFreight(ctx context.Context, b *bus.Bus, project string, f *v1.Freigh
 	return true, nil
 }
 
-// aliases returns the aliases of a project's Freight.
-func aliases(ctx context.Context, b *bus.Bus, project string) (map[string]bool, error) {
-	all, err := List[v1.Freight](ctx, b, b.Freight, bus.Key(project, ">"))
+// aliasKey is where an alias is claimed in the Freight bucket; the entry holds the name of
+// the Freight it belongs to. The leading underscore keeps it out of <project>.> listings.
+func aliasKey(project, alias string) string { return "_alias." + project + "." + alias }
+
+// claimAlias claims f's alias for it, or a new unused one when it has none, with a KV create:
+// two Freight never get one alias, and finding a free alias costs a read per candidate rather
+// than reading every Freight of the project. A given alias that another Freight holds is an
+// error.
+func claimAlias(ctx context.Context, b *bus.Bus, project string, f *v1.Freight) error {
+	name := []byte(f.Metadata.Name)
+	if f.Alias != "" {
+		_, err := b.Freight.Create(ctx, aliasKey(project, f.Alias), name)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			owner, gerr := b.Freight.Get(ctx, aliasKey(project, f.Alias))
+			if gerr == nil && string(owner.Value()) == f.Metadata.Name {
+				return nil
+			}
+			return fmt.Errorf("alias %q is taken by another Freight of project %q: choose another", f.Alias, project)
+		}
+		if err != nil {
+			return fmt.Errorf("claim alias %q: %w", f.Alias, err)
+		}
+		return nil
+	}
+	for range 100 {
+		var readErr error
+		alias := freight.NewAlias(func(a string) bool {
+			_, err := b.Freight.Get(ctx, aliasKey(project, a))
+			if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+				readErr = err
+			}
+			return err == nil
+		})
+		if readErr != nil {
+			return fmt.Errorf("look up aliases: %w", readErr)
+		}
+		_, err := b.Freight.Create(ctx, aliasKey(project, alias), name)
+		if err == nil {
+			f.Alias = alias
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return fmt.Errorf("claim alias %q: %w", alias, err)
+		}
+	}
+	return errors.New("no free alias found after 100 tries")
+}
+
+// FreightByAlias returns the name of the project's Freight that holds alias, or "" when none
+// does.
+func FreightByAlias(ctx context.Context, b *bus.Bus, project, alias string) (string, error) {
+	e, err := b.Freight.Get(ctx, aliasKey(project, alias))
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
+		return "", nil
+	}
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	taken := make(map[string]bool, len(all))
-	for _, f := range all {
-		taken[f.Alias] = true
-	}
-	return taken, nil
+	return string(e.Value()), nil
 }

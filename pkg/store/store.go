@@ -70,6 +70,14 @@ func Freight(ctx context.Context, b *bus.Bus, project, nameOrAlias string) (*v1.
 	if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, err
 	}
+	if name, err := FreightByAlias(ctx, b, project, nameOrAlias); err != nil {
+		return nil, err
+	} else if name != "" {
+		if _, err := b.GetJSON(ctx, b.Freight, bus.Key(project, name), &f); err == nil {
+			return &f, nil
+		}
+	}
+	// Freight stored before aliases were indexed: look through them all.
 	all, err := List[v1.Freight](ctx, b, b.Freight, bus.Key(project, ">"))
 	if err != nil {
 		return nil, err
@@ -127,4 +135,16 @@ func get(ctx context.Context, b *bus.Bus, kv jetstream.KeyValue, key string, v a
 		return fmt.Errorf("%s %q %w in project %q", what, name, ErrNotFound, strings.TrimPrefix(project, bus.ClusterProject))
 	}
 	return err
+}
+
+// ProjectConfig returns a project's ProjectConfig, or nil when it has none.
+func ProjectConfig(ctx context.Context, b *bus.Bus, project string) (*v1.ProjectConfig, error) {
+	var cfg v1.ProjectConfig
+	if _, err := b.GetJSON(ctx, b.Resources, bus.ResourceKey(project, v1.KindProjectConfig, project), &cfg); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &cfg, nil
 }

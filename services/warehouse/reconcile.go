@@ -39,21 +39,22 @@ type job struct {
 	spec      string
 	status    v1.WarehouseStatus // as last recorded
 	refreshes []*refreshRequest
+	polledAt  time.Time // when every subscription was last discovered in full
 }
 
 // reconcile discovers every subscription of j's Warehouse in order, records the outcome as its
 // status in dray-warehouses, and, for an Automatic Warehouse whose every subscription found
 // something, creates the Freight of the newest artifacts. It returns the recorded status and
 // an error when the discovery failed (and should be retried).
-func (s *tracker) reconcile(ctx context.Context, j job) (v1.WarehouseStatus, error) {
+func (s *tracker) reconcile(ctx context.Context, j job) (st v1.WarehouseStatus, full bool, err error) {
 	log := s.Log.With("project", j.project, "warehouse", j.wh.Metadata.Name)
 	now := time.Now().UTC()
-	st := j.status
+	st = j.status
 	st.ObservedSpec = j.spec
 	if n := len(j.refreshes); n > 0 && j.refreshes[n-1].id != "" {
 		st.LastHandledRefresh = j.refreshes[n-1].id
 	}
-	found, errs := s.discover(ctx, j)
+	found, errs, full := s.discover(ctx, j)
 	var failure error
 	switch {
 	case len(errs) > 0:
@@ -78,23 +79,32 @@ func (s *tracker) reconcile(ctx context.Context, j job) (v1.WarehouseStatus, err
 	}
 	if err := s.record(ctx, j, &st); err != nil {
 		log.Warn("cannot record warehouse status; will retry", "err", err)
-		return st, err
+		return st, full, err
 	}
-	return st, failure
+	return st, full, failure
 }
 
-// discover runs each subscription's discovery in order, within the discovery timeout.
-func (s *tracker) discover(ctx context.Context, j job) ([]Artifacts, []v1.SubscriptionError) {
+// discover runs each subscription's discovery in order, within the discovery timeout, and
+// reports whether every subscription was discovered in full (a poll). When every refresh of
+// the job names what was pushed, each subscription is first brought up to date from those
+// hints and its last result (fromHints), without listing its repository.
+func (s *tracker) discover(ctx context.Context, j job) (found []Artifacts, errs []v1.SubscriptionError, full bool) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	if f, ok := s.opts.Discoverer.(forgetter); ok && len(j.refreshes) > 0 {
-		for _, sub := range j.wh.Spec.Subscriptions {
-			f.Forget(sub)
-		}
-	}
-	found := make([]Artifacts, len(j.wh.Spec.Subscriptions))
-	var errs []v1.SubscriptionError
+	prev, hints := previous(j), hintsOf(j.refreshes)
+	since := refreshedAt(j.refreshes)
+	found = make([]Artifacts, len(j.wh.Spec.Subscriptions))
+	full = true
 	for i, sub := range j.wh.Spec.Subscriptions {
+		if prev != nil && hints != nil {
+			if a, ok := s.fromHints(ctx, j, sub, prev[i], hints); ok {
+				found[i], full = a, false
+				continue
+			}
+		}
+		if f, ok := s.opts.Discoverer.(forgetter); ok && len(j.refreshes) > 0 {
+			f.Forget(sub, since)
+		}
 		a, err := s.opts.Discoverer.Discover(ctx, j.project, sub)
 		if err != nil {
 			errs = append(errs, v1.SubscriptionError{SubscriptionName: sub.Name, RepoURL: repoURL(sub), Message: err.Error()})
@@ -102,7 +112,7 @@ func (s *tracker) discover(ctx context.Context, j job) ([]Artifacts, []v1.Subscr
 		}
 		found[i] = a
 	}
-	return found, errs
+	return found, errs, full
 }
 
 // createFreight creates the Freight of element 0 of every subscription's artifacts, unless

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -55,7 +56,7 @@ func (s *tracker) requestRefresh(cmd v1.RefreshCommand) (<-chan struct{}, bool) 
 	if !ok {
 		return nil, false
 	}
-	r := &refreshRequest{id: cmd.ID, done: make(chan struct{})}
+	r := &refreshRequest{id: cmd.ID, done: make(chan struct{}), at: time.Now(), artifact: cmd.Artifact}
 	if cmd.ID != "" && cmd.ID == e.status.LastHandledRefresh {
 		close(r.done) // redelivered after it was handled
 		return r.done, true

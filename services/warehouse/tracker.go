@@ -37,8 +37,9 @@ type entry struct {
 	status        v1.WarehouseStatus
 	due           time.Time
 	running       bool
-	rerun         bool // asked for again while running
-	failures      int  // consecutive failed discoveries
+	rerun         bool      // asked for again while running
+	failures      int       // consecutive failed discoveries
+	polledAt      time.Time // last discovery of every subscription in full
 	refreshes     []*refreshRequest
 }
 
@@ -46,6 +47,10 @@ type entry struct {
 type refreshRequest struct {
 	id   string
 	done chan struct{}
+	// at is when the command arrived: what discovery reads must be newer.
+	at time.Time
+	// artifact is the command's hint of what was pushed; nil when it names nothing.
+	artifact *v1.RefreshArtifact
 }
 
 func newTracker(opts Options, d service.Deps) *tracker {
@@ -86,6 +91,7 @@ func (s *tracker) upsert(ctx context.Context, project string, wh v1.Warehouse) {
 		e = &entry{project: project, name: wh.Metadata.Name, status: st, due: time.Now()}
 		if st.ObservedSpec == spec && len(st.Errors) == 0 && st.DiscoveredArtifacts != nil && st.DiscoveredArtifacts.DiscoveredAt != nil {
 			e.due = st.DiscoveredArtifacts.DiscoveredAt.Add(s.interval(wh.Spec))
+			e.polledAt = *st.DiscoveredArtifacts.DiscoveredAt
 		}
 	}
 	s.mu.Lock()
@@ -181,13 +187,13 @@ func (s *tracker) dispatch(ctx context.Context) time.Time {
 		}
 		s.busy++
 		e.running, e.rerun = true, false
-		j := job{project: e.project, wh: e.wh, spec: e.spec, status: e.status, refreshes: e.refreshes}
+		j := job{project: e.project, wh: e.wh, spec: e.spec, status: e.status, refreshes: e.refreshes, polledAt: e.polledAt}
 		e.refreshes = nil
 		s.running.Add(1)
 		go func() {
 			defer s.running.Done()
-			st, err := s.reconcile(ctx, j)
-			if gone := s.finish(j, st, err); gone {
+			st, full, err := s.reconcile(ctx, j)
+			if gone := s.finish(j, st, full, err); gone {
 				// Deleted while discovering: drop the status just written.
 				_ = s.Bus.Warehouses.Delete(context.WithoutCancel(ctx), bus.Key(j.project, j.wh.Metadata.Name))
 			}
@@ -196,10 +202,11 @@ func (s *tracker) dispatch(ctx context.Context) time.Time {
 	return next
 }
 
-// finish records a discovery's outcome and schedules the next: after the interval, or after a
-// backoff that grows with consecutive failures (at most the interval). It reports whether the
-// Warehouse was deleted meanwhile.
-func (s *tracker) finish(j job, st v1.WarehouseStatus, err error) (gone bool) {
+// finish records a discovery's outcome and schedules the next: an interval after the last
+// full discovery, or after a backoff that grows with consecutive failures (at most the
+// interval). A discovery served from webhook hints does not delay the next poll. It reports
+// whether the Warehouse was deleted meanwhile.
+func (s *tracker) finish(j job, st v1.WarehouseStatus, full bool, err error) (gone bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.poke()
@@ -214,12 +221,17 @@ func (s *tracker) finish(j job, st v1.WarehouseStatus, err error) (gone bool) {
 	e.running = false
 	e.status = st
 	interval := s.interval(j.wh.Spec)
-	if err != nil {
+	switch {
+	case err != nil:
 		e.failures++
 		e.due = time.Now().Add(backoff(e.failures, interval))
-	} else {
+	case full:
 		e.failures = 0
-		e.due = time.Now().Add(interval)
+		e.polledAt = time.Now()
+		e.due = e.polledAt.Add(interval)
+	default:
+		e.failures = 0
+		e.due = e.polledAt.Add(interval)
 	}
 	if e.rerun {
 		e.rerun = false

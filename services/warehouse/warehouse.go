@@ -24,7 +24,8 @@ type Options struct {
 	// Timeout bounds one Warehouse's discovery, all subscriptions together. Default 2m.
 	Timeout time.Duration
 	// Discoverer discovers one subscription. Nil means the real remotes: Git through go-git,
-	// images through the registry API, charts through chart repositories.
+	// images through the registry API, charts through chart repositories, with the
+	// credentials of the service's secret store (NewRemoteDiscoverer with WithCredentials).
 	Discoverer Discoverer
 }
 
@@ -54,7 +55,7 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (o *Options) defaults() {
+func (o *Options) defaults(d service.Deps) {
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}
@@ -62,14 +63,14 @@ func (o *Options) defaults() {
 		o.Timeout = 2 * time.Minute
 	}
 	if o.Discoverer == nil {
-		o.Discoverer = NewRemoteDiscoverer()
+		o.Discoverer = NewRemoteDiscoverer(WithCredentials(d.Secrets))
 	}
 }
 
 // Run discovers every Warehouse until ctx ends: it watches the Warehouses in dray-resources,
 // handles refresh commands, and runs discovery when each is due.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	opts.defaults()
+	opts.defaults(d)
 	s := newTracker(opts, d)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
