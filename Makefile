@@ -15,8 +15,9 @@ build:
 run:
 	$(GO) run ./cmd/dray up --demo
 
-## test: vet and every test, with the race detector
+## test: vet and every test, with the race detector (installs git, runc and busybox-static with apt when missing)
 test:
+	@.ci/deps
 	$(GO) vet $(MODULES)
 	$(GO) test -race -count=1 -timeout 15m $(MODULES)
 

@@ -37,3 +37,50 @@ take it. Who approved, when and why is recorded on the Freight.`,
 	_ = cmd.MarkFlagRequired("stage")
 	return cmd
 }
+
+func newVerify(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify STAGE",
+		Short: "Re-run a Stage's verification of the Freight it holds",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := client.New(g.server)
+			project, err := g.resolveProject(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if err := c.Verify(cmd.Context(), &v1.VerifyCommand{Project: project, Stage: args[0], Actor: cliActor()}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "verification of stage %s requested\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newPause(g *globals, verb string) *cobra.Command {
+	var reason string
+	short := "Pause a Stage: Promotions to it queue and do not start until it resumes"
+	if verb == "resume" {
+		short = "Resume a paused Stage: its queued Promotions start"
+	}
+	cmd := &cobra.Command{
+		Use:   verb + " STAGE",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := client.New(g.server)
+			project, err := g.resolveProject(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if err := c.Pause(cmd.Context(), verb, &v1.StageCommand{Project: project, Stage: args[0], Actor: cliActor(), Reason: reason}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s of stage %s requested\n", verb, args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the record")
+	return cmd
+}

@@ -59,6 +59,7 @@ func newPromote(g *globals) *cobra.Command {
 	f.StringVar(&cmdOpts.Stage, "stage", "", "Stage to promote to")
 	f.StringVar(&cmdOpts.Freight, "freight", "", "Freight name or alias")
 	f.StringVar(&cmdOpts.ID, "id", "", "idempotency key: the same key twice creates one Promotion")
+	f.BoolVar(&cmdOpts.OverrideWindow, "override-window", false, "start it even outside the Stage's promotion windows (recorded on the Promotion)")
 	f.BoolVar(&wait, "wait", false, "wait for the Promotion to finish and show its steps")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "with --wait, how long to wait")
 	_ = cmd.MarkFlagRequired("stage")

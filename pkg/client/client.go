@@ -112,6 +112,16 @@ func (c *Client) Approve(ctx context.Context, cmd *v1.ApproveCommand) error {
 	return c.do(ctx, http.MethodPost, path(cmd.Project, "freight", cmd.Freight)+"/approve", cmd, nil)
 }
 
+// Verify re-runs a Stage's verification of its current Freight.
+func (c *Client) Verify(ctx context.Context, cmd *v1.VerifyCommand) error {
+	return c.do(ctx, http.MethodPost, path(cmd.Project, "stages", cmd.Stage)+"/verify", cmd, nil)
+}
+
+// Pause pauses (verb "pause") or resumes (verb "resume") a Stage.
+func (c *Client) Pause(ctx context.Context, verb string, cmd *v1.StageCommand) error {
+	return c.do(ctx, http.MethodPost, path(cmd.Project, "stages", cmd.Stage)+"/"+verb, cmd, nil)
+}
+
 // Secrets lists a project's Secrets: names, labels and the names of their values, never the
 // values.
 func (c *Client) Secrets(ctx context.Context, project string) ([]v1.SecretSummary, error) {

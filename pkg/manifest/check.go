@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/pipeline"
 )
 
 var (
@@ -26,6 +27,7 @@ func check(obj any) []problem {
 		if o.Metadata.Namespace != "" && o.Metadata.Name != o.Metadata.Namespace {
 			c.add("metadata.name", fmt.Sprintf("must equal the project name %q", o.Metadata.Namespace))
 		}
+		c.windows("spec", o.Spec.PromotionWindows)
 	case *v1.Warehouse:
 		c.warehouse(&o.Spec)
 	case *v1.Stage:
@@ -136,6 +138,20 @@ func (c *checker) stage(s *v1.StageSpec) {
 	if t := s.PromotionTemplate; t != nil {
 		c.vars("spec.promotionTemplate.spec.vars", t.Spec.Vars)
 		c.steps("spec.promotionTemplate.spec.steps", t.Spec.Steps, inTemplate)
+	}
+	if v := s.Verification; v != nil {
+		c.steps("spec.verification.steps", v.Steps, inTemplate)
+	}
+	c.windows("spec", s.PromotionWindows)
+}
+
+// windows reports every promotion window that cannot be read: kind, schedule, duration and
+// time zone are checked as they will be used.
+func (c *checker) windows(path string, list []v1.PromotionWindow) {
+	for _, err := range pipeline.ValidateWindows(list) {
+		window, rest, _ := strings.Cut(err.Error(), ": ")
+		field, msg, _ := strings.Cut(rest, ": ")
+		c.add(path+"."+window+"."+field, msg)
 	}
 }
 

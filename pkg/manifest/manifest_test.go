@@ -245,6 +245,16 @@ spec:
 			},
 		},
 		{
+			name: "bad promotion windows",
+			doc: head + "kind: ProjectConfig\nmetadata: {name: demo, namespace: demo}\nspec:\n  promotionWindows:\n" +
+				"  - {name: freeze, kind: deny, schedule: 'every friday', duration: 62h}\n" +
+				"  - {kind: allow, schedule: '0 9 * * 1-5', duration: 8h, timeZone: Mars/Olympus}\n",
+			want: []v1.FieldError{
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionWindows[0].schedule", Msg: `"every friday" is not a five-field cron expression: expected exactly 5 fields, found 2: [every friday]`},
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionWindows[1].timeZone", Msg: `"Mars/Olympus" is not an IANA time zone such as Europe/Berlin`},
+			},
+		},
+		{
 			name: "task inside a task",
 			doc:  head + "kind: PromotionTask\nmetadata: {name: t, namespace: demo}\nspec:\n  steps:\n  - task: {name: other}\n",
 			want: []v1.FieldError{{Resource: "PromotionTask/t", Path: "spec.steps[0].task", Msg: "tasks can only be used from a Stage's promotion template; use uses"}},

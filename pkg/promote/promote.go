@@ -36,6 +36,10 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	if ok, why := pipeline.Available(stage, freight, time.Now()); !ok {
 		return nil, fmt.Errorf("%w: %s", ErrRejected, why)
 	}
+	override, err := windowOverride(ctx, b, stage, cmd)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now()
 	if cmd.RequestedAt != nil {
 		now = *cmd.RequestedAt
@@ -56,7 +60,37 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrRejected, err)
 	}
+	if override != "" {
+		if p.Metadata.Annotations == nil {
+			p.Metadata.Annotations = map[string]string{}
+		}
+		p.Metadata.Annotations[v1.AnnotationWindowOverride] = override
+	}
 	return p, nil
+}
+
+// windowOverride applies the Stage's promotion windows to a promote request. Outside them, a
+// person's request is rejected unless it asks to override, and then the override is
+// recorded (the returned actor); auto-promotions are created and wait in the queue.
+func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.PromoteCommand) (string, error) {
+	cfg, err := store.ProjectConfig(ctx, b, cmd.Project)
+	if err != nil {
+		return "", err
+	}
+	check, err := pipeline.CheckWindows(pipeline.Windows(cfg, stage), time.Now())
+	if err != nil {
+		return "", fmt.Errorf("%w: Stage %q: %v", ErrRejected, cmd.Stage, err)
+	}
+	switch {
+	case check.Open || cmd.Actor == v1.ActorAutoPromotion:
+		return "", nil
+	case !cmd.OverrideWindow:
+		return "", fmt.Errorf("%w: Stage %q is outside its promotion windows: %s; promote with --override-window to start it anyway (the override is recorded)",
+			ErrRejected, cmd.Stage, check.Reason)
+	case cmd.Actor == "":
+		return "unknown", nil
+	}
+	return cmd.Actor, nil
 }
 
 func rejectIfNotFound(err error) error {
@@ -68,3 +102,47 @@ func rejectIfNotFound(err error) error {
 
 // IsRejected reports whether err means a request can never succeed as sent.
 func IsRejected(err error) bool { return errors.Is(err, ErrRejected) }
+
+// Verification builds the run of Stage stage's verification steps for its Freight (name or
+// alias): a Promotion of those steps, marked with v1.AnnotationVerifies = verifies. key and
+// at make its name, so building it twice for the same cause gives one run. It is rejected
+// when the Stage has no verification steps.
+func Verification(ctx context.Context, b *bus.Bus, project, stageName, freightName, verifies, actor, key string, at time.Time) (*v1.Promotion, error) {
+	stage, err := store.Stage(ctx, b, project, stageName)
+	if err != nil {
+		return nil, rejectIfNotFound(err)
+	}
+	if !HasVerificationSteps(stage) {
+		return nil, fmt.Errorf("%w: Stage %q has no verification steps", ErrRejected, stageName)
+	}
+	freight, err := store.Freight(ctx, b, project, freightName)
+	if err != nil {
+		return nil, rejectIfNotFound(err)
+	}
+	verifying := *stage
+	tmpl := v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{Steps: stage.Spec.Verification.Steps}}
+	if stage.Spec.PromotionTemplate != nil {
+		tmpl.Spec.Vars = stage.Spec.PromotionTemplate.Spec.Vars
+	}
+	verifying.Spec.PromotionTemplate = &tmpl
+	p, err := promotion.New(promotion.Request{
+		Project: project, Stage: &verifying, Freight: freight, Actor: actor, Now: time.Now(),
+		Name: promotion.Name(stageName, freight.Metadata.Name, "verify/"+key, at),
+		Tasks: func(ref v1.PromotionTaskReference) (*v1.PromotionTaskSpec, error) {
+			return store.Task(ctx, b, project, ref)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: verification of Stage %q: %v", ErrRejected, stageName, err)
+	}
+	if p.Metadata.Annotations == nil {
+		p.Metadata.Annotations = map[string]string{}
+	}
+	p.Metadata.Annotations[v1.AnnotationVerifies] = verifies
+	return p, nil
+}
+
+// HasVerificationSteps reports whether Stage s verifies its Freight with steps.
+func HasVerificationSteps(s *v1.Stage) bool {
+	return s.Spec.Verification != nil && len(s.Spec.Verification.Steps) > 0
+}

@@ -3,9 +3,12 @@ package executorconfig
 import (
 	"context"
 
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/store"
 
 	"github.com/drayhq/dray/pkg/steps/copystep"
 	"github.com/drayhq/dray/pkg/steps/deletestep"
@@ -28,22 +31,47 @@ import (
 // Name is the executor kind: this service takes the jobs on dray.steps.config.>.
 const Name = "config"
 
-// Steps returns the steps this executor runs.
-func Steps() (*steps.Registry, error) {
+// Steps returns the steps this executor runs, without access to Freight: kustomize-set-image
+// then needs its images in its config.
+func Steps() (*steps.Registry, error) { return StepsWith(nil) }
+
+// StepsWith returns the steps this executor runs; kustomize-set-image without images takes
+// them from the Freight of the promotion, which freight gives (nil: none).
+func StepsWith(freight kustomizesetimage.FreightSource) (*steps.Registry, error) {
 	return steps.NewRegistry(
 		yamlupdate.New(), yamlparse.New(), yamlmerge.New(),
 		jsonupdate.New(), jsonparse.New(),
 		tomlupdate.New(), tomlparse.New(),
 		copystep.New(), deletestep.New(), filewrite.New(), tarstep.New(), untar.New(),
-		kustomizesetimage.New(nil), kustomizebuild.New(), helmtemplate.New(), helmupdatechart.New(),
+		kustomizesetimage.New(freight), kustomizebuild.New(), helmtemplate.New(), helmupdatechart.New(),
 	)
 }
 
 // Run serves the steps until ctx ends.
 func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
-	reg, err := Steps()
+	reg, err := StepsWith(BusFreight{Bus: d.Bus})
 	if err != nil {
 		return err
 	}
 	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+}
+
+// BusFreight gives steps the Freight of a promotion as it was recorded when the promotion was
+// created.
+type BusFreight struct{ Bus *bus.Bus }
+
+// PromotionFreight returns the Freight promoted by the named Promotion.
+func (f BusFreight) PromotionFreight(ctx context.Context, project, promotion string) ([]v1.Freight, error) {
+	p, err := store.Promotion(ctx, f.Bus, project, promotion)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status.Freight != nil {
+		return []v1.Freight{*p.Status.Freight}, nil
+	}
+	fr, err := store.Freight(ctx, f.Bus, project, p.Spec.Freight)
+	if err != nil {
+		return nil, err
+	}
+	return []v1.Freight{*fr}, nil
 }

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/drayhq/dray/pkg v0.0.0-00010101000000-000000000000
+	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000
 	github.com/google/go-cmp v0.7.0
 )
 
@@ -27,7 +28,6 @@ require (
 	github.com/cloudflare/circl v1.6.3 // indirect
 	github.com/cyphar/filepath-securejoin v0.7.0 // indirect
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
-	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000 // indirect
 	github.com/drayhq/dray/schemas v0.0.0-00010101000000-000000000000 // indirect
 	github.com/emicklei/go-restful/v3 v3.13.0 // indirect
 	github.com/evanphx/json-patch v5.9.11+incompatible // indirect

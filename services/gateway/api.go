@@ -25,6 +25,9 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/projects", a.listProjects)
 	mux.HandleFunc("GET /api/v1/projects/{project}/stages", a.listStages)
 	mux.HandleFunc("GET /api/v1/projects/{project}/stages/{name}", a.getStage)
+	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/verify", a.verify)
+	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/pause", a.pause)
+	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/resume", a.resume)
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight", a.listFreight)
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", a.getFreight)
 	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/approve", a.approve)
@@ -35,6 +38,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", a.listWarehouses)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", a.getWarehouse)
 	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", a.refresh)
+	a.webhookRoutes(mux) // POST /webhooks/{project}/{token}, GET …/webhookreceivers
 }
 
 func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {

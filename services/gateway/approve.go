@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -44,5 +46,60 @@ func (a *api) approve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Log.Info("approval requested", "project", cmd.Project, "freight", cmd.Freight, "stage", cmd.Stage, "actor", cmd.Actor)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// verify asks for a re-run of a Stage's verification of its current Freight.
+func (a *api) verify(w http.ResponseWriter, r *http.Request) {
+	var cmd v1.VerifyCommand
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&cmd); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("decode verify request: %w", err))
+			return
+		}
+	}
+	cmd.Project, cmd.Stage = r.PathValue("project"), r.PathValue("name")
+	st, err := store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	if !promote.HasVerificationSteps(st) {
+		writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("Stage %q has no spec.verification.steps to run", cmd.Stage))
+		return
+	}
+	if cmd.ID == "" {
+		cmd.ID = rand.Text()
+	}
+	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, "verify"), "verify/"+cmd.ID, &cmd); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// pause and resume publish the command that pauses or resumes a Stage.
+func (a *api) pause(w http.ResponseWriter, r *http.Request) { a.stageCommand(w, r, "pause") }
+
+func (a *api) resume(w http.ResponseWriter, r *http.Request) { a.stageCommand(w, r, "resume") }
+
+func (a *api) stageCommand(w http.ResponseWriter, r *http.Request, verb string) {
+	var cmd v1.StageCommand
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&cmd); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("decode %s request: %w", verb, err))
+			return
+		}
+	}
+	cmd.Project, cmd.Stage = r.PathValue("project"), r.PathValue("name")
+	if _, err := store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage); err != nil {
+		reply(w, nil, err)
+		return
+	}
+	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, verb), verb+"/"+rand.Text(), &cmd); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	a.Log.Info("stage "+verb+" requested", "project", cmd.Project, "stage", cmd.Stage, "actor", cmd.Actor)
 	w.WriteHeader(http.StatusAccepted)
 }

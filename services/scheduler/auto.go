@@ -17,7 +17,7 @@ import (
 )
 
 // AutoActor is the actor recorded on the Promotions that auto-promotion creates.
-const AutoActor = "system:auto-promotion"
+const AutoActor = v1.ActorAutoPromotion
 
 // pipelineEvents are the events after which a Stage may have new Freight to auto-promote.
 var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved}

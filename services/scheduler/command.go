@@ -21,6 +21,12 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 		return s.handleAbort(ctx, msg)
 	case strings.HasSuffix(msg.Subject(), ".approve"):
 		return s.handleApprove(ctx, msg)
+	case strings.HasSuffix(msg.Subject(), ".verify"):
+		return s.handleVerify(ctx, msg)
+	case strings.HasSuffix(msg.Subject(), ".pause"):
+		return s.handlePause(ctx, msg, v1.StagePause)
+	case strings.HasSuffix(msg.Subject(), ".resume"):
+		return s.handlePause(ctx, msg, v1.StageResume)
 	}
 	return s.handlePromote(ctx, msg)
 }

@@ -41,7 +41,8 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
-			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve")},
+			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
+				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume")},
 		}, s.handleCommand)
 	}()
 	go func() {

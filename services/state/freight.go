@@ -9,6 +9,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/store"
 )
@@ -80,10 +81,14 @@ func (s *state) received(ctx context.Context, p *v1.Promotion) error {
 	})
 }
 
-// verify runs the Stage's verification of the Freight p delivered. A Stage without
-// verification verifies it at once (RESOURCES.md §4.6); Kargo's AnalysisTemplates are
-// accepted in manifests but Dray cannot run them yet, which is said on the Stage and in a
-// freight.verification.failed event rather than ignored.
+// verify runs the Stage's verification of the Freight that p, a successful Promotion,
+// delivered or verified (RESOURCES.md §4.6):
+//   - p is itself a verification run: the Freight is verified in the Stage;
+//   - the Stage verifies with steps: their run is created ahead of the Stage's queue, so no
+//     other Promotion starts before it ends;
+//   - the Stage verifies with Kargo's AnalysisTemplates, which Dray cannot run yet: that is
+//     said on the Stage and in a freight.verification.failed event rather than ignored;
+//   - the Stage has no verification: the Freight is verified at once.
 func (s *state) verify(ctx context.Context, p *v1.Promotion) error {
 	project, stage, name := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
 	st, err := store.Stage(ctx, s.Bus, project, stage)
@@ -93,28 +98,32 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion) error {
 	if err != nil {
 		return err
 	}
+	_, isRun := p.Metadata.Annotations[v1.AnnotationVerifies]
+	switch v := st.Spec.Verification; {
+	case !isRun && promote.HasVerificationSteps(st):
+		at := time.Now()
+		if p.Status.FinishedAt != nil {
+			at = *p.Status.FinishedAt
+		}
+		run, err := promote.Verification(ctx, s.Bus, project, stage, name, p.Metadata.Name, "", p.Metadata.Name, at)
+		if promote.IsRejected(err) {
+			return s.verificationFailed(ctx, p, "the verification cannot run: "+err.Error())
+		}
+		if err != nil {
+			return err
+		}
+		return s.create(ctx, &v1.PromotionRecord{Op: v1.RecordCreate, Project: project, Name: run.Metadata.Name, Promotion: run, Front: true})
+	case !isRun && v != nil && len(v.AnalysisTemplates) > 0:
+		return s.verificationFailed(ctx, p, "Stage "+stage+" verifies with AnalysisTemplates, which Dray cannot run yet: the "+
+			"Freight is not verified there. Verify with spec.verification.steps instead, or approve the Freight for the next "+
+			"Stages (dray approve).")
+	}
 	f, err := store.Freight(ctx, s.Bus, project, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	ev := v1.FreightEvent{Project: project, Freight: name, Alias: f.Alias, Origin: f.Origin, Stage: stage}
-	if v := st.Spec.Verification; v != nil && len(v.AnalysisTemplates) > 0 {
-		ev.Message = "Stage " + stage + " verifies with AnalysisTemplates, which Dray cannot run yet: the Freight is not " +
-			"verified there. Remove spec.verification, or approve the Freight for the next Stages (dray approve)."
-		if err := s.updateStage(ctx, project, stage, func(st *v1.StageStatus) bool {
-			if st.Verification == ev.Message {
-				return false
-			}
-			st.Verification = ev.Message
-			return true
-		}); err != nil {
-			return err
-		}
-		return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerificationFailed,
-			p.Metadata.Name+"/verification-failed", "freight/"+name, ev)
 	}
 	now := time.Now().UTC()
 	if err := s.freightStatus(ctx, project, name, func(fs *v1.FreightStatus) {
@@ -128,7 +137,35 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion) error {
 	}); err != nil {
 		return err
 	}
+	if err := s.setVerification(ctx, project, stage, ""); err != nil {
+		return err
+	}
+	ev := v1.FreightEvent{Project: project, Freight: name, Alias: f.Alias, Origin: f.Origin, Stage: stage}
 	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerified, project+"/"+name+"/verified/"+stage, "freight/"+name, ev)
+}
+
+// verificationFailed says on the Stage and in a freight.verification.failed event why the
+// Freight p is about was not verified.
+func (s *state) verificationFailed(ctx context.Context, p *v1.Promotion, why string) error {
+	project, stage, name := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
+	if err := s.setVerification(ctx, project, stage, why); err != nil {
+		return err
+	}
+	ev := v1.FreightEvent{Project: project, Freight: name, Stage: stage, Message: why}
+	if f, err := store.Freight(ctx, s.Bus, project, name); err == nil {
+		ev.Alias, ev.Origin = f.Alias, f.Origin
+	}
+	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerificationFailed, p.Metadata.Name+"/verification-failed", "freight/"+name, ev)
+}
+
+func (s *state) setVerification(ctx context.Context, project, stage, msg string) error {
+	return s.updateStage(ctx, project, stage, func(st *v1.StageStatus) bool {
+		if st.Verification == msg {
+			return false
+		}
+		st.Verification = msg
+		return true
+	})
 }
 
 // approve records an approval of a Freight for a Stage and announces it. The first approval

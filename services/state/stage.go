@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -108,4 +109,38 @@ func (s *state) updateFreight(ctx context.Context, key string, change func(*v1.F
 			return err
 		}
 	}
+}
+
+// pause pauses or resumes a Stage, says so in an event, and on resume runs its queue.
+func (s *state) pause(ctx context.Context, r *v1.StageRecord) error {
+	at := time.Now().UTC()
+	if r.At != nil {
+		at = r.At.UTC()
+	}
+	err := s.updateStage(ctx, r.Project, r.Stage, func(st *v1.StageStatus) bool {
+		if r.Op == v1.StageResume {
+			changed := st.Paused != nil
+			st.Paused = nil
+			return changed
+		}
+		if st.Paused != nil {
+			return false // the first pause is the one on record
+		}
+		st.Paused = &v1.StagePaused{By: r.Actor, Reason: r.Reason, At: &at}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	t := v1.TypeStagePaused
+	if r.Op == v1.StageResume {
+		t = v1.TypeStageResumed
+	}
+	s.Log.Info("stage "+r.Op+"d", "project", r.Project, "stage", r.Stage, "by", r.Actor)
+	ev := v1.StageEvent{Project: r.Project, Stage: r.Stage, Actor: r.Actor, Message: r.Reason}
+	id := r.Project + "/" + r.Stage + "/" + r.Op + "/" + at.Format(time.RFC3339Nano)
+	if err := s.Bus.PublishEvent(ctx, r.Project, t, id, "stage/"+r.Stage, ev); err != nil {
+		return err
+	}
+	return s.startNext(ctx, r.Project, r.Stage)
 }

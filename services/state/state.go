@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,6 +38,10 @@ type state struct {
 	service.Deps
 	opts     Options
 	finished *prometheus.CounterVec
+
+	ctx      context.Context // the service's, for timers
+	timersMu sync.Mutex
+	timers   map[string]*time.Timer // per <project>.<stage>: when a window opens
 }
 
 // Run records results until ctx ends.
@@ -49,6 +54,17 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		if err := d.Metrics.Register(s.finished); err != nil {
 			return fmt.Errorf("register metrics: %w", err)
 		}
+	}
+	s.ctx, s.timers = ctx, map[string]*time.Timer{}
+	defer func() {
+		s.timersMu.Lock()
+		for _, t := range s.timers {
+			t.Stop()
+		}
+		s.timersMu.Unlock()
+	}()
+	if err := s.resumeQueues(ctx); err != nil {
+		d.Log.Warn("queues not resumed at start; they run on their next record", "err", err)
 	}
 	d.Log.Info("state service ready")
 	return d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
@@ -78,6 +94,15 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			return s.finish(ctx, &r)
 		}
 		return s.drop(msg, fmt.Errorf("unknown promotion record op %q", r.Op))
+	case strings.HasSuffix(msg.Subject(), ".stage"):
+		var r v1.StageRecord
+		if err := json.Unmarshal(msg.Data(), &r); err != nil {
+			return s.drop(msg, err)
+		}
+		if r.Op != v1.StagePause && r.Op != v1.StageResume {
+			return s.drop(msg, fmt.Errorf("unknown stage record op %q", r.Op))
+		}
+		return s.pause(ctx, &r)
 	case strings.HasSuffix(msg.Subject(), ".freight"):
 		var r v1.FreightRecord
 		if err := json.Unmarshal(msg.Data(), &r); err != nil {
@@ -161,7 +186,7 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	if p.Status.Finished() { // aborted while queued, before a crash
 		return nil
 	}
-	if err := s.enqueue(ctx, p); err != nil {
+	if err := s.enqueue(ctx, p, r.Front); err != nil {
 		return err
 	}
 	return s.startNext(ctx, r.Project, p.Spec.Stage)
@@ -234,7 +259,8 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.setLast(ctx, p); err != nil {
 		return err
 	}
-	if p.Status.Phase == v1.PhaseSucceeded {
+	_, isVerification := p.Metadata.Annotations[v1.AnnotationVerifies]
+	if p.Status.Phase == v1.PhaseSucceeded && !isVerification {
 		if err := s.received(ctx, p); err != nil {
 			return err
 		}
@@ -243,8 +269,17 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
 		return err
 	}
-	if p.Status.Phase == v1.PhaseSucceeded {
+	switch {
+	case p.Status.Phase == v1.PhaseSucceeded:
 		if err := s.verify(ctx, p); err != nil {
+			return err
+		}
+	case isVerification:
+		why := "verification " + p.Metadata.Name + " " + strings.ToLower(p.Status.Phase)
+		if p.Status.Message != "" {
+			why += ": " + p.Status.Message
+		}
+		if err := s.verificationFailed(ctx, p, why); err != nil {
 			return err
 		}
 	}

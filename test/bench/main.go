@@ -7,7 +7,10 @@
 //     through the scheduler, an executor and the state service;
 //   - the four-step promotion (git-clone, yaml-update, git-commit, git-push) through the full
 //     service path: latency p50/p99 and promotions per second with several Stages at once;
-//   - the same four steps as a plain git command-line script.
+//   - the same four steps as a plain git command-line script;
+//   - several Stages promoting into one branch of one repository at once, each editing its own
+//     file, against as many git command-line scripts that race and retry with
+//     `git pull --rebase`.
 //
 // It prints the figures and the target ratios, and writes them as JSON to $BENCH_OUT if set.
 package main
@@ -36,6 +39,18 @@ type Figures struct {
 	OverheadRatio float64 `json:"overheadRatio"`
 	// PromotionRatio is the four-step promotion p50 over the script p50; target ≤ 0.4.
 	PromotionRatio float64 `json:"promotionRatio"`
+	// OneBranchStages Stages promote into one branch, OneBranchPromotions promotions in all.
+	OneBranchStages     int `json:"oneBranchStages"`
+	OneBranchPromotions int `json:"oneBranchPromotions"`
+	// OneBranchPerSecond is Dray's promotions per second into one branch.
+	OneBranchPerSecond float64 `json:"oneBranchPromotionsPerSecond"`
+	// OneBranchScriptPerSecond is the git command-line scripts' promotions per second into
+	// one branch.
+	OneBranchScriptPerSecond float64 `json:"oneBranchScriptPromotionsPerSecond"`
+	// OneBranchRatio is OneBranchPerSecond over OneBranchScriptPerSecond; target ≥ 4.
+	OneBranchRatio float64 `json:"oneBranchRatio"`
+	// DiscoveryFigures are the discovery benchmark's (discovery.go).
+	DiscoveryFigures
 }
 
 func main() {
@@ -47,6 +62,8 @@ func main() {
 		noopRuns = flag.Int("noop-runs", 10, "do-nothing promotions")
 		rtts     = flag.Int("rtt", 500, "raw JetStream round trips")
 		verbose  = flag.Bool("v", false, "log the services")
+		brStages = flag.Int("branch-stages", 8, "Stages promoting into one branch at once")
+		brN      = flag.Int("branch-n", 48, "promotions into one branch, for Dray and for the scripts each")
 	)
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -55,12 +72,16 @@ func main() {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	f, err := run(ctx, log, config{n: *n, conc: *conc, latency: *latency, noopSteps: *noop, noopRuns: *noopRuns, rtts: *rtts})
+	f, err := run(ctx, log, config{n: *n, conc: *conc, latency: *latency, noopSteps: *noop, noopRuns: *noopRuns, rtts: *rtts, branchStages: *brStages, branchN: *brN})
+	if err == nil {
+		err = discovery(ctx, log, discoveryFlags.config(), &f.DiscoveryFigures)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 	report(f)
+	reportDiscovery(&f.DiscoveryFigures)
 	if out := os.Getenv("BENCH_OUT"); out != "" {
 		b, _ := json.MarshalIndent(f, "", "  ")
 		if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
@@ -85,4 +106,8 @@ func report(f *Figures) {
 		f.ScriptP50Ms, f.PromotionRatio, mark(f.PromotionRatio <= 0.4))
 	fmt.Printf("throughput                       %8.1f promotions/s (%d promotions, %d Stages at once)\n",
 		f.PromotionsPerSecond, f.Promotions, f.Concurrency)
+	if f.OneBranchStages > 0 {
+		fmt.Printf("one branch, %d Stages at once     %8.1f promotions/s   git scripts %.1f/s: %.2fx (target >= 4x: %s)\n",
+			f.OneBranchStages, f.OneBranchPerSecond, f.OneBranchScriptPerSecond, f.OneBranchRatio, mark(f.OneBranchRatio >= 4))
+	}
 }

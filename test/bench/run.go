@@ -31,6 +31,7 @@ const project = "bench"
 
 type config struct {
 	n, conc, latency, noopSteps, noopRuns, rtts int
+	branchStages, branchN                       int
 }
 
 // harness is one Dray, one Git server and a client connection.
@@ -120,6 +121,17 @@ func run(ctx context.Context, log *slog.Logger, c config) (*Figures, error) {
 	f.PromotionsPerSecond = float64(c.n) / time.Since(start).Seconds()
 	f.OverheadRatio = f.StepOverheadP50Ms / f.JetStreamRTTP50Ms
 	f.PromotionRatio = f.PromotionP50Ms / f.ScriptP50Ms
+
+	if c.branchStages > 0 && c.branchN > 0 {
+		f.OneBranchStages, f.OneBranchPromotions = c.branchStages, c.branchN
+		if f.OneBranchScriptPerSecond, err = h.scriptOneBranch(ctx, c.branchStages, c.branchN); err != nil {
+			return nil, fmt.Errorf("git scripts into one branch: %w", err)
+		}
+		if f.OneBranchPerSecond, err = h.oneBranch(ctx, c.branchStages, c.branchN); err != nil {
+			return nil, fmt.Errorf("promotions into one branch: %w", err)
+		}
+		f.OneBranchRatio = f.OneBranchPerSecond / f.OneBranchScriptPerSecond
+	}
 	return f, nil
 }
 

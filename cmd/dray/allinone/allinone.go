@@ -116,12 +116,21 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		run  func(context.Context, service.Deps) error
 	}
 	execOpts := o.Executor
+	argocdOpts := executorargocd.OptionsFromEnv() // DRAY_ARGOCD_*
 	execs := []Executor{
 		{Name: executorgit.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorgit.StepsWith(gitCache, d.Secrets)
+			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)))
 		}},
-		{Name: executorconfig.Name, Steps: must(executorconfig.Steps())},
-		{Name: executorargocd.Name, Steps: must(executorargocd.Steps())},
+		{Name: executorconfig.Name, Build: func(d service.Deps) (*steps.Registry, error) {
+			return executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus})
+		}},
+		{Name: executorargocd.Name, Build: func(d service.Deps) (*steps.Registry, error) {
+			clients, err := executorargocd.Provider(argocdOpts, d)
+			if err != nil {
+				return nil, err
+			}
+			return executorargocd.StepsWith(clients)
+		}},
 		{Name: executorhttp.Name, Steps: must(executorhttp.Steps())},
 		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorcontainer.StepsWith(ctx, executorcontainer.Options{
@@ -136,6 +145,13 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return scheduler.Run(ctx, scheduler.Options{Route: o.Route}, d)
 		}},
 		{"warehouse", func(ctx context.Context, d service.Deps) error { return warehouse.Run(ctx, warehouse.Options{}, d) }},
+		{"argocd-health", func(ctx context.Context, d service.Deps) error {
+			clients, err := executorargocd.Provider(argocdOpts, d)
+			if err != nil {
+				return err
+			}
+			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
+		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
 			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready}, d)
 		}},

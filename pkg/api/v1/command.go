@@ -16,6 +16,9 @@ type PromoteCommand struct {
 	ID string `json:"id,omitempty"`
 	// RequestedAt is when the sender asked; default the time the command was stored.
 	RequestedAt *time.Time `json:"requestedAt,omitempty"`
+	// OverrideWindow starts the Promotion even outside the Stage's promotion windows; the
+	// actor is recorded on it.
+	OverrideWindow bool `json:"overrideWindow,omitempty"`
 }
 
 // AbortCommand asks to stop a Promotion: published on dray.cmd.<project>.abort. A running step

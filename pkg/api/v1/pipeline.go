@@ -56,3 +56,98 @@ type StageHistoryEntry struct {
 
 // MaxStageHistory is how many entries StageStatus.FreightHistory keeps.
 const MaxStageHistory = 10
+
+// ActorAutoPromotion is the actor recorded on the Promotions that auto-promotion creates.
+const ActorAutoPromotion = "system:auto-promotion"
+
+// AnnotationVerifies marks a verification run: a Promotion whose steps are its Stage's
+// verification steps. Its value names what it verifies: the Promotion that delivered the
+// Freight, or "reverify/<id>" for a dray verify.
+const AnnotationVerifies = "dray.dev/verifies"
+
+// VerifyCommand re-runs a Stage's verification of its current Freight: published on
+// dray.cmd.<project>.verify.
+type VerifyCommand struct {
+	Project string `json:"project"`
+	Stage   string `json:"stage"`
+	// Actor is who asks, e.g. email:alice@example.com.
+	Actor string `json:"actor,omitempty"`
+	// ID tells requests apart; the same ID is one verification run.
+	ID string `json:"id,omitempty"`
+}
+
+// Kinds of PromotionWindow.
+const (
+	WindowAllow = "allow"
+	WindowDeny  = "deny"
+)
+
+// PromotionWindow opens at each activation of a cron schedule and stays open for a duration.
+// An open deny window (a freeze) stops Promotions from starting; allow windows, when a Stage
+// has any, are the only times Promotions start. Auto-promotions wait for the window; a
+// manual promote needs an explicit override, which is recorded on the Promotion.
+type PromotionWindow struct {
+	// Name identifies the window in messages, e.g. friday-freeze.
+	Name string `json:"name,omitempty"`
+	// Kind is allow or deny.
+	Kind string `json:"kind"`
+	// Schedule is a five-field cron expression (minute hour day-of-month month day-of-week).
+	Schedule string `json:"schedule"`
+	// Duration is how long the window stays open after each activation, e.g. 2h or 72h.
+	Duration string `json:"duration"`
+	// TimeZone is the IANA zone the schedule is read in; default UTC.
+	TimeZone string `json:"timeZone,omitempty"`
+	// Stages selects the Stages a project-wide window applies to; empty selects all. Unused
+	// on a Stage's own windows.
+	Stages *StageSelector `json:"stages,omitempty"`
+}
+
+// Annotation recording who started a Promotion outside its promotion windows.
+const AnnotationWindowOverride = "dray.dev/window-override"
+
+// StageCommand pauses or resumes a Stage: published on dray.cmd.<project>.pause or
+// dray.cmd.<project>.resume. A paused Stage starts no Promotion; they queue until it resumes.
+type StageCommand struct {
+	Project string `json:"project"`
+	Stage   string `json:"stage"`
+	Actor   string `json:"actor,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Stage record operations.
+const (
+	StagePause  = "pause"
+	StageResume = "resume"
+)
+
+// StageRecord asks the state service to change a Stage's status: published on
+// dray.results.<project>.stage by the scheduler.
+type StageRecord struct {
+	Op      string     `json:"op"`
+	Project string     `json:"project"`
+	Stage   string     `json:"stage"`
+	Actor   string     `json:"actor,omitempty"`
+	Reason  string     `json:"reason,omitempty"`
+	At      *time.Time `json:"at,omitempty"`
+}
+
+// StagePaused says who paused a Stage, when and why.
+type StagePaused struct {
+	By     string     `json:"by,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	At     *time.Time `json:"at,omitempty"`
+}
+
+// Stage event types.
+const (
+	TypeStagePaused  = "dev.dray.stage.paused"
+	TypeStageResumed = "dev.dray.stage.resumed"
+)
+
+// StageEvent is the data of stage.paused and stage.resumed events.
+type StageEvent struct {
+	Project string `json:"project"`
+	Stage   string `json:"stage"`
+	Actor   string `json:"actor,omitempty"`
+	Message string `json:"message,omitempty"`
+}

@@ -25,6 +25,11 @@ type ProjectConfig struct {
 type ProjectConfigSpec struct {
 	// PromotionPolicies are evaluated in order; the first whose selector matches a Stage wins.
 	PromotionPolicies []PromotionPolicy `json:"promotionPolicies,omitempty"`
+	// PromotionWindows allow or deny Promotions by schedule, for the Stages they select.
+	PromotionWindows []PromotionWindow `json:"promotionWindows,omitempty"`
+	// WebhookReceivers are the gateway endpoints that refresh this project's Warehouses on a
+	// push: each has a name and one provider key with a secretRef.
+	WebhookReceivers []WebhookReceiver `json:"webhookReceivers,omitempty"`
 }
 
 // PromotionPolicy switches auto-promotion on or off for the Stages it selects.
@@ -43,4 +48,51 @@ type StageSelector struct {
 	Name string `json:"name,omitempty"`
 	// MatchLabels must all be present with these values.
 	MatchLabels map[string]string `json:"matchLabels,omitempty"`
+}
+
+// WebhookReceiver is an HTTP endpoint of the gateway that refreshes the project's Warehouses
+// when a Git host, an image registry or a chart repository reports a push. It is served at
+// /webhooks/<project>/<token>, where the token is derived from the project, the receiver's
+// name and its secret (see the gateway's README); set exactly one provider key.
+type WebhookReceiver struct {
+	// Name identifies the receiver within the project.
+	Name string `json:"name"`
+	// GitHub receives push and package events; the Secret's key "secret" is the webhook secret
+	// (X-Hub-Signature-256).
+	GitHub *WebhookReceiverConfig `json:"github,omitempty"`
+	// GitLab receives push and tag push events; the Secret's key "secret-token" is the
+	// webhook's secret token (X-Gitlab-Token).
+	GitLab *WebhookReceiverConfig `json:"gitlab,omitempty"`
+	// Gitea receives push events; the Secret's key "secret" signs them (X-Gitea-Signature).
+	Gitea *WebhookReceiverConfig `json:"gitea,omitempty"`
+	// Bitbucket receives repo:push events; the Secret's key "secret" signs them
+	// (X-Hub-Signature).
+	Bitbucket *WebhookReceiverConfig `json:"bitbucket,omitempty"`
+	// DockerHub receives push events; the Secret's key "secret" only seeds the URL's token.
+	DockerHub *WebhookReceiverConfig `json:"dockerhub,omitempty"`
+	// Harbor receives PUSH_ARTIFACT events; the Secret's key "auth-header" must equal the
+	// Authorization header Harbor sends.
+	Harbor *WebhookReceiverConfig `json:"harbor,omitempty"`
+	// Quay receives repository push notifications; the Secret's key "secret" only seeds the
+	// URL's token.
+	Quay *WebhookReceiverConfig `json:"quay,omitempty"`
+	// Artifactory is accepted for compatibility; Dray does not serve it yet and answers 501.
+	Artifactory *WebhookReceiverConfig `json:"artifactory,omitempty"`
+	// Azure receives Azure Container Registry push events; the Secret's key "secret" only
+	// seeds the URL's token.
+	Azure *WebhookReceiverConfig `json:"azure,omitempty"`
+	// Distribution (a Dray extension) receives the notifications of a CNCF Distribution
+	// registry (registry:2, Zot and others that send its envelope); the Secret's key "secret"
+	// must be sent as "Authorization: Bearer <secret>" (the endpoint's headers setting).
+	Distribution *WebhookReceiverConfig `json:"distribution,omitempty"`
+	// Generic receives a JSON body shaped like a refresh command's artifact
+	// ({"repoURL", "tag", "digest", "commit", "version"}), e.g. from a chart repository's CI;
+	// the Secret's key "secret" must be sent as "Authorization: Bearer <secret>".
+	Generic *WebhookReceiverConfig `json:"generic,omitempty"`
+}
+
+// WebhookReceiverConfig points a webhook receiver at the Secret that authenticates it.
+type WebhookReceiverConfig struct {
+	// SecretRef names a Secret in the project holding the shared secret or token.
+	SecretRef LocalObjectReference `json:"secretRef"`
 }

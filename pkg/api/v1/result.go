@@ -61,6 +61,9 @@ type PromotionRecord struct {
 	Message string `json:"message,omitempty"`
 	// Actor is who aborted the Promotion (abort only).
 	Actor string `json:"actor,omitempty"`
+	// Front queues the new Promotion ahead of the Stage's others (create only): a
+	// verification runs before the next Promotion may start.
+	Front bool `json:"front,omitempty"`
 }
 
 // Operations of a PromotionRecord.

@@ -18,6 +18,9 @@ type StageSpec struct {
 	PromotionTemplate *PromotionTemplate `json:"promotionTemplate,omitempty"`
 	// Verification runs after a successful Promotion.
 	Verification *Verification `json:"verification,omitempty"`
+	// PromotionWindows allow or deny Promotions to this Stage by schedule, with the
+	// project's.
+	PromotionWindows []PromotionWindow `json:"promotionWindows,omitempty"`
 }
 
 // FreightRequest asks for Freight of one origin.
@@ -59,6 +62,11 @@ type PromotionTemplateSpec struct {
 
 // Verification lists what runs after a successful Promotion.
 type Verification struct {
+	// Steps are Dray's verification: promotion steps run after a successful Promotion, on
+	// the same executors (http checks, custom container steps, …), with the same
+	// expression environment. Their success verifies the Freight in the Stage.
+	Steps []PromotionStep `json:"steps,omitempty"`
+	// AnalysisTemplates are Kargo's Argo Rollouts analyses: accepted, not run by Dray yet.
 	AnalysisTemplates   []AnalysisTemplateReference `json:"analysisTemplates,omitempty"`
 	AnalysisRunMetadata *AnalysisRunMetadata        `json:"analysisRunMetadata,omitempty"`
 	Args                []AnalysisRunArgument       `json:"args,omitempty"`
@@ -88,6 +96,10 @@ type StageStatus struct {
 	FreightSummary string `json:"freightSummary,omitempty"`
 	// CurrentPromotion is the Promotion running now.
 	CurrentPromotion *PromotionReference `json:"currentPromotion,omitempty"`
+	// Paused says who paused the Stage; its Promotions queue until it resumes.
+	Paused *StagePaused `json:"paused,omitempty"`
+	// Waiting says why the next queued Promotion has not started, e.g. a freeze.
+	Waiting string `json:"waiting,omitempty"`
 	// Queued are the Promotions waiting for the current one to end, oldest first.
 	Queued []PromotionReference `json:"queued,omitempty"`
 	// LastPromotion is the last Promotion that finished.
@@ -99,6 +111,9 @@ type StageStatus struct {
 	// Verification says why the current Freight is not verified when it cannot be, e.g.
 	// verification through AnalysisTemplates, which Dray does not run yet.
 	Verification string `json:"verification,omitempty"`
+	// Health is the merge of the health checks of the last successful Promotion, evaluated
+	// by the argocd executor while the Stage holds Freight.
+	Health *StageHealth `json:"health,omitempty"`
 }
 
 // PromotionReference names a Promotion and its Freight.

@@ -36,12 +36,17 @@ var Table = []Entry{
 	{Name: "promotecommand", ID: "dray.cmd.<project>.promote", Message: true, New: func() any { return new(PromoteCommand) }},
 	{Name: "abortcommand", ID: "dray.cmd.<project>.abort", Message: true, New: func() any { return new(AbortCommand) }},
 	{Name: "approvecommand", ID: "dray.cmd.<project>.approve", Message: true, New: func() any { return new(ApproveCommand) }},
+	{Name: "verifycommand", ID: "dray.cmd.<project>.verify", Message: true, New: func() any { return new(VerifyCommand) }},
+	{Name: "stagecommand", ID: "dray.cmd.<project>.pause", Message: true, New: func() any { return new(StageCommand) }},
+	{Name: "stagerecord", ID: "dray.results.<project>.stage", Message: true, New: func() any { return new(StageRecord) }},
+	{Name: "stageevent", ID: TypeStagePaused, Message: true, New: func() any { return new(StageEvent) }},
 	{Name: "freightrecord", ID: "dray.results.<project>.freight", Message: true, New: func() any { return new(FreightRecord) }},
 	{Name: "refreshcommand", ID: "dray.cmd.<project>.refresh", Message: true, New: func() any { return new(RefreshCommand) }},
 	{Name: "event", ID: "dray.events.<project>.<entity>.<verb>", Message: true, New: func() any { return new(Event) }},
 	{Name: "promotionevent", ID: TypePromotionCreated, Message: true, New: func() any { return new(PromotionEvent) }},
 	{Name: "freightevent", ID: TypeFreightCreated, Message: true, New: func() any { return new(FreightEvent) }},
 	{Name: "commandrejected", ID: TypeCommandRejected, Message: true, New: func() any { return new(CommandRejected) }},
+	{Name: "stagehealthevent", ID: TypeStageHealthChanged, Message: true, New: func() any { return new(StageHealthEvent) }},
 }
 
 // ResourceEntry returns the Table entry of a resource kind.

@@ -1,0 +1,69 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promote"
+)
+
+// handleVerify re-runs a Stage's verification of its current Freight (dray verify): the run
+// goes ahead of the Stage's queue, as after a Promotion.
+func (s *scheduler) handleVerify(ctx context.Context, msg jetstream.Msg) error {
+	var cmd v1.VerifyCommand
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "verify"}, fmt.Errorf("decode verify command: %w", err))
+	}
+	project := projectOf(msg.Subject())
+	reject := func(err error) error {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "verify", ID: cmd.ID, Stage: cmd.Stage}, err)
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	if cmd.ID == "" {
+		cmd.ID = strconv.FormatUint(md.Sequence.Stream, 10)
+	}
+	var st v1.StageStatus
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, cmd.Stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return err
+	}
+	if len(st.FreightHistory) == 0 {
+		return reject(fmt.Errorf("Stage %q holds no Freight to verify", cmd.Stage))
+	}
+	key := "reverify/" + cmd.ID
+	p, err := promote.Verification(ctx, s.Bus, project, cmd.Stage, st.FreightHistory[0].Freight, key, cmd.Actor, key, md.Timestamp)
+	if promote.IsRejected(err) {
+		return reject(err)
+	}
+	if err != nil {
+		return err
+	}
+	rec := &v1.PromotionRecord{Op: v1.RecordCreate, Project: project, Name: p.Metadata.Name, Promotion: p, Front: true}
+	return s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), p.Metadata.Name+"/create", rec)
+}
+
+// handlePause records a pause or resume of a Stage (dray pause, dray resume).
+func (s *scheduler) handlePause(ctx context.Context, msg jetstream.Msg, op string) error {
+	var cmd v1.StageCommand
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Stage == "" {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: op}, fmt.Errorf("a %s command names a stage: %v", op, err))
+	}
+	project := projectOf(msg.Subject())
+	md, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	at := md.Timestamp.UTC()
+	rec := &v1.StageRecord{Op: op, Project: project, Stage: cmd.Stage, Actor: cmd.Actor, Reason: cmd.Reason, At: &at}
+	id := project + "/" + cmd.Stage + "/" + op + "/" + strconv.FormatUint(md.Sequence.Stream, 10)
+	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), id, rec)
+}
