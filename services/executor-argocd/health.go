@@ -39,7 +39,7 @@ func RunHealth(ctx context.Context, opts Options, d service.Deps, clients *argoc
 	m := &monitor{bus: d.Bus, log: d.Log, clients: clients}
 	type stageRef struct{ project, stage string }
 	now := make(chan stageRef, 64)
-	sub, err := d.Bus.Conn.Subscribe(bus.EventSubject("*", "dev.dray.promotion")+".>", func(msg *nats.Msg) {
+	onEvent := func(msg *nats.Msg) {
 		var e v1.Event
 		var p v1.PromotionEvent
 		if json.Unmarshal(msg.Data, &e) != nil || json.Unmarshal(e.Data, &p) != nil || p.Stage == "" {
@@ -49,11 +49,16 @@ func RunHealth(ctx context.Context, opts Options, d service.Deps, clients *argoc
 		case now <- stageRef{p.Project, p.Stage}:
 		default: // the next tick covers it
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("subscribe to promotion events: %w", err)
 	}
-	defer sub.Unsubscribe()
+	// Health changes when a Promotion starts or ends, not with each of its steps.
+	for _, t := range []string{v1.TypePromotionStarted, v1.TypePromotionSucceeded, v1.TypePromotionFailed,
+		v1.TypePromotionErrored, v1.TypePromotionAborted} {
+		sub, err := d.Bus.Conn.Subscribe(bus.EventSubject("*", t), onEvent)
+		if err != nil {
+			return fmt.Errorf("subscribe to promotion events: %w", err)
+		}
+		defer sub.Unsubscribe()
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	m.checkAll(ctx)

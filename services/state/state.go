@@ -259,15 +259,17 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.setLast(ctx, p); err != nil {
 		return err
 	}
+	t := v1.PhaseEventType(p.Status.Phase)
+	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
+		return err
+	}
+	// Where the Freight now is is recorded after the announcement, so the Promotion's end
+	// is not delayed by it; a crash between redelivers this record and records it then.
 	_, isVerification := p.Metadata.Annotations[v1.AnnotationVerifies]
 	if p.Status.Phase == v1.PhaseSucceeded && !isVerification {
 		if err := s.received(ctx, p); err != nil {
 			return err
 		}
-	}
-	t := v1.PhaseEventType(p.Status.Phase)
-	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
-		return err
 	}
 	switch {
 	case p.Status.Phase == v1.PhaseSucceeded:

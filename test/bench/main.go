@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 )
 
@@ -34,7 +35,10 @@ type Figures struct {
 	PromotionP99Ms      float64 `json:"promotionP99Ms"`
 	ScriptP50Ms         float64 `json:"scriptP50Ms"`
 	StepOverheadP50Ms   float64 `json:"stepOverheadP50Ms"`
-	JetStreamRTTP50Ms   float64 `json:"jetStreamRoundTripP50Ms"`
+	// OneStepPromotionP50Ms is a promotion of one do-nothing step: what every promotion costs
+	// once, plus one step.
+	OneStepPromotionP50Ms float64 `json:"oneStepPromotionP50Ms"`
+	JetStreamRTTP50Ms     float64 `json:"jetStreamRoundTripP50Ms"`
 	// OverheadRatio is the per-step overhead over the raw round trip; target ≤ 3.
 	OverheadRatio float64 `json:"overheadRatio"`
 	// PromotionRatio is the four-step promotion p50 over the script p50; target ≤ 0.4.
@@ -62,10 +66,23 @@ func main() {
 		noopRuns = flag.Int("noop-runs", 10, "do-nothing promotions")
 		rtts     = flag.Int("rtt", 500, "raw JetStream round trips")
 		verbose  = flag.Bool("v", false, "log the services")
+		cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 		brStages = flag.Int("branch-stages", 8, "Stages promoting into one branch at once")
 		brN      = flag.Int("branch-n", 48, "promotions into one branch, for Dray and for the scripts each")
 	)
 	flag.Parse()
+	if *cpuProf != "" {
+		out, err := os.Create(*cpuProf)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
@@ -101,6 +118,7 @@ func report(f *Figures) {
 	fmt.Printf("raw JetStream round trip         p50 %8.3f ms\n", f.JetStreamRTTP50Ms)
 	fmt.Printf("per-step overhead (do-nothing)   p50 %8.3f ms   %.2fx the round trip (target <= 3x: %s)\n",
 		f.StepOverheadP50Ms, f.OverheadRatio, mark(f.OverheadRatio <= 3))
+	fmt.Printf("one-step promotion (do-nothing)  p50 %8.3f ms   (create, queue, one step, finish)\n", f.OneStepPromotionP50Ms)
 	fmt.Printf("four-step promotion              p50 %8.3f ms   p99 %8.3f ms\n", f.PromotionP50Ms, f.PromotionP99Ms)
 	fmt.Printf("git command-line script          p50 %8.3f ms   promotion/script %.2fx (target <= 0.4x: %s)\n",
 		f.ScriptP50Ms, f.PromotionRatio, mark(f.PromotionRatio <= 0.4))

@@ -96,11 +96,11 @@ func run(ctx context.Context, log *slog.Logger, c config) (*Figures, error) {
 	}
 	f.JetStreamRTTP50Ms = ms(percentile(rtt, 50))
 
-	perStep, err := h.noopOverhead(ctx, c.noopSteps, c.noopRuns)
+	perStep, oneStep, err := h.noopOverhead(ctx, c.noopSteps, c.noopRuns)
 	if err != nil {
 		return nil, fmt.Errorf("do-nothing promotions: %w", err)
 	}
-	f.StepOverheadP50Ms = ms(percentile(perStep, 50))
+	f.StepOverheadP50Ms, f.OneStepPromotionP50Ms = ms(perStep), ms(oneStep)
 
 	lat, err := h.promotions(ctx, "latency", 1, c.latency)
 	if err != nil {
@@ -257,30 +257,41 @@ func fourSteps(repoURL string) []v1.PromotionStep {
 	}
 }
 
-// noopOverhead runs promotions of steps that do nothing and returns the time per step.
-func (h *harness) noopOverhead(ctx context.Context, nSteps, runs int) ([]time.Duration, error) {
-	list := make([]v1.PromotionStep, nSteps)
-	for i := range list {
-		list[i] = v1.PromotionStep{Uses: "noop"}
-	}
-	if err := h.put(ctx, v1.KindStage, "noop", stage("noop", list)); err != nil {
-		return nil, err
+// noopOverhead runs promotions of steps that do nothing, alternately of one step and of
+// nSteps steps, and returns the per-step overhead, (p50 of nSteps − p50 of one) / (nSteps−1),
+// which leaves out what every promotion costs once (creating it, queueing, recording where its
+// Freight is), and the p50 of the one-step promotion, which is that fixed cost plus one step.
+func (h *harness) noopOverhead(ctx context.Context, nSteps, runs int) (perStep, oneStep time.Duration, err error) {
+	if nSteps < 2 {
+		return 0, 0, fmt.Errorf("the do-nothing promotion needs at least 2 steps, not %d", nSteps)
 	}
 	f, err := h.freight(ctx, "noop")
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	var out []time.Duration
+	var lat [2][]time.Duration
+	for k, n := range []int{1, nSteps} {
+		list := make([]v1.PromotionStep, n)
+		for i := range list {
+			list[i] = v1.PromotionStep{Uses: "noop"}
+		}
+		if err := h.put(ctx, v1.KindStage, fmt.Sprintf("noop-%d", k), stage(fmt.Sprintf("noop-%d", k), list)); err != nil {
+			return 0, 0, err
+		}
+	}
 	for i := range runs + 1 {
-		d, err := h.promote(ctx, "noop", f, "noop-"+strconv.Itoa(i))
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 { // the first run warms up consumers and caches
-			out = append(out, d/time.Duration(nSteps))
+		for k := range 2 {
+			d, err := h.promote(ctx, fmt.Sprintf("noop-%d", k), f, fmt.Sprintf("noop-%d-%d", k, i))
+			if err != nil {
+				return 0, 0, err
+			}
+			if i > 0 { // the first runs warm up consumers and caches
+				lat[k] = append(lat[k], d)
+			}
 		}
 	}
-	return out, nil
+	one, many := percentile(lat[0], 50), percentile(lat[1], 50)
+	return (many - one) / time.Duration(nSteps-1), one, nil
 }
 
 // promotions runs n four-step promotions spread over conc Stages, each with its own
