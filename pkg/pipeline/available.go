@@ -13,14 +13,15 @@ import (
 func Request(s *v1.Stage, origin v1.FreightOrigin) *v1.FreightRequest {
 	for i := range s.Spec.RequestedFreight {
 		r := &s.Spec.RequestedFreight[i]
-		if sameOrigin(r.Origin, origin) {
+		if SameOrigin(r.Origin, origin) {
 			return r
 		}
 	}
 	return nil
 }
 
-func sameOrigin(a, b v1.FreightOrigin) bool {
+// SameOrigin reports whether a and b name the same origin; an empty kind means Warehouse.
+func SameOrigin(a, b v1.FreightOrigin) bool {
 	kind := func(k string) string {
 		if k == "" {
 			return "Warehouse"
@@ -136,7 +137,7 @@ func Candidate(s *v1.Stage, origin v1.FreightOrigin, all []v1.Freight, now time.
 	var list []*v1.Freight
 	for i := range all {
 		f := &all[i]
-		if !sameOrigin(f.Origin, origin) {
+		if !SameOrigin(f.Origin, origin) {
 			continue
 		}
 		if ok, _ := Available(s, f, now); ok {

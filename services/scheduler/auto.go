@@ -67,7 +67,7 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 			return err
 		}
 		c := pipeline.Candidate(st, origin, freight, time.Now())
-		if c == nil || !wanted(&st.Status, c.Metadata.Name) {
+		if c == nil || !wanted(&st.Status, origin, c.Metadata.Name) {
 			continue
 		}
 		if err := s.supersede(ctx, project, &st.Status, c.Metadata.Name); err != nil {
@@ -92,11 +92,18 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 	return nil
 }
 
-// wanted reports whether auto-promotion should promote freight into a Stage with status st:
-// not when it is there, running or queued there, or when its last Promotion there failed.
-func wanted(st *v1.StageStatus, freight string) bool {
-	if len(st.FreightHistory) > 0 && st.FreightHistory[0].Freight == freight {
-		return false
+// wanted reports whether auto-promotion should promote freight, of origin, into a Stage with
+// status st: not when it is the Stage's Freight of that origin, running or queued there, or
+// when its last Promotion there failed.
+func wanted(st *v1.StageStatus, origin v1.FreightOrigin, freight string) bool {
+	for _, h := range st.FreightHistory {
+		if h.Origin.Name != "" && !pipeline.SameOrigin(h.Origin, origin) {
+			continue // another origin's slot
+		}
+		if h.Freight == freight {
+			return false
+		}
+		break
 	}
 	if st.CurrentPromotion != nil && st.CurrentPromotion.Freight == freight {
 		return false

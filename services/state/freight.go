@@ -3,48 +3,62 @@ package state
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// received records that p's Freight is now in p's Stage (RESOURCES.md §3.3): the Freight it
-// replaces leaves the Stage, keeping its longest soak; the new one is currentlyIn the Stage
-// from when p finished; the Stage's history gains p.
+// received records that p's Freight is now in p's Stage (RESOURCES.md §3.3): the Freight of
+// the same origin it replaces leaves the Stage, keeping its longest soak (a Stage holds one
+// Freight per origin it requests); the new one is currentlyIn the Stage from when p finished;
+// the Stage's history gains p, and its freightSummary says what it holds.
 func (s *state) received(ctx context.Context, p *v1.Promotion) error {
 	project, stage, name := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
 	at := time.Now().UTC()
 	if p.Status.FinishedAt != nil {
 		at = *p.Status.FinishedAt
 	}
-	var previous string
 	var alias string
-	if f, err := store.Freight(ctx, s.Bus, project, name); err == nil {
-		alias = f.Alias
+	var origin v1.FreightOrigin
+	if f := p.Status.Freight; f != nil {
+		alias, origin = f.Alias, f.Origin
 	}
+	requested := 1
+	if sp, err := store.Stage(ctx, s.Bus, project, stage); err == nil {
+		requested = max(len(sp.Spec.RequestedFreight), 1)
+	}
+	var previous string
 	err := s.updateStage(ctx, project, stage, func(st *v1.StageStatus) bool {
+		previous = ""
+		held := false
 		for _, h := range st.FreightHistory {
 			if h.Promotion == p.Metadata.Name {
-				if len(st.FreightHistory) > 1 && st.FreightHistory[0].Promotion == p.Metadata.Name {
-					previous = st.FreightHistory[1].Freight
-				}
-				return false // recorded before a crash
+				held = true // recorded before a crash; find what it replaced below
+				continue
+			}
+			if sameOrigin(h.Origin, origin) {
+				previous = h.Freight
+				break
 			}
 		}
-		if len(st.FreightHistory) > 0 {
-			previous = st.FreightHistory[0].Freight
+		if held {
+			return false
 		}
-		entry := v1.StageHistoryEntry{Freight: name, Alias: alias, Promotion: p.Metadata.Name, Actor: promotion.Actor(p), Since: &at}
+		entry := v1.StageHistoryEntry{Freight: name, Origin: origin, Alias: alias, Promotion: p.Metadata.Name, Actor: promotion.Actor(p), Since: &at}
 		st.FreightHistory = append([]v1.StageHistoryEntry{entry}, st.FreightHistory...)
 		if len(st.FreightHistory) > v1.MaxStageHistory {
 			st.FreightHistory = st.FreightHistory[:v1.MaxStageHistory]
 		}
+		st.FreightSummary = summary(st.FreightHistory, requested)
 		st.Verification = ""
 		return true
 	})
@@ -79,6 +93,27 @@ func (s *state) received(ctx context.Context, p *v1.Promotion) error {
 		}
 		fs.CurrentlyIn[stage] = v1.CurrentStage{Since: &at}
 	})
+}
+
+// summary is a Stage's freightSummary (RESOURCES.md §4.8): the Freight's name when it
+// requests one origin, else "<held>/<requested> Fulfilled".
+func summary(history []v1.StageHistoryEntry, requested int) string {
+	var held []v1.FreightOrigin
+	for _, h := range history {
+		if !slices.ContainsFunc(held, func(o v1.FreightOrigin) bool { return sameOrigin(o, h.Origin) }) {
+			held = append(held, h.Origin)
+		}
+	}
+	if requested == 1 && len(history) > 0 {
+		return history[0].Freight
+	}
+	return fmt.Sprintf("%d/%d Fulfilled", min(len(held), requested), requested)
+}
+
+// sameOrigin compares origins; an empty one (history recorded before origins were) matches
+// any.
+func sameOrigin(a, b v1.FreightOrigin) bool {
+	return a.Name == "" || b.Name == "" || pipeline.SameOrigin(a, b)
 }
 
 // verify runs the Stage's verification of the Freight that p, a successful Promotion,

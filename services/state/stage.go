@@ -29,8 +29,8 @@ func (s *state) setLast(ctx context.Context, p *v1.Promotion) error {
 			return changed
 		}
 		st.LastPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}
-		if p.Status.Phase == v1.PhaseSucceeded {
-			st.FreightSummary = p.Spec.Freight
+		if p.Status.Phase == v1.PhaseSucceeded && st.FreightSummary == "" {
+			st.FreightSummary = p.Spec.Freight // received() refines it per origin
 		}
 		return true
 	})

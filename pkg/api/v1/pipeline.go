@@ -47,8 +47,10 @@ type FreightRecord struct {
 // StageHistoryEntry is one Freight a Stage received: which, when, through which Promotion and
 // by whose hand.
 type StageHistoryEntry struct {
-	Freight   string     `json:"freight"`
-	Alias     string     `json:"alias,omitempty"`
+	Freight string `json:"freight"`
+	// Origin is the Freight's origin: a Stage holds one Freight per origin it requests.
+	Origin    FreightOrigin `json:"origin,omitzero"`
+	Alias     string        `json:"alias,omitempty"`
 	Promotion string     `json:"promotion"`
 	Actor     string     `json:"actor,omitempty"`
 	Since     *time.Time `json:"since,omitempty"`

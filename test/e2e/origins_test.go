@@ -1,0 +1,47 @@
+package e2e_test
+
+import (
+	"testing"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bustest"
+	"github.com/drayhq/dray/pkg/store"
+)
+
+// TestStageWithTwoOrigins: a Stage that requests Freight from two Warehouses holds one
+// Freight of each; a newer Freight replaces only the one of its own origin.
+func TestStageWithTwoOrigins(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	web, api := v1.FreightOrigin{Kind: "Warehouse", Name: "web"}, v1.FreightOrigin{Kind: "Warehouse", Name: "api"}
+	s := verifyingStage("prod", v1.FreightSources{Direct: true})
+	s.Spec.RequestedFreight = []v1.FreightRequest{{Origin: web, Sources: v1.FreightSources{Direct: true}}, {Origin: api, Sources: v1.FreightSources{Direct: true}}}
+	putResource(t, b, project, v1.KindStage, "prod", s)
+	freight := func(origin v1.FreightOrigin, tag string) string {
+		return putFreight(t, b, project, &v1.Freight{Origin: origin, Images: []v1.Image{{RepoURL: "ghcr.io/example/" + origin.Name, Tag: tag}}})
+	}
+	web1, api1, web2 := freight(web, "v1"), freight(api, "v1"), freight(web, "v2")
+	for i, f := range []string{web1, api1, web2} {
+		publishPromote(t, ns, "prod", f)
+		waitFor(t, "promotion "+f, func() bool {
+			st, err := store.Stage(t.Context(), b, project, "prod")
+			return err == nil && len(st.Status.FreightHistory) == i+1
+		})
+	}
+	in := func(name string) bool {
+		f, err := store.Freight(t.Context(), b, project, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ok := f.Status.CurrentlyIn["prod"]
+		return ok
+	}
+	waitFor(t, "web2 and api1 to be in prod", func() bool { return in(web2) && in(api1) })
+	if in(web1) {
+		t.Error("web1 is still currentlyIn prod after web2 replaced it")
+	}
+	if st, _ := store.Stage(t.Context(), b, project, "prod"); st.Status.FreightSummary != "2/2 Fulfilled" {
+		t.Errorf("freightSummary = %q, want 2/2 Fulfilled", st.Status.FreightSummary)
+	}
+}
