@@ -51,9 +51,9 @@ type StageHistoryEntry struct {
 	// Origin is the Freight's origin: a Stage holds one Freight per origin it requests.
 	Origin    FreightOrigin `json:"origin,omitzero"`
 	Alias     string        `json:"alias,omitempty"`
-	Promotion string     `json:"promotion"`
-	Actor     string     `json:"actor,omitempty"`
-	Since     *time.Time `json:"since,omitempty"`
+	Promotion string        `json:"promotion"`
+	Actor     string        `json:"actor,omitempty"`
+	Since     *time.Time    `json:"since,omitempty"`
 }
 
 // MaxStageHistory is how many entries StageStatus.FreightHistory keeps.
