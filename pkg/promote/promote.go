@@ -10,6 +10,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -59,6 +60,9 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrRejected, err)
+	}
+	if err := customDefaults(ctx, b, cmd.Project, p); err != nil {
+		return nil, err
 	}
 	if override != "" {
 		if p.Metadata.Annotations == nil {
@@ -135,6 +139,9 @@ func Verification(ctx context.Context, b *bus.Bus, project, stageName, freightNa
 	if err != nil {
 		return nil, fmt.Errorf("%w: verification of Stage %q: %v", ErrRejected, stageName, err)
 	}
+	if err := customDefaults(ctx, b, project, p); err != nil {
+		return nil, err
+	}
 	if p.Metadata.Annotations == nil {
 		p.Metadata.Annotations = map[string]string{}
 	}
@@ -145,4 +152,34 @@ func Verification(ctx context.Context, b *bus.Bus, project, stageName, freightNa
 // HasVerificationSteps reports whether Stage s verifies its Freight with steps.
 func HasVerificationSteps(s *v1.Stage) bool {
 	return s.Spec.Verification != nil && len(s.Spec.Verification.Steps) > 0
+}
+
+// customDefaults gives each step of a CustomPromotionStep kind that sets no retry the kind's
+// defaultTimeout and defaultErrorThreshold, recorded in the Promotion's spec.
+func customDefaults(ctx context.Context, b *bus.Bus, project string, p *v1.Promotion) error {
+	for i := range p.Spec.Steps {
+		s := &p.Spec.Steps[i]
+		if _, builtin := steps.ExecutorFor(s.Uses); builtin || s.Uses == "" {
+			continue
+		}
+		cs, err := store.CustomStep(ctx, b, project, s.Uses)
+		if err != nil {
+			return err
+		}
+		if cs == nil || cs.Spec.DefaultTimeout == "" && cs.Spec.DefaultErrorThreshold == 0 {
+			continue
+		}
+		r := v1.PromotionStepRetry{}
+		if s.Retry != nil {
+			r = *s.Retry
+		}
+		if r.Timeout == "" {
+			r.Timeout = cs.Spec.DefaultTimeout
+		}
+		if r.ErrorThreshold == 0 {
+			r.ErrorThreshold = cs.Spec.DefaultErrorThreshold
+		}
+		s.Retry = &r
+	}
+	return nil
 }

@@ -148,3 +148,19 @@ func ProjectConfig(ctx context.Context, b *bus.Bus, project string) (*v1.Project
 	}
 	return &cfg, nil
 }
+
+// CustomStep returns the CustomPromotionStep named kind that project sees: its own, else the
+// cluster-wide one; nil when there is none.
+func CustomStep(ctx context.Context, b *bus.Bus, project, kind string) (*v1.CustomPromotionStep, error) {
+	for _, p := range []string{project, ""} {
+		var cs v1.CustomPromotionStep
+		_, err := b.GetJSON(ctx, b.Resources, bus.ResourceKey(p, v1.KindCustomPromotionStep, kind), &cs)
+		if err == nil {
+			return &cs, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrInvalidKey) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
