@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/steps/copystep"
 	"github.com/drayhq/dray/pkg/steps/deletestep"
 	"github.com/drayhq/dray/pkg/steps/filewrite"
+	"github.com/drayhq/dray/pkg/steps/hclupdate"
 	"github.com/drayhq/dray/pkg/steps/helmtemplate"
 	"github.com/drayhq/dray/pkg/steps/helmupdatechart"
 	"github.com/drayhq/dray/pkg/steps/jsonparse"
@@ -41,7 +42,7 @@ func StepsWith(freight kustomizesetimage.FreightSource) (*steps.Registry, error)
 	return steps.NewRegistry(
 		yamlupdate.New(), yamlparse.New(), yamlmerge.New(),
 		jsonupdate.New(), jsonparse.New(),
-		tomlupdate.New(), tomlparse.New(),
+		tomlupdate.New(), tomlparse.New(), hclupdate.New(),
 		copystep.New(), deletestep.New(), filewrite.New(), tarstep.New(), untar.New(),
 		kustomizesetimage.New(freight), kustomizebuild.New(), helmtemplate.New(), helmupdatechart.New(),
 	)

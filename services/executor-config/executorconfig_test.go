@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/steps/copystep"
 	"github.com/drayhq/dray/pkg/steps/deletestep"
 	"github.com/drayhq/dray/pkg/steps/filewrite"
+	"github.com/drayhq/dray/pkg/steps/hclupdate"
 	"github.com/drayhq/dray/pkg/steps/helmtemplate"
 	"github.com/drayhq/dray/pkg/steps/helmupdatechart"
 	"github.com/drayhq/dray/pkg/steps/jsonparse"
@@ -33,7 +34,7 @@ import (
 var configs = map[string]any{
 	yamlupdate.Name: yamlupdate.Config{}, yamlparse.Name: yamlparse.Config{}, yamlmerge.Name: yamlmerge.Config{},
 	jsonupdate.Name: jsonupdate.Config{}, jsonparse.Name: jsonparse.Config{},
-	tomlupdate.Name: tomlupdate.Config{}, tomlparse.Name: tomlparse.Config{},
+	tomlupdate.Name: tomlupdate.Config{}, tomlparse.Name: tomlparse.Config{}, hclupdate.Name: hclupdate.Config{},
 	copystep.Name: copystep.Config{}, deletestep.Name: deletestep.Config{}, filewrite.Name: filewrite.Config{},
 	tarstep.Name: tarstep.Config{}, untar.Name: untar.Config{},
 	kustomizesetimage.Name: kustomizesetimage.Config{}, kustomizebuild.Name: kustomizebuild.Config{},

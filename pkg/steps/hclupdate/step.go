@@ -1,0 +1,82 @@
+package hclupdate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/internal/files"
+)
+
+// Name is the step's name, the value of uses.
+const Name = "hcl-update"
+
+// Reasons of the step's Errored results.
+const (
+	ReasonKeyPathNotFound     = "KeyPathNotFound"
+	ReasonKeyPathNotAttribute = "KeyPathNotAttribute"
+	ReasonKeyPathAmbiguous    = "KeyPathAmbiguous"
+)
+
+// Step is the hcl-update step. It is safe for concurrent use.
+type Step struct{}
+
+var _ steps.Step = (*Step)(nil)
+
+// New returns the hcl-update step.
+func New() *Step { return &Step{} }
+
+// Info names the step and says it runs on the config executor.
+func (*Step) Info() steps.Info { return steps.Info{Name: Name, Executor: "config"} }
+
+// Run applies the configured updates to the HCL file at config.path and outputs
+// commitMessage. A bad config, a bad key path, a value that is not a scalar or a path outside
+// the workspace is terminal (Failed). A missing file, HCL that does not parse, a missing block
+// and a key that names a block or several blocks are Errored; the file is then left as it was.
+func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error) {
+	cfg, err := steps.Decode[Config](sc, Name)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return steps.Result{}, files.Invalid(sc, Name, err)
+	}
+	name, err := files.Local(sc, Name, "config.path", cfg.Path)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return steps.Result{}, err
+	}
+	in, err := sc.Dir.ReadFile(name)
+	if err != nil {
+		return steps.Result{}, files.Error(sc, Name, "config.path", "read", cfg.Path, err)
+	}
+	out, err := Apply(in, cfg.Updates)
+	if err != nil {
+		err = fmt.Errorf("update %s: %w", cfg.Path, err)
+		switch {
+		case errors.Is(err, ErrKeyNotFound):
+			err = steps.Reasoned(ReasonKeyPathNotFound, err)
+		case errors.Is(err, ErrNotAttribute):
+			err = steps.Reasoned(ReasonKeyPathNotAttribute, err)
+		case errors.Is(err, ErrAmbiguous):
+			err = steps.Reasoned(ReasonKeyPathAmbiguous, err)
+		}
+		return steps.Result{}, err
+	}
+	if !bytes.Equal(in, out) {
+		if err := ctx.Err(); err != nil {
+			return steps.Result{}, err
+		}
+		if err := files.WriteFile(sc.Dir, name, out, 0o644); err != nil {
+			return steps.Result{}, files.Error(sc, Name, "config.path", "write", cfg.Path, err)
+		}
+	}
+	return steps.Result{
+		Outputs: map[string]any{"commitMessage": commitMessage(cfg.Path, cfg.Updates)},
+		Message: fmt.Sprintf("updated %d attribute(s) in %s", len(cfg.Updates), cfg.Path),
+	}, nil
+}
