@@ -49,6 +49,10 @@ func check(obj any) []problem {
 			c.add("spec.command", "must not be empty")
 		}
 		c.vars("spec.env", o.Spec.Env)
+	case *v1.MessageChannel:
+		c.messageChannel(&o.Spec)
+	case *v1.ClusterMessageChannel:
+		c.messageChannel(&o.Spec)
 	}
 	return c.problems
 }

@@ -20,6 +20,7 @@ type problem struct {
 var namespaced = map[string]bool{
 	v1.KindWarehouse: true, v1.KindStage: true, v1.KindFreight: true, v1.KindPromotion: true,
 	v1.KindPromotionTask: true, v1.KindProjectConfig: true, v1.KindSecret: true, v1.KindConfigMap: true,
+	v1.KindMessageChannel: true,
 }
 
 // coreKinds are Kubernetes' own kinds, written with apiVersion v1.
@@ -42,6 +43,8 @@ var coreKinds = map[string]bool{v1.KindSecret: true, v1.KindConfigMap: true}
 //     reserved in templates and tasks;
 //   - variable names match ^[a-zA-Z_]\w*$;
 //   - a Freight has an artifact and a Warehouse origin.
+//   - a (Cluster)MessageChannel has spec.secretRef.name and exactly one of spec.slack or
+//     spec.webhook, whose method is POST, PUT or PATCH.
 //
 // It returns nil, or every problem joined, each a *v1.FieldError with Resource and Path set
 // and no File. Validate does not fill in defaults.

@@ -11,10 +11,14 @@ import (
 	"strings"
 
 	"github.com/drayhq/dray/pkg/executor"
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/httpdownload"
 	"github.com/drayhq/dray/pkg/steps/httpstep"
+	"github.com/drayhq/dray/pkg/steps/ocidownload"
+	"github.com/drayhq/dray/pkg/steps/ocipush"
+	"github.com/drayhq/dray/pkg/steps/sendmessage"
 )
 
 // Name is the executor kind: this service takes the jobs on dray.steps.http.>.
@@ -38,6 +42,12 @@ type Options struct {
 	AllowedHosts map[string][]string
 	// CAFile is a PEM file of CAs that verify servers, instead of the system's.
 	CAFile string
+	// Secrets holds the registry credentials of oci-download and oci-push; nil means they
+	// reach registries anonymously. Not a flag: Run sets it from service.Deps.
+	Secrets *secret.Store
+	// Channels finds the message channels of send-message; nil means it cannot send. Not a
+	// flag: Run sets it from service.Deps (see ChannelsOf).
+	Channels sendmessage.ChannelResolver
 }
 
 // BindFlags registers the options as flags, with defaults from DRAY_HTTP_* variables where
@@ -106,11 +116,20 @@ func StepsWith(opts Options) (*steps.Registry, error) {
 	return steps.NewRegistry(
 		httpstep.New(httpstep.Options{ClientOptions: client, MaxResponseBytes: opts.MaxResponseSize}),
 		httpdownload.New(httpdownload.Options{ClientOptions: client, MaxBytes: opts.MaxDownloadSize}),
+		ocidownload.New(ocidownload.Options{Secrets: opts.Secrets, RootCAs: pool}),
+		ocipush.New(ocipush.Options{Secrets: opts.Secrets, RootCAs: pool}),
+		sendmessage.New(sendmessage.Options{ClientOptions: client, Channels: opts.Channels}),
 	)
 }
 
 // Run serves the steps until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
+	if opts.Secrets == nil {
+		opts.Secrets = d.Secrets
+	}
+	if opts.Channels == nil && d.Bus != nil {
+		opts.Channels = ChannelsOf(d)
+	}
 	reg, err := StepsWith(opts)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ func TestSteps(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Steps() = %v", err)
 	}
-	if diff := cmp.Diff([]string{"http", "http-download"}, reg.Names()); diff != "" {
+	if diff := cmp.Diff([]string{"http", "http-download", "oci-download", "oci-push", "send-message"}, reg.Names()); diff != "" {
 		t.Errorf("Steps().Names() mismatch (-want +got):\n%s", diff)
 	}
 }

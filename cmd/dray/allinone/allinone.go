@@ -131,7 +131,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			}
 			return executorargocd.StepsWith(clients)
 		}},
-		{Name: executorhttp.Name, Steps: must(executorhttp.Steps())},
+		{Name: executorhttp.Name, Build: func(d service.Deps) (*steps.Registry, error) {
+			return executorhttp.StepsWith(executorhttp.Options{
+				Secrets:  d.Secrets, // registry credentials of oci-*
+				Channels: executorhttp.ChannelsOf(d),
+			})
+		}},
 		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorcontainer.StepsWith(ctx, executorcontainer.Options{
 				Executor: execOpts, ImageCache: filepath.Join(o.DataDir, "images"), RuncRoot: filepath.Join(o.DataDir, "runc"),

@@ -29,6 +29,8 @@ var Table = []Entry{
 	{Name: "custompromotionstep", ID: KindCustomPromotionStep, New: func() any { return new(CustomPromotionStep) }},
 	{Name: "secret", ID: KindSecret, New: func() any { return new(Secret) }},
 	{Name: "configmap", ID: KindConfigMap, New: func() any { return new(ConfigMap) }},
+	{Name: "messagechannel", ID: KindMessageChannel, New: func() any { return new(MessageChannel) }},
+	{Name: "clustermessagechannel", ID: KindClusterMessageChannel, New: func() any { return new(ClusterMessageChannel) }},
 
 	{Name: "stepjob", ID: "dray.steps.<executor>.<project>", Message: true, New: func() any { return new(StepJob) }},
 	{Name: "stepresult", ID: "dray.results.<project>.step", Message: true, New: func() any { return new(StepResult) }},
