@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/drayhq/dray/pkg/keypath"
+	"github.com/drayhq/dray/pkg/steps/internal/updates"
 )
 
 // Errors Apply returns for a key it cannot set; test for them with errors.Is.
@@ -270,12 +271,12 @@ func FormatValue(v any) (string, error) {
 	case bool:
 		c = cty.BoolVal(x)
 	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		if !isScalar(x) {
+		if !updates.IsScalar(x) {
 			return "", fmt.Errorf("value %v is not a finite number", x)
 		}
 		c = number(x)
 	default:
-		return "", fmt.Errorf("value is %s, not a string, number or boolean", typeName(v))
+		return "", fmt.Errorf("value is %s, not a string, number or boolean", updates.TypeName(v))
 	}
 	return string(hclwrite.TokensForValue(c).Bytes()), nil
 }
