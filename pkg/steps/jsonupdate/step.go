@@ -38,28 +38,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	if err := cfg.Validate(); err != nil {
 		return steps.Result{}, files.Invalid(sc, Name, err)
 	}
-	name, err := files.Local(sc, Name, "config.path", cfg.Path)
-	if err != nil {
+	apply := func(in []byte) ([]byte, error) { return Apply(in, cfg.Updates) }
+	if err := files.Rewrite(ctx, sc, Name, "config.path", cfg.Path, apply); err != nil {
 		return steps.Result{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return steps.Result{}, err
-	}
-	in, err := sc.Dir.ReadFile(name)
-	if err != nil {
-		return steps.Result{}, files.Error(sc, Name, "config.path", "read", cfg.Path, err)
-	}
-	out, err := Apply(in, cfg.Updates)
-	if err != nil {
-		return steps.Result{}, fmt.Errorf("update %s: %w", cfg.Path, err)
-	}
-	if !bytes.Equal(in, out) {
-		if err := ctx.Err(); err != nil {
-			return steps.Result{}, err
-		}
-		if err := files.WriteFile(sc.Dir, name, out, 0o644); err != nil {
-			return steps.Result{}, files.Error(sc, Name, "config.path", "write", cfg.Path, err)
-		}
 	}
 	return steps.Result{
 		Outputs: map[string]any{"commitMessage": commitMessage(cfg.Path, cfg.Updates)},

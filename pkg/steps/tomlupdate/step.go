@@ -1,7 +1,6 @@
 package tomlupdate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,38 +41,26 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	if err := cfg.Validate(); err != nil {
 		return steps.Result{}, files.Invalid(sc, Name, err)
 	}
-	name, err := files.Local(sc, Name, "config.path", cfg.Path)
-	if err != nil {
+	apply := func(in []byte) ([]byte, error) { return Apply(in, cfg.Updates) }
+	if err := files.Rewrite(ctx, sc, Name, "config.path", cfg.Path, reasoned(apply)); err != nil {
 		return steps.Result{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return steps.Result{}, err
-	}
-	in, err := sc.Dir.ReadFile(name)
-	if err != nil {
-		return steps.Result{}, files.Error(sc, Name, "config.path", "read", cfg.Path, err)
-	}
-	out, err := Apply(in, cfg.Updates)
-	if err != nil {
-		err = fmt.Errorf("update %s: %w", cfg.Path, err)
-		switch {
-		case errors.Is(err, ErrKeyNotFound):
-			err = steps.Reasoned(ReasonKeyPathNotFound, err)
-		case errors.Is(err, ErrNotScalar):
-			err = steps.Reasoned(ReasonKeyPathNotScalar, err)
-		}
-		return steps.Result{}, err
-	}
-	if !bytes.Equal(in, out) {
-		if err := ctx.Err(); err != nil {
-			return steps.Result{}, err
-		}
-		if err := files.WriteFile(sc.Dir, name, out, 0o644); err != nil {
-			return steps.Result{}, files.Error(sc, Name, "config.path", "write", cfg.Path, err)
-		}
 	}
 	return steps.Result{
 		Outputs: map[string]any{"commitMessage": commitMessage(cfg.Path, cfg.Updates)},
 		Message: fmt.Sprintf("updated %d key(s) in %s", len(cfg.Updates), cfg.Path),
 	}, nil
+}
+
+// reasoned gives apply's errors their reasons.
+func reasoned(apply func([]byte) ([]byte, error)) func([]byte) ([]byte, error) {
+	return func(in []byte) ([]byte, error) {
+		out, err := apply(in)
+		switch {
+		case errors.Is(err, ErrKeyNotFound):
+			return nil, steps.Reasoned(ReasonKeyPathNotFound, err)
+		case errors.Is(err, ErrNotScalar):
+			return nil, steps.Reasoned(ReasonKeyPathNotScalar, err)
+		}
+		return out, err
+	}
 }

@@ -1,6 +1,8 @@
 package files
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/drayhq/dray/pkg/steps"
 )
 
 // TempName returns a fresh name beside name, in the same directory, for a file or
@@ -53,6 +57,38 @@ func WriteFile(root *os.Root, name string, data []byte, perm fs.FileMode) error 
 	if err := root.Rename(tmp, name); err != nil {
 		_ = root.Remove(tmp)
 		return fmt.Errorf("replace %s: %w", name, err)
+	}
+	return nil
+}
+
+// Rewrite reads the workspace file p (named by field, e.g. config.path), passes its bytes to
+// change, and writes what change returns when it differs, atomically. A path outside the
+// workspace is terminal; a missing or unreadable file is an error naming it; change's error
+// is returned as "update <p>: <error>", so a reason it carries stays visible to Classify.
+func Rewrite(ctx context.Context, sc *steps.Context, step, field, p string, change func([]byte) ([]byte, error)) error {
+	name, err := Local(sc, step, field, p)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	in, err := sc.Dir.ReadFile(name)
+	if err != nil {
+		return Error(sc, step, field, "read", p, err)
+	}
+	out, err := change(in)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", p, err)
+	}
+	if bytes.Equal(in, out) {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := WriteFile(sc.Dir, name, out, 0o644); err != nil {
+		return Error(sc, step, field, "write", p, err)
 	}
 	return nil
 }
