@@ -22,11 +22,12 @@ type Server struct {
 	URL string
 	git *gitserver.Server
 
-	mu      sync.Mutex
-	onPush  func(repo string)
-	fetches map[string]int
-	user    string
-	pass    string
+	mu       sync.Mutex
+	onPush   func(repo string)
+	fetches  map[string]int
+	listings map[string]int
+	user     string
+	pass     string
 }
 
 // RequireBasicAuth makes every request need HTTP basic auth with user and password, as a
@@ -44,7 +45,7 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("gitserver.New: %v", err)
 	}
-	s := &Server{git: gs, fetches: map[string]int{}}
+	s := &Server{git: gs, fetches: map[string]int{}, listings: map[string]int{}}
 	hs := httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL
@@ -61,6 +62,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
 		}
+	}
+	if repo, ok := strings.CutSuffix(r.URL.Path, ".git/info/refs"); ok && r.URL.Query().Get("service") == "git-upload-pack" {
+		s.mu.Lock()
+		s.listings[strings.TrimPrefix(repo, "/")]++
+		s.mu.Unlock()
 	}
 	if repo, ok := strings.CutSuffix(r.URL.Path, ".git/git-upload-pack"); ok && r.Method == http.MethodPost {
 		s.mu.Lock()
@@ -86,6 +92,14 @@ func (s *Server) OnPush(hook func(repo string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onPush = hook
+}
+
+// Listings returns how many times repository name listed its references for a fetch (GET
+// info/refs?service=git-upload-pack): one per ls-remote, clone or fetch of go-git.
+func (s *Server) Listings(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.listings[name]
 }
 
 // Fetches returns how many git-upload-pack requests repository name has answered: one per

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/google/go-containerregistry/pkg/authn"
 
@@ -75,8 +76,8 @@ type CredentialStore interface {
 // credentials. Warehouses that subscribe to the same Git repository the same way share one
 // cached result while the remote's references do not change; Warehouses with the same image
 // subscription share one discovery (and its tag listing) for a few seconds, or until a
-// refresh; requests to each registry host are rate limited together. It is safe for
-// concurrent use.
+// refresh; Warehouses of one Git repository share its ls-remote the same way; requests to each
+// registry host are rate limited together. It is safe for concurrent use.
 type RemoteDiscoverer struct {
 	git       *gitdisc.Cache
 	tags      *image.Lister
@@ -86,6 +87,7 @@ type RemoteDiscoverer struct {
 
 	images  *flights[v1.ImageDiscoveryResult]
 	lookups *flights[v1.DiscoveredImageReference]
+	refs    *flights[[]*plumbing.Reference] // git ls-remote, per repository and credentials
 
 	mu        sync.Mutex
 	forgotten map[string]time.Time // normalised image repository → when its results were dropped
@@ -128,6 +130,7 @@ func NewRemoteDiscoverer(opts ...RemoteOption) *RemoteDiscoverer {
 		limits:    discovery.NewRateLimiter(DefaultRegistryRate, DefaultRegistryBurst),
 		images:    newFlights[v1.ImageDiscoveryResult](listingMaxAge),
 		lookups:   newFlights[v1.DiscoveredImageReference](0),
+		refs:      newFlights[[]*plumbing.Reference](listingMaxAge),
 		forgotten: map[string]time.Time{},
 	}
 	for _, o := range opts {
@@ -148,7 +151,14 @@ func (r *RemoteDiscoverer) Discover(ctx context.Context, project string, sub v1.
 		if err != nil {
 			return Artifacts{Git: &v1.GitDiscoveryResult{RepoURL: sub.Git.RepoURL}}, fmt.Errorf("credentials for %s: %w", redactURL(sub.Git.RepoURL), err)
 		}
-		res, err := gitdisc.Discover(ctx, *sub.Git, gitdisc.Options{Cache: r.git, Auth: auth})
+		shareWith := "anonymous"
+		if auth != nil {
+			shareWith = project // credentials are per project: share within it only
+		}
+		listRefs := func(ctx context.Context, repoURL string, list func(context.Context) ([]*plumbing.Reference, error)) ([]*plumbing.Reference, error) {
+			return r.refs.do(ctx, gitKey(repoURL)+"\x00"+shareWith, r.sinceKey(gitKey(repoURL)), list)
+		}
+		res, err := gitdisc.Discover(ctx, *sub.Git, gitdisc.Options{Cache: r.git, Auth: auth, ListRefs: listRefs})
 		return Artifacts{Git: &res}, err
 	case sub.Image != nil:
 		o, key, err := r.imageOptions(ctx, project, *sub.Image)
@@ -230,6 +240,17 @@ func (r *RemoteDiscoverer) credentials(ctx context.Context, project, credType, r
 // the repository as it is now. What was listed or discovered after an earlier Forget that
 // was itself after since is kept: the Warehouses refreshed by one webhook share one listing.
 func (r *RemoteDiscoverer) Forget(sub v1.RepoSubscription, since time.Time) {
+	if sub.Git != nil {
+		key := gitKey(sub.Git.RepoURL)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if last, ok := r.forgotten[key]; ok && !last.Before(since) {
+			return
+		}
+		r.forgotten[key] = time.Now()
+		r.refs.forget(key + "\x00")
+		return
+	}
 	if sub.Image == nil {
 		return
 	}
@@ -250,10 +271,17 @@ func (r *RemoteDiscoverer) Forget(sub v1.RepoSubscription, since time.Time) {
 
 // since is when the results of repoURL were last dropped: shared results must be newer.
 func (r *RemoteDiscoverer) since(repoURL string) time.Time {
+	return r.sinceKey(freight.NormalizeImageURL(repoURL))
+}
+
+func (r *RemoteDiscoverer) sinceKey(key string) time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.forgotten[freight.NormalizeImageURL(repoURL)]
+	return r.forgotten[key]
 }
+
+// gitKey names a Git repository among the shared results; it cannot be an image's.
+func gitKey(repoURL string) string { return "git:" + freight.NormalizeGitURL(repoURL) }
 
 // redactURL drops the user information from a repository URL, so messages never carry a
 // password.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
 
@@ -34,6 +35,10 @@ type Options struct {
 	// Cache, when set, remembers each subscription's last result with the remote references
 	// it came from; an unchanged branch head or tag set reuses it without fetching.
 	Cache *Cache
+	// ListRefs, when set, lists the remote's references in Discover's place, by calling list
+	// or by answering from a listing it shares: many Warehouses watching one repository then
+	// make one ls-remote per refresh. Default: Discover lists them itself.
+	ListRefs func(ctx context.Context, repoURL string, list func(context.Context) ([]*plumbing.Reference, error)) ([]*plumbing.Reference, error)
 }
 
 // Discover lists what sub offers now, best first, at most discoveryLimit commits. It first
@@ -47,8 +52,16 @@ func Discover(ctx context.Context, sub v1.GitSubscription, o Options) (v1.GitDis
 	if err != nil {
 		return res, fmt.Errorf("%w %s: %w", ErrInvalidSubscription, repo, err)
 	}
-	rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{sub.RepoURL}})
-	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: o.Auth, InsecureSkipTLS: sub.InsecureSkipTLSVerify})
+	list := func(ctx context.Context) ([]*plumbing.Reference, error) {
+		rem := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{sub.RepoURL}})
+		return rem.ListContext(ctx, &git.ListOptions{Auth: o.Auth, InsecureSkipTLS: sub.InsecureSkipTLSVerify})
+	}
+	var refs []*plumbing.Reference
+	if o.ListRefs != nil {
+		refs, err = o.ListRefs(ctx, sub.RepoURL, list)
+	} else {
+		refs, err = list(ctx)
+	}
 	if err != nil {
 		return res, fmt.Errorf("list references of %s: %w", repo, err)
 	}
