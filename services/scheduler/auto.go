@@ -66,7 +66,9 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, st.Metadata.Name), &st.Status); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return err
 		}
-		c := pipeline.Candidate(st, origin, freight, time.Now())
+		now := time.Now()
+		s.wakeForSoak(project, st, origin, freight, now)
+		c := pipeline.Candidate(st, origin, freight, now)
 		if c == nil || !wanted(&st.Status, origin, c.Metadata.Name) {
 			continue
 		}
@@ -134,6 +136,60 @@ func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageS
 		rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: q.Name, Actor: AutoActor}
 		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), q.Name+"/abort", rec); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// wakeForSoak evaluates auto-promotion again when the first Freight of origin that is
+// verified upstream but still soaking has soaked long enough: time passing makes it
+// available, and no event says so. Timers are not durable; the scheduler evaluates every
+// project once at start (autoPromoteAll).
+func (s *scheduler) wakeForSoak(project string, st *v1.Stage, origin v1.FreightOrigin, freight []v1.Freight, now time.Time) {
+	var first time.Time
+	for i := range freight {
+		if !pipeline.SameOrigin(freight[i].Origin, origin) {
+			continue
+		}
+		if at, ok := pipeline.SoakReadyAt(st, &freight[i], now); ok && (first.IsZero() || at.Before(first)) {
+			first = at
+		}
+	}
+	if first.IsZero() {
+		return
+	}
+	key := project + "/" + st.Metadata.Name + "/" + origin.Kind + "/" + origin.Name
+	s.timersMu.Lock()
+	defer s.timersMu.Unlock()
+	if t, ok := s.timers[key]; ok {
+		t.Stop()
+	}
+	s.timers[key] = time.AfterFunc(time.Until(first)+time.Second, func() {
+		if err := s.autoPromote(s.ctx, project, origin); err != nil && s.ctx.Err() == nil {
+			s.Log.Error("auto-promotion after a soak", "project", project, "stage", st.Metadata.Name, "err", err)
+		}
+	})
+}
+
+// autoPromoteAll evaluates auto-promotion for every origin every Stage requests, in every
+// project: at start, a soak may have ended or an event been missed while the scheduler was
+// down.
+func (s *scheduler) autoPromoteAll(ctx context.Context) error {
+	stages, err := store.List[v1.Stage](ctx, s.Bus, s.Bus.Resources, "*."+v1.KindStage+".>")
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, st := range stages {
+		for _, r := range st.Spec.RequestedFreight {
+			key := st.Metadata.Namespace + "/" + r.Origin.Kind + "/" + r.Origin.Name
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if err := s.autoPromote(ctx, st.Metadata.Namespace, r.Origin); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

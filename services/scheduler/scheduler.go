@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"strings"
+	"sync"
+	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
@@ -29,11 +31,22 @@ type scheduler struct {
 	service.Deps
 	route func(string) (string, bool)
 	expr  *expr.Evaluator
+
+	ctx      context.Context // the service's, for timers
+	timersMu sync.Mutex
+	timers   map[string]*time.Timer // auto-promotion re-evaluations when a soak ends
 }
 
 // Run handles commands and promotion events until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New()}
+	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ctx: ctx, timers: map[string]*time.Timer{}}
+	defer func() {
+		s.timersMu.Lock()
+		for _, t := range s.timers {
+			t.Stop()
+		}
+		s.timersMu.Unlock()
+	}()
 	if s.route == nil {
 		s.route = Route
 	}
@@ -63,6 +76,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 				bus.EventSubject("*", v1.TypePromotionStepRunning),
 			},
 		}, s.handleEvent)
+	}()
+	go func() {
+		if err := s.autoPromoteAll(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Warn("auto-promotion not evaluated at start; it runs on the next event", "err", err)
+		}
 	}()
 	d.Log.Info("scheduler ready")
 	for range 3 {
