@@ -84,3 +84,24 @@ func newPause(g *globals, verb string) *cobra.Command {
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the record")
 	return cmd
 }
+
+func newAlias(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "alias FREIGHT NEW-ALIAS",
+		Short: "Give a Freight (name or alias) a new alias; its old alias is freed",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := client.New(g.server)
+			project, err := g.resolveProject(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			f, err := c.SetAlias(cmd.Context(), project, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "freight %s is now %s\n", f.Metadata.Name, f.Alias)
+			return nil
+		},
+	}
+}

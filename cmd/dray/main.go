@@ -37,6 +37,6 @@ func newRoot() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.server, "server", server, "gateway URL ($DRAY_SERVER)")
 	root.PersistentFlags().StringVarP(&g.project, "project", "p", os.Getenv("DRAY_PROJECT"), "project ($DRAY_PROJECT; default: the only project)")
-	root.AddCommand(newUp(), newApply(g), newGet(g), newPromote(g), newAbort(g), newApprove(g), newVerify(g), newPause(g, "pause"), newPause(g, "resume"), newRefresh(g), newLint(), newRun(g), newExpr())
+	root.AddCommand(newUp(), newApply(g), newGet(g), newPromote(g), newAbort(g), newApprove(g), newAlias(g), newVerify(g), newPause(g, "pause"), newPause(g, "resume"), newRefresh(g), newLint(), newRun(g), newExpr())
 	return root
 }

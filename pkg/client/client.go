@@ -122,6 +122,12 @@ func (c *Client) Pause(ctx context.Context, verb string, cmd *v1.StageCommand) e
 	return c.do(ctx, http.MethodPost, path(cmd.Project, "stages", cmd.Stage)+"/"+verb, cmd, nil)
 }
 
+// SetAlias gives a Freight (name or alias) a new alias and returns it.
+func (c *Client) SetAlias(ctx context.Context, project, freight, alias string) (*v1.Freight, error) {
+	var out v1.Freight
+	return &out, c.do(ctx, http.MethodPut, path(project, "freight", freight)+"/alias", map[string]string{"alias": alias}, &out)
+}
+
 // Secrets lists a project's Secrets: names, labels and the names of their values, never the
 // values.
 func (c *Client) Secrets(ctx context.Context, project string) ([]v1.SecretSummary, error) {

@@ -77,7 +77,7 @@ func Prepare(ev *expr.Evaluator, p *v1.Promotion, act Action, o PrepareOptions) 
 	switch {
 	case !ok:
 		return decided(v1.StepErrored, "UnknownStep", fmt.Sprintf("step %q: step kind %q not registered", step.As, step.Uses), nil)
-	case executor == Scheduler && step.Uses != "set-metadata":
+	case executor == Scheduler && step.Uses != "set-metadata" && step.Uses != "set-freight-alias":
 		return runLocal(job, decided)
 	}
 	if !act.NotBefore.IsZero() {

@@ -120,3 +120,62 @@ func FreightByAlias(ctx context.Context, b *bus.Bus, project, alias string) (str
 	}
 	return string(e.Value()), nil
 }
+
+// ErrAliasTaken is returned by SetAlias for an alias another Freight of the project holds.
+var ErrAliasTaken = errors.New("alias is taken by another Freight")
+
+// SetAlias gives the project's Freight nameOrAlias the alias alias (field and label) and frees
+// its old one, which it returns. The new alias is claimed with a KV create, so two Freight
+// never share one; setting the alias a Freight has already changes nothing.
+func SetAlias(ctx context.Context, b *bus.Bus, project, nameOrAlias, alias string) (old string, err error) {
+	f, err := Freight(ctx, b, project, nameOrAlias)
+	if err != nil {
+		return "", err
+	}
+	name := f.Metadata.Name
+	if _, err := b.Freight.Create(ctx, aliasKey(project, alias), []byte(name)); err != nil {
+		owner, gerr := FreightByAlias(ctx, b, project, alias)
+		switch {
+		case errors.Is(err, jetstream.ErrInvalidKey):
+			return "", fmt.Errorf("alias %q: %w", alias, err)
+		case gerr == nil && owner != "" && owner != name:
+			return "", fmt.Errorf("%w: %q belongs to %s", ErrAliasTaken, alias, owner)
+		case !errors.Is(err, jetstream.ErrKeyExists):
+			return "", fmt.Errorf("claim alias %q: %w", alias, err)
+		}
+	}
+	if f.Alias == alias && f.Metadata.Labels[v1.LabelAlias] == alias {
+		return alias, nil // it had it already; now it is also claimed
+	}
+	key := bus.Key(project, name)
+	for {
+		var cur v1.Freight
+		rev, err := b.GetJSON(ctx, b.Freight, key, &cur)
+		if err != nil {
+			return "", err
+		}
+		old = cur.Alias
+		cur.Alias = alias
+		if cur.Metadata.Labels == nil {
+			cur.Metadata.Labels = map[string]string{}
+		}
+		cur.Metadata.Labels[v1.LabelAlias] = alias
+		data, err := json.Marshal(&cur)
+		if err != nil {
+			return "", err
+		}
+		if _, err = b.Freight.Update(ctx, key, data, rev); err == nil {
+			break
+		}
+		var apiErr *jetstream.APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
+			return "", fmt.Errorf("update freight %s: %w", key, err)
+		}
+	}
+	if old != "" && old != alias {
+		if owner, err := FreightByAlias(ctx, b, project, old); err == nil && owner == name {
+			_ = b.Freight.Delete(ctx, aliasKey(project, old))
+		}
+	}
+	return old, nil
+}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,5 +69,36 @@ func TestCreateFreightAliases(t *testing.T) {
 	}
 	if _, err := store.Freight(ctx, b, "shop", "no such alias"); err == nil {
 		t.Error("Freight of an alias with a space found something")
+	}
+}
+
+// TestSetAlias: a Freight's alias can be changed; the old one is freed, a taken one refused.
+func TestSetAlias(t *testing.T) {
+	b := bustest.Start(t).Connect(t)
+	ctx := t.Context()
+	a, c := newFreight("v1"), newFreight("v2")
+	a.Alias, c.Alias = "first", "second"
+	for _, f := range []*v1.Freight{a, c} {
+		if _, err := store.CreateFreight(ctx, b, "shop", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, err := store.SetAlias(ctx, b, "shop", "first", "release-1")
+	if err != nil || old != "first" {
+		t.Fatalf("SetAlias = %q, %v", old, err)
+	}
+	got, err := store.Freight(ctx, b, "shop", "release-1")
+	if err != nil || got.Metadata.Name != a.Metadata.Name || got.Metadata.Labels[v1.LabelAlias] != "release-1" {
+		t.Fatalf("Freight(release-1) = %+v, %v", got, err)
+	}
+	if _, err := store.SetAlias(ctx, b, "shop", "second", "release-1"); !errors.Is(err, store.ErrAliasTaken) {
+		t.Errorf("SetAlias to a taken alias = %v, want ErrAliasTaken", err)
+	}
+	// The old alias is free again.
+	if _, err := store.SetAlias(ctx, b, "shop", "second", "first"); err != nil {
+		t.Errorf("SetAlias to a freed alias = %v", err)
+	}
+	if _, err := store.SetAlias(ctx, b, "shop", "nope", "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetAlias of a missing Freight = %v, want ErrNotFound", err)
 	}
 }

@@ -31,6 +31,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight", a.listFreight)
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", a.getFreight)
 	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/approve", a.approve)
+	mux.HandleFunc("PUT /api/v1/projects/{project}/freight/{name}/alias", a.setAlias)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", a.listPromotions)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", a.getPromotion)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", a.promote)

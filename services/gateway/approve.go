@@ -103,3 +103,27 @@ func (a *api) stageCommand(w http.ResponseWriter, r *http.Request, verb string) 
 	a.Log.Info("stage "+verb+" requested", "project", cmd.Project, "stage", cmd.Stage, "actor", cmd.Actor)
 	w.WriteHeader(http.StatusAccepted)
 }
+
+// setAlias gives a Freight (by name or alias) a new alias.
+func (a *api) setAlias(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Alias string `json:"alias"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil || body.Alias == "" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("want {\"alias\": \"new-alias\"}: %v", err))
+		return
+	}
+	project, name := r.PathValue("project"), r.PathValue("name")
+	old, err := store.SetAlias(r.Context(), a.Bus, project, name, body.Alias)
+	switch {
+	case errors.Is(err, store.ErrAliasTaken):
+		writeError(w, http.StatusConflict, err)
+		return
+	case err != nil:
+		reply(w, nil, err)
+		return
+	}
+	a.Log.Info("freight alias set", "project", project, "freight", name, "old", old, "alias", body.Alias)
+	f, err := store.Freight(r.Context(), a.Bus, project, body.Alias)
+	reply(w, f, err)
+}

@@ -56,6 +56,9 @@ func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion
 		return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
 	}
 	if prep.Executor == promotion.Scheduler {
+		if prep.Job.Uses == "set-freight-alias" {
+			return s.setAlias(ctx, prep.Job)
+		}
 		return s.setMetadata(ctx, prep.Job)
 	}
 	return s.Bus.Publish(ctx, bus.StepSubject(prep.Executor, prep.Job.Project), prep.Job.ID(), prep.Job)

@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // setMetadata runs set-metadata: it checks the config and that every target exists, then
@@ -53,4 +54,36 @@ func (s *scheduler) checkTargets(ctx context.Context, project string, updates []
 		}
 	}
 	return nil
+}
+
+// setAlias runs set-freight-alias (STEPS.md): it gives a Freight a new alias. A missing
+// Freight or an alias another Freight holds fails the step for good.
+func (s *scheduler) setAlias(ctx context.Context, job *v1.StepJob) error {
+	started := time.Now().UTC()
+	r := &v1.StepResult{
+		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
+		Attempt: job.Attempt, Workspace: job.Workspace, StartedAt: started, Executor: promotion.Scheduler,
+		Config: job.RecordedConfig, Status: v1.StepSucceeded,
+	}
+	var old string
+	cfg, err := steps.Decode[aliasConfig](&steps.Context{Alias: job.Alias, Config: job.Config}, "set-freight-alias")
+	if err == nil {
+		old, err = store.SetAlias(ctx, s.Bus, job.Project, cfg.Name, cfg.Alias)
+	}
+	switch {
+	case err == nil:
+		r.Message = fmt.Sprintf("alias of Freight %s: %q → %q", cfg.Name, old, cfg.Alias)
+	case errors.Is(err, steps.ErrInvalidConfig), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrAliasTaken), errors.Is(err, jetstream.ErrInvalidKey):
+		r.Status, r.Terminal, r.Reason, r.Message = v1.StepFailed, true, "AliasNotSet", fmt.Sprintf("step %q: %v", job.Alias, err)
+	default:
+		return err // NATS trouble: the event is redelivered and the step prepared again
+	}
+	r.FinishedAt = time.Now().UTC()
+	return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
+}
+
+// aliasConfig is the config of set-freight-alias (schemas/steps/set-freight-alias.json).
+type aliasConfig struct {
+	Name  string `json:"name"`
+	Alias string `json:"alias"`
 }
