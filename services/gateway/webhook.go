@@ -174,6 +174,16 @@ func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("webhook receiver %q: decode %s payload: %w", rc.name, rc.p.name, err))
 		return
 	}
+	if prs := pullRequestsOf(rc.p.name, r, body); len(prs) > 0 {
+		woken, err := a.wakePullRequests(r.Context(), project, deliveryID(rc.name, body), prs)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		log.Info("pull request webhook", "pr", prs[0].number, "action", prs[0].action, "woken", woken)
+		reply(w, webhookReply{Refreshed: []string{}, Message: fmt.Sprintf("pull request %d: %d waiting step(s) woken", prs[0].number, woken)}, nil)
+		return
+	}
 	if len(pushes) == 0 {
 		reply(w, webhookReply{Refreshed: []string{}, Message: "nothing pushed: no Warehouse refreshed"}, nil)
 		return

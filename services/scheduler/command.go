@@ -23,6 +23,8 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 		return s.handleApprove(ctx, msg)
 	case strings.HasSuffix(msg.Subject(), ".verify"):
 		return s.handleVerify(ctx, msg)
+	case strings.HasSuffix(msg.Subject(), ".wake"):
+		return s.handleWake(ctx, msg)
 	case strings.HasSuffix(msg.Subject(), ".pause"):
 		return s.handlePause(ctx, msg, v1.StagePause)
 	case strings.HasSuffix(msg.Subject(), ".resume"):

@@ -55,7 +55,8 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
 			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
-				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume")},
+				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
+				bus.CommandSubject("*", "wake")},
 		}, s.handleCommand)
 	}()
 	go func() {

@@ -87,6 +87,7 @@ func (r *countingRegistry) push(t *testing.T, repo, tag string) string {
 
 // hookDray is the warehouse service and the gateway on embedded NATS, with a secret store.
 type hookDray struct {
+	ns      *bustest.Server
 	bus     *bus.Bus
 	secrets *secret.Store
 	url     string
@@ -97,7 +98,7 @@ func startHookDray(t *testing.T) *hookDray {
 	ns := bustest.Start(t)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	d := &hookDray{bus: ns.Connect(t)}
+	d := &hookDray{ns: ns, bus: ns.Connect(t)}
 	var err error
 	if d.secrets, err = secret.NewStore(d.bus.Secrets, key); err != nil {
 		t.Fatal(err)

@@ -153,3 +153,17 @@ type StageEvent struct {
 	Actor   string `json:"actor,omitempty"`
 	Message string `json:"message,omitempty"`
 }
+
+// WakeCommand asks for the waiting attempt of a Promotion's step to run now instead of at its
+// next poll: published on dray.cmd.<project>.wake, e.g. by the gateway when a provider's
+// webhook says the pull request a git-wait-for-pr step waits for changed.
+type WakeCommand struct {
+	Project   string `json:"project"`
+	Promotion string `json:"promotion"`
+	// Step is the index of the waiting step.
+	Step int `json:"step"`
+	// Reason says what happened, for the log.
+	Reason string `json:"reason,omitempty"`
+	// ID tells deliveries apart; the same ID wakes once.
+	ID string `json:"id,omitempty"`
+}

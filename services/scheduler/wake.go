@@ -1,0 +1,47 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promotion"
+)
+
+// handleWake runs the waiting attempt of a step now. The attempt's job, held back until its
+// poll time, is published again without that delay under another message ID; whichever copy
+// an executor takes first runs it, and the other finds the attempt recorded and is dropped, so
+// the attempt is recorded once.
+func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
+	var cmd v1.WakeCommand
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Promotion == "" {
+		s.Log.Warn("wake command ignored: it names no promotion", "subject", msg.Subject(), "err", err)
+		return nil
+	}
+	project := projectOf(msg.Subject())
+	var p v1.Promotion
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, bus.Key(project, cmd.Promotion), &p); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	}
+	now := time.Now()
+	act := promotion.Next(&p, now)
+	if act.Kind != promotion.RunStep || act.Step != cmd.Step || !act.NotBefore.After(now) {
+		return nil // not waiting (any more): nothing to wake
+	}
+	act.NotBefore = time.Time{}
+	prep := promotion.Prepare(s.expr, &p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, project), Data: s.data(ctx, &p), Now: now})
+	if prep.Job == nil || prep.Result != nil || prep.Executor == promotion.Scheduler {
+		return nil
+	}
+	prep.Job.NotBefore = nil
+	s.Log.Info("waking a waiting step", "project", project, "promotion", cmd.Promotion, "step", prep.Job.Alias, "reason", cmd.Reason)
+	return s.Bus.Publish(ctx, bus.StepSubject(prep.Executor, project), prep.Job.ID()+"/wake/"+cmd.ID, prep.Job)
+}
