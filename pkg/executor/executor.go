@@ -159,14 +159,24 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 // wanted reports whether the promotion still waits for this attempt: it has not finished and
 // the attempt is not recorded yet.
 func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
-	var p v1.Promotion
+	// Only the progress is decoded: the rest of a Promotion (its steps, outputs, Freight) is
+	// most of its size and none of this question.
+	var p struct {
+		Status struct {
+			Phase                 string `json:"phase"`
+			StepExecutionMetadata []struct {
+				Attempts   int        `json:"attempts"`
+				FinishedAt *time.Time `json:"finishedAt"`
+			} `json:"stepExecutionMetadata"`
+		} `json:"status"`
+	}
 	if _, err := e.Bus.GetJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return false, nil
 		}
 		return false, err
 	}
-	if p.Status.Finished() {
+	if (&v1.PromotionStatus{Phase: p.Status.Phase}).Finished() {
 		return false, nil
 	}
 	if job.Step < len(p.Status.StepExecutionMetadata) {

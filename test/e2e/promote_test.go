@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,6 +161,7 @@ func TestPromoteMessage(t *testing.T) {
 	p := waitFinished(t, b, project, 60*time.Second)
 	checkPromotion(t, git, p)
 
+	waitVerified(t, b, p.Spec.Freight, p.Spec.Stage) // announced after the promotion's end
 	counts := countTypes(t, events(t, b, project))
 	if diff := cmp.Diff(wantEvents, counts); diff != "" {
 		t.Errorf("events by type (-want +got):\n%s", diff)
@@ -230,8 +232,24 @@ func TestExecutorCrashMidStep(t *testing.T) {
 	if m := p.Status.StepExecutionMetadata[3]; !strings.Contains(m.Executor, "git/") {
 		t.Errorf("push recorded from %q, want a git executor", m.Executor)
 	}
+	waitVerified(t, b, p.Spec.Freight, p.Spec.Stage) // announced after the promotion's end
 	counts := countTypes(t, events(t, b, project))
 	if diff := cmp.Diff(wantEvents, counts); diff != "" {
 		t.Errorf("events by type (-want +got):\n%s", diff)
 	}
+}
+
+// waitVerified waits until freight is verified in stage: the state service records and
+// announces it after the Promotion's own end.
+func waitVerified(t *testing.T, b *bus.Bus, freight, stage string) {
+	t.Helper()
+	waitFor(t, "Freight "+freight+" to be verified in "+stage, func() bool {
+		for _, e := range events(t, b, project) {
+			var d v1.FreightEvent
+			if e.Type == v1.TypeFreightVerified && json.Unmarshal(e.Data, &d) == nil && d.Freight == freight && d.Stage == stage {
+				return true
+			}
+		}
+		return false
+	})
 }

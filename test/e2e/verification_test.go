@@ -113,14 +113,18 @@ func TestVerificationSteps(t *testing.T) {
 	if want := []string{"promotion succeeded", "verification succeeded", "freight verified"}; !slices.Equal(story, want) {
 		t.Errorf("good's story = %q, want %q", story, want)
 	}
-	failed := 0
-	for _, e := range events(t, b, project) {
-		if e.Type == v1.TypeFreightVerificationFailed {
-			failed++
+	failed := func() int {
+		n := 0
+		for _, e := range events(t, b, project) {
+			if e.Type == v1.TypeFreightVerificationFailed {
+				n++
+			}
 		}
+		return n
 	}
-	if failed != 1 {
-		t.Errorf("%d freight.verification.failed events, want 1 (bad's)", failed)
+	waitFor(t, "bad's freight.verification.failed event", func() bool { return failed() >= 1 })
+	if n := failed(); n != 1 {
+		t.Errorf("%d freight.verification.failed events, want 1 (bad's)", n)
 	}
 
 	// dray verify runs good's verification again.
