@@ -15,6 +15,7 @@ import (
 	freightid "github.com/drayhq/dray/pkg/freight"
 	"github.com/drayhq/dray/pkg/manifest"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/secret"
 )
 
 // runInput is what dray run found in its -f files: resources, and plain template files (a
@@ -226,17 +227,10 @@ func (in *runInput) data(project string) promotion.Data {
 			if s.Metadata.Namespace != ns || s.Metadata.Name != name {
 				continue
 			}
-			if sharedOnly && s.Metadata.Labels[v1.LabelCredType] != "generic" {
+			if sharedOnly && s.Metadata.Labels[v1.LabelCredType] != secret.TypeGeneric {
 				return nil
 			}
-			out := map[string]string{}
-			for k, v := range s.Data {
-				out[k] = string(v)
-			}
-			for k, v := range s.StringData {
-				out[k] = v
-			}
-			return out
+			return secret.Values(s)
 		}
 		return nil
 	}

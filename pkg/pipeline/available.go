@@ -178,3 +178,12 @@ func name(f *v1.Freight) string {
 func Promotable(s *v1.Stage) bool {
 	return s.Spec.PromotionTemplate != nil && len(s.Spec.PromotionTemplate.Spec.Steps) > 0
 }
+
+// Approvable reports why f cannot be approved for Stage s, or nil: approval is allowed only
+// for a Stage that requests Freight from f's origin (RESOURCES.md §3.3).
+func Approvable(s *v1.Stage, f *v1.Freight) error {
+	if Request(s, f.Origin) == nil {
+		return fmt.Errorf("Stage %q requests no Freight from %s %q, so it cannot be approved there", s.Metadata.Name, f.Origin.Kind, f.Origin.Name)
+	}
+	return nil
+}

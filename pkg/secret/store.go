@@ -121,10 +121,17 @@ func (st *Store) Data(ctx context.Context, project, name string) (map[string]str
 	return textData(s), nil
 }
 
-func textData(s *v1.Secret) map[string]string {
-	out := make(map[string]string, len(s.Data))
+func textData(s *v1.Secret) map[string]string { return Values(s) }
+
+// Values returns a Secret's values as text: Data, with StringData winning, as Kubernetes
+// merges them on apply.
+func Values(s *v1.Secret) map[string]string {
+	out := make(map[string]string, len(s.Data)+len(s.StringData))
 	for k, v := range s.Data {
 		out[k] = string(v)
+	}
+	for k, v := range s.StringData {
+		out[k] = v
 	}
 	return out
 }

@@ -2,12 +2,10 @@ package executorcontainer
 
 import (
 	"context"
-	"errors"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // definitions reads CustomPromotionSteps from the dray-resources bucket, where dray apply
@@ -21,18 +19,7 @@ func (d definitions) CustomStep(ctx context.Context, project, name string) (*v1.
 
 // Lookup returns the CustomPromotionStep name that project sees — its own, else the
 // cluster-wide one — or nil when there is none. The scheduler routes a step kind to this
-// executor when Lookup finds it.
+// executor when it finds one the same way.
 func Lookup(ctx context.Context, b *bus.Bus, project, name string) (*v1.CustomPromotionStep, error) {
-	for _, p := range []string{project, ""} {
-		var s v1.CustomPromotionStep
-		_, err := b.GetJSON(ctx, b.Resources, bus.ResourceKey(p, v1.KindCustomPromotionStep, name), &s)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &s, nil
-	}
-	return nil, nil
+	return store.CustomStep(ctx, b, project, name)
 }

@@ -26,9 +26,11 @@ func (a *api) approve(w http.ResponseWriter, r *http.Request) {
 	f, err := store.Freight(r.Context(), a.Bus, cmd.Project, cmd.Freight)
 	if err == nil {
 		var st *v1.Stage
-		if st, err = store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage); err == nil && pipeline.Request(st, f.Origin) == nil {
-			writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("Stage %q requests no Freight from %s %q, so it cannot be approved there", cmd.Stage, f.Origin.Kind, f.Origin.Name))
-			return
+		if st, err = store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage); err == nil {
+			if why := pipeline.Approvable(st, f); why != nil {
+				writeError(w, http.StatusUnprocessableEntity, why)
+				return
+			}
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {

@@ -38,9 +38,8 @@ func (s *scheduler) handleApprove(ctx context.Context, msg jetstream.Msg) error 
 		}
 		return err
 	}
-	if pipeline.Request(st, f.Origin) == nil {
-		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "approve", Stage: cmd.Stage, Freight: cmd.Freight},
-			fmt.Errorf("Stage %q requests no Freight from %s %q, so it cannot be approved there", cmd.Stage, f.Origin.Kind, f.Origin.Name))
+	if why := pipeline.Approvable(st, f); why != nil {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "approve", Stage: cmd.Stage, Freight: cmd.Freight}, why)
 	}
 	md, err := msg.Metadata()
 	if err != nil {

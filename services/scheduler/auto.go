@@ -41,12 +41,9 @@ func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) e
 // A Promotion it creates has a name derived from the Stage and Freight alone, so evaluating
 // twice creates it once.
 func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.FreightOrigin) error {
-	var cfg v1.ProjectConfig
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Resources, bus.ResourceKey(project, v1.KindProjectConfig, project), &cfg); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil // no ProjectConfig: auto-promotion is off
-		}
-		return err
+	cfg, err := store.ProjectConfig(ctx, s.Bus, project)
+	if err != nil || cfg == nil {
+		return err // no ProjectConfig: auto-promotion is off
 	}
 	stages, err := store.List[v1.Stage](ctx, s.Bus, s.Bus.Resources, bus.ResourceKey(project, v1.KindStage, ">"))
 	if err != nil {
@@ -55,7 +52,7 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 	var freight []v1.Freight
 	for i := range stages {
 		st := &stages[i]
-		if !pipeline.AutoPromotionEnabled(&cfg, st) || pipeline.Request(st, origin) == nil || !pipeline.Promotable(st) {
+		if !pipeline.AutoPromotionEnabled(cfg, st) || pipeline.Request(st, origin) == nil || !pipeline.Promotable(st) {
 			continue
 		}
 		if freight == nil {

@@ -11,6 +11,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // handleEvent reconciles the Promotion an event is about.
@@ -73,11 +74,8 @@ func (s *scheduler) routeFor(ctx context.Context, project string) func(string) (
 		if e, ok := s.route(uses); ok {
 			return e, true
 		}
-		for _, p := range []string{project, ""} {
-			_, err := s.Bus.Resources.Get(ctx, bus.ResourceKey(p, v1.KindCustomPromotionStep, uses))
-			if err == nil || !errors.Is(err, jetstream.ErrKeyNotFound) {
-				return ContainerExecutor, true
-			}
+		if cs, err := store.CustomStep(ctx, s.Bus, project, uses); cs != nil || err != nil {
+			return ContainerExecutor, true
 		}
 		return "", false
 	}

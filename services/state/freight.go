@@ -17,11 +17,11 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// received records that p's Freight is now in p's Stage (RESOURCES.md §3.3): the Freight of
+// received records that p's Freight is now in p's Stage sp (RESOURCES.md §3.3): the Freight of
 // the same origin it replaces leaves the Stage, keeping its longest soak (a Stage holds one
 // Freight per origin it requests); the new one is currentlyIn the Stage from when p finished;
 // the Stage's history gains p, and its freightSummary says what it holds.
-func (s *state) received(ctx context.Context, p *v1.Promotion) error {
+func (s *state) received(ctx context.Context, p *v1.Promotion, sp *v1.Stage) error {
 	project, stage, name := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
 	at := time.Now().UTC()
 	if p.Status.FinishedAt != nil {
@@ -33,7 +33,7 @@ func (s *state) received(ctx context.Context, p *v1.Promotion) error {
 		alias, origin = f.Alias, f.Origin
 	}
 	requested := 1
-	if sp, err := store.Stage(ctx, s.Bus, project, stage); err == nil {
+	if sp != nil {
 		requested = max(len(sp.Spec.RequestedFreight), 1)
 	}
 	var previous string
@@ -124,14 +124,10 @@ func sameOrigin(a, b v1.FreightOrigin) bool {
 //   - the Stage verifies with Kargo's AnalysisTemplates, which Dray cannot run yet: that is
 //     said on the Stage and in a freight.verification.failed event rather than ignored;
 //   - the Stage has no verification: the Freight is verified at once.
-func (s *state) verify(ctx context.Context, p *v1.Promotion) error {
+func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error {
 	project, stage, name := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
-	st, err := store.Stage(ctx, s.Bus, project, stage)
-	if errors.Is(err, store.ErrNotFound) {
+	if st == nil {
 		return nil // the Stage was deleted since
-	}
-	if err != nil {
-		return err
 	}
 	_, isRun := p.Metadata.Annotations[v1.AnnotationVerifies]
 	switch v := st.Spec.Verification; {

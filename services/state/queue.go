@@ -33,6 +33,9 @@ func (s *state) startNext(ctx context.Context, project, stage string) error {
 		next := st.CurrentPromotion // started, perhaps without its event before a crash
 		if next == nil {
 			if len(st.Queued) == 0 {
+				if st.Waiting == "" {
+					return nil
+				}
 				return s.setWaiting(ctx, project, stage, "")
 			}
 			head := st.Queued[0]

@@ -17,6 +17,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/workspace"
 )
 
@@ -266,14 +267,20 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	// Where the Freight now is is recorded after the announcement, so the Promotion's end
 	// is not delayed by it; a crash between redelivers this record and records it then.
 	_, isVerification := p.Metadata.Annotations[v1.AnnotationVerifies]
+	var stage *v1.Stage // nil when it was deleted since
+	if p.Status.Phase == v1.PhaseSucceeded {
+		if stage, err = store.Stage(ctx, s.Bus, r.Project, p.Spec.Stage); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	if p.Status.Phase == v1.PhaseSucceeded && !isVerification {
-		if err := s.received(ctx, p); err != nil {
+		if err := s.received(ctx, p, stage); err != nil {
 			return err
 		}
 	}
 	switch {
 	case p.Status.Phase == v1.PhaseSucceeded:
-		if err := s.verify(ctx, p); err != nil {
+		if err := s.verify(ctx, p, stage); err != nil {
 			return err
 		}
 	case isVerification:
