@@ -1,6 +1,7 @@
 package gitrepo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/drayhq/dray/pkg/gitrepo"
@@ -379,5 +382,30 @@ func TestCacheConcurrent(t *testing.T) {
 	}
 	if got := len(worktree(t, r.Dir())); got != 1+workers*rounds {
 		t.Errorf("clone has %d files, want %d", got, 1+workers*rounds)
+	}
+}
+
+// TestCacheWarmCloneNeedsTheRemotesYes: the clone starts from the snapshot of the head it last
+// saw before the remote answers; a caller the remote refuses gets an error and no directory,
+// though the snapshot is right there.
+func TestCacheWarmCloneNeedsTheRemotesYes(t *testing.T) {
+	srv := gittest.NewServer(t)
+	url := newRepo(t, srv, map[string]string{"a.txt": "a\n"})
+	srv.RequireBasicAuth("bot", "right")
+	c := newCache(t)
+	as := func(password string) gitrepo.Auth {
+		return func(context.Context, string) (transport.AuthMethod, error) {
+			return &githttp.BasicAuth{Username: "bot", Password: password}, nil
+		}
+	}
+	if _, err := gitrepo.Clone(t.Context(), filepath.Join(t.TempDir(), "wt"), gitrepo.CloneOptions{URL: url, Branch: "main", Cache: c, Auth: as("right")}); err != nil {
+		t.Fatalf("Clone(right password) = %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "wt")
+	if _, err := gitrepo.Clone(t.Context(), dir, gitrepo.CloneOptions{URL: url, Branch: "main", Cache: c, Auth: as("wrong")}); err == nil {
+		t.Fatal("Clone(wrong password) with the head cached = nil error, want the remote's refusal")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the refused clone left %s behind: %v", dir, err)
 	}
 }

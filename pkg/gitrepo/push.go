@@ -31,10 +31,11 @@ type PushOptions struct {
 	// needs no fetch while nobody else pushes. Default nil.
 	Cache *Cache
 	// Lease, when set, serialises pushes to the branch across processes: Push holds the
-	// lease PushLeaseKey(url, branch) while it integrates and pushes, and integrates the
-	// remote branch before its first push, so that the push normally succeeds at once.
-	// Forced pushes take no lease. Default nil: pushes are serialised within the process
-	// only.
+	// lease PushLeaseKey(url, branch) while it pushes and integrates, so that a push found
+	// behind is integrated and normally succeeds at the second attempt. (The branch is not
+	// fetched before the first attempt: the remote's advertisement, which every push reads,
+	// tells whether it moved, and no packfile is sent when it did.) Forced pushes take no
+	// lease. Default nil: pushes are serialised within the process only.
 	Lease PushLease
 }
 
@@ -105,10 +106,6 @@ func (r *Repo) pushRounds(ctx context.Context, target string, force bool, lease 
 			return "", fmt.Errorf("push %s to %s: %w", target, r.url, err)
 		}
 		defer release()
-		// Nobody else taking the lease pushes now: after this the push normally succeeds.
-		if err := r.integrate(ctx, target); err != nil {
-			return "", fmt.Errorf("integrate %s from %s: %w", target, r.url, err)
-		}
 	}
 
 	for round := 0; ; round++ {

@@ -45,9 +45,9 @@ func WithCache(c *gitrepo.Cache) Option { return func(s *Step) { s.cache = c } }
 
 // WithLease serialises branch pushes across processes (the git executor's replicas) with
 // l, e.g. a *lease.Leases on the dray-locks bucket: while one pushes to a repository branch,
-// the others wait, and each integrates the remote branch before pushing, so that pushes
-// succeed at once instead of racing and retrying. Default none: pushes are serialised within
-// the process only.
+// the others wait, and one found behind integrates the remote branch and pushes again under
+// the same lease, so that pushes do not race and back off. Default none: pushes are
+// serialised within the process only.
 func WithLease(l gitrepo.PushLease) Option { return func(s *Step) { s.lease = l } }
 
 // New returns the git-push step. Without WithCredentials it reaches remotes anonymously.
