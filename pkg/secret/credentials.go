@@ -36,8 +36,12 @@ func (c Credentials) String() string {
 // "true", matches it; then the same in the shared project. It returns nil when none matches.
 func (st *Store) Credentials(ctx context.Context, project, credType, repoURL string) (*Credentials, error) {
 	want := normalize(credType, repoURL)
+	seq, err := st.lastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range []string{project, v1.SharedProject} {
-		list, err := st.List(ctx, p)
+		list, err := st.list(ctx, p, seq)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -23,7 +24,21 @@ import (
 type Store struct {
 	kv   jetstream.KeyValue
 	aead cipher.AEAD
+
+	mu sync.Mutex
+	// listings holds each project's last listing, sealed, with the bucket's last sequence
+	// when it was read: while that sequence stands, nothing was put or deleted since.
+	listings map[string]listing
 }
+
+// listing is a project's sealed Secrets, by key, as read at bucket sequence seq or later.
+type listing struct {
+	seq    uint64
+	sealed map[string][]byte
+}
+
+// maxListings bounds Store.listings; past it the kept listings are dropped.
+const maxListings = 256
 
 // NewStore returns a Store over kv, sealing with key (KeySize bytes).
 func NewStore(kv jetstream.KeyValue, key []byte) (*Store, error) {
@@ -38,7 +53,7 @@ func NewStore(kv jetstream.KeyValue, key []byte) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets key: %w", err)
 	}
-	return &Store{kv: kv, aead: aead}, nil
+	return &Store{kv: kv, aead: aead, listings: map[string]listing{}}, nil
 }
 
 func key(project, name string) string { return project + "." + name }
@@ -137,23 +152,80 @@ func Values(s *v1.Secret) map[string]string {
 }
 
 // List returns the project's secrets, sorted by name.
+//
+// Listing keys is costly in JetStream (a consumer is made for it) and every git, Helm and
+// registry operation looks up credentials, so the Store keeps the project's last listing
+// and reuses it while the bucket's last sequence — one stream info request away — shows no
+// put or delete since. Listings are kept sealed and opened on each call.
 func (st *Store) List(ctx context.Context, project string) ([]*v1.Secret, error) {
-	lister, err := st.kv.ListKeysFiltered(ctx, key(project, "*"))
+	seq, err := st.lastSeq(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list secrets of %s: %w", project, err)
+		return nil, err
 	}
-	var out []*v1.Secret
-	for k := range lister.Keys() {
-		s, err := st.get(ctx, k)
+	return st.list(ctx, project, seq)
+}
+
+// lastSeq returns the sequence of the bucket's last put or delete.
+func (st *Store) lastSeq(ctx context.Context) (uint64, error) {
+	status, err := st.kv.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the secrets bucket's state: %w", err)
+	}
+	bs, ok := status.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return 0, fmt.Errorf("read the secrets bucket's state: unexpected status %T", status)
+	}
+	return bs.StreamInfo().State.LastSeq, nil
+}
+
+// list returns the project's secrets, sorted by name, from the kept listing when it was read
+// at bucket sequence seq, else from the bucket.
+func (st *Store) list(ctx context.Context, project string, seq uint64) ([]*v1.Secret, error) {
+	st.mu.Lock()
+	l, ok := st.listings[project]
+	st.mu.Unlock()
+	if !ok || l.seq != seq {
+		var err error
+		if l, err = st.read(ctx, project, seq); err != nil {
+			return nil, err
+		}
+		st.mu.Lock()
+		if len(st.listings) >= maxListings {
+			clear(st.listings)
+		}
+		st.listings[project] = l
+		st.mu.Unlock()
+	}
+	out := make([]*v1.Secret, 0, len(l.sealed))
+	for k, sealed := range l.sealed {
+		s, err := st.open(k, sealed)
 		if err != nil {
 			return nil, err
 		}
-		if s != nil {
-			out = append(out, s)
-		}
+		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b *v1.Secret) int { return strings.Compare(a.Metadata.Name, b.Metadata.Name) })
 	return out, nil
+}
+
+// read lists the project's sealed secrets from the bucket, after its sequence was seq.
+func (st *Store) read(ctx context.Context, project string, seq uint64) (listing, error) {
+	l := listing{seq: seq, sealed: map[string][]byte{}}
+	lister, err := st.kv.ListKeysFiltered(ctx, key(project, "*"))
+	if err != nil {
+		return l, fmt.Errorf("list secrets of %s: %w", project, err)
+	}
+	for k := range lister.Keys() {
+		e, err := st.kv.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return l, fmt.Errorf("read secret %s: %w", k, err)
+		}
+		l.sealed[k] = e.Value()
+	}
+	return l, nil
 }
 
 // Delete removes the project's secret name; a missing one is not an error.

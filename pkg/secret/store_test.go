@@ -12,7 +12,9 @@ import (
 	"github.com/drayhq/dray/pkg/secret"
 )
 
-func newStore(t *testing.T) (*secret.Store, []byte) {
+func newStore(t *testing.T) (*secret.Store, []byte) { return newStoreB(t) }
+
+func newStoreB(t testing.TB) (*secret.Store, []byte) {
 	t.Helper()
 	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
 	if err != nil {
@@ -168,5 +170,57 @@ func TestSharedDataOnlyGeneric(t *testing.T) {
 	}
 	if sum := secret.Summary(list[1]); len(sum.Keys) != 1 || sum.Keys[0] != "url" {
 		t.Errorf("Summary = %+v", sum)
+	}
+}
+
+// TestListingsFollowTheBucket: a Store reuses a project's listing only while the bucket is
+// unchanged, so a Secret put or deleted, here or by another process's Store, is seen at once.
+func TestListingsFollowTheBucket(t *testing.T) {
+	ctx := t.Context()
+	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bustest.Start(t).Connect(t)
+	here, err := secret.NewStore(b.Secrets, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := secret.NewStore(b.Secrets, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://git.example.com/app.git"
+	lookup := func(step string, want string) {
+		t.Helper()
+		c, err := here.Credentials(ctx, "shop", secret.TypeGit, url)
+		got := ""
+		if c != nil {
+			got = c.Password
+		}
+		if err != nil || got != want {
+			t.Fatalf("%s: Credentials() password = %q, %v; want %q", step, got, err, want)
+		}
+	}
+	lookup("empty bucket", "")
+	if _, err := here.Put(ctx, sec("shop", "repo", secret.TypeGit, map[string]string{"repoURL": url, "password": "one"})); err != nil {
+		t.Fatal(err)
+	}
+	lookup("after a put here", "one")
+	lookup("unchanged", "one")
+	if _, err := elsewhere.Put(ctx, sec("shop", "repo", secret.TypeGit, map[string]string{"repoURL": url, "password": "two"})); err != nil {
+		t.Fatal(err)
+	}
+	lookup("after a put by another Store", "two")
+	if _, err := elsewhere.Put(ctx, sec("other", "x", "", map[string]string{"a": "b"})); err != nil {
+		t.Fatal(err)
+	}
+	lookup("after a put in another project", "two")
+	if err := elsewhere.Delete(ctx, "shop", "repo"); err != nil {
+		t.Fatal(err)
+	}
+	lookup("after a delete by another Store", "")
+	if list, err := here.List(ctx, "other"); err != nil || len(list) != 1 || list[0].Metadata.Name != "x" {
+		t.Errorf("List(other) = %v, %v; want [x]", list, err)
 	}
 }
