@@ -33,8 +33,16 @@ type Figures struct {
 	PromotionsPerSecond float64 `json:"promotionsPerSecond"`
 	PromotionP50Ms      float64 `json:"promotionP50Ms"`
 	PromotionP99Ms      float64 `json:"promotionP99Ms"`
-	ScriptP50Ms         float64 `json:"scriptP50Ms"`
-	StepOverheadP50Ms   float64 `json:"stepOverheadP50Ms"`
+	// Steps is where the four-step promotion's time goes, step by step; EndGapMs is the time
+	// from the last step's end to the Promotion's.
+	Steps []StepTimes `json:"steps"`
+	// PromotionGitRequests and ScriptGitRequests say which requests the Git server answered
+	// per four-step promotion and per script run, and how long it took over them.
+	PromotionGitRequests string  `json:"promotionGitRequests"`
+	ScriptGitRequests    string  `json:"scriptGitRequests"`
+	EndGapMs             float64 `json:"endGapP50Ms"`
+	ScriptP50Ms          float64 `json:"scriptP50Ms"`
+	StepOverheadP50Ms    float64 `json:"stepOverheadP50Ms"`
 	// OneStepPromotionP50Ms is a promotion of one do-nothing step: what every promotion costs
 	// once, plus one step.
 	OneStepPromotionP50Ms float64 `json:"oneStepPromotionP50Ms"`
@@ -120,8 +128,11 @@ func report(f *Figures) {
 		f.StepOverheadP50Ms, f.OverheadRatio, mark(f.OverheadRatio <= 3))
 	fmt.Printf("one-step promotion (do-nothing)  p50 %8.3f ms   (create, queue, one step, finish)\n", f.OneStepPromotionP50Ms)
 	fmt.Printf("four-step promotion              p50 %8.3f ms   p99 %8.3f ms\n", f.PromotionP50Ms, f.PromotionP99Ms)
+	reportBreakdown(f)
+	fmt.Printf("  git server: %s\n", f.PromotionGitRequests)
 	fmt.Printf("git command-line script          p50 %8.3f ms   promotion/script %.2fx (target <= 0.4x: %s)\n",
 		f.ScriptP50Ms, f.PromotionRatio, mark(f.PromotionRatio <= 0.4))
+	fmt.Printf("  git server: %s\n", f.ScriptGitRequests)
 	fmt.Printf("throughput                       %8.1f promotions/s (%d promotions, %d Stages at once)\n",
 		f.PromotionsPerSecond, f.Promotions, f.Concurrency)
 	if f.OneBranchStages > 0 {

@@ -41,6 +41,8 @@ type harness struct {
 	gitURL  string
 	gitRoot string
 	git     *gitserver.Server
+	// gitTimes times the Git server's requests.
+	gitTimes requestTimes
 
 	mu      sync.Mutex
 	waiters map[string]chan string
@@ -102,20 +104,22 @@ func run(ctx context.Context, log *slog.Logger, c config) (*Figures, error) {
 	}
 	f.StepOverheadP50Ms, f.OneStepPromotionP50Ms = ms(perStep), ms(oneStep)
 
-	lat, err := h.promotions(ctx, "latency", 1, c.latency)
+	h.gitTimes.start()
+	lat, script, names, err := h.latency(ctx, c.latency)
+	f.PromotionGitRequests = h.gitTimes.report("latency-0", c.latency+1)
+	f.ScriptGitRequests = h.gitTimes.report("script", c.latency+1)
+	h.gitTimes.stop()
 	if err != nil {
-		return nil, fmt.Errorf("four-step promotions: %w", err)
+		return nil, fmt.Errorf("four-step promotions against the git script: %w", err)
 	}
 	f.PromotionP50Ms, f.PromotionP99Ms = ms(percentile(lat, 50)), ms(percentile(lat, 99))
-
-	script, err := h.script(ctx, c.latency)
-	if err != nil {
-		return nil, fmt.Errorf("git script: %w", err)
-	}
 	f.ScriptP50Ms = ms(percentile(script, 50))
+	if f.Steps, f.EndGapMs, err = h.breakdown(ctx, names); err != nil {
+		return nil, fmt.Errorf("four-step promotions: %w", err)
+	}
 
 	start := time.Now()
-	if _, err := h.promotions(ctx, "load", c.conc, c.n); err != nil {
+	if _, _, err := h.promotions(ctx, "load", c.conc, c.n); err != nil {
 		return nil, fmt.Errorf("throughput run: %w", err)
 	}
 	f.PromotionsPerSecond = float64(c.n) / time.Since(start).Seconds()
@@ -147,7 +151,7 @@ func (h *harness) startGit() error {
 	if err != nil {
 		return err
 	}
-	go func() { _ = http.Serve(ln, h.git) }()
+	go func() { _ = http.Serve(ln, h.gitTimes.wrap(h.git)) }()
 	h.gitURL = "http://" + ln.Addr().String()
 	return nil
 }
@@ -183,6 +187,12 @@ func (h *harness) onEvent(msg *nats.Msg) {
 // promote publishes a promote command as any NATS client would and waits for the Promotion
 // to end; it returns the time from publish to the final event.
 func (h *harness) promote(ctx context.Context, stage, freightName, id string) (time.Duration, error) {
+	d, _, err := h.promoteNamed(ctx, stage, freightName, id)
+	return d, err
+}
+
+// promoteNamed is promote that also returns the Promotion's name.
+func (h *harness) promoteNamed(ctx context.Context, stage, freightName, id string) (time.Duration, string, error) {
 	at := time.Now().UTC()
 	name := promotion.Name(stage, freightName, id, at)
 	done := make(chan string, 1)
@@ -192,16 +202,16 @@ func (h *harness) promote(ctx context.Context, stage, freightName, id string) (t
 	cmd := v1.PromoteCommand{Project: project, Stage: stage, Freight: freightName, ID: id, RequestedAt: &at}
 	start := time.Now()
 	if err := h.bus.Publish(ctx, bus.CommandSubject(project, "promote"), "promote/"+id, cmd); err != nil {
-		return 0, err
+		return 0, name, err
 	}
 	select {
 	case res := <-done:
 		if !strings.HasPrefix(res, v1.PhaseSucceeded) {
-			return 0, fmt.Errorf("promotion %s: %s", name, res)
+			return 0, name, fmt.Errorf("promotion %s: %s", name, res)
 		}
-		return time.Since(start), nil
+		return time.Since(start), name, nil
 	case <-ctx.Done():
-		return 0, fmt.Errorf("promotion %s did not finish: %w", name, ctx.Err())
+		return 0, name, fmt.Errorf("promotion %s did not finish: %w", name, ctx.Err())
 	}
 }
 
@@ -296,44 +306,45 @@ func (h *harness) noopOverhead(ctx context.Context, nSteps, runs int) (perStep, 
 
 // promotions runs n four-step promotions spread over conc Stages, each with its own
 // repository, and returns their latencies.
-func (h *harness) promotions(ctx context.Context, prefix string, conc, n int) ([]time.Duration, error) {
+func (h *harness) promotions(ctx context.Context, prefix string, conc, n int) ([]time.Duration, []string, error) {
 	type job struct{ stage, freight, id string }
 	queues := make([][]job, conc)
 	for s := range conc {
 		name := fmt.Sprintf("%s-%d", prefix, s)
 		url, err := h.repo(name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := h.put(ctx, v1.KindStage, name, stage(name, fourSteps(url))); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for i := range n + conc { // one warm-up promotion per Stage
 		f, err := h.freight(ctx, fmt.Sprintf("v1.%d.%d", i, time.Now().UnixNano()%1000))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s := i % conc
 		queues[s] = append(queues[s], job{fmt.Sprintf("%s-%d", prefix, s), f, fmt.Sprintf("%s-%d", prefix, i)})
 	}
 	var (
-		mu   sync.Mutex
-		lat  []time.Duration
-		errs = make(chan error, conc)
-		wg   sync.WaitGroup
+		mu    sync.Mutex
+		lat   []time.Duration
+		names []string
+		errs  = make(chan error, conc)
+		wg    sync.WaitGroup
 	)
 	for _, q := range queues {
 		wg.Go(func() {
 			for i, j := range q {
-				d, err := h.promote(ctx, j.stage, j.freight, j.id)
+				d, name, err := h.promoteNamed(ctx, j.stage, j.freight, j.id)
 				if err != nil {
 					errs <- err
 					return
 				}
 				if i > 0 {
 					mu.Lock()
-					lat = append(lat, d)
+					lat, names = append(lat, d), append(names, name)
 					mu.Unlock()
 				}
 			}
@@ -342,23 +353,61 @@ func (h *harness) promotions(ctx context.Context, prefix string, conc, n int) ([
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return lat, nil
+	return lat, names, nil
 }
 
-// script runs the same four steps with the git command line, runs times, and returns each
-// run's time.
-func (h *harness) script(ctx context.Context, runs int) ([]time.Duration, error) {
+// latency runs four-step promotions of one Stage and the same four steps as a git
+// command-line script, runs times each, one after the other in turn, so that both meet the
+// machine in the same state. It returns their times and the Promotions' names. The first of
+// each warms up and is not counted.
+func (h *harness) latency(ctx context.Context, runs int) (promotions, scripts []time.Duration, names []string, err error) {
+	const name = "latency-0"
+	url, err := h.repo(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := h.put(ctx, v1.KindStage, name, stage(name, fourSteps(url))); err != nil {
+		return nil, nil, nil, err
+	}
+	script, cleanup, err := h.script()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer cleanup()
+	for i := range runs + 1 {
+		f, err := h.freight(ctx, fmt.Sprintf("v1.%d.%d", i, time.Now().UnixNano()%1000))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		d, pname, err := h.promoteNamed(ctx, name, f, fmt.Sprintf("latency-%d", i))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		sd, err := script(ctx, i)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if i > 0 {
+			promotions, scripts, names = append(promotions, d), append(scripts, sd), append(names, pname)
+		}
+	}
+	return promotions, scripts, names, nil
+}
+
+// script prepares the same four steps with the git command line, against repository
+// "script", and returns a func that runs them once (run i sets tag v2.<i>) and returns the
+// time it took, and a func that removes the script's working directory.
+func (h *harness) script() (func(ctx context.Context, i int) (time.Duration, error), func(), error) {
 	url, err := h.repo("script")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	work, err := os.MkdirTemp("", "dray-bench-script-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer os.RemoveAll(work)
 	const sh = `set -e
 rm -rf src
 git clone -q --depth 1 --branch main "$URL" src
@@ -366,20 +415,17 @@ sed -i "s/^  tag: .*/  tag: $TAG/" src/env/dev/values.yaml
 git -C src -c user.name=bench -c user.email=bench@example.com commit -q -am "Updated env/dev/values.yaml"
 git -C src push -q origin HEAD:main
 `
-	var out []time.Duration
-	for i := range runs + 1 {
+	run := func(ctx context.Context, i int) (time.Duration, error) {
 		cmd := exec.CommandContext(ctx, "bash", "-c", sh)
 		cmd.Dir = work
 		cmd.Env = append(os.Environ(), "URL="+url, "TAG=v2."+strconv.Itoa(i), "GIT_TERMINAL_PROMPT=0")
 		start := time.Now()
 		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("script run %d: %v: %s", i, err, b)
+			return 0, fmt.Errorf("script run %d: %v: %s", i, err, b)
 		}
-		if i > 0 {
-			out = append(out, time.Since(start))
-		}
+		return time.Since(start), nil
 	}
-	return out, nil
+	return run, func() { _ = os.RemoveAll(work) }, nil
 }
 
 func percentile(ds []time.Duration, p int) time.Duration {
