@@ -7,23 +7,31 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
+// gzipWriters keeps compressors between packs: each holds about a megabyte of state.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
 // pack writes dir as a gzipped tar: regular files, directories and symlinks, in lexical order,
-// with modes and modification times kept.
-func pack(dir string, w io.Writer) error {
-	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+// with modes and modification times kept. It returns dir's fingerprint, summed on the way.
+func pack(dir string, w io.Writer) (string, error) {
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(w)
 	tw := tar.NewWriter(zw)
+	fp := newFingerprinter()
+	buf := make([]byte, 32<<10) // one copy buffer for every file, not one each
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || path == dir {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
 		if err != nil {
 			return err
 		}
@@ -36,8 +44,14 @@ func pack(dir string, w io.Writer) error {
 			if link, err = os.Readlink(path); err != nil {
 				return err
 			}
-		} else if !info.Mode().IsRegular() && !info.IsDir() {
+		}
+		fp.add(strings.TrimPrefix(path, dir), info, link)
+		if path == dir || (link == "" && !info.Mode().IsRegular() && !info.IsDir()) {
 			return nil // sockets, devices: not part of a workspace
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
 		}
 		hdr, err := tar.FileInfoHeader(info, link)
 		if err != nil {
@@ -54,19 +68,20 @@ func pack(dir string, w io.Writer) error {
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(tw, f)
+			// Hiding *os.File's WriterTo makes io.CopyBuffer use buf.
+			_, err = io.CopyBuffer(tw, struct{ io.Reader }{f}, buf)
 			f.Close()
 			return err
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := tw.Close(); err != nil {
-		return err
+		return "", err
 	}
-	return zw.Close()
+	return fp.sum(), zw.Close()
 }
 
 // unpack extracts a gzipped tar made by pack into dir. Every entry is created through an
@@ -150,7 +165,7 @@ func unpack(r io.Reader, dir string) error {
 // fingerprint summarises dir by every entry's path, type, mode, size and modification time —
 // what git itself checks to notice a change — without reading file contents.
 func fingerprint(dir string) (string, error) {
-	h := sha256.New()
+	fp := newFingerprinter()
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -159,22 +174,36 @@ func fingerprint(dir string) (string, error) {
 		if err != nil {
 			return err
 		}
-		rel := strings.TrimPrefix(path, dir)
-		if info.IsDir() {
-			// A directory's own mtime changes with every file created in it and says nothing
-			// the entries below do not.
-			fmt.Fprintf(h, "%s\x00d\x00", rel)
-			return nil
-		}
-		fmt.Fprintf(h, "%s\x00%o\x00%d\x00%d\x00", rel, info.Mode(), info.Size(), info.ModTime().UnixNano())
+		link := ""
 		if info.Mode()&fs.ModeSymlink != 0 {
-			link, _ := os.Readlink(path)
-			fmt.Fprintf(h, "%s\x00", link)
+			link, _ = os.Readlink(path)
 		}
+		fp.add(strings.TrimPrefix(path, dir), info, link)
 		return nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("fingerprint workspace: %w", err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return fp.sum(), nil
 }
+
+// fingerprinter sums a tree's entries, in walk order, for fingerprint and pack.
+type fingerprinter struct{ h hash.Hash }
+
+func newFingerprinter() fingerprinter { return fingerprinter{sha256.New()} }
+
+// add sums the entry at rel (slash-led, "" for the root); link is a symlink's target.
+func (f fingerprinter) add(rel string, info fs.FileInfo, link string) {
+	if info.IsDir() {
+		// A directory's own mtime changes with every file created in it and says nothing
+		// the entries below do not.
+		fmt.Fprintf(f.h, "%s\x00d\x00", rel)
+		return
+	}
+	fmt.Fprintf(f.h, "%s\x00%o\x00%d\x00%d\x00", rel, info.Mode(), info.Size(), info.ModTime().UnixNano())
+	if link != "" {
+		fmt.Fprintf(f.h, "%s\x00", link)
+	}
+}
+
+func (f fingerprinter) sum() string { return hex.EncodeToString(f.h.Sum(nil)) }

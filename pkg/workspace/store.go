@@ -121,18 +121,16 @@ func (s *Store) fetch(ctx context.Context, t *Tree) error {
 // Commit stores the tree as a new revision if it changed since checkout, and returns the
 // revision that now describes it.
 func (t *Tree) Commit(ctx context.Context) (int, error) {
-	fp, err := fingerprint(t.Dir)
+	// Packed first, fingerprinted on the way: a step that runs Commit has usually changed
+	// the tree, and one walk is cheaper than two.
+	var buf bytes.Buffer
+	fp, err := pack(t.Dir, &buf)
 	if err != nil {
 		t.c.rev = -1
-		return 0, err
+		return 0, fmt.Errorf("pack workspace: %w", err)
 	}
 	if fp == t.c.fp {
 		return t.Rev, nil
-	}
-	var buf bytes.Buffer
-	if err := pack(t.Dir, &buf); err != nil {
-		t.c.rev = -1
-		return 0, fmt.Errorf("pack workspace: %w", err)
 	}
 	next := t.Rev + 1
 	if _, err := t.s.objs.PutBytes(ctx, ObjectName(t.promotion, next), buf.Bytes()); err != nil {
