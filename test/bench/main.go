@@ -33,14 +33,16 @@ type Figures struct {
 	PromotionsPerSecond float64 `json:"promotionsPerSecond"`
 	PromotionP50Ms      float64 `json:"promotionP50Ms"`
 	PromotionP99Ms      float64 `json:"promotionP99Ms"`
-	// Steps is where the four-step promotion's time goes, step by step; EndGapMs is the time
-	// from the last step's end to the Promotion's.
-	Steps []StepTimes `json:"steps"`
+	// Steps is where the four-step promotion's time goes, step by step; StartGapMs is the
+	// time from the promote command to the Promotion's start, EndGapMs from the last step's
+	// end to the Promotion's.
+	Steps      []StepTimes `json:"steps"`
+	StartGapMs float64     `json:"startGapP50Ms"`
+	EndGapMs   float64     `json:"endGapP50Ms"`
 	// PromotionGitRequests and ScriptGitRequests say which requests the Git server answered
 	// per four-step promotion and per script run, and how long it took over them.
 	PromotionGitRequests string  `json:"promotionGitRequests"`
 	ScriptGitRequests    string  `json:"scriptGitRequests"`
-	EndGapMs             float64 `json:"endGapP50Ms"`
 	ScriptP50Ms          float64 `json:"scriptP50Ms"`
 	StepOverheadP50Ms    float64 `json:"stepOverheadP50Ms"`
 	// OneStepPromotionP50Ms is a promotion of one do-nothing step: what every promotion costs

@@ -114,7 +114,7 @@ func run(ctx context.Context, log *slog.Logger, c config) (*Figures, error) {
 	}
 	f.PromotionP50Ms, f.PromotionP99Ms = ms(percentile(lat, 50)), ms(percentile(lat, 99))
 	f.ScriptP50Ms = ms(percentile(script, 50))
-	if f.Steps, f.EndGapMs, err = h.breakdown(ctx, names); err != nil {
+	if f.Steps, f.StartGapMs, f.EndGapMs, err = h.breakdown(ctx, names); err != nil {
 		return nil, fmt.Errorf("four-step promotions: %w", err)
 	}
 
