@@ -40,6 +40,8 @@ type state struct {
 	opts     Options
 	finished *prometheus.CounterVec
 
+	written written // the Promotions this service stored last
+
 	ctx      context.Context // the service's, for timers
 	timersMu sync.Mutex
 	timers   map[string]*time.Timer // per <project>.<stage>: when a window opens
@@ -125,13 +127,22 @@ func (s *state) drop(msg jetstream.Msg, err error) error {
 }
 
 // update applies change to the Promotion stored under key with compare-and-set, retrying when
-// another writer got there first. change reports whether it changed anything.
+// another writer got there first. change reports whether it changed anything. It starts from
+// what this service stored last, when it has that, and from the bucket otherwise.
 func (s *state) update(ctx context.Context, key string, change func(p *v1.Promotion) bool) (*v1.Promotion, bool, error) {
 	for {
 		var p v1.Promotion
-		rev, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, &p)
-		if err != nil {
-			return nil, false, err
+		last, cached := s.written.get(key)
+		if cached {
+			if err := json.Unmarshal(last.data, &p); err != nil {
+				return nil, false, fmt.Errorf("decode promotion %s: %w", key, err)
+			}
+		} else {
+			rev, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, &p)
+			if err != nil {
+				return nil, false, err
+			}
+			last.rev = rev
 		}
 		if !change(&p) {
 			return &p, false, nil
@@ -140,10 +151,12 @@ func (s *state) update(ctx context.Context, key string, change func(p *v1.Promot
 		if err != nil {
 			return nil, false, fmt.Errorf("encode promotion %s: %w", key, err)
 		}
-		_, err = s.Bus.Promotions.Update(ctx, key, data, rev)
+		rev, err := s.Bus.Promotions.Update(ctx, key, data, last.rev)
 		if err == nil {
+			s.written.put(key, rev, data)
 			return &p, true, nil
 		}
+		s.written.forget(key)
 		if !isConflict(err) {
 			return nil, false, fmt.Errorf("update promotion %s: %w", key, err)
 		}
@@ -252,6 +265,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if !p.Status.Finished() {
 		return nil
 	}
+	s.written.forget(key) // it changes no more
 	if changed {
 		s.finished.WithLabelValues(r.Project, p.Spec.Stage, p.Status.Phase).Inc()
 		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
