@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -32,10 +33,11 @@ type PushOptions struct {
 	Cache *Cache
 	// Lease, when set, serialises pushes to the branch across processes: Push holds the
 	// lease PushLeaseKey(url, branch) while it pushes and integrates, so that a push found
-	// behind is integrated and normally succeeds at the second attempt. (The branch is not
-	// fetched before the first attempt: the remote's advertisement, which every push reads,
-	// tells whether it moved, and no packfile is sent when it did.) Forced pushes take no
-	// lease. Default nil: pushes are serialised within the process only.
+	// behind is integrated and normally succeeds at the second attempt. (The branch is
+	// fetched before the first attempt only when this process pushed to it since the clone
+	// was made: otherwise the remote's advertisement, which every push reads, tells whether
+	// it moved, and no packfile is sent when it did.) Forced pushes take no lease. Default
+	// nil: pushes are serialised within the process only.
 	Lease PushLease
 }
 
@@ -107,6 +109,13 @@ func (r *Repo) pushRounds(ctx context.Context, target string, force bool, lease 
 		}
 		defer release()
 	}
+	if !force && r.behindLastPush(key, target) {
+		// This process pushed to the branch since this clone was made: the push would be
+		// refused, so integrate before the first attempt rather than after it.
+		if err := r.integrate(ctx, target); err != nil {
+			return "", fmt.Errorf("integrate %s from %s: %w", target, r.url, err)
+		}
+	}
 
 	for round := 0; ; round++ {
 		head, err := r.Head()
@@ -115,6 +124,9 @@ func (r *Repo) pushRounds(ctx context.Context, target string, force bool, lease 
 		}
 		err = r.pushCommit(ctx, plumbing.NewHash(head), target, force)
 		if err == nil {
+			if !force {
+				lastPushed.Store(key, plumbing.NewHash(head))
+			}
 			return head, nil
 		}
 		if !isRejected(err) {
@@ -134,6 +146,21 @@ func (r *Repo) pushRounds(ctx context.Context, target string, force bool, lease 
 			}
 		}
 	}
+}
+
+// lastPushed maps a push lease key to the commit this process last pushed there (not
+// forced): a clone whose remote-tracking branch is not that commit was made before the push.
+var lastPushed sync.Map
+
+// behindLastPush reports whether this process pushed to branch (lease key key) since the
+// repository last heard of the remote branch.
+func (r *Repo) behindLastPush(key, branch string) bool {
+	pushed, ok := lastPushed.Load(key)
+	if !ok {
+		return false
+	}
+	upstream, err := r.repo.Reference(plumbing.NewRemoteReferenceName(remoteName, branch), true)
+	return err == nil && upstream.Hash() != pushed.(plumbing.Hash)
 }
 
 // PushTag pushes the local tag to the remote. A tag the remote already has with the same

@@ -22,12 +22,13 @@ type Server struct {
 	URL string
 	git *gitserver.Server
 
-	mu       sync.Mutex
-	onPush   func(repo string)
-	fetches  map[string]int
-	listings map[string]int
-	user     string
-	pass     string
+	mu           sync.Mutex
+	onPush       func(repo string)
+	fetches      map[string]int
+	listings     map[string]int
+	pushListings map[string]int
+	user         string
+	pass         string
 }
 
 // RequireBasicAuth makes every request need HTTP basic auth with user and password, as a
@@ -45,7 +46,7 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("gitserver.New: %v", err)
 	}
-	s := &Server{git: gs, fetches: map[string]int{}, listings: map[string]int{}}
+	s := &Server{git: gs, fetches: map[string]int{}, listings: map[string]int{}, pushListings: map[string]int{}}
 	hs := httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL
@@ -66,6 +67,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if repo, ok := strings.CutSuffix(r.URL.Path, ".git/info/refs"); ok && r.URL.Query().Get("service") == "git-upload-pack" {
 		s.mu.Lock()
 		s.listings[strings.TrimPrefix(repo, "/")]++
+		s.mu.Unlock()
+	}
+	if repo, ok := strings.CutSuffix(r.URL.Path, ".git/info/refs"); ok && r.URL.Query().Get("service") == "git-receive-pack" {
+		s.mu.Lock()
+		s.pushListings[strings.TrimPrefix(repo, "/")]++
 		s.mu.Unlock()
 	}
 	if repo, ok := strings.CutSuffix(r.URL.Path, ".git/git-upload-pack"); ok && r.Method == http.MethodPost {
@@ -100,6 +106,15 @@ func (s *Server) Listings(name string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.listings[name]
+}
+
+// PushListings returns how many times repository name listed its references for a push
+// (GET info/refs?service=git-receive-pack): one per push attempt, whether or not the client
+// then sent anything.
+func (s *Server) PushListings(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pushListings[name]
 }
 
 // Fetches returns how many git-upload-pack requests repository name has answered: one per

@@ -71,7 +71,16 @@ type record struct {
 // background; release stops that and deletes the lease if it is still the caller's. release
 // may be called more than once.
 func (l *Leases) Acquire(ctx context.Context, key string) (release func(), err error) {
-	// Watch first, so that a delete between a failed Create and the wait is not missed.
+	// A free lease is one Create; only a taken one needs the watch (a consumer) to wait on.
+	rev, err := l.kv.Create(ctx, key, l.value())
+	if err == nil {
+		return l.hold(ctx, key, rev), nil
+	}
+	if !errors.Is(err, jetstream.ErrKeyExists) {
+		return nil, fmt.Errorf("lease %s: %w", key, err)
+	}
+	// Watch before trying again, so that a delete between a failed Create and the wait is
+	// not missed.
 	w, err := l.kv.Watch(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("lease %s: watch: %w", key, err)
