@@ -6,8 +6,12 @@
 //   - the per-step overhead of Dray's message path: promotions of steps that do nothing, run
 //     through the scheduler, an executor and the state service;
 //   - the four-step promotion (git-clone, yaml-update, git-commit, git-push) through the full
-//     service path: latency p50/p99 and promotions per second with several Stages at once;
-//   - the same four steps as a plain git command-line script;
+//     service path, and the same four steps as a plain git command-line script, run in turn
+//     (one promotion, one script run) so that both meet the machine in the same state:
+//     latency p50/p99, where the promotion's time goes (each step's run time and the message
+//     path's gap before it, from the recorded Promotions) and the git server's time per
+//     request for each;
+//   - promotions per second with several Stages at once;
 //   - several Stages promoting into one branch of one repository at once, each editing its own
 //     file, against as many git command-line scripts that race and retry with
 //     `git pull --rebase`.
