@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/secret"
 )
@@ -16,16 +17,28 @@ func newStore(t *testing.T) (*secret.Store, []byte) { return newStoreB(t) }
 
 func newStoreB(t testing.TB) (*secret.Store, []byte) {
 	t.Helper()
+	b, key := keyAndBus(t)
+	return openStore(t, b, key), key
+}
+
+// keyAndBus returns a fresh secrets key and a bus on a fresh server.
+func keyAndBus(t testing.TB) (*bus.Bus, []byte) {
+	t.Helper()
 	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := bustest.Start(t).Connect(t)
+	return bustest.Start(t).Connect(t), key
+}
+
+// openStore is a Store on b's secrets bucket, as one process would hold it.
+func openStore(t testing.TB, b *bus.Bus, key []byte) *secret.Store {
+	t.Helper()
 	st, err := secret.NewStore(b.Secrets, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, key
+	return st
 }
 
 func sec(project, name, credType string, data map[string]string) *v1.Secret {
@@ -39,15 +52,8 @@ func sec(project, name, credType string, data map[string]string) *v1.Secret {
 
 func TestPutGetEncrypts(t *testing.T) {
 	ctx := t.Context()
-	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := bustest.Start(t).Connect(t)
-	st, err := secret.NewStore(b.Secrets, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, key := keyAndBus(t)
+	st := openStore(t, b, key)
 	s := sec("shop", "api", "", map[string]string{"token": "s3cr3t-value"})
 	s.Data = map[string][]byte{"user": []byte("bot"), "token": []byte("overridden")}
 	for i, want := range []string{"created", "unchanged"} {
@@ -177,19 +183,8 @@ func TestSharedDataOnlyGeneric(t *testing.T) {
 // unchanged, so a Secret put or deleted, here or by another process's Store, is seen at once.
 func TestListingsFollowTheBucket(t *testing.T) {
 	ctx := t.Context()
-	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := bustest.Start(t).Connect(t)
-	here, err := secret.NewStore(b.Secrets, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elsewhere, err := secret.NewStore(b.Secrets, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, key := keyAndBus(t)
+	here, elsewhere := openStore(t, b, key), openStore(t, b, key)
 	const url = "https://git.example.com/app.git"
 	lookup := func(step string, want string) {
 		t.Helper()
