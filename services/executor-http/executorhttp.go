@@ -37,7 +37,9 @@ type Options struct {
 	// Default 10.
 	MaxRedirects int
 	// AllowedHosts maps a project ("*" for every project without its own entry) to the hosts
-	// its steps may call; a project with no entry may call every host. See
+	// its steps may call; a project with no entry may call every host. It holds http,
+	// http-download and send-message, and oci-download and oci-push too: for those, list the
+	// registry and the hosts it sends clients on to (a token service, a blob CDN). See
 	// httpstep.ClientOptions.AllowedHosts.
 	AllowedHosts map[string][]string
 	// CAFile is a PEM file of CAs that verify servers, instead of the system's.
@@ -116,8 +118,8 @@ func StepsWith(opts Options) (*steps.Registry, error) {
 	return steps.NewRegistry(
 		httpstep.New(httpstep.Options{ClientOptions: client, MaxResponseBytes: opts.MaxResponseSize}),
 		httpdownload.New(httpdownload.Options{ClientOptions: client, MaxBytes: opts.MaxDownloadSize}),
-		ocidownload.New(ocidownload.Options{Secrets: opts.Secrets, RootCAs: pool}),
-		ocipush.New(ocipush.Options{Secrets: opts.Secrets, RootCAs: pool}),
+		ocidownload.New(ocidownload.Options{Secrets: opts.Secrets, RootCAs: pool, Guard: client.Guard}),
+		ocipush.New(ocipush.Options{Secrets: opts.Secrets, RootCAs: pool, Guard: client.Guard}),
 		sendmessage.New(sendmessage.Options{ClientOptions: client, Channels: opts.Channels}),
 	)
 }

@@ -280,11 +280,10 @@ func classify(err error, timeout time.Duration) error {
 		host    x509.HostnameError
 		verify  *tls.CertificateVerificationError
 	)
+	if refused := Refused(err); refused != nil {
+		return refused
+	}
 	switch {
-	case errors.Is(err, ErrHostNotAllowed):
-		return steps.Terminal(steps.Reasoned(ReasonHostNotAllowed, err))
-	case errors.Is(err, ErrLinkLocal):
-		return steps.Terminal(steps.Reasoned(ReasonLinkLocal, err))
 	case errors.Is(err, ErrTooManyRedirects):
 		return steps.Reasoned(ReasonTooManyRedirects, err)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():

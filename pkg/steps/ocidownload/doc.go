@@ -22,4 +22,8 @@
 // outPath may not leave the workspace, also through a symlink (terminal). A layer over 100
 // MiB, a missing layer of mediaType and an image without layers are terminal; registry
 // errors are retried. No output.
+//
+// On the http executor, the project's host allowlist (--http-allowed-hosts) holds every request
+// the step makes, redirects and token requests included: a host it does not name is refused,
+// terminally, with reason HostNotAllowed, and link-local addresses are never dialled.
 package ocidownload

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
 	"github.com/drayhq/dray/pkg/steps/internal/ociremote"
 )
@@ -43,6 +45,10 @@ type Options struct {
 	// RootCAs verify registries unless a step sets insecureSkipTLSVerify; nil means the
 	// system's.
 	RootCAs *x509.CertPool
+	// Guard, when set, holds a project's registry requests to what it allows: the http
+	// executor passes its host allowlist (httpstep.ClientOptions.Guard), so these steps reach
+	// only the hosts the http step may. nil lets every request through.
+	Guard func(project string, base *http.Transport) http.RoundTripper
 	// MaxBytes is the largest layer downloaded. 0 means DefaultMaxBytes (100 MiB).
 	MaxBytes int64
 }
@@ -63,7 +69,7 @@ func New(opts Options) *Step {
 }
 
 func (s *Step) remote() ociremote.Options {
-	return ociremote.Options{Secrets: s.opts.Secrets, RootCAs: s.opts.RootCAs}
+	return ociremote.Options{Secrets: s.opts.Secrets, RootCAs: s.opts.RootCAs, Guard: s.opts.Guard}
 }
 
 // Info names the step and says it runs on the http executor.
@@ -90,6 +96,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	fail := func(err error) (steps.Result, error) {
 		if ctx.Err() != nil {
 			return steps.Result{}, ctx.Err()
+		}
+		if refused := httpstep.Refused(err); refused != nil {
+			return steps.Result{}, fmt.Errorf("%s: %w", prefix, refused)
 		}
 		if files.IsEscape(err) {
 			return steps.Result{}, files.Escape(sc, Name, "config.outPath", cfg.OutPath)

@@ -2,6 +2,10 @@ package ocidownload_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +16,7 @@ import (
 
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/internal/ocitest"
 	"github.com/drayhq/dray/pkg/steps/ocidownload"
 	"github.com/drayhq/dray/pkg/steps/steptest"
@@ -237,6 +242,61 @@ func TestCredentials(t *testing.T) {
 			}
 			if got := steptest.Snapshot(t, sc.WorkDir)["app.tgz"]; got != "private chart" {
 				t.Errorf("app.tgz = %q, want %q", got, "private chart")
+			}
+		})
+	}
+}
+
+// TestHostAllowlist: with the http executor's allowlist as its guard, the step reaches a
+// registry the project's list names, and is refused, terminally, one it does not name — also
+// when the registry redirects the blob download elsewhere, as registries do to their CDNs.
+func TestHostAllowlist(t *testing.T) {
+	backend := ocitest.Registry(t, "", "")
+	ocitest.Push(t, backend+"/charts/app:1.0.0", ocitest.Image(t, ocitest.Layer{MediaType: chartType, Data: "chart"}))
+	// The front answers like the registry but sends blob downloads to the backend, under
+	// another host name.
+	_, port, _ := strings.Cut(backend, ":")
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/blobs/") {
+			http.Redirect(w, r, "http://localhost:"+port+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: backend})
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	frontHost := strings.TrimPrefix(front.URL, "http://")
+
+	tests := []struct {
+		name    string
+		ref     string
+		allowed []string
+		refused bool
+	}{
+		{"the registry is allowed", backend + "/charts/app:1.0.0", []string{backend}, false},
+		{"the registry is not allowed", backend + "/charts/app:1.0.0", []string{"ghcr.io"}, true},
+		{"the redirect is not allowed", frontHost + "/charts/app:1.0.0", []string{frontHost}, true},
+		{"the redirect is allowed too", frontHost + "/charts/app:1.0.0", []string{frontHost, "localhost:" + port}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := httpstep.ClientOptions{AllowedHosts: map[string][]string{"kargo-demo": tt.allowed}}
+			sc := steptest.NewContext(t, map[string]any{"imageRef": tt.ref, "outPath": "app.tgz"}, nil)
+			_, err := steptest.Run(t, ocidownload.New(ocidownload.Options{Guard: client.Guard}), sc)
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("Run(%s) = %v, want nil", tt.ref, err)
+				}
+				if got := steptest.Snapshot(t, sc.WorkDir)["app.tgz"]; got != "chart" {
+					t.Errorf("app.tgz = %q, want %q", got, "chart")
+				}
+				return
+			}
+			if !steps.IsTerminal(err) || !errors.Is(err, steps.Reasoned(httpstep.ReasonHostNotAllowed, nil)) {
+				t.Fatalf("Run(%s) = %v, want a terminal %s error", tt.ref, err, httpstep.ReasonHostNotAllowed)
+			}
+			if _, ok := steptest.Snapshot(t, sc.WorkDir)["app.tgz"]; ok {
+				t.Error("app.tgz was written though the download was refused")
 			}
 		})
 	}

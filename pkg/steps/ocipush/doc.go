@@ -26,4 +26,8 @@
 // blobs (the config and layers of every image); a larger one is terminal.
 //
 // Outputs: image (destRef as configured), digest (of what the tag now names) and tag.
+//
+// On the http executor, the project's host allowlist (--http-allowed-hosts) holds every request
+// the step makes, redirects and token requests included: a host it does not name is refused,
+// terminally, with reason HostNotAllowed, and link-local addresses are never dialled.
 package ocipush

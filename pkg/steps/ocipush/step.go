@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
 	"github.com/drayhq/dray/pkg/steps/internal/ociremote"
 )
@@ -41,6 +43,10 @@ type Options struct {
 	// RootCAs verify registries unless a step sets insecureSkipTLSVerify; nil means the
 	// system's.
 	RootCAs *x509.CertPool
+	// Guard, when set, holds a project's registry requests to what it allows: the http
+	// executor passes its host allowlist (httpstep.ClientOptions.Guard), so these steps reach
+	// only the hosts the http step may. nil lets every request through.
+	Guard func(project string, base *http.Transport) http.RoundTripper
 	// MaxCopyBytes bounds a copy to another repository. 0 means DefaultMaxCopyBytes (1 GiB).
 	MaxCopyBytes int64
 }
@@ -61,7 +67,7 @@ func New(opts Options) *Step {
 }
 
 func (s *Step) remote() ociremote.Options {
-	return ociremote.Options{Secrets: s.opts.Secrets, RootCAs: s.opts.RootCAs}
+	return ociremote.Options{Secrets: s.opts.Secrets, RootCAs: s.opts.RootCAs, Guard: s.opts.Guard}
 }
 
 // Info names the step and says it runs on the http executor.
@@ -86,6 +92,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	fail := func(err error) (steps.Result, error) {
 		if ctx.Err() != nil {
 			return steps.Result{}, ctx.Err()
+		}
+		if refused := httpstep.Refused(err); refused != nil {
+			return steps.Result{}, fmt.Errorf("%s: %w", prefix, refused)
 		}
 		return steps.Result{}, fmt.Errorf("%s: %w", prefix, err)
 	}

@@ -1,6 +1,7 @@
 package ocipush_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/internal/ocitest"
 	"github.com/drayhq/dray/pkg/steps/ocipush"
 	"github.com/drayhq/dray/pkg/steps/steptest"
@@ -278,5 +280,39 @@ func TestCredentials(t *testing.T) {
 		if err == nil || steps.IsTerminal(err) {
 			t.Errorf("%s: Run = %v, want a retryable error", tc.name, err)
 		}
+	}
+}
+
+// TestHostAllowlist: with the http executor's allowlist as its guard, the step copies
+// between registries the project's list names, and is refused, terminally and before
+// anything is pushed, when the destination is not named.
+func TestHostAllowlist(t *testing.T) {
+	src, dest := ocitest.Registry(t, "", ""), ocitest.Registry(t, "", "")
+	digest := ocitest.Push(t, src+"/staging/app:v1", ocitest.Image(t, ocitest.Layer{MediaType: types.OCILayer, Data: "app layer"}))
+	cfg := map[string]any{"srcRef": src + "/staging/app@" + digest.String(), "destRef": dest + "/prod/app:v1"}
+	guard := func(allowed ...string) ocipush.Options {
+		return ocipush.Options{Guard: httpstep.ClientOptions{AllowedHosts: map[string][]string{"kargo-demo": allowed}}.Guard}
+	}
+
+	_, err := push(t, guard(src), cfg)
+	if !steps.IsTerminal(err) || !errors.Is(err, steps.Reasoned(httpstep.ReasonHostNotAllowed, nil)) {
+		t.Fatalf("Run with only the source allowed = %v, want a terminal %s error", err, httpstep.ReasonHostNotAllowed)
+	}
+	exists := func() bool {
+		ref, err := name.ParseReference(dest + "/prod/app:v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = remote.Head(ref)
+		return err == nil
+	}
+	if exists() {
+		t.Error("the refused push reached the destination")
+	}
+	if _, err := push(t, guard(src, dest), cfg); err != nil {
+		t.Fatalf("Run with both registries allowed = %v", err)
+	}
+	if !exists() {
+		t.Error("the allowed push did not reach the destination")
 	}
 }

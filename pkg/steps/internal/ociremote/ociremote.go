@@ -30,6 +30,9 @@ type Options struct {
 	// RootCAs verify registries unless a step sets insecureSkipTLSVerify; nil means the
 	// system's.
 	RootCAs *x509.CertPool
+	// Guard, when set, wraps the transport of a project's requests, e.g. to hold them to the
+	// project's host allowlist (httpstep.ClientOptions.Guard). nil lets every request through.
+	Guard func(project string, base *http.Transport) http.RoundTripper
 }
 
 // Ref is a parsed reference: [oci://]registry/repo:tag or …@sha256:….
@@ -98,10 +101,14 @@ func (o Options) Remote(ctx context.Context, project string, r Ref, insecure boo
 		InsecureSkipVerify: insecure, //nolint:gosec // the step asked for it
 		MinVersion:         tls.VersionTLS12,
 	}
+	var rt http.RoundTripper = tr
+	if o.Guard != nil {
+		rt = o.Guard(project, tr)
+	}
 	return []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuth(auth),
-		remote.WithTransport(tr),
+		remote.WithTransport(rt),
 		remote.WithUserAgent("dray"),
 	}, nil
 }

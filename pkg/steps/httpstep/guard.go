@@ -1,0 +1,62 @@
+package httpstep
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/drayhq/dray/pkg/steps"
+)
+
+// Guard returns base, cloned, as a transport for project's requests that other steps make
+// through their own clients (oci-download and oci-push, through go-containerregistry): every
+// request it carries, a redirect or a token request as much as the first, must go to a host
+// the project's allowlist names, and no connection goes to a link-local address. A refused
+// request fails with an error wrapping ErrHostNotAllowed or ErrLinkLocal, which Refused
+// turns into a step error.
+func (o ClientOptions) Guard(project string, base *http.Transport) http.RoundTripper {
+	tr := base.Clone()
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseLinkLocal}
+	tr.DialContext = dialer.DialContext
+	return &guarded{o: o, project: project, next: tr}
+}
+
+type guarded struct {
+	o       ClientOptions
+	project string
+	next    http.RoundTripper
+}
+
+func (g *guarded) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := g.o.checkHost(g.project, req.URL); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	// Checked here too, not only when dialling: through a proxy the dial goes elsewhere.
+	if err := refuseLinkLocal("", req.URL.Hostname(), nil); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	return g.next.RoundTrip(req)
+}
+
+// closeBody closes a request's body, as a RoundTripper must even when it sends nothing.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// Refused returns err as a terminal step error with its reason when a Guard refused the
+// request behind it (a host outside the allowlist, a link-local address), and nil otherwise.
+func Refused(err error) error {
+	err = unwrapURLError(err)
+	switch {
+	case errors.Is(err, ErrHostNotAllowed):
+		return steps.Terminal(steps.Reasoned(ReasonHostNotAllowed, err))
+	case errors.Is(err, ErrLinkLocal):
+		return steps.Terminal(steps.Reasoned(ReasonLinkLocal, err))
+	}
+	return nil
+}
