@@ -268,7 +268,7 @@ func (r *runner) run(ctx context.Context, job *v1.StepJob, _ string) *v1.StepRes
 		}
 		sc := &steps.Context{
 			Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
-			Attempt: job.Attempt, Config: job.Config, Previous: job.Previous,
+			Attempt: job.Attempt, Config: job.Config, Previous: job.Previous, Ctx: job.Ctx,
 			WorkDir: r.workDir, Dir: r.root,
 			Log: r.log.With("step", job.Alias, "uses", job.Uses, "attempt", job.Attempt),
 		}

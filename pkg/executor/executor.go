@@ -200,7 +200,7 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 	}
 	sc := &steps.Context{
 		Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
-		Attempt: job.Attempt, Config: job.Config, Previous: job.Previous, Log: log,
+		Attempt: job.Attempt, Config: job.Config, Previous: job.Previous, Ctx: job.Ctx, Log: log,
 	}
 	// A config that fails the step's schema fails the step before the workspace is touched.
 	if err := steps.ValidateConfig(sc, job.Uses); err != nil {

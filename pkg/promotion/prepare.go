@@ -58,6 +58,7 @@ func Prepare(ev *expr.Evaluator, p *v1.Promotion, act Action, o PrepareOptions) 
 	if err != nil {
 		return decided(v1.StepErrored, "InvalidExpression", err.Error(), nil)
 	}
+	job.Ctx = env.Ctx
 	if act.First {
 		run, err := ShouldRun(ev, step, env)
 		if err != nil {

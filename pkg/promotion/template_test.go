@@ -158,3 +158,41 @@ func runTemplate(t *testing.T, tc *templateCase) {
 		}
 	}
 }
+
+// TestPrepareSendsCtx: the job carries the ctx its config was rendered with, for steps that
+// render templates of their own (custom steps).
+func TestPrepareSendsCtx(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	stage := &v1.Stage{
+		Metadata: v1.ObjectMeta{Name: "dev", Namespace: "demo"},
+		Spec: v1.StageSpec{PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{
+			Steps: []v1.PromotionStep{{Uses: "my-step", As: "mine"}},
+		}}},
+	}
+	freight := &v1.Freight{
+		Metadata: v1.ObjectMeta{Name: "f00dfeed1234"}, Alias: "calm-heron",
+		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},
+	}
+	p, err := promotion.New(promotion.Request{Project: "demo", Stage: stage, Freight: freight, Name: "dev.x.f00dfee", Now: now, Actor: "email:ops@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := promotion.Next(p, now)
+	prep := promotion.Prepare(expr.New(), p, act, promotion.PrepareOptions{
+		Route: func(string) (string, bool) { return "container", true }, Now: now,
+	})
+	if prep.Job == nil {
+		t.Fatalf("Prepare() = %+v, want a job", prep)
+	}
+	want := map[string]any{
+		"project": "demo", "stage": "dev", "promotion": "dev.x.f00dfee",
+		"targetFreight": map[string]any{"name": "f00dfeed1234", "alias": "calm-heron", "origin": map[string]any{"name": "app"}},
+		"meta": map[string]any{
+			"promotion": map[string]any{"actor": "ops@example.com"},
+			"step":      map[string]any{"alias": "mine"},
+		},
+	}
+	if diff := cmp.Diff(want, prep.Job.Ctx); diff != "" {
+		t.Errorf("job ctx (-want +got):\n%s", diff)
+	}
+}

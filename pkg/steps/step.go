@@ -45,6 +45,10 @@ type Context struct {
 	Config map[string]any
 	// Previous is the step's own output from an earlier attempt, or nil.
 	Previous map[string]any
+	// Ctx is the ctx the step's config expressions saw (project, stage, promotion,
+	// targetFreight, meta), for steps that render templates of their own; nil when the job
+	// did not carry it.
+	Ctx map[string]any
 	// WorkDir is the absolute path of the promotion workspace.
 	WorkDir string
 	// Dir is the workspace opened as an os.Root: paths cannot escape it.

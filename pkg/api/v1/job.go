@@ -24,6 +24,10 @@ type StepJob struct {
 	// Previous is the step's own output from an earlier attempt, so steps can recognise their
 	// own earlier work.
 	Previous map[string]any `json:"previous,omitempty"`
+	// Ctx is the ctx the step's expressions were evaluated with (project, stage, promotion,
+	// targetFreight, meta), for steps that render templates of their own: a
+	// CustomPromotionStep's command and env.
+	Ctx map[string]any `json:"ctx,omitempty"`
 	// Workspace is the revision of the promotion workspace the step starts from; 0 is empty.
 	Workspace int `json:"workspace"`
 	// NotBefore delays the attempt: an executor that receives the job earlier puts it back.

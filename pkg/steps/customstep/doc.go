@@ -26,8 +26,9 @@
 //
 // How it runs:
 //   - command and env values may hold ${{ }} expressions over config (the step's rendered
-//     config) and ctx (project, stage, promotion, meta.step.alias) only. An expression that
-//     evaluates to nothing (a missing config key) fails the step.
+//     config) and ctx (project, stage, promotion, targetFreight.name/alias/origin.name,
+//     meta.promotion.actor, meta.step.alias: the ctx of the step's config) only. An
+//     expression that evaluates to nothing (a missing config key) fails the step.
 //   - The image is pulled for linux/amd64 with the credentials of imagePullSecrets (Secrets of
 //     the project), else with the project's image credentials for its repository, and kept
 //     unpacked by digest (pkg/imagecache).

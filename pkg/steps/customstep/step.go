@@ -166,13 +166,14 @@ func (r *Runner) plan(sc *steps.Context, def *v1.CustomPromotionStep) (*plan, er
 	if strings.TrimSpace(spec.Image) == "" || len(spec.Command) == 0 {
 		return nil, errors.New("spec.image and spec.command are required")
 	}
-	vars := map[string]any{
-		"config": orEmpty(sc.Config),
-		"ctx": map[string]any{
+	exprCtx := sc.Ctx
+	if exprCtx == nil { // a job from a scheduler that did not send its ctx
+		exprCtx = map[string]any{
 			"project": sc.Project, "stage": sc.Stage, "promotion": sc.Promotion,
 			"meta": map[string]any{"step": map[string]any{"alias": sc.Alias}},
-		},
+		}
 	}
+	vars := map[string]any{"config": orEmpty(sc.Config), "ctx": exprCtx}
 	p := &plan{}
 	for i, arg := range spec.Command {
 		v, err := render(r.ev, arg, vars)

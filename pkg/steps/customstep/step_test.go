@@ -73,8 +73,10 @@ func TestOutputs(t *testing.T) {
 		name   string
 		spec   v1.CustomPromotionStepSpec
 		config map[string]any
-		files  map[string][]byte
-		want   map[string]any
+		// ctx is the job's ctx; nil leaves the one steptest makes.
+		ctx   map[string]any
+		files map[string][]byte
+		want  map[string]any
 		// wantFiles are workspace files the command must have written.
 		wantFiles map[string]string
 	}{
@@ -92,6 +94,19 @@ echo "where=${{ ctx.project }}/${{ ctx.stage }}/${{ ctx.meta.step.alias }}" >> $
 				"hello": "Hello-World", "quoted": `"kept"`, "notes": "line 1\nline 2",
 				"where": "kargo-demo/prod/step",
 			},
+		},
+		{
+			name: "the promotion's ctx in templates",
+			spec: v1.CustomPromotionStepSpec{
+				Command: sh(`echo "freight=${{ ctx.targetFreight.name }}/${{ ctx.targetFreight.alias }}/${{ ctx.targetFreight.origin.name }}" > $KARGO_OUTPUT
+echo "actor=${{ ctx.meta.promotion.actor }}" >> $KARGO_OUTPUT`),
+			},
+			ctx: map[string]any{
+				"project": "kargo-demo", "stage": "prod", "promotion": "prod.01",
+				"targetFreight": map[string]any{"name": "f1a2", "alias": "wise-otter", "origin": map[string]any{"name": "app"}},
+				"meta":          map[string]any{"promotion": map[string]any{"actor": "alice"}, "step": map[string]any{"alias": "step"}},
+			},
+			want: map[string]any{"freight": "f1a2/wise-otter/app", "actor": "alice"},
 		},
 		{
 			name: "JSON on stdout",
@@ -127,6 +142,9 @@ echo "where=${{ ctx.project }}/${{ ctx.stage }}/${{ ctx.meta.step.alias }}" >> $
 		t.Run(tt.name, func(t *testing.T) {
 			step := f.define(strings.ReplaceAll(tt.name, " ", "-"), tt.spec)
 			sc := steptest.NewContext(t, tt.config, tt.files)
+			if tt.ctx != nil {
+				sc.Ctx = tt.ctx
+			}
 			res, err := steptest.Run(t, step, sc)
 			if err != nil {
 				t.Fatalf("Run = %v", err)
