@@ -6,6 +6,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
@@ -32,25 +33,26 @@ import (
 // Name is the executor kind: this service takes the jobs on dray.steps.config.>.
 const Name = "config"
 
-// Steps returns the steps this executor runs, without access to Freight: kustomize-set-image
-// then needs its images in its config.
-func Steps() (*steps.Registry, error) { return StepsWith(nil) }
+// Steps returns the steps this executor runs, without access to Freight (kustomize-set-image
+// then needs its images in its config) and reading chart repositories anonymously.
+func Steps() (*steps.Registry, error) { return StepsWith(nil, nil) }
 
 // StepsWith returns the steps this executor runs; kustomize-set-image without images takes
-// them from the Freight of the promotion, which freight gives (nil: none).
-func StepsWith(freight kustomizesetimage.FreightSource) (*steps.Registry, error) {
+// them from the Freight of the promotion, which freight gives (nil: none), and the Helm steps
+// read chart repositories with the project's Helm credentials in secrets (nil: anonymously).
+func StepsWith(freight kustomizesetimage.FreightSource, secrets *secret.Store) (*steps.Registry, error) {
 	return steps.NewRegistry(
 		yamlupdate.New(), yamlparse.New(), yamlmerge.New(),
 		jsonupdate.New(), jsonparse.New(),
 		tomlupdate.New(), tomlparse.New(), hclupdate.New(),
 		copystep.New(), deletestep.New(), filewrite.New(), tarstep.New(), untar.New(),
-		kustomizesetimage.New(freight), kustomizebuild.New(), helmtemplate.New(), helmupdatechart.New(),
+		kustomizesetimage.New(freight), kustomizebuild.New(), helmtemplate.New(helmtemplate.WithCredentials(secrets)), helmupdatechart.New(helmupdatechart.WithCredentials(secrets)),
 	)
 }
 
 // Run serves the steps until ctx ends.
 func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
-	reg, err := StepsWith(BusFreight{Bus: d.Bus})
+	reg, err := StepsWith(BusFreight{Bus: d.Bus}, d.Secrets)
 	if err != nil {
 		return err
 	}

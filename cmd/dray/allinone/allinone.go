@@ -122,7 +122,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)))
 		}},
 		{Name: executorconfig.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus})
+			return executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus}, d.Secrets)
 		}},
 		{Name: executorargocd.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			clients, err := executorargocd.Provider(argocdOpts, d)

@@ -26,7 +26,9 @@
 //
 // With buildDependencies, the chart's dependencies are fetched into its charts/ directory
 // first, from Chart.lock when there is one, else resolved from Chart.yaml (helm dependency
-// build); classic and oci:// repositories are read anonymously.
+// build); classic and oci:// repositories are read with the project's Helm credentials for
+// their URL (Secrets labelled kargo.akuity.io/cred-type: helm; oci://host/path for a
+// registry), anonymously when there are none.
 //
 // An outPath ending in .yaml or .yml receives the whole rendering, as helm template prints it:
 // CRDs (with includeCRDs), the manifests, then the hooks (unless disableHooks; test hooks

@@ -15,6 +15,7 @@ import (
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
 	"github.com/drayhq/dray/pkg/steps/internal/helmdep"
@@ -28,12 +29,34 @@ const Name = "helm-template"
 const ReasonTemplateFailed = "HelmTemplateFailed"
 
 // Step is the helm-template step. It is safe for concurrent use.
-type Step struct{}
+type Step struct {
+	deps helmdep.Options
+}
 
 var _ steps.Step = (*Step)(nil)
 
+// Option configures the step.
+type Option func(*Step)
+
+// WithCredentials builds dependencies (buildDependencies) with the project's Helm
+// credentials in store (Secrets labelled helm, matched by repository URL). Default:
+// anonymous.
+func WithCredentials(store *secret.Store) Option {
+	return func(s *Step) {
+		if store != nil {
+			s.deps.Credentials = store
+		}
+	}
+}
+
 // New returns the helm-template step.
-func New() *Step { return &Step{} }
+func New(opts ...Option) *Step {
+	s := &Step{}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // Info names the step and says it runs on the config executor.
 func (*Step) Info() steps.Info { return steps.Info{Name: Name, Executor: "config"} }
@@ -68,7 +91,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		if err != nil {
 			return steps.Result{}, files.Escape(sc, Name, "config.path", cfg.Path)
 		}
-		if err := helmdep.Build(ctx, abs, sc.WorkDir, helmdep.Options{}); err != nil {
+		deps := s.deps
+		deps.Project = sc.Project
+		if err := helmdep.Build(ctx, abs, sc.WorkDir, deps); err != nil {
 			err = steps.Reasoned(ReasonTemplateFailed, fmt.Errorf("build dependencies of %s: %w", cfg.Path, err))
 			if errors.Is(err, steps.ErrPathEscape) {
 				err = steps.Terminal(err) // a chart reaching out of the workspace will not change

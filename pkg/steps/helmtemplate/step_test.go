@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/helmtemplate"
 	"github.com/drayhq/dray/pkg/steps/internal/helmtest"
+	"github.com/drayhq/dray/pkg/steps/internal/ocitest"
 	"github.com/drayhq/dray/pkg/steps/steptest"
 )
 
@@ -49,6 +51,29 @@ func TestRunBuildsDependencies(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(sc.WorkDir, f)); err != nil {
 			t.Errorf("after buildDependencies: %v", err)
 		}
+	}
+}
+
+// TestRunBuildsPrivateDependencies: a private repository is read with the project's Helm
+// credentials for its URL; without them the build fails.
+func TestRunBuildsPrivateDependencies(t *testing.T) {
+	private := helmtest.NewRepo(t, helmtest.Chart("redis", "1.0.0"))
+	private.RequireBasicAuth("bot", "s3cret")
+	store := ocitest.Secrets(t, "kargo-demo",
+		ocitest.Credential{Type: secret.TypeHelm, RepoURL: private.URL, Username: "bot", Password: "s3cret"})
+	files := map[string][]byte{"u/Chart.yaml": helmtest.ChartYAML("redis 1.0.0 " + private.URL)}
+	cfg := map[string]any{"path": "u", "releaseName": "r", "outPath": "out.yaml", "buildDependencies": true}
+
+	sc := steptest.NewContext(t, cfg, files)
+	if _, err := steptest.Run(t, helmtemplate.New(helmtemplate.WithCredentials(store)), sc); err != nil {
+		t.Fatalf("Run(buildDependencies) with credentials = %v, want nil", err)
+	}
+	if _, err := os.Stat(filepath.Join(sc.WorkDir, "u/charts/redis-1.0.0.tgz")); err != nil {
+		t.Errorf("after buildDependencies: %v", err)
+	}
+	_, err := steptest.Run(t, helmtemplate.New(), steptest.NewContext(t, cfg, files))
+	if o := steps.Classify(steps.Result{}, err); o.Status != "Errored" || o.Reason != helmtemplate.ReasonTemplateFailed {
+		t.Errorf("Run(buildDependencies) without credentials = %+v, want Errored with reason %s", o, helmtemplate.ReasonTemplateFailed)
 	}
 }
 

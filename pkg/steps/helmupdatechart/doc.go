@@ -21,7 +21,9 @@
 // charts/ are replaced and Chart.lock is written. Without config.charts only the update runs
 // (STEPS.md §6, helm-update-chart).
 //
-// Repositories are read anonymously, with a repository config and cache of the step's own
+// Repositories are read with the project's Helm credentials for their URL (Secrets labelled
+// kargo.akuity.io/cred-type: helm; oci://host/path for a registry), anonymously when there
+// are none, with a repository config and cache of the step's own in a temporary directory
 // (the host's helm configuration is never read). A file:// dependency must stay inside the
 // workspace, as must every symlink in the chart. When the update fails, Chart.yaml is put
 // back as it was. When the resolved dependencies equal those already locked, Chart.lock is

@@ -13,6 +13,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
 	"github.com/drayhq/dray/pkg/steps/internal/helmdep"
@@ -41,6 +42,16 @@ type Option func(*Step)
 // WithPlainHTTP reaches oci:// registries over plain HTTP, for registries without TLS (and
 // tests). Default: HTTPS.
 func WithPlainHTTP() Option { return func(s *Step) { s.deps.PlainHTTP = true } }
+
+// WithCredentials reads chart repositories with the project's Helm credentials in store
+// (Secrets labelled helm, matched by repository URL). Default: anonymous.
+func WithCredentials(store *secret.Store) Option {
+	return func(s *Step) {
+		if store != nil {
+			s.deps.Credentials = store
+		}
+	}
+}
 
 // New returns the helm-update-chart step.
 func New(opts ...Option) *Step {
@@ -93,7 +104,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 			return steps.Result{}, files.Error(sc, Name, "config.path", "write", filepath.ToSlash(chartFile), err)
 		}
 	}
-	if err := helmdep.Update(ctx, abs, sc.WorkDir, s.deps); err != nil {
+	deps := s.deps
+	deps.Project = sc.Project
+	if err := helmdep.Update(ctx, abs, sc.WorkDir, deps); err != nil {
 		err = steps.Reasoned(ReasonUpdateFailed, fmt.Errorf("update dependencies of %s: %w", cfg.Path, err))
 		if errors.Is(err, steps.ErrPathEscape) {
 			err = steps.Terminal(err)

@@ -12,9 +12,11 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/helmupdatechart"
 	"github.com/drayhq/dray/pkg/steps/internal/helmtest"
+	"github.com/drayhq/dray/pkg/steps/internal/ocitest"
 	"github.com/drayhq/dray/pkg/steps/steptest"
 )
 
@@ -286,5 +288,31 @@ func BenchmarkRun(b *testing.B) {
 		if _, err := step.Run(b.Context(), sc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRunCredentials: private chart repositories, classic and OCI, are read with the
+// project's Helm credentials for their URLs; without them the update fails.
+func TestRunCredentials(t *testing.T) {
+	private := helmtest.NewRepo(t, helmtest.Chart("redis", "1.0.0"))
+	private.RequireBasicAuth("bot", "s3cret")
+	oci := helmtest.NewPrivateRegistry(t, "bot", "s3cret", helmtest.Chart("nats", "2.0.0"))
+	store := ocitest.Secrets(t, "kargo-demo",
+		ocitest.Credential{Type: secret.TypeHelm, RepoURL: private.URL, Username: "bot", Password: "s3cret"},
+		ocitest.Credential{Type: secret.TypeHelm, RepoURL: oci, Username: "bot", Password: "s3cret"})
+	chart := []byte(chartYAML(private.URL, oci, "1.0.0", "2.0.0"))
+
+	sc := steptest.NewContext(t, map[string]any{"path": "u"}, map[string][]byte{"u/Chart.yaml": chart})
+	if _, err := steptest.Run(t, helmupdatechart.New(helmupdatechart.WithPlainHTTP(), helmupdatechart.WithCredentials(store)), sc); err != nil {
+		t.Fatalf("Run() with credentials = %v", err)
+	}
+	if diff := cmp.Diff([]string{"nats-2.0.0.tgz", "redis-1.0.0.tgz"}, tarballs(t, filepath.Join(sc.WorkDir, "u"))); diff != "" {
+		t.Errorf("charts/ mismatch (-want +got):\n%s", diff)
+	}
+
+	sc = steptest.NewContext(t, map[string]any{"path": "u"}, map[string][]byte{"u/Chart.yaml": chart})
+	_, err := run(t, sc)
+	if o := steps.Classify(steps.Result{}, err); o.Status != "Errored" || o.Reason != helmupdatechart.ReasonUpdateFailed {
+		t.Errorf("Run() without credentials = %+v, want Errored with reason %s", o, helmupdatechart.ReasonUpdateFailed)
 	}
 }

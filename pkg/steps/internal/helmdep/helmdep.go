@@ -6,6 +6,8 @@ package helmdep
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -20,9 +22,11 @@ import (
 	"helm.sh/helm/v3/pkg/downloader"
 	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/registry"
+	"helm.sh/helm/v3/pkg/repo"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 )
 
@@ -30,6 +34,17 @@ import (
 type Options struct {
 	// PlainHTTP reaches oci:// registries over plain HTTP, for registries without TLS.
 	PlainHTTP bool
+	// Credentials, when set, holds Project's Helm credentials (secret.TypeHelm): each
+	// dependency repository is read with those for its URL (oci://host/path for a registry),
+	// and anonymously when there are none.
+	Credentials CredentialStore
+	// Project is the project whose credentials are used.
+	Project string
+}
+
+// CredentialStore finds a project's credentials for a repository URL; *secret.Store is one.
+type CredentialStore interface {
+	Credentials(ctx context.Context, project, credType, repoURL string) (*secret.Credentials, error)
 }
 
 // Update resolves the dependencies in the Chart.yaml at chartPath (an absolute path inside
@@ -72,10 +87,15 @@ func run(ctx context.Context, chartPath, workspace string, o Options, do func(*d
 	return ctx.Err()
 }
 
-// manager returns a Manager for chartPath whose repository config and cache live in tmp.
+// manager returns a Manager for chartPath whose repository config, registry credentials and
+// cache live in tmp.
 func manager(ctx context.Context, chartPath, tmp string, out *lockedBuffer, o Options) (*downloader.Manager, error) {
+	repoConfig, registryConfig := filepath.Join(tmp, "repositories.yaml"), filepath.Join(tmp, "registry.json")
+	if err := o.writeCredentials(ctx, chartPath, repoConfig, registryConfig); err != nil {
+		return nil, err
+	}
 	regOpts := []registry.ClientOption{
-		registry.ClientOptCredentialsFile(filepath.Join(tmp, "registry.json")),
+		registry.ClientOptCredentialsFile(registryConfig),
 		registry.ClientOptWriter(out),
 	}
 	if o.PlainHTTP {
@@ -97,14 +117,67 @@ func manager(ctx context.Context, chartPath, tmp string, out *lockedBuffer, o Op
 			return getter.NewOCIGetter(append(opts, append(extra, getter.WithRegistryClient(rc), getter.WithPlainHTTP(o.PlainHTTP))...)...)
 		}},
 	}
-	repoConfig := filepath.Join(tmp, "repositories.yaml")
-	if err := os.WriteFile(repoConfig, []byte("apiVersion: v1\nrepositories: []\n"), 0o600); err != nil {
-		return nil, err
-	}
 	return &downloader.Manager{
 		Out: out, ChartPath: chartPath, Getters: getters, RegistryClient: rc,
 		RepositoryConfig: repoConfig, RepositoryCache: filepath.Join(tmp, "cache"),
 	}, nil
+}
+
+// writeCredentials writes the repository config Helm reads (repoConfig) and the registry
+// credentials file (registryConfig), both 0600 in the temporary directory: an entry for every
+// classic repository that chartPath's dependencies name and o.Credentials has credentials
+// for, and the credentials of every such registry host.
+func (o Options) writeCredentials(ctx context.Context, chartPath, repoConfig, registryConfig string) error {
+	file := repo.NewFile()
+	auths := map[string]map[string]string{}
+	if o.Credentials != nil {
+		md, err := readChartfile(chartPath)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, d := range md.Dependencies {
+			u := d.Repository
+			if u == "" || seen[u] || strings.HasPrefix(u, "file://") || strings.HasPrefix(u, "@") || strings.HasPrefix(u, "alias:") {
+				continue
+			}
+			seen[u] = true
+			c, err := o.Credentials.Credentials(ctx, o.Project, secret.TypeHelm, u)
+			if err != nil {
+				return fmt.Errorf("look up Helm credentials for %s: %w", u, err)
+			}
+			if c == nil || c.Username == "" && c.Password == "" {
+				continue
+			}
+			if registry.IsOCI(u) {
+				host, _, _ := strings.Cut(strings.TrimPrefix(u, "oci://"), "/")
+				auths[host] = map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password))}
+				continue
+			}
+			file.Add(&repo.Entry{Name: fmt.Sprintf("dray-%d", len(file.Repositories)+1), URL: u, Username: c.Username, Password: c.Password})
+		}
+	}
+	if err := file.WriteFile(repoConfig, 0o600); err != nil {
+		return err
+	}
+	data, err := json.Marshal(map[string]any{"auths": auths})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(registryConfig, data, 0o600)
+}
+
+// readChartfile reads the Chart.yaml of the chart at chartPath.
+func readChartfile(chartPath string) (*chart.Metadata, error) {
+	data, err := os.ReadFile(filepath.Join(chartPath, chartutil.ChartfileName))
+	if err != nil {
+		return nil, err
+	}
+	var md chart.Metadata
+	if err := sigsyaml.Unmarshal(data, &md); err != nil {
+		return nil, fmt.Errorf("%s: %w", chartutil.ChartfileName, err)
+	}
+	return &md, nil
 }
 
 // confined checks that the chart at chartPath neither holds a symlink that leads outside
@@ -124,13 +197,9 @@ func confined(chartPath, workspace string) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(filepath.Join(chartPath, chartutil.ChartfileName))
+	md, err := readChartfile(chartPath)
 	if err != nil {
 		return err
-	}
-	var md chart.Metadata
-	if err := sigsyaml.Unmarshal(data, &md); err != nil {
-		return fmt.Errorf("%s: %w", chartutil.ChartfileName, err)
 	}
 	for _, d := range md.Dependencies {
 		if !strings.HasPrefix(d.Repository, "file://") {

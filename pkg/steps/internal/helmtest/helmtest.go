@@ -52,7 +52,12 @@ type Repo struct {
 	URL string
 	// Requests counts the requests served.
 	Requests atomic.Int64
+	auth     atomic.Pointer[[2]string]
 }
+
+// RequireBasicAuth makes every later request need HTTP basic auth with user and password;
+// others get 401.
+func (r *Repo) RequireBasicAuth(user, password string) { r.auth.Store(&[2]string{user, password}) }
 
 // NewRepo serves charts, packaged, with their index.yaml under /charts, until the test ends.
 func NewRepo(t testing.TB, charts ...*chart.Chart) *Repo {
@@ -66,6 +71,11 @@ func NewRepo(t testing.TB, charts ...*chart.Chart) *Repo {
 	r := &Repo{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.Requests.Add(1)
+		if !authorized(req, r.auth.Load()) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="helmtest"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
 		http.StripPrefix("/charts", http.FileServer(http.Dir(dir))).ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
@@ -86,7 +96,23 @@ func NewRepo(t testing.TB, charts ...*chart.Chart) *Repo {
 // HTTP.
 func NewRegistry(t testing.TB, charts ...*chart.Chart) string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	return NewPrivateRegistry(t, "", "", charts...)
+}
+
+// NewPrivateRegistry is NewRegistry whose registry, once the charts are pushed, answers only
+// requests with HTTP basic auth as user and password (none when user is empty).
+func NewPrivateRegistry(t testing.TB, user, password string, charts ...*chart.Chart) string {
+	t.Helper()
+	var auth atomic.Pointer[[2]string]
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !authorized(req, auth.Load()) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="helmtest"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, req)
+	}))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	client, err := helmregistry.NewClient(helmregistry.ClientOptPlainHTTP(), helmregistry.ClientOptWriter(io.Discard),
@@ -100,7 +126,19 @@ func NewRegistry(t testing.TB, charts ...*chart.Chart) string {
 			t.Fatalf("push %s: %v", ref, err)
 		}
 	}
+	if user != "" {
+		auth.Store(&[2]string{user, password})
+	}
 	return "oci://" + host + "/charts"
+}
+
+// authorized reports whether req carries the basic auth want asks for (nil: anything goes).
+func authorized(req *http.Request, want *[2]string) bool {
+	if want == nil {
+		return true
+	}
+	u, p, ok := req.BasicAuth()
+	return ok && u == want[0] && p == want[1]
 }
 
 // ChartYAML returns the Chart.yaml of an umbrella chart depending on deps, one
