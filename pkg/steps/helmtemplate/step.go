@@ -42,11 +42,7 @@ type Option func(*Step)
 // credentials in store (Secrets labelled helm, matched by repository URL). Default:
 // anonymous.
 func WithCredentials(store *secret.Store) Option {
-	return func(s *Step) {
-		if store != nil {
-			s.deps.Credentials = store
-		}
-	}
+	return func(s *Step) { s.deps.UseSecrets(store) }
 }
 
 // New returns the helm-template step.

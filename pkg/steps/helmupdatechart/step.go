@@ -46,11 +46,7 @@ func WithPlainHTTP() Option { return func(s *Step) { s.deps.PlainHTTP = true } }
 // WithCredentials reads chart repositories with the project's Helm credentials in store
 // (Secrets labelled helm, matched by repository URL). Default: anonymous.
 func WithCredentials(store *secret.Store) Option {
-	return func(s *Step) {
-		if store != nil {
-			s.deps.Credentials = store
-		}
-	}
+	return func(s *Step) { s.deps.UseSecrets(store) }
 }
 
 // New returns the helm-update-chart step.

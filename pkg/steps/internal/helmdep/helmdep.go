@@ -42,6 +42,13 @@ type Options struct {
 	Project string
 }
 
+// UseSecrets sets Credentials to store; a nil store leaves repositories read anonymously.
+func (o *Options) UseSecrets(store *secret.Store) {
+	if store != nil { // a nil *Store in the interface would not be nil
+		o.Credentials = store
+	}
+}
+
 // CredentialStore finds a project's credentials for a repository URL; *secret.Store is one.
 type CredentialStore interface {
 	Credentials(ctx context.Context, project, credType, repoURL string) (*secret.Credentials, error)
