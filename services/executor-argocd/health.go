@@ -133,7 +133,7 @@ func (m *monitor) evaluate(ctx context.Context, project string, st *v1.StageStat
 		h.Status, h.Issues = v1.HealthUnknown, []string{fmt.Sprintf("cannot read Promotion %s: %v", delivered, err)}
 		return h
 	}
-	h.Config = HealthChecks(&p)
+	h.Config = argocdupdate.HealthChecks(&p)
 	if len(h.Config) == 0 {
 		return h
 	}
@@ -158,25 +158,6 @@ func (m *monitor) evaluate(ctx context.Context, project string, st *v1.StageStat
 	}
 	h.Output = map[string]any{"applicationStatuses": apps}
 	return h
-}
-
-// HealthChecks returns the health checks p registered: the healthCheck outputs of its
-// succeeded argocd-update steps, in step order.
-func HealthChecks(p *v1.Promotion) []v1.HealthCheck {
-	var out []v1.HealthCheck
-	for _, m := range p.Status.StepExecutionMetadata {
-		if m.Uses != argocdupdate.Name || m.Status != v1.StepSucceeded {
-			continue
-		}
-		hc, ok := p.Status.State[m.Alias]["healthCheck"].(map[string]any)
-		if !ok {
-			continue
-		}
-		cfg, _ := hc["config"].(map[string]any)
-		uses, _ := hc["uses"].(string)
-		out = append(out, v1.HealthCheck{Uses: uses, Config: cfg})
-	}
-	return out
 }
 
 // verification reports whether the Promotion name is a verification run, which leaves the

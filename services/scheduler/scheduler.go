@@ -50,7 +50,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if s.route == nil {
 		s.route = Route
 	}
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
@@ -79,12 +79,18 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		}, s.handleEvent)
 	}()
 	go func() {
+		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
+			Stream: bus.StreamEvents, Durable: "scheduler-health",
+			Filters: []string{bus.EventSubject("*", v1.TypeStageHealthChanged)},
+		}, s.handleHealth)
+	}()
+	go func() {
 		if err := s.autoPromoteAll(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("auto-promotion not evaluated at start; it runs on the next event", "err", err)
 		}
 	}()
 	d.Log.Info("scheduler ready")
-	for range 3 {
+	for range 4 {
 		if err := <-errs; err != nil {
 			return err // a consumer could not start: the service fails, and is restarted
 		}

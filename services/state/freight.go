@@ -175,6 +175,66 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error
 	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerified, project+"/"+name+"/verified/"+stage, "freight/"+name, ev)
 }
 
+// waitingForHealth is the Stage's verification message while VerifyWhenHealthy is set.
+const waitingForHealth = "waiting for the Stage to be Healthy before verifying"
+
+// awaitHealth records that the verification after p, a successful Promotion that registered
+// health checks, waits for the Stage to be Healthy; the scheduler sends a healthy record
+// when it is.
+func (s *state) awaitHealth(ctx context.Context, p *v1.Promotion) error {
+	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool {
+		if st.VerifyWhenHealthy == p.Metadata.Name && st.Verification == waitingForHealth {
+			return false
+		}
+		st.VerifyWhenHealthy, st.Verification = p.Metadata.Name, waitingForHealth
+		return true
+	})
+}
+
+// healthy runs the verification that waits for the Stage to be Healthy, when the Stage is
+// Healthy and still holds the Freight that Promotion delivered; then it clears the wait. A
+// record that comes when nothing waits, or before the Stage is Healthy, changes nothing. The
+// verification is started before the wait is cleared, so a crash between repeats it, which
+// is idempotent.
+func (s *state) healthy(ctx context.Context, r *v1.StageRecord) error {
+	var st v1.StageStatus
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(r.Project, r.Stage), &st); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	}
+	waiting := st.VerifyWhenHealthy
+	if waiting == "" || st.Health == nil || st.Health.Status != v1.HealthHealthy {
+		return nil
+	}
+	if len(st.FreightHistory) > 0 && st.FreightHistory[0].Promotion == waiting {
+		p, err := store.Promotion(ctx, s.Bus, r.Project, waiting)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		stage, err := store.Stage(ctx, s.Bus, r.Project, r.Stage)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if p != nil && stage != nil {
+			if err := s.verify(ctx, p, stage); err != nil {
+				return err
+			}
+		}
+	}
+	return s.updateStage(ctx, r.Project, r.Stage, func(st *v1.StageStatus) bool {
+		if st.VerifyWhenHealthy != waiting {
+			return false
+		}
+		st.VerifyWhenHealthy = ""
+		if st.Verification == waitingForHealth {
+			st.Verification = ""
+		}
+		return true
+	})
+}
+
 // verificationFailed says on the Stage and in a freight.verification.failed event why the
 // Freight p is about was not verified.
 func (s *state) verificationFailed(ctx context.Context, p *v1.Promotion, why string) error {

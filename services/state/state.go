@@ -17,6 +17,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps/argocdupdate"
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/workspace"
 )
@@ -102,10 +103,13 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := json.Unmarshal(msg.Data(), &r); err != nil {
 			return s.drop(msg, err)
 		}
-		if r.Op != v1.StagePause && r.Op != v1.StageResume {
-			return s.drop(msg, fmt.Errorf("unknown stage record op %q", r.Op))
+		switch r.Op {
+		case v1.StagePause, v1.StageResume:
+			return s.pause(ctx, &r)
+		case v1.StageHealthy:
+			return s.healthy(ctx, &r)
 		}
-		return s.pause(ctx, &r)
+		return s.drop(msg, fmt.Errorf("unknown stage record op %q", r.Op))
 	case strings.HasSuffix(msg.Subject(), ".freight"):
 		var r v1.FreightRecord
 		if err := json.Unmarshal(msg.Data(), &r); err != nil {
@@ -293,6 +297,12 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 		}
 	}
 	switch {
+	case p.Status.Phase == v1.PhaseSucceeded && !isVerification && len(argocdupdate.HealthChecks(p)) > 0:
+		// RESOURCES.md §4.6: verification runs once the Stage is Healthy, which the health
+		// checks this Promotion registered decide.
+		if err := s.awaitHealth(ctx, p); err != nil {
+			return err
+		}
 	case p.Status.Phase == v1.PhaseSucceeded:
 		if err := s.verify(ctx, p, stage); err != nil {
 			return err

@@ -120,6 +120,9 @@ type StageCommand struct {
 const (
 	StagePause  = "pause"
 	StageResume = "resume"
+	// StageHealthy says the Stage became Healthy: a verification waiting for that
+	// (StageStatus.VerifyWhenHealthy) runs.
+	StageHealthy = "healthy"
 )
 
 // StageRecord asks the state service to change a Stage's status: published on

@@ -109,8 +109,13 @@ type StageStatus struct {
 	// FreightHistory is the Freight the Stage received, newest first, at most MaxStageHistory.
 	FreightHistory []StageHistoryEntry `json:"freightHistory,omitempty"`
 	// Verification says why the current Freight is not verified when it cannot be, e.g.
-	// verification through AnalysisTemplates, which Dray does not run yet.
+	// verification through AnalysisTemplates, which Dray does not run yet, or not yet, e.g.
+	// while it waits for the Stage to be Healthy.
 	Verification string `json:"verification,omitempty"`
+	// VerifyWhenHealthy names the successful Promotion whose verification waits for the Stage
+	// to be Healthy (RESOURCES.md §4.6): its argocd-update steps registered health checks,
+	// and verification, or the Freight's verifiedIn when there is none, follows once they pass.
+	VerifyWhenHealthy string `json:"verifyWhenHealthy,omitempty"`
 	// Health is the merge of the health checks of the last successful Promotion, evaluated
 	// by the argocd executor while the Stage holds Freight.
 	Health *StageHealth `json:"health,omitempty"`

@@ -134,3 +134,22 @@ func orUnset(s string) string {
 	}
 	return s
 }
+
+// HealthChecks returns the health checks p registered: the healthCheck outputs of its
+// succeeded argocd-update steps, in step order.
+func HealthChecks(p *v1.Promotion) []v1.HealthCheck {
+	var out []v1.HealthCheck
+	for _, m := range p.Status.StepExecutionMetadata {
+		if m.Uses != Name || m.Status != v1.StepSucceeded {
+			continue
+		}
+		hc, ok := p.Status.State[m.Alias]["healthCheck"].(map[string]any)
+		if !ok {
+			continue
+		}
+		cfg, _ := hc["config"].(map[string]any)
+		uses, _ := hc["uses"].(string)
+		out = append(out, v1.HealthCheck{Uses: uses, Config: cfg})
+	}
+	return out
+}

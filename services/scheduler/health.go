@@ -1,0 +1,42 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+)
+
+// handleHealth lets a verification that waits for its Stage to be Healthy run (RESOURCES.md
+// §4.6): when a stage.health.changed event says Healthy and the Stage's status names such a
+// verification, it sends the state service a healthy record. The record's ID names the
+// Promotion waited for, so the same wait is ended once however often the Stage turns Healthy.
+func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {
+	var e v1.Event
+	var data v1.StageHealthEvent
+	if err := json.Unmarshal(msg.Data(), &e); err != nil || json.Unmarshal(e.Data, &data) != nil || data.Stage == "" {
+		s.Log.Error("ignoring stage health event without a stage", "subject", msg.Subject())
+		return nil
+	}
+	if data.Health.Status != v1.HealthHealthy {
+		return nil
+	}
+	project := projectOf(msg.Subject())
+	var st v1.StageStatus
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, data.Stage), &st); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	}
+	if st.VerifyWhenHealthy == "" {
+		return nil
+	}
+	rec := &v1.StageRecord{Op: v1.StageHealthy, Project: project, Stage: data.Stage}
+	id := project + "/" + data.Stage + "/healthy/" + st.VerifyWhenHealthy
+	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), id, rec)
+}
