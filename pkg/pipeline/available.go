@@ -187,3 +187,15 @@ func Approvable(s *v1.Stage, f *v1.Freight) error {
 	}
 	return nil
 }
+
+// Current returns the Freight a Stage holds, from its history (newest first): the newest
+// entry of each origin, newest first. A Stage holds one Freight per origin it requests.
+func Current(history []v1.StageHistoryEntry) []v1.StageHistoryEntry {
+	var out []v1.StageHistoryEntry
+	for _, h := range history {
+		if !slices.ContainsFunc(out, func(o v1.StageHistoryEntry) bool { return SameOrigin(o.Origin, h.Origin) }) {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -140,3 +140,18 @@ func TestAutoPromotionEnabled(t *testing.T) {
 		t.Error("no matching policy must mean auto-promotion disabled")
 	}
 }
+
+func TestCurrent(t *testing.T) {
+	web, api := v1.FreightOrigin{Kind: "Warehouse", Name: "web"}, v1.FreightOrigin{Name: "api"}
+	history := []v1.StageHistoryEntry{
+		{Freight: "web3", Origin: web}, {Freight: "api1", Origin: api}, {Freight: "web2", Origin: web},
+		{Freight: "api0", Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "api"}},
+	}
+	var got []string
+	for _, h := range pipeline.Current(history) {
+		got = append(got, h.Freight)
+	}
+	if want := "web3 api1"; strings.Join(got, " ") != want {
+		t.Errorf("Current() = %v, want %s: the newest of each origin", got, want)
+	}
+}

@@ -51,8 +51,12 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 		// request sent twice is one Promotion.
 		at = *freight.DiscoveredAt
 	}
+	collection, err := Collection(ctx, b, cmd.Project, stage, freight.Origin)
+	if err != nil {
+		return nil, err
+	}
 	p, err := promotion.New(promotion.Request{
-		Project: cmd.Project, Stage: stage, Freight: freight, Actor: cmd.Actor, Now: now,
+		Project: cmd.Project, Stage: stage, Freight: freight, Actor: cmd.Actor, Now: now, Collection: collection,
 		Name: promotion.Name(cmd.Stage, freight.Metadata.Name, cmd.ID, at),
 		Tasks: func(ref v1.PromotionTaskReference) (*v1.PromotionTaskSpec, error) {
 			return store.Task(ctx, b, cmd.Project, ref)
@@ -71,6 +75,27 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 		p.Metadata.Annotations[v1.AnnotationWindowOverride] = override
 	}
 	return p, nil
+}
+
+// Collection returns the Freight stage holds besides that of origin, one per origin, as they
+// are now: with the promoted Freight, the Freight collection a Promotion's expressions search.
+// Freight deleted since is left out.
+func Collection(ctx context.Context, b *bus.Bus, project string, stage *v1.Stage, origin v1.FreightOrigin) ([]v1.Freight, error) {
+	var out []v1.Freight
+	for _, h := range pipeline.Current(stage.Status.FreightHistory) {
+		if h.Origin.Name == "" || pipeline.SameOrigin(h.Origin, origin) {
+			continue
+		}
+		f, err := store.Freight(ctx, b, project, h.Freight)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *f)
+	}
+	return out, nil
 }
 
 // windowOverride applies the Stage's promotion windows to a promote request. Outside them, a
@@ -129,8 +154,12 @@ func Verification(ctx context.Context, b *bus.Bus, project, stageName, freightNa
 		tmpl.Spec.Vars = stage.Spec.PromotionTemplate.Spec.Vars
 	}
 	verifying.Spec.PromotionTemplate = &tmpl
+	collection, err := Collection(ctx, b, project, stage, freight.Origin)
+	if err != nil {
+		return nil, err
+	}
 	p, err := promotion.New(promotion.Request{
-		Project: project, Stage: &verifying, Freight: freight, Actor: actor, Now: time.Now(),
+		Project: project, Stage: &verifying, Freight: freight, Actor: actor, Now: time.Now(), Collection: collection,
 		Name: promotion.Name(stageName, freight.Metadata.Name, "verify/"+key, at),
 		Tasks: func(ref v1.PromotionTaskReference) (*v1.PromotionTaskSpec, error) {
 			return store.Task(ctx, b, project, ref)

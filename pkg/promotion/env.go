@@ -24,7 +24,7 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 	}
 	var freight []v1.Freight
 	if f := p.Status.Freight; f != nil {
-		freight = []v1.Freight{*f}
+		freight = append([]v1.Freight{*f}, p.Status.Collection...)
 		ctx["targetFreight"] = map[string]any{
 			"name": f.Metadata.Name, "alias": f.Alias, "origin": map[string]any{"name": f.Origin.Name},
 		}

@@ -25,6 +25,8 @@ type Request struct {
 	Now   time.Time
 	// Tasks finds the tasks the Stage's steps use; nil when there are none.
 	Tasks TaskResolver
+	// Collection is the other Freight the Stage holds, one per origin besides Freight's.
+	Collection []v1.Freight
 }
 
 // New builds a Pending Promotion: the Stage's steps are copied and every step gets its alias
@@ -54,7 +56,7 @@ func New(r Request) (*v1.Promotion, error) {
 		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindPromotion},
 		Metadata: v1.ObjectMeta{Name: r.Name, Namespace: r.Project, CreationTimestamp: &now},
 		Spec:     v1.PromotionSpec{Stage: r.Stage.Metadata.Name, Freight: r.Freight.Metadata.Name, Vars: vars, Steps: steps},
-		Status:   v1.PromotionStatus{Phase: v1.PhasePending, Freight: r.Freight},
+		Status:   v1.PromotionStatus{Phase: v1.PhasePending, Freight: r.Freight, Collection: r.Collection},
 	}
 	if r.Actor != "" {
 		p.Metadata.Annotations = map[string]string{v1.AnnotationCreateActor: r.Actor}

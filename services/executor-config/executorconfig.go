@@ -70,7 +70,7 @@ func (f BusFreight) PromotionFreight(ctx context.Context, project, promotion str
 		return nil, err
 	}
 	if p.Status.Freight != nil {
-		return []v1.Freight{*p.Status.Freight}, nil
+		return append([]v1.Freight{*p.Status.Freight}, p.Status.Collection...), nil
 	}
 	fr, err := store.Freight(ctx, f.Bus, project, p.Spec.Freight)
 	if err != nil {

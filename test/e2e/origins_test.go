@@ -17,6 +17,13 @@ func TestStageWithTwoOrigins(t *testing.T) {
 	web, api := v1.FreightOrigin{Kind: "Warehouse", Name: "web"}, v1.FreightOrigin{Kind: "Warehouse", Name: "api"}
 	s := verifyingStage("prod", v1.FreightSources{Direct: true})
 	s.Spec.RequestedFreight = []v1.FreightRequest{{Origin: web, Sources: v1.FreightSources{Direct: true}}, {Origin: api, Sources: v1.FreightSources{Direct: true}}}
+	// Each Promotion sees the Freight of the other origin that the Stage holds.
+	tag := func(repo string) string {
+		return "${{ imageFrom('" + repo + "') == nil ? 'none' : imageFrom('" + repo + "').Tag }}"
+	}
+	s.Spec.PromotionTemplate.Spec.Steps = []v1.PromotionStep{{Uses: "compose-output", As: "deploy", Config: map[string]any{
+		"web": tag("ghcr.io/example/web"), "api": tag("ghcr.io/example/api"),
+	}}}
 	putResource(t, b, project, v1.KindStage, "prod", s)
 	freight := func(origin v1.FreightOrigin, tag string) string {
 		return putFreight(t, b, project, &v1.Freight{Origin: origin, Images: []v1.Image{{RepoURL: "ghcr.io/example/" + origin.Name, Tag: tag}}})
@@ -41,7 +48,21 @@ func TestStageWithTwoOrigins(t *testing.T) {
 	if in(web1) {
 		t.Error("web1 is still currentlyIn prod after web2 replaced it")
 	}
-	if st, _ := store.Stage(t.Context(), b, project, "prod"); st.Status.FreightSummary != "2/2 Fulfilled" {
+	st, _ := store.Stage(t.Context(), b, project, "prod")
+	if st.Status.FreightSummary != "2/2 Fulfilled" {
 		t.Errorf("freightSummary = %q, want 2/2 Fulfilled", st.Status.FreightSummary)
+	}
+	// What each Promotion's imageFrom saw, oldest first: web v1 alone, then api v1 beside
+	// it, then web v2 beside api v1.
+	want := []map[string]any{{"web": "v1", "api": "none"}, {"web": "v1", "api": "v1"}, {"web": "v2", "api": "v1"}}
+	for i, h := range st.Status.FreightHistory {
+		p, err := store.Promotion(t.Context(), b, project, h.Promotion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := p.Status.State["deploy"]
+		if w := want[len(want)-1-i]; got["web"] != w["web"] || got["api"] != w["api"] {
+			t.Errorf("Promotion %s (of %s) saw %v, want %v", h.Promotion, h.Freight, got, w)
+		}
 	}
 }

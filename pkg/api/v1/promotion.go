@@ -74,6 +74,10 @@ type PromotionStatus struct {
 	CurrentStep int `json:"currentStep,omitempty"`
 	// Freight is the Freight being promoted, as it was at creation.
 	Freight *Freight `json:"freight,omitempty"`
+	// Collection is the other Freight the Stage held when the Promotion was created, one per
+	// origin besides the promoted Freight's: with it, the Promotion's Freight collection,
+	// which imageFrom, commitFrom and chartFrom search (EXPRESSIONS.md §5.2).
+	Collection []Freight `json:"collection,omitempty"`
 	// StepExecutionMetadata has one entry per step reached, in step order.
 	StepExecutionMetadata []StepExecutionMetadata `json:"stepExecutionMetadata,omitempty"`
 	// State maps step aliases to their outputs.
