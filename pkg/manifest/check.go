@@ -138,6 +138,18 @@ func (c *checker) stage(s *v1.StageSpec) {
 		if !r.Sources.Direct && len(r.Sources.Stages) == 0 {
 			c.add(p+".sources", "must set direct: true or list upstream stages")
 		}
+		if o := r.Sources.AutoPromotionOptions; o != nil {
+			path := p + ".sources.autoPromotionOptions.selectionPolicy"
+			switch o.SelectionPolicy {
+			case "", v1.SelectNewestFreight:
+			case v1.SelectMatchUpstream:
+				if r.Sources.Direct || len(r.Sources.Stages) != 1 {
+					c.add(path, "MatchUpstream needs direct: false and exactly one upstream stage")
+				}
+			default:
+				c.add(path, fmt.Sprintf("got %q, want NewestFreight or MatchUpstream", o.SelectionPolicy))
+			}
+		}
 	}
 	if t := s.PromotionTemplate; t != nil {
 		c.vars("spec.promotionTemplate.spec.vars", t.Spec.Vars)

@@ -288,6 +288,27 @@ spec:
 			},
 		},
 		{
+			name: "selection policies",
+			doc: head + `kind: Stage
+metadata: {name: s, namespace: demo}
+spec:
+  requestedFreight:
+  - origin: {kind: Warehouse, name: a}
+    sources: {direct: true, autoPromotionOptions: {selectionPolicy: MatchUpstream}}
+  - origin: {kind: Warehouse, name: b}
+    sources: {stages: [qa, uat], autoPromotionOptions: {selectionPolicy: MatchUpstream}}
+  - origin: {kind: Warehouse, name: c}
+    sources: {stages: [x], autoPromotionOptions: {selectionPolicy: Oldest}}
+  - origin: {kind: Warehouse, name: d}
+    sources: {stages: [x], autoPromotionOptions: {selectionPolicy: MatchUpstream}}
+`,
+			want: []v1.FieldError{
+				{Resource: "Stage/s", Path: "spec.requestedFreight[0].sources.autoPromotionOptions.selectionPolicy", Msg: "MatchUpstream needs direct: false and exactly one upstream stage"},
+				{Resource: "Stage/s", Path: "spec.requestedFreight[1].sources.autoPromotionOptions.selectionPolicy", Msg: "MatchUpstream needs direct: false and exactly one upstream stage"},
+				{Resource: "Stage/s", Path: "spec.requestedFreight[2].sources.autoPromotionOptions.selectionPolicy", Msg: `got "Oldest", want NewestFreight or MatchUpstream`},
+			},
+		},
+		{
 			name: "warehouse subscriptions",
 			doc:  head + "kind: Warehouse\nmetadata: {name: w, namespace: demo}\nspec:\n  subscriptions:\n  - {name: a, git: {repoURL: x}, image: {repoURL: ghcr.io/y}}\n  - {name: a, chart: {repoURL: z}}\n  - {name: b}\n",
 			want: []v1.FieldError{

@@ -131,18 +131,31 @@ func soakTime(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// Candidate returns the Freight auto-promotion would pick for origin: the newest available one
-// by discoveredAt (ties: name descending), or nil.
+// Candidate returns the Freight auto-promotion would pick for origin (RESOURCES.md §4.3): the
+// newest available one by discoveredAt (ties: name descending), or nil. With the MatchUpstream
+// selection policy only Freight the one upstream Stage holds is a candidate, and there is none
+// while it (transiently) holds more than one of the origin.
 func Candidate(s *v1.Stage, origin v1.FreightOrigin, all []v1.Freight, now time.Time) *v1.Freight {
+	upstream := ""
+	if r := Request(s, origin); r != nil && r.Sources.AutoPromotionOptions != nil &&
+		r.Sources.AutoPromotionOptions.SelectionPolicy == v1.SelectMatchUpstream && len(r.Sources.Stages) == 1 {
+		upstream = r.Sources.Stages[0]
+	}
 	var list []*v1.Freight
 	for i := range all {
 		f := &all[i]
 		if !SameOrigin(f.Origin, origin) {
 			continue
 		}
+		if _, in := f.Status.CurrentlyIn[upstream]; upstream != "" && !in {
+			continue
+		}
 		if ok, _ := Available(s, f, now); ok {
 			list = append(list, f)
 		}
+	}
+	if upstream != "" && len(list) > 1 {
+		return nil
 	}
 	slices.SortFunc(list, func(a, b *v1.Freight) int {
 		if c := discovered(b).Compare(discovered(a)); c != 0 {

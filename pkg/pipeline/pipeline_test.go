@@ -106,6 +106,28 @@ func TestCandidate(t *testing.T) {
 	}
 }
 
+// TestCandidateMatchUpstream: with MatchUpstream the candidate is the Freight the upstream
+// Stage holds, though newer Freight was verified there (it was rolled back), and there is
+// none while the upstream Stage holds two.
+func TestCandidateMatchUpstream(t *testing.T) {
+	s := stage("staging", v1.FreightSources{Stages: []string{"dev"}, AutoPromotionOptions: &v1.AutoPromotionOptions{SelectionPolicy: v1.SelectMatchUpstream}})
+	all := []v1.Freight{
+		freight("a-held", -3*time.Hour, "dev@-1h"),
+		freight("b-newer-left", -time.Hour, "dev"),
+	}
+	if got := pipeline.Candidate(s, origin, all, now); got == nil || got.Metadata.Name != "a-held" {
+		t.Errorf("Candidate = %v, want a-held, the Freight dev holds", got)
+	}
+	newest := stage("staging", v1.FreightSources{Stages: []string{"dev"}})
+	if got := pipeline.Candidate(newest, origin, all, now); got == nil || got.Metadata.Name != "b-newer-left" {
+		t.Errorf("Candidate with NewestFreight = %v, want b-newer-left", got)
+	}
+	all = append(all, freight("c-also-held", -2*time.Hour, "dev@-5m"))
+	if got := pipeline.Candidate(s, origin, all, now); got != nil {
+		t.Errorf("Candidate while dev holds two = %v, want nil", got.Metadata.Name)
+	}
+}
+
 func TestAutoPromotionEnabled(t *testing.T) {
 	cfg := &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
 		{StageSelector: &v1.StageSelector{Name: "prod"}, AutoPromotionEnabled: false},

@@ -19,27 +19,39 @@ import (
 // AutoActor is the actor recorded on the Promotions that auto-promotion creates.
 const AutoActor = v1.ActorAutoPromotion
 
-// pipelineEvents are the events after which a Stage may have new Freight to auto-promote.
-var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved}
+// pipelineEvents are the events after which a Stage may have new Freight to auto-promote: a
+// succeeded Promotion changes what its Stage holds, which MatchUpstream follows downstream.
+var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded}
 
 // handleFreightEvent re-evaluates auto-promotion for every Stage that takes Freight from the
 // event's origin.
 func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) error {
 	var e v1.Event
-	var data v1.FreightEvent
+	var data v1.FreightEvent // a promotion event's data decodes into it too, without the origin
 	if err := json.Unmarshal(msg.Data(), &e); err != nil || json.Unmarshal(e.Data, &data) != nil || data.Freight == "" {
 		s.Log.Error("ignoring freight event without a freight", "subject", msg.Subject())
 		return nil
 	}
-	return s.autoPromote(ctx, projectOf(msg.Subject()), data.Origin)
+	project := projectOf(msg.Subject())
+	if data.Origin.Name == "" {
+		f, err := store.Freight(ctx, s.Bus, project, data.Freight)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		data.Origin = f.Origin
+	}
+	return s.autoPromote(ctx, project, data.Origin)
 }
 
 // autoPromote promotes, in every auto-promoting Stage that requests origin, the newest Freight
 // available to it (RESOURCES.md §4.3). It creates nothing when that Freight is already in the
 // Stage, on its way there, or failed there last time (a user must promote it by hand then), and
 // it aborts the Stage's queued auto-promotions of older Freight, which the new one supersedes.
-// A Promotion it creates has a name derived from the Stage and Freight alone, so evaluating
-// twice creates it once.
+// A Promotion it creates has a name derived from the Stage, the Freight and the Promotion that
+// delivered the Stage's current Freight of the origin, so evaluating twice creates it once.
 func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.FreightOrigin) error {
 	cfg, err := store.ProjectConfig(ctx, s.Bus, project)
 	if err != nil || cfg == nil {
@@ -72,8 +84,16 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 		if err := s.supersede(ctx, project, &st.Status, c.Metadata.Name); err != nil {
 			return err
 		}
-		cmd := &v1.PromoteCommand{Project: project, Stage: st.Metadata.Name, Freight: c.Metadata.Name,
-			Actor: AutoActor, ID: "auto/" + st.Metadata.Name + "/" + c.Metadata.Name}
+		// The ID, and so the Promotion's name, is the same for every evaluation while the
+		// Stage holds the same Freight of the origin, and new once it holds another: then
+		// the candidate may be one it held before (MatchUpstream following a rollback).
+		id := "auto/" + st.Metadata.Name + "/" + c.Metadata.Name
+		for _, h := range pipeline.Current(st.Status.FreightHistory) {
+			if pipeline.SameOrigin(h.Origin, origin) {
+				id += "/after/" + h.Promotion
+			}
+		}
+		cmd := &v1.PromoteCommand{Project: project, Stage: st.Metadata.Name, Freight: c.Metadata.Name, Actor: AutoActor, ID: id}
 		p, err := promote.Build(ctx, s.Bus, cmd)
 		if promote.IsRejected(err) {
 			s.Log.Warn("auto-promotion not possible", "project", project, "stage", st.Metadata.Name, "freight", c.Metadata.Name, "err", err)

@@ -45,9 +45,16 @@ type FreightSources struct {
 
 // AutoPromotionOptions tune how auto-promotion picks Freight.
 type AutoPromotionOptions struct {
-	// SelectionPolicy is NewestFreight (default) or MatchUpstream.
+	// SelectionPolicy is NewestFreight (default) or MatchUpstream: then the candidate is the
+	// Freight the one upstream Stage holds, and none while it holds several.
 	SelectionPolicy string `json:"selectionPolicy,omitempty"`
 }
+
+// Selection policies of AutoPromotionOptions.
+const (
+	SelectNewestFreight = "NewestFreight"
+	SelectMatchUpstream = "MatchUpstream"
+)
 
 // PromotionTemplate wraps the steps of a promotion.
 type PromotionTemplate struct {
