@@ -212,3 +212,12 @@ func Current(history []v1.StageHistoryEntry) []v1.StageHistoryEntry {
 	}
 	return out
 }
+
+// HoldKey is the key of origin in StageStatus.AutoPromotionHolds: "<Kind>/<name>".
+func HoldKey(origin v1.FreightOrigin) string {
+	kind := origin.Kind
+	if kind == "" {
+		kind = v1.KindWarehouse
+	}
+	return kind + "/" + origin.Name
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,17 +34,51 @@ func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) e
 		return nil
 	}
 	project := projectOf(msg.Subject())
-	if data.Origin.Name == "" {
-		f, err := store.Freight(ctx, s.Bus, project, data.Freight)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		data.Origin = f.Origin
+	if e.Type != v1.TypePromotionSucceeded {
+		return s.autoPromote(ctx, project, data.Origin)
 	}
-	return s.autoPromote(ctx, project, data.Origin)
+	var pe v1.PromotionEvent
+	_ = json.Unmarshal(e.Data, &pe) // decoded above, as FreightEvent
+	f, err := store.Freight(ctx, s.Bus, project, data.Freight)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The state service records where the Freight now is just after announcing the
+	// Promotion's end; what the downstream Stages see must include it. Until then the event
+	// is looked at again shortly (a few times: the Freight may have moved on already).
+	if _, in := f.Status.CurrentlyIn[data.Stage]; !in {
+		if md, err := msg.Metadata(); err == nil && md.NumDelivered < maxRecordWaits {
+			if recorded, err := s.recorded(ctx, project, data.Stage, pe.Promotion); err != nil || !recorded {
+				_ = msg.NakWithDelay(recordWait)
+				return bus.ErrHandled
+			}
+		}
+	}
+	// What a Stage holds matters only to the Stages downstream of it; the Stage itself
+	// keeps what a person promoted there.
+	return s.autoPromoteFrom(ctx, project, f.Origin, data.Stage)
+}
+
+// How often, and how long apart, a promotion.succeeded event waits for the state service to
+// record where its Freight is.
+const (
+	maxRecordWaits = 20
+	recordWait     = 25 * time.Millisecond
+)
+
+// recorded reports whether the Stage's history holds Promotion name.
+func (s *scheduler) recorded(ctx context.Context, project, stage, name string) (bool, error) {
+	var st v1.StageStatus
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return slices.ContainsFunc(st.FreightHistory, func(h v1.StageHistoryEntry) bool { return h.Promotion == name }), nil
 }
 
 // autoPromote promotes, in every auto-promoting Stage that requests origin, the newest Freight
@@ -53,6 +88,12 @@ func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) e
 // A Promotion it creates has a name derived from the Stage, the Freight and the Promotion that
 // delivered the Stage's current Freight of the origin, so evaluating twice creates it once.
 func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.FreightOrigin) error {
+	return s.autoPromoteFrom(ctx, project, origin, "")
+}
+
+// autoPromoteFrom is autoPromote for the Stages that take origin's Freight from the upstream
+// Stage, or for every Stage when upstream is empty.
+func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin v1.FreightOrigin, upstream string) error {
 	cfg, err := store.ProjectConfig(ctx, s.Bus, project)
 	if err != nil || cfg == nil {
 		return err // no ProjectConfig: auto-promotion is off
@@ -64,7 +105,14 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 	var freight []v1.Freight
 	for i := range stages {
 		st := &stages[i]
-		if !pipeline.AutoPromotionEnabled(cfg, st) || pipeline.Request(st, origin) == nil || !pipeline.Promotable(st) {
+		r := pipeline.Request(st, origin)
+		if r == nil || !pipeline.Promotable(st) || upstream != "" && !slices.Contains(r.Sources.Stages, upstream) {
+			continue
+		}
+		if !pipeline.AutoPromotionEnabled(cfg, st) {
+			if err := s.clearHolds(ctx, project, st); err != nil {
+				return err
+			}
 			continue
 		}
 		if freight == nil {
@@ -74,6 +122,10 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 		}
 		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, st.Metadata.Name), &st.Status); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return err
+		}
+		if h, held := st.Status.AutoPromotionHolds[pipeline.HoldKey(origin)]; held {
+			s.Log.Debug("auto-promotion held", "project", project, "stage", st.Metadata.Name, "by", h.PromotionName)
+			continue
 		}
 		now := time.Now()
 		s.wakeForSoak(project, st, origin, freight, now)
@@ -109,6 +161,28 @@ func (s *scheduler) autoPromote(ctx context.Context, project string, origin v1.F
 		}
 	}
 	return nil
+}
+
+// clearHolds drops the auto-promotion holds of Stage st, where auto-promotion is off
+// (RESOURCES.md §4.4: disabling clears them).
+func (s *scheduler) clearHolds(ctx context.Context, project string, st *v1.Stage) error {
+	var status v1.StageStatus
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, st.Metadata.Name), &status); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return err
+	}
+	if len(status.AutoPromotionHolds) == 0 {
+		return nil
+	}
+	var by []string
+	for _, h := range status.AutoPromotionHolds {
+		by = append(by, h.PromotionName)
+	}
+	slices.Sort(by)
+	rec := &v1.StageRecord{Op: v1.StageClearHolds, Project: project, Stage: st.Metadata.Name}
+	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), project+"/"+st.Metadata.Name+"/clear-holds/"+strings.Join(by, ","), rec)
 }
 
 // wanted reports whether auto-promotion should promote freight, of origin, into a Stage with

@@ -12,6 +12,9 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // setLast records p, finished, as the Stage's last Promotion, and its Freight as the Stage's
@@ -143,4 +146,71 @@ func (s *state) pause(ctx context.Context, r *v1.StageRecord) error {
 		return err
 	}
 	return s.startNext(ctx, r.Project, r.Stage)
+}
+
+// holdChange is what a person's successful Promotion does to the auto-promotion hold of its
+// origin in its Stage (RESOURCES.md §4.4).
+type holdChange int
+
+const (
+	holdKeep  holdChange = iota // an auto-promotion: holds stay as they are
+	holdSet                     // not the candidate: hold the origin
+	holdLift                    // the candidate: lift the origin's hold
+	holdClear                   // auto-promotion is off in the Stage: no holds
+)
+
+// holdFor says what p, a successful Promotion into Stage st, does to holds: when p's Freight
+// is not the origin's auto-promotion candidate, auto-promotion of the origin stops there until
+// someone promotes the candidate. Auto-promotions change no hold, and where auto-promotion is
+// off there are none.
+func (s *state) holdFor(ctx context.Context, p *v1.Promotion, st *v1.Stage) (holdChange, error) {
+	if st == nil || p.Status.Freight == nil || p.Metadata.Annotations[v1.AnnotationCreateActor] == v1.ActorAutoPromotion {
+		return holdKeep, nil
+	}
+	project := p.Metadata.Namespace
+	cfg, err := store.ProjectConfig(ctx, s.Bus, project)
+	if err != nil {
+		return holdKeep, err
+	}
+	if cfg == nil || !pipeline.AutoPromotionEnabled(cfg, st) {
+		return holdClear, nil
+	}
+	all, err := store.List[v1.Freight](ctx, s.Bus, s.Bus.Freight, bus.Key(project, ">"))
+	if err != nil {
+		return holdKeep, err
+	}
+	if c := pipeline.Candidate(st, p.Status.Freight.Origin, all, time.Now()); c != nil && c.Metadata.Name == p.Spec.Freight {
+		return holdLift, nil
+	}
+	return holdSet, nil
+}
+
+// applyHold records change, made by p, on the Stage's holds.
+func (s *state) applyHold(ctx context.Context, p *v1.Promotion, change holdChange) error {
+	if change == holdKeep {
+		return nil
+	}
+	origin := p.Status.Freight.Origin
+	key := pipeline.HoldKey(origin)
+	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(ss *v1.StageStatus) bool {
+		h, had := ss.AutoPromotionHolds[key]
+		switch change {
+		case holdClear:
+			some := len(ss.AutoPromotionHolds) > 0
+			ss.AutoPromotionHolds = nil
+			return some
+		case holdLift:
+			delete(ss.AutoPromotionHolds, key)
+			return had
+		}
+		if had && h.PromotionName == p.Metadata.Name {
+			return false
+		}
+		if ss.AutoPromotionHolds == nil {
+			ss.AutoPromotionHolds = map[string]v1.AutoPromotionHold{}
+		}
+		ss.AutoPromotionHolds[key] = v1.AutoPromotionHold{FreightName: p.Spec.Freight, Origin: origin,
+			PromotionName: p.Metadata.Name, Actor: promotion.Actor(p), CreatedAt: p.Status.FinishedAt}
+		return true
+	})
 }

@@ -108,6 +108,12 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			return s.pause(ctx, &r)
 		case v1.StageHealthy:
 			return s.healthy(ctx, &r)
+		case v1.StageClearHolds:
+			return s.updateStage(ctx, r.Project, r.Stage, func(st *v1.StageStatus) bool {
+				changed := len(st.AutoPromotionHolds) > 0
+				st.AutoPromotionHolds = nil
+				return changed
+			})
 		}
 		return s.drop(msg, fmt.Errorf("unknown stage record op %q", r.Op))
 	case strings.HasSuffix(msg.Subject(), ".freight"):
@@ -292,8 +298,25 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 		}
 	}
 	if p.Status.Phase == v1.PhaseSucceeded && !isVerification {
+		// A hold is set before the Stage holds p's Freight and lifted after: in between,
+		// auto-promotion would promote the candidate over a person's rollback, or the
+		// candidate a second time.
+		change, err := s.holdFor(ctx, p, stage)
+		if err != nil {
+			return err
+		}
+		if change != holdLift {
+			if err := s.applyHold(ctx, p, change); err != nil {
+				return err
+			}
+		}
 		if err := s.received(ctx, p, stage); err != nil {
 			return err
+		}
+		if change == holdLift {
+			if err := s.applyHold(ctx, p, change); err != nil {
+				return err
+			}
 		}
 	}
 	switch {

@@ -83,15 +83,10 @@ func TestPromotionWindows(t *testing.T) {
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
 	startControlPlane(t, ns)
-	putResource(t, b, project, v1.KindProjectConfig, project, v1.ProjectConfig{
-		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindProjectConfig},
-		Metadata: v1.ObjectMeta{Name: project, Namespace: project},
-		Spec: v1.ProjectConfigSpec{
-			PromotionPolicies: []v1.PromotionPolicy{{Stage: "auto", AutoPromotionEnabled: true}},
-			// Opens every minute for a day: always open.
-			PromotionWindows: []v1.PromotionWindow{{Name: "big-freeze", Kind: "deny", Schedule: "* * * * *", Duration: "24h"}},
-		},
-	})
+	cfg := autoPromoting("auto")
+	// Opens every minute for a day: always open.
+	cfg.PromotionWindows = []v1.PromotionWindow{{Name: "big-freeze", Kind: "deny", Schedule: "* * * * *", Duration: "24h"}}
+	putProjectConfig(t, b, cfg)
 	putResource(t, b, project, v1.KindStage, "manual", verifyingStage("manual", v1.FreightSources{Direct: true}))
 	putResource(t, b, project, v1.KindStage, "auto", verifyingStage("auto", v1.FreightSources{Direct: true}))
 	f := putFreight(t, b, project, &v1.Freight{Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},

@@ -75,6 +75,25 @@ func putResource(t *testing.T, b *bus.Bus, project, kind, name string, v any) {
 }
 
 // putFreight stores a Freight under its content-derived name and returns the name.
+// putProjectConfig stores the project's ProjectConfig with spec.
+func putProjectConfig(t *testing.T, b *bus.Bus, spec v1.ProjectConfigSpec) {
+	t.Helper()
+	putResource(t, b, project, v1.KindProjectConfig, project, v1.ProjectConfig{
+		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindProjectConfig},
+		Metadata: v1.ObjectMeta{Name: project, Namespace: project},
+		Spec:     spec,
+	})
+}
+
+// autoPromoting is a ProjectConfig spec that switches auto-promotion on in the named Stages.
+func autoPromoting(stages ...string) v1.ProjectConfigSpec {
+	var policies []v1.PromotionPolicy
+	for _, s := range stages {
+		policies = append(policies, v1.PromotionPolicy{Stage: s, AutoPromotionEnabled: true})
+	}
+	return v1.ProjectConfigSpec{PromotionPolicies: policies}
+}
+
 func putFreight(t *testing.T, b *bus.Bus, project string, f *v1.Freight) string {
 	t.Helper()
 	f.Metadata.Name = freight.ID(f)

@@ -16,13 +16,7 @@ func TestMatchUpstream(t *testing.T) {
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
 	startControlPlane(t, ns)
-	putResource(t, b, project, v1.KindProjectConfig, project, v1.ProjectConfig{
-		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindProjectConfig},
-		Metadata: v1.ObjectMeta{Name: project, Namespace: project},
-		Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
-			{StageSelector: &v1.StageSelector{Name: "staging"}, AutoPromotionEnabled: true},
-		}},
-	})
+	putProjectConfig(t, b, autoPromoting("staging"))
 	staging := verifyingStage("staging", v1.FreightSources{Stages: []string{"dev"},
 		AutoPromotionOptions: &v1.AutoPromotionOptions{SelectionPolicy: v1.SelectMatchUpstream}})
 	for _, s := range []v1.Stage{verifyingStage("dev", v1.FreightSources{Direct: true}), staging} {

@@ -14,11 +14,7 @@ func TestAutoPromotionAfterSoak(t *testing.T) {
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
 	startControlPlane(t, ns)
-	putResource(t, b, project, v1.KindProjectConfig, project, v1.ProjectConfig{
-		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindProjectConfig},
-		Metadata: v1.ObjectMeta{Name: project, Namespace: project},
-		Spec:     v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{{Stage: "soaked", AutoPromotionEnabled: true}}},
-	})
+	putProjectConfig(t, b, autoPromoting("soaked"))
 	putResource(t, b, project, v1.KindStage, "dev", verifyingStage("dev", v1.FreightSources{Direct: true}))
 	putResource(t, b, project, v1.KindStage, "soaked", verifyingStage("soaked", v1.FreightSources{Stages: []string{"dev"}, RequiredSoakTime: "2s"}))
 	f := putFreight(t, b, project, &v1.Freight{Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},

@@ -39,13 +39,9 @@ func TestVerificationSteps(t *testing.T) {
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
 	startControlPlane(t, ns)
-	putResource(t, b, project, v1.KindProjectConfig, project, v1.ProjectConfig{
-		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindProjectConfig},
-		Metadata: v1.ObjectMeta{Name: project, Namespace: project},
-		Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
-			{StageSelector: &v1.StageSelector{Name: "glob:after-*"}, AutoPromotionEnabled: true},
-		}},
-	})
+	putProjectConfig(t, b, v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
+		{StageSelector: &v1.StageSelector{Name: "glob:after-*"}, AutoPromotionEnabled: true},
+	}})
 	smoke := v1.PromotionStep{Uses: "compose-output", As: "smoke", Config: map[string]any{"checked": "${{ ctx.targetFreight.name }}"}}
 	broken := v1.PromotionStep{Uses: "fail", As: "smoke", Config: map[string]any{"message": "smoke test: 3 of 12 checks failed"}}
 	for _, s := range []v1.Stage{

@@ -123,6 +123,8 @@ const (
 	// StageHealthy says the Stage became Healthy: a verification waiting for that
 	// (StageStatus.VerifyWhenHealthy) runs.
 	StageHealthy = "healthy"
+	// StageClearHolds drops the Stage's auto-promotion holds: auto-promotion is off there.
+	StageClearHolds = "clear-holds"
 )
 
 // StageRecord asks the state service to change a Stage's status: published on

@@ -1,5 +1,7 @@
 package v1
 
+import "time"
+
 // Stage is an environment that Freight is promoted into.
 type Stage struct {
 	TypeMeta `json:",inline"`
@@ -119,6 +121,10 @@ type StageStatus struct {
 	// verification through AnalysisTemplates, which Dray does not run yet, or not yet, e.g.
 	// while it waits for the Stage to be Healthy.
 	Verification string `json:"verification,omitempty"`
+	// AutoPromotionHolds are the origins whose auto-promotion a person's Promotion holds, by
+	// "<Kind>/<name>" (RESOURCES.md §4.4): promoting Freight other than the auto-promotion
+	// candidate holds the origin; promoting the candidate lifts the hold.
+	AutoPromotionHolds map[string]AutoPromotionHold `json:"autoPromotionHolds,omitempty"`
 	// VerifyWhenHealthy names the successful Promotion whose verification waits for the Stage
 	// to be Healthy (RESOURCES.md §4.6): its argocd-update steps registered health checks,
 	// and verification, or the Freight's verifiedIn when there is none, follows once they pass.
@@ -126,6 +132,15 @@ type StageStatus struct {
 	// Health is the merge of the health checks of the last successful Promotion, evaluated
 	// by the argocd executor while the Stage holds Freight.
 	Health *StageHealth `json:"health,omitempty"`
+}
+
+// AutoPromotionHold says which Promotion holds auto-promotion of an origin in a Stage.
+type AutoPromotionHold struct {
+	FreightName   string        `json:"freightName"`
+	Origin        FreightOrigin `json:"origin"`
+	PromotionName string        `json:"promotionName"`
+	Actor         string        `json:"actor,omitempty"`
+	CreatedAt     *time.Time    `json:"createdAt,omitempty"`
 }
 
 // PromotionReference names a Promotion and its Freight.
