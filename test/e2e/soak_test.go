@@ -22,8 +22,9 @@ func TestAutoPromotionAfterSoak(t *testing.T) {
 	publishPromote(t, ns, "dev", f)
 	waitFor(t, "the Freight to soak in dev and reach soaked", func() bool {
 		st, err := store.Stage(t.Context(), b, project, "soaked")
+		// The history is recorded just after the Promotion's end.
 		return err == nil && st.Status.LastPromotion != nil && st.Status.LastPromotion.Phase == v1.PhaseSucceeded &&
-			st.Status.LastPromotion.Freight == f
+			st.Status.LastPromotion.Freight == f && len(st.Status.FreightHistory) > 0
 	})
 	fr, err := store.Freight(t.Context(), b, project, f)
 	if err != nil {
