@@ -13,11 +13,11 @@ func (c *checker) messageChannel(s *v1.MessageChannelSpec) {
 	if strings.TrimSpace(s.SecretRef.Name) == "" {
 		c.add("spec.secretRef.name", "must name the Secret that holds the channel's URL")
 	}
-	switch {
-	case s.Slack == nil && s.Webhook == nil:
-		c.add("spec", "must set exactly one of slack or webhook")
-	case s.Slack != nil && s.Webhook != nil:
-		c.add("spec", "must set exactly one of slack or webhook, not both")
+	switch n := btoi(s.Slack != nil) + btoi(s.Webhook != nil) + btoi(s.SMTP != nil); {
+	case n == 0:
+		c.add("spec", "must set exactly one of slack, webhook or smtp")
+	case n > 1:
+		c.add("spec", fmt.Sprintf("must set exactly one of slack, webhook or smtp, not %d", n))
 	}
 	if s.Webhook != nil {
 		switch s.Webhook.Method {
@@ -26,4 +26,11 @@ func (c *checker) messageChannel(s *v1.MessageChannelSpec) {
 			c.add("spec.webhook.method", fmt.Sprintf("got %q, want POST, PUT or PATCH", s.Webhook.Method))
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -57,12 +57,12 @@ func TestDecodeMessageChannelErrors(t *testing.T) {
 		{
 			name: "neither slack nor webhook",
 			doc:  head + "kind: MessageChannel\nmetadata: {name: c, namespace: demo}\nspec: {secretRef: {name: s}}\n",
-			want: []v1.FieldError{{Resource: "MessageChannel/c", Path: "spec", Msg: "must set exactly one of slack or webhook"}},
+			want: []v1.FieldError{{Resource: "MessageChannel/c", Path: "spec", Msg: "must set exactly one of slack, webhook or smtp"}},
 		},
 		{
 			name: "both",
 			doc:  head + "kind: ClusterMessageChannel\nmetadata: {name: c}\nspec: {secretRef: {name: s}, slack: {}, webhook: {}}\n",
-			want: []v1.FieldError{{Resource: "ClusterMessageChannel/c", Path: "spec", Msg: "must set exactly one of slack or webhook, not both"}},
+			want: []v1.FieldError{{Resource: "ClusterMessageChannel/c", Path: "spec", Msg: "must set exactly one of slack, webhook or smtp, not 2"}},
 		},
 		{
 			name: "empty secret name and bad method",

@@ -16,10 +16,19 @@ const (
 	// MessageChannelKeyAuthorization is the key of a webhook channel's optional Authorization
 	// header value, e.g. "Bearer <token>".
 	MessageChannelKeyAuthorization = "authorization"
+	// MessageChannelKeySMTPHost and the keys below are an SMTP channel's server (host, and
+	// port, default 587; 465 means TLS from the start, any other STARTTLS when the server
+	// offers it), its optional login (username, password: PLAIN, only over TLS) and its
+	// sender address (from).
+	MessageChannelKeySMTPHost     = "host"
+	MessageChannelKeySMTPPort     = "port"
+	MessageChannelKeySMTPUsername = "username"
+	MessageChannelKeySMTPPassword = "password"
+	MessageChannelKeySMTPFrom     = "from"
 )
 
 // MessageChannel is a destination of the send-message step in one project: a Slack incoming
-// webhook or a generic webhook. Its URL and credentials are kept in a Secret of the same
+// webhook, a generic webhook or an SMTP server. Its URL and credentials are kept in a Secret of the same
 // project, named by spec.secretRef, so templates name the channel, never the URL:
 //
 //	apiVersion: kargo.akuity.io/v1alpha1
@@ -29,7 +38,7 @@ const (
 //	  secretRef: {name: slack-releases}   # key webhookURL
 //	  slack: {}
 //
-// This is Dray's shape: spec.secretRef and exactly one of spec.slack or spec.webhook.
+// This is Dray's shape: spec.secretRef and exactly one of spec.slack, spec.webhook or spec.smtp.
 type MessageChannel struct {
 	TypeMeta `json:",inline"`
 	Metadata ObjectMeta         `json:"metadata"`
@@ -45,7 +54,7 @@ type ClusterMessageChannel struct {
 }
 
 // MessageChannelSpec says what kind of channel it is and where its secrets are: secretRef
-// and exactly one of slack or webhook.
+// and exactly one of slack, webhook or smtp.
 type MessageChannelSpec struct {
 	// SecretRef names the Secret that holds the channel's URL and credentials: in the
 	// channel's project for a MessageChannel, in the shared project (kargo-shared-resources)
@@ -56,7 +65,14 @@ type MessageChannelSpec struct {
 	// Webhook makes this a generic webhook: the Secret's key url is its URL, and its optional
 	// key authorization is sent as the Authorization header.
 	Webhook *WebhookChannel `json:"webhook,omitempty"`
+	// SMTP makes this an e-mail channel: the Secret's keys host, port, username, password
+	// and from say how to send.
+	SMTP *SMTPChannel `json:"smtp,omitempty"`
 }
+
+// SMTPChannel sends e-mail. It has no settings of its own: the server, login and sender are
+// in the Secret, and the step's config names the recipients and the subject.
+type SMTPChannel struct{}
 
 // SlackChannel is a Slack incoming webhook. It has no settings of its own: the webhook URL
 // is the Secret's key webhookURL, and the step's config may name a channel and a thread.

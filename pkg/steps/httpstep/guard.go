@@ -1,9 +1,11 @@
 package httpstep
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/drayhq/dray/pkg/steps"
@@ -59,4 +61,23 @@ func Refused(err error) error {
 		return steps.Terminal(steps.Reasoned(ReasonLinkLocal, err))
 	}
 	return nil
+}
+
+// Dial connects to address (host:port) for project's requests that are not HTTP, such as
+// send-message's SMTP: the host must be one the project's allowlist names (the URL
+// scheme://host:port is checked), and no connection goes to a link-local address. A refusal
+// wraps ErrHostNotAllowed or ErrLinkLocal, which Refused turns into a step error.
+func (o ClientOptions) Dial(ctx context.Context, project, scheme, address string) (net.Conn, error) {
+	if err := o.checkHost(project, &url.URL{Scheme: scheme, Host: address}); err != nil {
+		return nil, err
+	}
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseLinkLocal("", host, nil); err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, Control: refuseLinkLocal}
+	return dialer.DialContext(ctx, "tcp", address)
 }

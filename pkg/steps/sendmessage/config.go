@@ -11,6 +11,18 @@ type Config struct {
 	EncodingType string `json:"encodingType,omitempty"`
 	// Slack are the Slack-only settings, used with a Slack channel and plain text.
 	Slack *SlackConfig `json:"slack,omitempty"`
+	// SMTP are the e-mail settings, needed with an SMTP channel.
+	SMTP *SMTPConfig `json:"smtp,omitempty"`
+}
+
+// SMTPConfig says who receives the e-mail and what it is about.
+type SMTPConfig struct {
+	// To are the recipients' addresses, e.g. "ops@example.com" or "Ops <ops@example.com>".
+	To []string `json:"to"`
+	// Subject is the e-mail's subject.
+	Subject string `json:"subject,omitempty"`
+	// HTML says the message is HTML rather than plain text.
+	HTML bool `json:"html,omitempty"`
 }
 
 // ChannelRef names a MessageChannel of the project or a ClusterMessageChannel.

@@ -1,6 +1,6 @@
 // Package sendmessage implements the send-message step: it posts a message to a message
 // channel, a MessageChannel of the project or a ClusterMessageChannel, which is a Slack
-// incoming webhook or a generic webhook.
+// incoming webhook, a generic webhook or an SMTP server.
 //
 // Example:
 //
@@ -29,6 +29,16 @@
 // Authorization header when the Secret has one, and the Content-Type of encodingType:
 // text/plain (""), application/json, application/yaml or application/xml. A json message must
 // be valid JSON (terminal otherwise). No output.
+//
+// SMTP (spec.smtp; Secret keys host, port (default 587), username, password, from): the step
+// sends the message as an e-mail from from to smtp.to, with smtp.subject, as UTF-8 plain text,
+// or HTML with smtp.html, quoted-printable. On port 465 the connection is TLS from the start;
+// on any other it is upgraded with STARTTLS when the server offers it, and the login (PLAIN,
+// when the Secret has a username) is only sent over TLS or to a server on loopback. The
+// project's host allowlist holds the server (list host:port) and link-local addresses are
+// refused. encodingType is refused (terminal); recipients that are not addresses and a
+// subject of several lines are terminal; a refused login or message is Errored (reason
+// SMTPFailed) and retried. No output.
 //
 // Outcome: a config that is not valid, and an encoding the channel cannot take, are terminal
 // (Failed). A channel or Secret that is missing or incomplete, a failed request and a non-2xx

@@ -92,6 +92,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	case err != nil:
 		return steps.Result{}, fmt.Errorf("%s: %w", prefix, err)
 	}
+	if ch.Spec.SMTP != nil {
+		return s.runSMTP(ctx, sc, cfg, ch, prefix)
+	}
 	var m message
 	switch {
 	case ch.Spec.Slack != nil:
@@ -99,7 +102,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	case ch.Spec.Webhook != nil:
 		m, err = webhookMessage(cfg, ch)
 	default:
-		err = errors.New("the channel sets neither slack nor webhook")
+		err = errors.New("the channel sets none of slack, webhook or smtp")
 	}
 	if err != nil {
 		return steps.Result{}, m.redact(fmt.Errorf("%s: %w", prefix, err))
@@ -120,6 +123,26 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		res.Outputs = map[string]any{"slack": map[string]any{"threadTS": ts}}
 	}
 	return res, nil
+}
+
+// runSMTP sends cfg's message as an e-mail through SMTP channel ch. The step has no output.
+func (s *Step) runSMTP(ctx context.Context, sc *steps.Context, cfg Config, ch *Channel, prefix string) (steps.Result, error) {
+	m, err := smtpMessage(cfg, ch, time.Now())
+	if err == nil {
+		err = s.sendMail(ctx, sc.Project, m)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return steps.Result{}, ctx.Err()
+		}
+		if refused := httpstep.Refused(err); refused != nil {
+			err = refused
+		}
+		// The password is the only secret a failure could quote.
+		return steps.Result{}, httpstep.Request{Headers: []httpstep.NameValue{{Value: m.password}}}.Redact(fmt.Errorf("%s: %w", prefix, err))
+	}
+	sc.Log.Info("e-mail sent", "channel", cfg.Channel.String(), "recipients", len(m.to), "bytes", len(m.data))
+	return steps.Result{Message: fmt.Sprintf("sent an e-mail to %d recipient(s) through %s", len(m.to), cfg.Channel)}, nil
 }
 
 // message is one request to a channel. url and authorization are secret.
