@@ -160,10 +160,6 @@ func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := a.Log.With("project", project, "receiver", rc.name, "provider", rc.p.name)
-	if rc.p.verify == nil {
-		writeError(w, http.StatusNotImplemented, fmt.Errorf("webhook receiver %q: provider %s is not supported yet", rc.name, rc.p.name))
-		return
-	}
 	if err := rc.p.verify(r, body, rc.secret); err != nil {
 		log.Warn("webhook refused", "err", err, "remote", r.RemoteAddr)
 		writeError(w, http.StatusUnauthorized, fmt.Errorf("webhook receiver %q: %w", rc.name, err))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -20,8 +21,7 @@ type provider struct {
 	name string
 	// secretKey is the key of the receiver's Secret that holds the shared secret or token.
 	secretKey string
-	// verify returns an error unless the request proves it knows secret. Nil means the
-	// provider is not supported.
+	// verify returns an error unless the request proves it knows secret.
 	verify func(r *http.Request, body []byte, secret string) error
 	// parse returns what the payload says was pushed; events that push nothing give none.
 	parse func(r *http.Request, body []byte) ([]push, error)
@@ -41,7 +41,7 @@ var providers = map[string]*provider{
 	"dockerhub":    {name: "dockerhub", secretKey: "secret", verify: urlToken, parse: parseDockerHub},
 	"harbor":       {name: "harbor", secretKey: "auth-header", verify: tokenHeader("Authorization", ""), parse: parseHarbor},
 	"quay":         {name: "quay", secretKey: "secret", verify: urlToken, parse: parseQuay},
-	"artifactory":  {name: "artifactory", secretKey: "secret-token"},
+	"artifactory":  {name: "artifactory", secretKey: "secret-token", verify: hmacSHA256("X-Jfrog-Event-Auth", ""), parse: parseArtifactory},
 	"azure":        {name: "azure", secretKey: "secret", verify: urlToken, parse: parseAzure},
 	"distribution": {name: "distribution", secretKey: "secret", verify: tokenHeader("Authorization", "Bearer "), parse: parseDistribution},
 	"generic":      {name: "generic", secretKey: "secret", verify: tokenHeader("Authorization", "Bearer "), parse: parseGeneric},
@@ -327,6 +327,39 @@ func parseHarbor(_ *http.Request, body []byte) ([]push, error) {
 		}
 	}
 	return out, nil
+}
+
+// parseArtifactory reads a JFrog Artifactory docker "pushed" event: the image, or OCI Helm
+// chart, at <jpd_origin's host>/<repo_key>/<path less its last two
+// segments, the tag and manifest.json>. Other events push nothing.
+func parseArtifactory(_ *http.Request, body []byte) ([]push, error) {
+	var e struct {
+		Domain    string `json:"domain"`
+		EventType string `json:"event_type"`
+		Origin    string `json:"jpd_origin"`
+		Data      struct {
+			RepoKey   string `json:"repo_key"`
+			Path      string `json:"path"`
+			ImageType string `json:"image_type"`
+			Tag       string `json:"tag"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, err
+	}
+	if e.Domain != "docker" || e.EventType != "pushed" {
+		return nil, nil
+	}
+	origin, err := url.Parse(e.Origin)
+	if err != nil || origin.Host == "" {
+		return nil, fmt.Errorf("jpd_origin %q is not a URL", e.Origin)
+	}
+	parts := strings.Split(strings.Trim(e.Data.Path, "/"), "/")
+	if e.Data.RepoKey == "" || len(parts) < 2 {
+		return nil, fmt.Errorf("data.repo_key %q and data.path %q do not name an image", e.Data.RepoKey, e.Data.Path)
+	}
+	repo := strings.Join(append([]string{origin.Host, e.Data.RepoKey}, parts[:len(parts)-2]...), "/")
+	return []push{imagePush(repo, e.Data.Tag, "")}, nil // matches oci:// chart subscriptions too
 }
 
 // parseQuay reads a repository push notification: each updated tag.

@@ -41,6 +41,9 @@ func TestProviders(t *testing.T) {
 		`{"action":"pull","target":{"digest":"sha256:i1","repository":"app","tag":"5.0.0"},"request":{"host":"reg:5000"}},` +
 		`{"action":"push","target":{"mediaType":"application/octet-stream","digest":"sha256:b1","repository":"app"},"request":{"host":"reg:5000"}}]}`
 	generic := `{"repoURL":"https://charts.example.com","version":"1.2.3"}`
+	jfrog := `{"domain":"docker","event_type":"pushed","jpd_origin":"https://acme.jfrog.io","data":{"repo_key":"docker-local","path":"team/app/6.0.0/manifest.json","image_type":"docker","tag":"6.0.0"}}`
+	jfrogChart := `{"domain":"docker","event_type":"pushed","jpd_origin":"https://acme.jfrog.io","data":{"repo_key":"charts","path":"web/1.2.3/manifest.json","image_type":"oci","tag":"1.2.3"}}`
+	jfrogDeploy := `{"domain":"artifact","event_type":"deployed","jpd_origin":"https://acme.jfrog.io","data":{"repo_key":"generic","path":"a/b.zip"}}`
 
 	git := func(url, commit, tag string, urls ...string) push {
 		return push{kind: pushGit, urls: append([]string{url}, urls...), artifact: v1.RefreshArtifact{RepoURL: url, Commit: commit, Tag: tag}}
@@ -77,6 +80,12 @@ func TestProviders(t *testing.T) {
 		{"azure", "azure", acr, nil, nil, []push{imagePush("x.azurecr.io/app", "4.0.0", "sha256:a1")}},
 		{"distribution", "distribution", dist, map[string]string{"Authorization": "Bearer " + secret}, map[string]string{"Authorization": secret},
 			[]push{imagePush("reg:5000/app", "5.0.0", "sha256:i1")}},
+		{"artifactory", "artifactory", jfrog, map[string]string{"X-Jfrog-Event-Auth": sign(secret, jfrog)},
+			map[string]string{"X-Jfrog-Event-Auth": sign("other", jfrog)},
+			[]push{imagePush("acme.jfrog.io/docker-local/team/app", "6.0.0", "")}},
+		{"artifactory chart", "artifactory", jfrogChart, map[string]string{"X-Jfrog-Event-Auth": sign(secret, jfrogChart)}, map[string]string{},
+			[]push{imagePush("acme.jfrog.io/charts/web", "1.2.3", "")}},
+		{"artifactory other event", "artifactory", jfrogDeploy, map[string]string{"X-Jfrog-Event-Auth": sign(secret, jfrogDeploy)}, nil, nil},
 		{"generic", "generic", generic, map[string]string{"Authorization": "Bearer " + secret}, map[string]string{},
 			[]push{{kind: pushAny, urls: []string{"https://charts.example.com"}, artifact: v1.RefreshArtifact{RepoURL: "https://charts.example.com", Version: "1.2.3"}}}},
 	}
