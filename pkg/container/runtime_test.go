@@ -159,3 +159,23 @@ func countContainers(entries []os.DirEntry) int {
 	}
 	return n
 }
+
+// TestRunSyscallFilter: a container cannot make namespaces of its own (a user namespace would
+// give it every capability there) nor trace or mount, while ordinary programs run.
+func TestRunSyscallFilter(t *testing.T) {
+	rt, rootfs := busybox(t)
+	script := `for ns in -U -n -m -p; do unshare $ns true 2>/dev/null && echo "unshare $ns worked"; done
+sh -c 'echo child ran' &
+wait
+echo done`
+	stdout, stderr := container.NewTail(1<<16), container.NewTail(1<<16)
+	exit, err := rt.Run(t.Context(), container.Config{
+		Rootfs: rootfs, Args: []string{"sh", "-c", script}, Env: []string{"PATH=/bin"}, UID: 65532, GID: 65532,
+	}, stdout, stderr)
+	if err != nil || exit.Code != 0 {
+		t.Fatalf("Run = %+v, %v; stderr: %s", exit, err, stderr.Bytes())
+	}
+	if got, want := string(stdout.Bytes()), "child ran\ndone\n"; got != want {
+		t.Errorf("stdout = %q, want %q: no unshare may work, a child process must", got, want)
+	}
+}

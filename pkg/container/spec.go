@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -101,6 +102,7 @@ func Spec(c Config, cg Cgroups) (*specs.Spec, error) {
 			ReadonlyPaths: []string{
 				"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 			},
+			Seccomp: seccomp(),
 		},
 	}
 	for _, m := range c.Mounts {
@@ -145,3 +147,44 @@ func defaultMounts(network bool) []specs.Mount {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// deniedSyscalls fail with EPERM in every container: a promotion step needs none of them, and
+// each widens what a step could reach of the kernel. New namespaces first — in a user
+// namespace of its own the process would hold every capability again — then mounts, tracing
+// and reading other processes, loading code or keys into the kernel, and the clock.
+var deniedSyscalls = []string{
+	"unshare", "setns", "mount", "umount2", "pivot_root", "chroot",
+	"fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "perf_event_open", "userfaultfd",
+	"bpf", "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+	"keyctl", "add_key", "request_key", "open_by_handle_at", "name_to_handle_at",
+	"reboot", "swapon", "swapoff", "acct", "quotactl", "syslog", "lookup_dcookie", "vhangup",
+	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm",
+}
+
+// newNamespaceFlags are the clone flags that make new namespaces.
+var newNamespaceFlags = []uint64{
+	syscall.CLONE_NEWNS, syscall.CLONE_NEWCGROUP, syscall.CLONE_NEWUTS, syscall.CLONE_NEWIPC,
+	syscall.CLONE_NEWUSER, syscall.CLONE_NEWPID, syscall.CLONE_NEWNET,
+}
+
+// seccomp is every container's syscall filter: everything is allowed but deniedSyscalls, and
+// clone with any new-namespace flag (one rule per flag: a filter can test that bits are set,
+// not that some are). clone3 answers ENOSYS, since its flags cannot be filtered: C libraries
+// then fall back to clone.
+func seccomp() *specs.LinuxSeccomp {
+	eperm := ptr(uint(syscall.EPERM))
+	rules := []specs.LinuxSyscall{
+		{Names: deniedSyscalls, Action: specs.ActErrno, ErrnoRet: eperm},
+		{Names: []string{"clone3"}, Action: specs.ActErrno, ErrnoRet: ptr(uint(syscall.ENOSYS))},
+	}
+	for _, f := range newNamespaceFlags {
+		rules = append(rules, specs.LinuxSyscall{Names: []string{"clone"}, Action: specs.ActErrno, ErrnoRet: eperm,
+			Args: []specs.LinuxSeccompArg{{Index: 0, Value: f, ValueTwo: f, Op: specs.OpMaskedEqual}}})
+	}
+	return &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32, specs.ArchAARCH64, specs.ArchARM},
+		Syscalls:      rules,
+	}
+}

@@ -32,7 +32,8 @@
 //   - The image is pulled for linux/amd64 with the credentials of imagePullSecrets (Secrets of
 //     the project), else with the project's image credentials for its repository, and kept
 //     unpacked by digest (pkg/imagecache).
-//   - The command runs as UID/GID 65532, with no capabilities, a read-only root, its own mount,
+//   - The command runs as UID/GID 65532, with no capabilities, a read-only root, a seccomp
+//     filter (no namespaces of its own, no mounts, tracing or kernel modules), its own mount,
 //     PID, IPC, UTS and network namespaces, and the workspace mounted read-write at /workspace,
 //     its working directory. It has no network unless the step lists the capability
 //     "network", which gives it the host's network. resources.limits.memory and
