@@ -71,11 +71,8 @@ const (
 
 // recorded reports whether the Stage's history holds Promotion name.
 func (s *scheduler) recorded(ctx context.Context, project, stage, name string) (bool, error) {
-	var st v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return false, nil
-		}
+	st, err := s.stageStatus(ctx, project, stage)
+	if err != nil {
 		return false, err
 	}
 	return slices.ContainsFunc(st.FreightHistory, func(h v1.StageHistoryEntry) bool { return h.Promotion == name }), nil
@@ -120,7 +117,7 @@ func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin 
 				return err
 			}
 		}
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, st.Metadata.Name), &st.Status); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		if st.Status, err = s.stageStatus(ctx, project, st.Metadata.Name); err != nil {
 			return err
 		}
 		if h, held := st.Status.AutoPromotionHolds[pipeline.HoldKey(origin)]; held {
@@ -166,11 +163,8 @@ func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin 
 // clearHolds drops the auto-promotion holds of Stage st, where auto-promotion is off
 // (RESOURCES.md §4.4: disabling clears them).
 func (s *scheduler) clearHolds(ctx context.Context, project string, st *v1.Stage) error {
-	var status v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, st.Metadata.Name), &status); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil
-		}
+	status, err := s.stageStatus(ctx, project, st.Metadata.Name)
+	if err != nil {
 		return err
 	}
 	if len(status.AutoPromotionHolds) == 0 {

@@ -26,11 +26,8 @@ func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {
 		return nil
 	}
 	project := projectOf(msg.Subject())
-	var st v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, data.Stage), &st); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil
-		}
+	st, err := s.stageStatus(ctx, project, data.Stage)
+	if err != nil {
 		return err
 	}
 	if st.VerifyWhenHealthy == "" {
@@ -39,4 +36,14 @@ func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {
 	rec := &v1.StageRecord{Op: v1.StageHealthy, Project: project, Stage: data.Stage}
 	id := project + "/" + data.Stage + "/healthy/" + st.VerifyWhenHealthy
 	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), id, rec)
+}
+
+// stageStatus reads a Stage's status; a Stage without one (never promoted, or deleted) has an
+// empty status.
+func (s *scheduler) stageStatus(ctx context.Context, project, stage string) (v1.StageStatus, error) {
+	var st v1.StageStatus
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return v1.StageStatus{}, err
+	}
+	return st, nil
 }

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -32,8 +31,8 @@ func (s *scheduler) handleVerify(ctx context.Context, msg jetstream.Msg) error {
 	if cmd.ID == "" {
 		cmd.ID = strconv.FormatUint(md.Sequence.Stream, 10)
 	}
-	var st v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, cmd.Stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	st, err := s.stageStatus(ctx, project, cmd.Stage)
+	if err != nil {
 		return err
 	}
 	if len(st.FreightHistory) == 0 {
