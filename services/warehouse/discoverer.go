@@ -81,6 +81,7 @@ type CredentialStore interface {
 type RemoteDiscoverer struct {
 	git       *gitdisc.Cache
 	tags      *image.Lister
+	tagMeta   *image.TagCache
 	limits    *discovery.RateLimiter
 	creds     CredentialStore
 	transport http.RoundTripper
@@ -127,6 +128,7 @@ func NewRemoteDiscoverer(opts ...RemoteOption) *RemoteDiscoverer {
 	r := &RemoteDiscoverer{
 		git:       gitdisc.NewCache(),
 		tags:      image.NewLister(listingMaxAge),
+		tagMeta:   image.NewTagCache(0),
 		limits:    discovery.NewRateLimiter(DefaultRegistryRate, DefaultRegistryBurst),
 		images:    newFlights[v1.ImageDiscoveryResult](listingMaxAge),
 		lookups:   newFlights[v1.DiscoveredImageReference](0),
@@ -208,7 +210,7 @@ func (r *RemoteDiscoverer) LookupImage(ctx context.Context, project, refreshID s
 // imageOptions are the options of sub's discovery in project, and the key under which
 // Warehouses with the same subscription and credentials share its results.
 func (r *RemoteDiscoverer) imageOptions(ctx context.Context, project string, sub v1.ImageSubscription) (image.Options, string, error) {
-	o := image.Options{RateLimiter: r.limits, Lister: r.tags, Transport: r.transport}
+	o := image.Options{RateLimiter: r.limits, Lister: r.tags, TagCache: r.tagMeta, Transport: r.transport}
 	c, err := r.credentials(ctx, project, secret.TypeImage, sub.RepoURL)
 	if err != nil {
 		return o, "", err

@@ -63,6 +63,9 @@ type discoverer struct {
 	puller     *remote.Puller
 	lister     *Lister
 	listKey    string
+	// cache, when set, holds this subscription's tag metadata under cacheKey+tag.
+	cache    *TagCache
+	cacheKey string
 }
 
 // newDiscoverer checks sub and prepares its discovery. Errors name the field at fault.
@@ -114,10 +117,13 @@ func newDiscoverer(sub v1.ImageSubscription, o Options) (*discoverer, error) {
 	if d.puller, err = remote.NewPuller(ropts...); err != nil {
 		return nil, fail("%w", err)
 	}
-	if d.lister != nil {
+	if d.lister != nil || o.TagCache != nil && sub.CacheByTag {
 		if d.listKey, err = listKey(sub.RepoURL, o.Auth); err != nil {
 			return nil, fail("%w", err)
 		}
+	}
+	if o.TagCache != nil && sub.CacheByTag && d.strategy != Digest {
+		d.cache, d.cacheKey = o.TagCache, d.listKey+"\x00"+sub.Platform+"\x00"
 	}
 	return d, nil
 }

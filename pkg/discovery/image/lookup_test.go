@@ -197,3 +197,41 @@ func TestRateLimiterFairness(t *testing.T) {
 	}
 	t.Logf("small subscription finished after %d of the big one's %d requests", bigSoFar, bigTotal)
 }
+
+// TestCacheByTag: with cacheByTag and a TagCache, a second discovery lists tags and reads no
+// manifest, and finds the same; without cacheByTag, or with other credentials, the registry is
+// read again.
+func TestCacheByTag(t *testing.T) {
+	reg := newRegistry(t)
+	f := newFixture(t, reg)
+	cache := image.NewTagCache(0)
+	sub := v1.ImageSubscription{RepoURL: f.repo, ImageSelectionStrategy: "NewestBuild", CacheByTag: true}
+	discover := func(sub v1.ImageSubscription, o image.Options) ([]v1.DiscoveredImageReference, int) {
+		t.Helper()
+		before := reg.count("/manifests/")
+		got, err := image.Discover(t.Context(), sub, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.References, reg.count("/manifests/") - before
+	}
+	first, reads := discover(sub, image.Options{TagCache: cache})
+	if reads == 0 || len(first) == 0 {
+		t.Fatalf("first discovery: %d references from %d manifest reads, want some of each", len(first), reads)
+	}
+	again, reads := discover(sub, image.Options{TagCache: cache})
+	if reads != 0 {
+		t.Errorf("second discovery with cacheByTag read %d manifests, want 0", reads)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("cached discovery differs (-first +again):\n%s", diff)
+	}
+	sub.CacheByTag = false
+	if _, reads := discover(sub, image.Options{TagCache: cache}); reads == 0 {
+		t.Error("a subscription without cacheByTag read no manifest")
+	}
+	sub.CacheByTag = true
+	if _, reads := discover(sub, image.Options{TagCache: cache, Auth: &authn.Basic{Username: "u", Password: "p"}}); reads == 0 {
+		t.Error("other credentials were served from the cache")
+	}
+}

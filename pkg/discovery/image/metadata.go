@@ -51,7 +51,7 @@ func (d *discoverer) readAll(ctx context.Context, tags []string) ([]*meta, error
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			m, err := d.read(ctx, d.repo.Tag(tag), tag)
+			m, err := d.readTag(ctx, tag)
 			switch {
 			case errors.Is(err, ErrNotFound):
 			case err != nil:
@@ -66,6 +66,21 @@ func (d *discoverer) readAll(ctx context.Context, tags []string) ([]*meta, error
 		return nil, err
 	}
 	return out, nil
+}
+
+// readTag reads the metadata of tag: from the cache when the subscription keeps one
+// (cacheByTag), else from the registry, and then into the cache.
+func (d *discoverer) readTag(ctx context.Context, tag string) (*meta, error) {
+	if d.cache != nil {
+		if m, ok := d.cache.get(d.cacheKey + tag); ok {
+			return m, nil
+		}
+	}
+	m, err := d.read(ctx, d.repo.Tag(tag), tag)
+	if err == nil && d.cache != nil {
+		d.cache.put(d.cacheKey+tag, m)
+	}
+	return m, err
 }
 
 // read fetches the manifest named by ref and, when needed for the build time, the image

@@ -26,6 +26,9 @@ type Options struct {
 	// Lister shares tag listings between subscriptions of the same repository. Nil means each
 	// discovery lists the tags itself.
 	Lister *Lister
+	// TagCache keeps tag metadata for subscriptions with cacheByTag. Nil means none:
+	// cacheByTag then changes nothing.
+	TagCache *TagCache
 	// Concurrency bounds the metadata reads one discovery has in flight, so one NewestBuild
 	// subscription cannot take every token of a registry's rate limiter. Default
 	// DefaultConcurrency.
