@@ -494,3 +494,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeArtifactoryReceiver: Kargo's Artifactory receiver, with its virtualRepoName, is
+// accepted as written.
+func TestDecodeArtifactoryReceiver(t *testing.T) {
+	const doc = `apiVersion: kargo.akuity.io/v1alpha1
+kind: ProjectConfig
+metadata: {name: kargo-demo, namespace: kargo-demo}
+spec:
+  webhookReceivers:
+  - name: jfrog
+    artifactory:
+      secretRef: {name: jfrog-webhook}
+      virtualRepoName: docker-virtual
+`
+	objs, err := manifest.Decode("p.yaml", []byte(doc))
+	if err != nil {
+		t.Fatalf("Decode = %v, want nil", err)
+	}
+	if !strings.Contains(string(objs[0].JSON), `"virtualRepoName":"docker-virtual"`) {
+		t.Errorf("Decode.JSON = %s, want the virtualRepoName kept", objs[0].JSON)
+	}
+}

@@ -57,6 +57,7 @@ var errNoReceiver = errors.New("no webhook receiver at this path")
 type receiver struct {
 	name   string
 	p      *provider
+	opts   receiverOptions
 	secret string
 	path   string // empty when err is set
 	err    error
@@ -75,7 +76,7 @@ func (a *api) receivers(ctx context.Context, project string) ([]receiver, error)
 	var out []receiver
 	for _, rc := range cfg.Spec.WebhookReceivers {
 		r := receiver{name: rc.Name}
-		p, ref, err := providerOf(rc)
+		p, ref, opts, err := providerOf(rc)
 		if err == nil && a.Secrets == nil {
 			err = errNoSecretsKey
 		}
@@ -91,7 +92,7 @@ func (a *api) receivers(ctx context.Context, project string) ([]receiver, error)
 				err = fmt.Errorf("secret %q has no value under key %q", ref.Name, p.secretKey)
 			}
 		}
-		r.p = p
+		r.p, r.opts = p, opts
 		if err != nil {
 			r.err = fmt.Errorf("webhook receiver %q: %w", rc.Name, err)
 		} else {
@@ -165,7 +166,7 @@ func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, fmt.Errorf("webhook receiver %q: %w", rc.name, err))
 		return
 	}
-	pushes, err := rc.p.parse(r, body)
+	pushes, err := rc.p.parse(r, body, rc.opts)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("webhook receiver %q: decode %s payload: %w", rc.name, rc.p.name, err))
 		return

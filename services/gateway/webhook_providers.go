@@ -24,7 +24,7 @@ type provider struct {
 	// verify returns an error unless the request proves it knows secret.
 	verify func(r *http.Request, body []byte, secret string) error
 	// parse returns what the payload says was pushed; events that push nothing give none.
-	parse func(r *http.Request, body []byte) ([]push, error)
+	parse func(r *http.Request, body []byte, o receiverOptions) ([]push, error)
 }
 
 // Errors of webhook verification; each is answered 401.
@@ -47,13 +47,24 @@ var providers = map[string]*provider{
 	"generic":      {name: "generic", secretKey: "secret", verify: tokenHeader("Authorization", "Bearer "), parse: parseGeneric},
 }
 
-// providerOf returns the provider of a receiver and its Secret reference. Exactly one
-// provider key must be set.
-func providerOf(rc v1.WebhookReceiver) (*provider, v1.LocalObjectReference, error) {
+// receiverOptions are a receiver's settings beyond its Secret, for the parsers that use them.
+type receiverOptions struct {
+	// virtualRepo is an Artifactory receiver's virtualRepoName.
+	virtualRepo string
+}
+
+// providerOf returns the provider of a receiver, its Secret reference and its options.
+// Exactly one provider key must be set.
+func providerOf(rc v1.WebhookReceiver) (*provider, v1.LocalObjectReference, receiverOptions, error) {
 	set := map[string]*v1.WebhookReceiverConfig{
 		"github": rc.GitHub, "gitlab": rc.GitLab, "gitea": rc.Gitea, "bitbucket": rc.Bitbucket,
-		"dockerhub": rc.DockerHub, "harbor": rc.Harbor, "quay": rc.Quay, "artifactory": rc.Artifactory,
+		"dockerhub": rc.DockerHub, "harbor": rc.Harbor, "quay": rc.Quay,
 		"azure": rc.Azure, "distribution": rc.Distribution, "generic": rc.Generic,
+	}
+	var o receiverOptions
+	if a := rc.Artifactory; a != nil {
+		set["artifactory"] = &v1.WebhookReceiverConfig{SecretRef: a.SecretRef}
+		o.virtualRepo = a.VirtualRepoName
 	}
 	var p *provider
 	var ref v1.LocalObjectReference
@@ -62,17 +73,17 @@ func providerOf(rc v1.WebhookReceiver) (*provider, v1.LocalObjectReference, erro
 			continue
 		}
 		if p != nil {
-			return nil, ref, errors.New("sets more than one provider key: set exactly one")
+			return nil, ref, o, errors.New("sets more than one provider key: set exactly one")
 		}
 		p, ref = providers[k], c.SecretRef
 	}
 	if p == nil {
-		return nil, ref, errors.New("sets no provider key (github, gitlab, gitea, bitbucket, dockerhub, harbor, quay, azure, distribution, generic)")
+		return nil, ref, o, errors.New("sets no provider key (github, gitlab, gitea, bitbucket, dockerhub, harbor, quay, artifactory, azure, distribution, generic)")
 	}
 	if ref.Name == "" {
-		return p, ref, fmt.Errorf("%s.secretRef.name is empty", p.name)
+		return p, ref, o, fmt.Errorf("%s.secretRef.name is empty", p.name)
 	}
-	return p, ref, nil
+	return p, ref, o, nil
 }
 
 // hmacSHA256 verifies a hex HMAC-SHA256 of the body, keyed with the secret, in header after
@@ -159,7 +170,7 @@ type gitHubPackage struct {
 
 // parseGitHub reads push, package and registry_package events; ping and others push
 // nothing.
-func parseGitHub(r *http.Request, body []byte) ([]push, error) {
+func parseGitHub(r *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		Ref             string         `json:"ref"`
 		After           string         `json:"after"`
@@ -195,7 +206,7 @@ func parseGitHub(r *http.Request, body []byte) ([]push, error) {
 }
 
 // parseGitLab reads push and tag push events.
-func parseGitLab(_ *http.Request, body []byte) ([]push, error) {
+func parseGitLab(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		ObjectKind  string `json:"object_kind"`
 		Ref         string `json:"ref"`
@@ -221,7 +232,7 @@ func parseGitLab(_ *http.Request, body []byte) ([]push, error) {
 }
 
 // parseGitea reads push events, shaped like GitHub's.
-func parseGitea(r *http.Request, body []byte) ([]push, error) {
+func parseGitea(r *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	if ev := r.Header.Get("X-Gitea-Event"); ev != "" && ev != "push" {
 		return nil, nil
 	}
@@ -237,7 +248,7 @@ func parseGitea(r *http.Request, body []byte) ([]push, error) {
 }
 
 // parseBitbucket reads repo:push events: each change of a branch or tag.
-func parseBitbucket(r *http.Request, body []byte) ([]push, error) {
+func parseBitbucket(r *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	if ev := r.Header.Get("X-Event-Key"); ev != "" && ev != "repo:push" {
 		return nil, nil
 	}
@@ -284,7 +295,7 @@ func parseBitbucket(r *http.Request, body []byte) ([]push, error) {
 }
 
 // parseDockerHub reads a Docker Hub push.
-func parseDockerHub(_ *http.Request, body []byte) ([]push, error) {
+func parseDockerHub(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		PushData struct {
 			Tag string `json:"tag"`
@@ -303,7 +314,7 @@ func parseDockerHub(_ *http.Request, body []byte) ([]push, error) {
 }
 
 // parseHarbor reads PUSH_ARTIFACT events: each pushed resource.
-func parseHarbor(_ *http.Request, body []byte) ([]push, error) {
+func parseHarbor(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		Type      string `json:"type"`
 		EventData struct {
@@ -330,9 +341,9 @@ func parseHarbor(_ *http.Request, body []byte) ([]push, error) {
 }
 
 // parseArtifactory reads a JFrog Artifactory docker "pushed" event: the image, or OCI Helm
-// chart, at <jpd_origin's host>/<repo_key>/<path less its last two
-// segments, the tag and manifest.json>. Other events push nothing.
-func parseArtifactory(_ *http.Request, body []byte) ([]push, error) {
+// chart, at <jpd_origin's host>/<repo_key, or the receiver's virtual repository>/<path less
+// its last two segments, the tag and manifest.json>. Other events push nothing.
+func parseArtifactory(_ *http.Request, body []byte, o receiverOptions) ([]push, error) {
 	var e struct {
 		Domain    string `json:"domain"`
 		EventType string `json:"event_type"`
@@ -358,12 +369,16 @@ func parseArtifactory(_ *http.Request, body []byte) ([]push, error) {
 	if e.Data.RepoKey == "" || len(parts) < 2 {
 		return nil, fmt.Errorf("data.repo_key %q and data.path %q do not name an image", e.Data.RepoKey, e.Data.Path)
 	}
-	repo := strings.Join(append([]string{origin.Host, e.Data.RepoKey}, parts[:len(parts)-2]...), "/")
+	repoName := e.Data.RepoKey
+	if o.virtualRepo != "" {
+		repoName = o.virtualRepo
+	}
+	repo := strings.Join(append([]string{origin.Host, repoName}, parts[:len(parts)-2]...), "/")
 	return []push{imagePush(repo, e.Data.Tag, "")}, nil // matches oci:// chart subscriptions too
 }
 
 // parseQuay reads a repository push notification: each updated tag.
-func parseQuay(_ *http.Request, body []byte) ([]push, error) {
+func parseQuay(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		DockerURL   string   `json:"docker_url"`
 		UpdatedTags []string `json:"updated_tags"`
@@ -385,7 +400,7 @@ func parseQuay(_ *http.Request, body []byte) ([]push, error) {
 }
 
 // parseAzure reads Azure Container Registry push and chart_push events.
-func parseAzure(_ *http.Request, body []byte) ([]push, error) {
+func parseAzure(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		Action string `json:"action"`
 		Target struct {
@@ -420,7 +435,7 @@ func parseAzure(_ *http.Request, body []byte) ([]push, error) {
 // parseDistribution reads a Distribution notification envelope: each manifest push. A push
 // by digest alone (the platform manifests of an index) is dropped when the same envelope
 // pushes a tag of that repository.
-func parseDistribution(_ *http.Request, body []byte) ([]push, error) {
+func parseDistribution(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var e struct {
 		Events []struct {
 			Action string `json:"action"`
@@ -465,7 +480,7 @@ func parseDistribution(_ *http.Request, body []byte) ([]push, error) {
 
 // parseGeneric reads {"repoURL", "tag", "digest", "commit", "version"}: a push to whatever
 // repository repoURL names (Git, image or chart).
-func parseGeneric(_ *http.Request, body []byte) ([]push, error) {
+func parseGeneric(_ *http.Request, body []byte, _ receiverOptions) ([]push, error) {
 	var a v1.RefreshArtifact
 	if err := json.Unmarshal(body, &a); err != nil {
 		return nil, err

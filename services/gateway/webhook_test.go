@@ -108,7 +108,7 @@ func TestProviders(t *testing.T) {
 					t.Errorf("verify with a wrong proof = %v, want a signature error", err)
 				}
 			}
-			got, err := p.parse(req(tt.good), []byte(tt.body))
+			got, err := p.parse(req(tt.good), []byte(tt.body), receiverOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,6 +116,25 @@ func TestProviders(t *testing.T) {
 				t.Errorf("parse (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestArtifactoryVirtualRepo: with virtualRepoName the pushed repository is named after the
+// virtual repository the Warehouses pull through, not the local one the event names.
+func TestArtifactoryVirtualRepo(t *testing.T) {
+	body := `{"domain":"docker","event_type":"pushed","jpd_origin":"https://acme.jfrog.io","data":{"repo_key":"docker-local","path":"team/app/6.0.0/manifest.json","image_type":"docker","tag":"6.0.0"}}`
+	p, _, opts, err := providerOf(v1.WebhookReceiver{Name: "jfrog", Artifactory: &v1.ArtifactoryWebhookReceiverConfig{
+		SecretRef: v1.LocalObjectReference{Name: "s"}, VirtualRepoName: "docker-virtual",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.parse(httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body)), []byte(body), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]push{imagePush("acme.jfrog.io/docker-virtual/team/app", "6.0.0", "")}, got, cmp.AllowUnexported(push{})); diff != "" {
+		t.Errorf("parse (-want +got):\n%s", diff)
 	}
 }
 

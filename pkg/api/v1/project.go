@@ -76,8 +76,9 @@ type WebhookReceiver struct {
 	// Quay receives repository push notifications; the Secret's key "secret" only seeds the
 	// URL's token.
 	Quay *WebhookReceiverConfig `json:"quay,omitempty"`
-	// Artifactory is accepted for compatibility; Dray does not serve it yet and answers 501.
-	Artifactory *WebhookReceiverConfig `json:"artifactory,omitempty"`
+	// Artifactory receives JFrog Artifactory docker "pushed" events; the Secret's key
+	// secret-token signs them (X-Jfrog-Event-Auth).
+	Artifactory *ArtifactoryWebhookReceiverConfig `json:"artifactory,omitempty"`
 	// Azure receives Azure Container Registry push events; the Secret's key "secret" only
 	// seeds the URL's token.
 	Azure *WebhookReceiverConfig `json:"azure,omitempty"`
@@ -95,4 +96,15 @@ type WebhookReceiver struct {
 type WebhookReceiverConfig struct {
 	// SecretRef names a Secret in the project holding the shared secret or token.
 	SecretRef LocalObjectReference `json:"secretRef"`
+}
+
+// ArtifactoryWebhookReceiverConfig is an Artifactory receiver's: its Secret, and the virtual
+// repository the Warehouses pull through, when they do.
+type ArtifactoryWebhookReceiverConfig struct {
+	// SecretRef names a Secret in the project holding the signing secret (key secret-token).
+	SecretRef LocalObjectReference `json:"secretRef"`
+	// VirtualRepoName, when set, replaces the event's repo_key in the pushed repository's URL:
+	// Warehouses subscribe to <host>/<virtual repository>/<image>, while events name the local
+	// repository the image was pushed to.
+	VirtualRepoName string `json:"virtualRepoName,omitempty"`
 }
