@@ -309,12 +309,10 @@ func number(v any) cty.Value {
 	return cty.NumberUIntVal(v.(uint64))
 }
 
-func commitMessage(path string, updates []Update) string {
-	var b strings.Builder
-	b.WriteString("Updated " + path + "\n")
-	for _, u := range updates {
-		v, _ := FormatValue(u.Value) // Validate has passed
-		b.WriteString("\n- " + u.Key + ": " + v)
-	}
-	return b.String()
+// commitMessage is the step's commitMessage output (updates.CommitMessage).
+func commitMessage(path string, list []Update) string {
+	return updates.CommitMessage(path, list, func(v any) string {
+		s, _ := FormatValue(v) // Validate has passed
+		return s
+	})
 }

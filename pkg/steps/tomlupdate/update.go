@@ -11,6 +11,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 
 	"github.com/drayhq/dray/pkg/keypath"
+	"github.com/drayhq/dray/pkg/steps/internal/updates"
 )
 
 // Errors Apply returns for a key it cannot set; test for them with errors.Is.
@@ -321,13 +322,7 @@ func formatFloat(f float64) string {
 	return s
 }
 
-// commitMessage is "Updated <path>\n" then "\n- <key>: <value>" per update, values in TOML
-// notation.
-func commitMessage(path string, updates []Update) string {
-	var b strings.Builder
-	b.WriteString("Updated " + path + "\n")
-	for _, u := range updates {
-		b.WriteString("\n- " + u.Key + ": " + FormatValue(u.Value))
-	}
-	return b.String()
+// commitMessage is the step's commitMessage output (updates.CommitMessage).
+func commitMessage(path string, list []Update) string {
+	return updates.CommitMessage(path, list, FormatValue)
 }

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/drayhq/dray/pkg/keypath"
+	"github.com/drayhq/dray/pkg/steps/internal/updates"
 )
 
 // Errors Apply returns for a key it cannot set; test for them with errors.Is.
@@ -180,13 +180,7 @@ func byteOffset(line []byte, col int) int {
 	return off
 }
 
-// commitMessage is the commitMessage output: "Updated <path>\n" then "\n- <key>: <value>" per
-// update.
-func commitMessage(path string, updates []Update) string {
-	var b strings.Builder
-	b.WriteString("Updated " + path + "\n")
-	for _, u := range updates {
-		b.WriteString("\n- " + u.Key + ": " + FormatValue(u.Value))
-	}
-	return b.String()
+// commitMessage is the step's commitMessage output (updates.CommitMessage).
+func commitMessage(path string, list []Update) string {
+	return updates.CommitMessage(path, list, FormatValue)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Update sets the scalar at Key to Value.
@@ -57,4 +58,15 @@ func TypeName(v any) string {
 		return fmt.Sprint(x)
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// CommitMessage is an update step's commitMessage output: "Updated <path>\n", then
+// "\n- <key>: <value>" per update, each value as format writes it in the file's syntax.
+func CommitMessage(path string, list []Update, format func(any) string) string {
+	var b strings.Builder
+	b.WriteString("Updated " + path + "\n")
+	for _, u := range list {
+		b.WriteString("\n- " + u.Key + ": " + format(u.Value))
+	}
+	return b.String()
 }
