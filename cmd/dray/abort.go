@@ -5,8 +5,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/drayhq/dray/pkg/client"
 )
 
 func newAbort(g *globals) *cobra.Command {
@@ -15,8 +13,7 @@ func newAbort(g *globals) *cobra.Command {
 		Short: "Stop a Promotion: its running step is aborted and later steps do not run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/client"
 )
 
 func newApprove(g *globals) *cobra.Command {
@@ -19,8 +18,7 @@ Approval creates no Promotion; promote it with dray promote, or let an auto-prom
 take it. Who approved, when and why is recorded on the Freight.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -44,8 +42,7 @@ func newVerify(g *globals) *cobra.Command {
 		Short: "Re-run a Stage's verification of the Freight it holds",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -69,8 +66,7 @@ func newPause(g *globals, verb string) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -91,8 +87,7 @@ func newAlias(g *globals) *cobra.Command {
 		Short: "Give a Freight (name or alias) a new alias; its old alias is freed",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -27,9 +27,8 @@ With a NAME, show that one: a promotion with each step's status, timing and outp
 warehouse with what it discovered and its errors.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := client.New(g.server)
 			ctx := cmd.Context()
-			project, err := g.resolveProject(ctx, c)
+			c, project, err := g.connect(ctx)
 			if err != nil {
 				return err
 			}
@@ -174,6 +173,13 @@ func printPromotion(w io.Writer, p *v1.Promotion) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.As, s.Uses, status, attempts, dur, oneLine(detail))
 	}
+}
+
+// connect returns a client of the gateway and the project the command works in.
+func (g *globals) connect(ctx context.Context) (*client.Client, string, error) {
+	c := client.New(g.server)
+	project, err := g.resolveProject(ctx, c)
+	return c, project, err
 }
 
 func (g *globals) resolveProject(ctx context.Context, c *client.Client) (string, error) {

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/client"
 )
 
 func newPromote(g *globals) *cobra.Command {
@@ -20,8 +19,7 @@ func newPromote(g *globals) *cobra.Command {
 		Use:   "promote --stage S --freight F",
 		Short: "Promote a Freight (by name or alias) to a Stage",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}

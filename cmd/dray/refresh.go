@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/client"
 )
 
 func newRefresh(g *globals) *cobra.Command {
@@ -23,8 +22,7 @@ discovery ran.`,
 			if kind := strings.ToLower(args[0]); kind != "warehouse" && kind != "warehouses" {
 				return fmt.Errorf("unknown kind %q: only warehouses are refreshed", args[0])
 			}
-			c := client.New(g.server)
-			project, err := g.resolveProject(cmd.Context(), c)
+			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
