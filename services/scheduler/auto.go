@@ -25,20 +25,37 @@ const AutoActor = v1.ActorAutoPromotion
 var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded}
 
 // handleFreightEvent re-evaluates auto-promotion for every Stage that takes Freight from the
-// event's origin.
+// event's origin; a promotion.succeeded event, for the Stages downstream of its Stage.
 func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) error {
 	var e v1.Event
-	var data v1.FreightEvent // a promotion event's data decodes into it too, without the origin
-	if err := json.Unmarshal(msg.Data(), &e); err != nil || json.Unmarshal(e.Data, &data) != nil || data.Freight == "" {
-		s.Log.Error("ignoring freight event without a freight", "subject", msg.Subject())
+	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+		s.Log.Error("ignoring undecodable event", "subject", msg.Subject(), "err", err)
 		return nil
 	}
 	project := projectOf(msg.Subject())
-	if e.Type != v1.TypePromotionSucceeded {
-		return s.autoPromote(ctx, project, data.Origin)
+	if e.Type == v1.TypePromotionSucceeded {
+		return s.handleSucceeded(ctx, msg, project, e.Data)
 	}
-	var pe v1.PromotionEvent
-	_ = json.Unmarshal(e.Data, &pe) // decoded above, as FreightEvent
+	var data v1.FreightEvent
+	if json.Unmarshal(e.Data, &data) != nil || data.Freight == "" {
+		s.Log.Error("ignoring freight event without a freight", "subject", msg.Subject())
+		return nil
+	}
+	return s.autoPromote(ctx, project, data.Origin)
+}
+
+// handleSucceeded re-evaluates auto-promotion for the Stages downstream of the Stage a
+// Promotion succeeded in: what that Stage holds changed (MatchUpstream follows it), while the
+// Stage itself keeps what a person promoted there.
+func (s *scheduler) handleSucceeded(ctx context.Context, msg jetstream.Msg, project string, raw json.RawMessage) error {
+	var data v1.PromotionEvent
+	if json.Unmarshal(raw, &data) != nil || data.Freight == "" {
+		s.Log.Error("ignoring promotion event without a freight", "subject", msg.Subject())
+		return nil
+	}
+	if cfg, err := store.ProjectConfig(ctx, s.Bus, project); err != nil || cfg == nil {
+		return err // no ProjectConfig: auto-promotion is off
+	}
 	f, err := store.Freight(ctx, s.Bus, project, data.Freight)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -51,14 +68,12 @@ func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) e
 	// is looked at again shortly (a few times: the Freight may have moved on already).
 	if _, in := f.Status.CurrentlyIn[data.Stage]; !in {
 		if md, err := msg.Metadata(); err == nil && md.NumDelivered < maxRecordWaits {
-			if recorded, err := s.recorded(ctx, project, data.Stage, pe.Promotion); err != nil || !recorded {
+			if recorded, err := s.recorded(ctx, project, data.Stage, data.Promotion); err != nil || !recorded {
 				_ = msg.NakWithDelay(recordWait)
 				return bus.ErrHandled
 			}
 		}
 	}
-	// What a Stage holds matters only to the Stages downstream of it; the Stage itself
-	// keeps what a person promoted there.
 	return s.autoPromoteFrom(ctx, project, f.Origin, data.Stage)
 }
 
