@@ -6,14 +6,13 @@ import (
 	"strings"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
 )
 
 var (
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	varName      = regexp.MustCompile(`^[a-zA-Z_]\w*$`)
-	reserved     = regexp.MustCompile(`^(step|task)-[0-9]+$`)
+	varName  = regexp.MustCompile(`^[a-zA-Z_]\w*$`)
+	reserved = regexp.MustCompile(`^(step|task)-[0-9]+$`)
 )
 
 // check applies the semantic rules of Validate to a typed resource.
@@ -68,9 +67,9 @@ func (c *checker) meta(obj any, m *v1.ObjectMeta) {
 	switch {
 	case m.Name == "":
 		c.add("metadata.name", "required field is missing")
-	case isProject && (len(m.Name) > 63 || !dnsLabel.MatchString(m.Name)):
+	case isProject && names.Project(m.Name) != nil:
 		c.add("metadata.name", fmt.Sprintf("%q is not a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit", m.Name))
-	case len(m.Name) > 253 || !dnsSubdomain.MatchString(m.Name):
+	case names.Object(m.Name) != nil:
 		c.add("metadata.name", fmt.Sprintf("%q is not a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253", m.Name))
 	}
 	if !namespaced[kindOf(obj)] {
@@ -79,7 +78,7 @@ func (c *checker) meta(obj any, m *v1.ObjectMeta) {
 	switch {
 	case m.Namespace == "":
 		c.add("metadata.namespace", "is required: name the project (a Kargo namespace) this resource belongs to")
-	case len(m.Namespace) > 63 || !dnsLabel.MatchString(m.Namespace):
+	case names.Project(m.Namespace) != nil:
 		c.add("metadata.namespace", fmt.Sprintf("%q is not a valid project name (a DNS-1123 label)", m.Namespace))
 	}
 }
@@ -95,7 +94,7 @@ func (c *checker) warehouse(s *v1.WarehouseSpec) {
 	if len(s.Subscriptions) == 0 {
 		c.add("spec.subscriptions", "must list at least one subscription")
 	}
-	names := map[string]int{}
+	seen := map[string]int{}
 	for i, sub := range s.Subscriptions {
 		p := fmt.Sprintf("spec.subscriptions[%d]", i)
 		n := 0
@@ -110,13 +109,13 @@ func (c *checker) warehouse(s *v1.WarehouseSpec) {
 		if sub.Name == "" {
 			continue
 		}
-		if len(sub.Name) > 63 || !dnsLabel.MatchString(sub.Name) {
+		if names.Project(sub.Name) != nil { // a subscription name is a DNS-1123 label too
 			c.add(p+".name", fmt.Sprintf("%q is not a DNS-1123 label", sub.Name))
 		}
-		if j, dup := names[sub.Name]; dup {
+		if j, dup := seen[sub.Name]; dup {
 			c.add(p+".name", fmt.Sprintf("%q is also the name of subscriptions[%d]", sub.Name, j))
 		} else {
-			names[sub.Name] = i
+			seen[sub.Name] = i
 		}
 	}
 }
