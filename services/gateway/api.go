@@ -19,7 +19,7 @@ type api struct {
 	service.Deps
 }
 
-func (a *api) routes(mux *http.ServeMux) {
+func (a *api) routes(mux router) {
 	mux.HandleFunc("POST /api/v1/resources", a.apply)
 	mux.HandleFunc("GET /api/v1/projects/{project}/secrets", a.listSecrets)
 	mux.HandleFunc("GET /api/v1/projects", a.listProjects)
@@ -96,6 +96,9 @@ func (a *api) promote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd.Project = r.PathValue("project")
+	if !checkBodyNames(w, bodyName{"stage", cmd.Stage}, bodyName{"freight", cmd.Freight}) {
+		return
+	}
 	if cmd.ID == "" { // a sender's own key names the same Promotion however often it is sent
 		cmd.ID = rand.Text()
 		if cmd.RequestedAt == nil {

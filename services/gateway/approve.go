@@ -23,6 +23,9 @@ func (a *api) approve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd.Project, cmd.Freight = r.PathValue("project"), r.PathValue("name")
+	if !checkBodyNames(w, bodyName{"stage", cmd.Stage}) {
+		return
+	}
 	f, err := store.Freight(r.Context(), a.Bus, cmd.Project, cmd.Freight)
 	if err == nil {
 		var st *v1.Stage
@@ -113,6 +116,9 @@ func (a *api) setAlias(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil || body.Alias == "" {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("want {\"alias\": \"new-alias\"}: %v", err))
+		return
+	}
+	if !checkBodyNames(w, bodyName{"alias", body.Alias}) {
 		return
 	}
 	project, name := r.PathValue("project"), r.PathValue("name")

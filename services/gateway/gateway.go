@@ -42,6 +42,20 @@ func (o *Options) Validate() error {
 	return nil
 }
 
+// newHandler builds the gateway's routes: health and metrics, the API and webhook routes
+// (behind the name check of checkedMux), and the extra mounts.
+func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Handler) *checkedMux {
+	mux := newCheckedMux()
+	mux.Handle("/healthz", service.HealthHandler(gatherer, a.Bus))
+	mux.Handle("/readyz", service.HealthHandler(gatherer, a.Bus))
+	mux.Handle("/metrics", service.HealthHandler(gatherer, a.Bus))
+	a.routes(mux)
+	for prefix, h := range mounts {
+		mux.Handle(prefix, h)
+	}
+	return mux
+}
+
 // Run serves the API until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
 	ln, err := net.Listen("tcp", opts.Addr)
@@ -52,15 +66,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if gatherer == nil {
 		gatherer = prometheus.NewRegistry()
 	}
-	api := &api{Deps: d}
-	mux := http.NewServeMux()
-	mux.Handle("/healthz", service.HealthHandler(gatherer, d.Bus))
-	mux.Handle("/readyz", service.HealthHandler(gatherer, d.Bus))
-	mux.Handle("/metrics", service.HealthHandler(gatherer, d.Bus))
-	api.routes(mux)
-	for prefix, h := range opts.Mounts {
-		mux.Handle(prefix, h)
-	}
+	mux := newHandler(&api{Deps: d}, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
 	go func() { errs <- srv.Serve(ln) }()

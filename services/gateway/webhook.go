@@ -45,7 +45,7 @@ type WebhookReceiverInfo struct {
 }
 
 // webhookRoutes registers the webhook receivers and their listing.
-func (a *api) webhookRoutes(mux *http.ServeMux) {
+func (a *api) webhookRoutes(mux router) {
 	mux.HandleFunc("POST /webhooks/{project}/{token}", a.webhook)
 	mux.HandleFunc("GET /api/v1/projects/{project}/webhookreceivers", a.listWebhookReceivers)
 }
