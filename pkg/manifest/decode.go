@@ -164,6 +164,11 @@ func (d *decoder) document(file string, n int, node *yaml.Node) {
 		report()
 		return
 	}
+	if expandedSize(node) > MaxDocumentBytes {
+		problems = append(problems, problem{resource: docName(n), msg: tooLarge("the document")})
+		report()
+		return
+	}
 	doc, err := toJSONObject(node)
 	if err != nil {
 		problems = append(problems, problem{resource: docName(n), msg: err.Error()})
@@ -230,6 +235,9 @@ func (d *decoder) resource(doc map[string]any) (Object, []problem) {
 	b, err := json.Marshal(typed)
 	if err != nil {
 		return Object{}, []problem{{msg: "encode: " + err.Error()}}
+	}
+	if len(b) > MaxDocumentBytes {
+		return Object{}, []problem{{msg: tooLarge("the resource")}}
 	}
 	meta := metaOf(typed)
 	obj := Object{Kind: kind, Name: meta.Name, Resource: typed, JSON: b}

@@ -7,6 +7,8 @@
 // join with interface{ Unwrap() []error } to print each). Each document is checked in this
 // order:
 //
+//  0. it is at most MaxDocumentBytes once its YAML aliases are expanded, which is measured
+//     before anything is expanded, so a "billion laughs" document costs a walk of its nodes;
 //  1. apiVersion is kargo.akuity.io/v1alpha1 (CustomPromotionStep may also use
 //     ee.kargo.akuity.io/v1alpha1) and kind is a resource kind of v1.Table;
 //  2. the document matches the kind's JSON Schema, with unknown fields rejected by path;
