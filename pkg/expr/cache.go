@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -63,6 +64,9 @@ func (e *Evaluator) compile(kind programKind, source string) compiled {
 	}
 	e.compiles.Add(1)
 	c.program, c.err = expr.Compile(source, opts...)
+	if c.err == nil {
+		c.err = checkCost(c.program.Node())
+	}
 	if c.err == nil && kind == templateProgram {
 		c.uses = usesOf(c.program)
 	}
@@ -86,10 +90,15 @@ func (e *Evaluator) Bare(expression string, env map[string]any) (any, error) {
 	c := e.compile(bareProgram, expression)
 	err := c.err
 	if err == nil {
+		// The budget's checkpoint joins a copy of env, so the caller's map is left alone.
+		run := make(map[string]any, len(env)+1)
+		maps.Copy(run, env)
+		run[checkpointName] = function(newBudget().checkpoint)
+		machine := vm.VM{MemoryBudget: MemoryBudget}
 		var out any
-		if out, err = expr.Run(c.program, env); err == nil {
+		if out, err = machine.Run(c.program, run); err == nil {
 			return out, nil
 		}
 	}
-	return nil, &Error{Expr: expression, Err: err}
+	return nil, &Error{Expr: expression, Err: budgetError(err)}
 }

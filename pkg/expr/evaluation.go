@@ -22,6 +22,8 @@ type evaluation struct {
 	keys []string
 	// maps caches secret, sharedSecret, configMap and sharedConfigMap by source and name.
 	maps map[dataKey]map[string]string
+	// budget is what the evaluation has spent of its limits (MaxEvalTime, MaxEvalBytes).
+	budget *budget
 	// secretReads counts the calls of secret and sharedSecret, so a template can tell whether
 	// it read one.
 	secretReads int
@@ -33,7 +35,9 @@ func (e *Evaluator) newEvaluation(env *Env, root string, redact bool) *evaluatio
 	if env == nil {
 		env = &Env{}
 	}
-	return &evaluation{e: e, env: env, root: root, redact: redact}
+	ev := &evaluation{e: e, env: env, root: root, redact: redact, budget: newBudget()}
+	ev.vm.MemoryBudget = MemoryBudget
+	return ev
 }
 
 // variables returns the map expressions run against, built on first use: the variables of

@@ -10,7 +10,7 @@ import (
 // quote family's names are reserved (§3.3): no variable or Env-bound function may use them.
 // The patcher is stateful, so the options are built anew for every compilation.
 func templateOptions() []expr.Option {
-	return []expr.Option{
+	return append([]expr.Option{
 		expr.AllowUndefinedVariables(),
 		// Quote family (§3.3).
 		expr.Function("quote", quote, new(func(any) string)),
@@ -23,12 +23,12 @@ func templateOptions() []expr.Option {
 		expr.Function("semverParse", semverParse, new(func(string) Version)),
 		expr.Function("semverDiff", semverDiff, new(func(string, string) string)),
 		expr.Patch(&methodPatcher{}),
-	}
+	}, compileLimits()...)
 }
 
 // bareOptions are the compile options of bare expressions: expr-lang builtins only.
 func bareOptions() []expr.Option {
-	return []expr.Option{expr.AllowUndefinedVariables()}
+	return append([]expr.Option{expr.AllowUndefinedVariables()}, compileLimits()...)
 }
 
 // function is the shape of every Env-bound function: expr-lang calls it by reflection at run
@@ -57,4 +57,6 @@ var boundFunctions = map[string]func(*evaluation) function{
 	"freightMetadata": func(ev *evaluation) function { return ev.freightMetadata },
 	"freightStatus":   func(ev *evaluation) function { return ev.freightStatus },
 	"stageMetadata":   func(ev *evaluation) function { return ev.stageMetadata },
+	// The budget patcher's checkpoint in every predicate body (limits.go).
+	checkpointName: func(ev *evaluation) function { return ev.budget.checkpoint },
 }

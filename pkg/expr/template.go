@@ -80,7 +80,7 @@ func (ev *evaluation) expression(source string) (string, bool, error) {
 	}
 	result, err := ev.vm.Run(c.program, ev.variables(&c))
 	if err != nil {
-		return "", false, err
+		return "", false, budgetError(err)
 	}
 	s, err := text(result)
 	return s, c.uses.readsSecretVar(ev.env.SecretVars), err
