@@ -65,7 +65,7 @@ func (e *Evaluator) compile(kind programKind, source string) compiled {
 	e.compiles.Add(1)
 	c.program, c.err = expr.Compile(source, opts...)
 	if c.err == nil {
-		c.err = checkCost(c.program.Node())
+		c.err = CheckCost(c.program.Node())
 	}
 	if c.err == nil && kind == templateProgram {
 		c.uses = usesOf(c.program)

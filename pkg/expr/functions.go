@@ -60,3 +60,16 @@ var boundFunctions = map[string]func(*evaluation) function{
 	// The budget patcher's checkpoint in every predicate body (limits.go).
 	checkpointName: func(ev *evaluation) function { return ev.budget.checkpoint },
 }
+
+// templateFunctions are the functions templateOptions compiles in.
+var templateFunctions = map[string]bool{
+	"quote": true, "unsafeQuote": true, "asYAML": true, "asJSON": true,
+	"warehouse": true, "semverParse": true, "semverDiff": true,
+}
+
+// IsFunction reports whether a template may call name: one of Dray's functions (the
+// expr-lang builtins are not included). dray lint uses it to report an unknown function
+// before it fails at run time.
+func IsFunction(name string) bool {
+	return templateFunctions[name] || (boundFunctions[name] != nil && name != checkpointName)
+}

@@ -91,8 +91,9 @@ func compileLimits() []expr.Option {
 	return []expr.Option{expr.MaxNodes(MaxNodes), expr.Patch(budgetPatcher{})}
 }
 
-// checkCost refuses an expression whose planned work is over MaxCost.
-func checkCost(node ast.Node) error {
+// CheckCost refuses an expression whose planned work is over MaxCost; dray lint calls it on
+// the parsed expression, as the Evaluator does on every compilation.
+func CheckCost(node ast.Node) error {
 	if c := cost(node); c > MaxCost {
 		return fmt.Errorf("%w: it plans about %.0f operations, more than %d (nested loops over large ranges?)", ErrBudget, c, MaxCost)
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
+
+	drayexpr "github.com/drayhq/dray/pkg/expr"
 )
 
 // delimiters are the opening and closing pairs of a template (EXPRESSIONS.md §2).
@@ -83,6 +85,7 @@ func compileOptions() []expr.Option {
 	stub := func(...any) (any, error) { return nil, nil }
 	return []expr.Option{
 		expr.AllowUndefinedVariables(),
+		expr.MaxNodes(drayexpr.MaxNodes),
 		expr.Function("quote", stub, new(func(any) string)),
 		expr.Function("unsafeQuote", stub, new(func(any) string)),
 		expr.Function("asYAML", stub, new(func(any) string)),
@@ -100,9 +103,15 @@ func analyse(source string) ([]ref, error) {
 	if _, err := expr.Compile(source, compileOptions()...); err != nil {
 		return nil, positioned(err)
 	}
+	if err := drayexpr.CheckCost(tree.Node); err != nil {
+		return nil, err
+	}
 	c := &collector{seen: map[ref]bool{}, shadowed: map[string]bool{}}
 	ast.Walk(&tree.Node, shadows{c.shadowed})
 	ast.Walk(&tree.Node, c)
+	if c.unknown != "" {
+		return nil, fmt.Errorf("unknown function %q: it is neither an expr-lang builtin nor a Dray function", c.unknown)
+	}
 	if slices.ContainsFunc(c.refs, func(r ref) bool { return r.kind == refTaskOutput }) {
 		// Each task.outputs.X says more than the task identifier it contains.
 		c.refs = slices.DeleteFunc(c.refs, func(r ref) bool { return r.kind == refTask })
@@ -130,6 +139,8 @@ func (s shadows) Visit(node *ast.Node) {
 
 // collector gathers the refs of one expression tree.
 type collector struct {
+	// unknown is the first function called that neither expr-lang nor Dray defines.
+	unknown  string
 	refs     []ref
 	seen     map[ref]bool
 	shadowed map[string]bool
@@ -156,8 +167,13 @@ func (c *collector) Visit(node *ast.Node) {
 			c.add(ref{kind: refTask})
 		}
 	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok && statusFunctions[id.Value] && !c.shadowed[id.Value] {
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		switch {
+		case !ok || c.shadowed[id.Value]:
+		case statusFunctions[id.Value]:
 			c.add(ref{kind: refStatus, name: id.Value})
+		case !drayexpr.IsFunction(id.Value) && c.unknown == "":
+			c.unknown = id.Value
 		}
 	case *ast.MemberNode:
 		prop, ok := n.Property.(*ast.StringNode)

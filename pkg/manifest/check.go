@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/discovery"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
 )
@@ -106,6 +107,7 @@ func (c *checker) warehouse(s *v1.WarehouseSpec) {
 		if n != 1 {
 			c.add(p, fmt.Sprintf("must have exactly one of image, git or chart, has %d", n))
 		}
+		c.tagFilters(p, sub)
 		if sub.Name == "" {
 			continue
 		}
@@ -117,6 +119,33 @@ func (c *checker) warehouse(s *v1.WarehouseSpec) {
 		} else {
 			seen[sub.Name] = i
 		}
+	}
+}
+
+// tagFilters reports the tag filters of an image or git subscription that discovery could
+// not compile: an invalid RE2 expression or a deprecated field.
+func (c *checker) tagFilters(path string, sub v1.RepoSubscription) {
+	var f discovery.TagFilter
+	switch {
+	case sub.Image != nil:
+		path += ".image"
+		f = discovery.TagFilter{Allow: sub.Image.AllowTagsRegexes, Ignore: sub.Image.IgnoreTagsRegexes, DeprecatedAllow: sub.Image.AllowTags, DeprecatedIgnore: sub.Image.IgnoreTags}
+	case sub.Git != nil:
+		path += ".git"
+		f = discovery.TagFilter{Allow: sub.Git.AllowTagsRegexes, Ignore: sub.Git.IgnoreTagsRegexes, DeprecatedAllow: sub.Git.AllowTags, DeprecatedIgnore: sub.Git.IgnoreTags}
+	default:
+		return
+	}
+	_, err := f.Compile()
+	if err == nil {
+		return
+	}
+	list := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	}
+	for _, e := range list {
+		c.add(path, e.Error())
 	}
 }
 
@@ -204,6 +233,10 @@ const (
 )
 
 func (c *checker) steps(path string, list []v1.PromotionStep, where stepList) {
+	if len(list) > MaxSteps {
+		c.add(path, fmt.Sprintf("has %d steps, more than the limit of %d per list: split the work into PromotionTasks or Stages", len(list), MaxSteps))
+		return
+	}
 	aliases := map[string]int{}
 	for i, s := range list {
 		p := fmt.Sprintf("%s[%d]", path, i)

@@ -11,6 +11,11 @@ import (
 // can hold. A document over it is refused before it is expanded (docs/limits.md).
 const MaxDocumentBytes = 1 << 20
 
+// MaxSteps is the most steps one list may hold: a Stage's promotion template or
+// verification, a PromotionTask or a ClusterPromotionTask (docs/limits.md). Kargo sets no
+// number of its own; its bound is Kubernetes' object size, which a few thousand steps reach.
+const MaxSteps = 1000
+
 // expansion measures what a YAML node becomes once every alias in it is replaced by its
 // anchor's value, without building it: the size of a billion-laughs document is known in a
 // walk of the few nodes it is written with.

@@ -41,6 +41,9 @@ var coreKinds = map[string]bool{v1.KindSecret: true, v1.KindConfigMap: true}
 //     exactly one of uses or task (task only in Stage templates, with nothing but as and
 //     vars beside it), and aliases that are unique after trimming; step-<n> and task-<n> are
 //     reserved in templates and tasks;
+//   - a list of steps has at most MaxSteps steps;
+//   - an image or git subscription's tag filters are valid RE2 expressions, and the
+//     deprecated allowTags and ignoreTags are not set;
 //   - variable names match ^[a-zA-Z_]\w*$;
 //   - a Freight has an artifact and a Warehouse origin.
 //   - a (Cluster)MessageChannel has spec.secretRef.name and exactly one of spec.slack or
