@@ -17,7 +17,9 @@ func newApply(g *globals) *cobra.Command {
 		Use:   "apply -f FILE|DIR",
 		Short: "Validate resources and store them, all or nothing",
 		Long: `Validate Kargo-shaped resources (apiVersion kargo.akuity.io/v1alpha1) from files or
-directories and store them. If any is invalid, each problem is printed with its file,
+directories and store them. The server checks everything dray lint checks, the resources
+they name (Warehouses, upstream Stages, tasks, message channels, Freight aliases) and the
+limits of docs/limits.md. If any check fails, each problem is printed with its file,
 resource and field, and nothing is stored.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {

@@ -17,10 +17,19 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// apply validates every resource in the request (a JSON array, or YAML or JSON documents) and
-// stores them only if all are valid.
+// maxApplyBytes bounds the body of one apply (docs/limits.md).
+const maxApplyBytes = 8 << 20
+
+// apply validates every resource in the request (a JSON array, or YAML or JSON documents),
+// checks them as dray lint does and checks the resources they name, and only when all of that
+// passes stores them: a refused batch changes nothing.
 func (a *api) apply(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxApplyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("request body is larger than %d MiB, the limit of one apply: apply the manifests in several batches", maxApplyBytes>>20))
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("read request: %w", err))
 		return
@@ -46,6 +55,14 @@ func (a *api) apply(w http.ResponseWriter, r *http.Request) {
 	}
 	if needsSecrets(objs) && a.Secrets == nil {
 		writeError(w, http.StatusServiceUnavailable, errNoSecretsKey)
+		return
+	}
+	if err := a.check(r.Context(), objs); err != nil {
+		status := http.StatusUnprocessableEntity
+		if !errors.As(err, new(*v1.FieldError)) {
+			status = http.StatusServiceUnavailable
+		}
+		writeError(w, status, err)
 		return
 	}
 	var applied []v1.Applied
