@@ -51,7 +51,7 @@ func TestCLIAbort(t *testing.T) {
 	}
 	t.Cleanup(in.Stop)
 	blocking := strings.Replace(stage, "      - uses: git-clone\n", "      - uses: block\n        as: block\n      - uses: git-clone\n", 1)
-	dir := writeManifests(t, map[string]string{"project.yaml": project, "freight.yaml": freight, "stage.yaml": strings.Replace(blocking, "REPO", "https://example.com/x.git", 1)})
+	dir := writeManifests(t, map[string]string{"project.yaml": project, "web.yaml": web, "freight.yaml": freight, "stage.yaml": strings.Replace(blocking, "REPO", "https://example.com/x.git", 1)})
 	if out, err := dray(t, in.URL, "apply", "-f", dir); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}

@@ -60,6 +60,19 @@ metadata:
   name: shop
 `
 
+// web is the Warehouse the Freight and the Stage name (apply refuses a reference to a
+// Warehouse that does not exist). Its registry is unreachable: the tests apply their Freight
+// by hand.
+const web = `apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata:
+  name: web
+  namespace: shop
+spec:
+  subscriptions:
+  - image: {repoURL: 127.0.0.1:1/shop/web}
+`
+
 const freight = `apiVersion: kargo.akuity.io/v1alpha1
 kind: Freight
 metadata:
@@ -110,7 +123,7 @@ func TestCLIPromotesAgainstDrayUp(t *testing.T) {
 	repo := git.Repo(t, "shop-config", map[string]string{"values.yaml": "image:\n  tag: v1.0.0 # current\n"})
 	server := up(t)
 	dir := writeManifests(t, map[string]string{
-		"project.yaml": project, "freight.yaml": freight,
+		"project.yaml": project, "web.yaml": web, "freight.yaml": freight,
 		"stage.yaml": strings.Replace(stage, "REPO", repo, 1),
 	})
 

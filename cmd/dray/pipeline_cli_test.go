@@ -10,7 +10,7 @@ import (
 // refusals.
 func TestCLIPipelineCommands(t *testing.T) {
 	server := up(t)
-	dir := writeManifests(t, map[string]string{"project.yaml": project, "freight.yaml": freight,
+	dir := writeManifests(t, map[string]string{"project.yaml": project, "web.yaml": web, "freight.yaml": freight,
 		"stage.yaml": strings.Replace(stage, "REPO", "https://example.com/x.git", 1)})
 	if out, err := dray(t, server, "apply", "-f", dir); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)

@@ -43,7 +43,7 @@ spec:
         as: leak
         config: {token: "${{ secret('api').token }}"}
 `
-	dir := writeManifests(t, map[string]string{"project.yaml": project, "freight.yaml": freight, "resources.yaml": resources})
+	dir := writeManifests(t, map[string]string{"project.yaml": project, "web.yaml": web, "freight.yaml": freight, "resources.yaml": resources})
 	out, err := dray(t, server, "apply", "-f", dir)
 	if err != nil || !strings.Contains(out, "Secret/api created") || !strings.Contains(out, "ConfigMap/settings created") {
 		t.Fatalf("apply = %v\n%s", err, out)

@@ -16,8 +16,11 @@ import (
 // Check expects objects as manifest.Decode returns them and does not repeat its checks,
 // except those about aliases. The findings are in the order of objs and, within a resource,
 // in the order of its fields; nil means no problem. It is safe for concurrent use.
-func Check(objs []manifest.Object) []Finding {
+func Check(objs []manifest.Object, opts ...Option) []Finding {
 	l := newLinter(objs)
+	for _, o := range opts {
+		o(l)
+	}
 	for i, o := range objs {
 		var spec *v1.PromotionTaskSpec
 		switch r := o.Resource.(type) {
@@ -47,8 +50,20 @@ func Check(objs []manifest.Object) []Finding {
 	return out
 }
 
+// Option tunes Check.
+type Option func(*linter)
+
+// WithStepKinds makes Check accept the step kinds for which known returns true besides the
+// built-in ones and the CustomPromotionSteps of the input, e.g. the kinds that extra
+// executors of dray up run. Default: none.
+func WithStepKinds(known func(uses string) bool) Option {
+	return func(l *linter) { l.known = known }
+}
+
 // linter holds what one Check call knows and has found.
 type linter struct {
+	// known accepts extra step kinds (WithStepKinds); nil accepts none.
+	known func(uses string) bool
 	// custom holds the names of the CustomPromotionSteps in the input.
 	custom map[string]bool
 	// tasks maps taskKey to the tasks in the input.

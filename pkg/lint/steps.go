@@ -93,7 +93,7 @@ func (l *linter) uses(a at, s v1.PromotionStep) {
 	case s.Uses == "":
 		return
 	}
-	if _, builtin := steps.ExecutorFor(s.Uses); builtin || l.custom[s.Uses] {
+	if _, builtin := steps.ExecutorFor(s.Uses); builtin || l.custom[s.Uses] || l.known != nil && l.known(s.Uses) {
 		return
 	}
 	l.errorf(a.field(".uses"), "unknown step kind %q: neither a built-in step nor a CustomPromotionStep in the input", s.Uses)

@@ -17,6 +17,8 @@ import (
 
 type api struct {
 	service.Deps
+	// route is Options.Route.
+	route func(uses string) (string, bool)
 }
 
 func (a *api) routes(mux router) {

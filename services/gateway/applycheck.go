@@ -31,7 +31,11 @@ func (a *api) check(ctx context.Context, objs []manifest.Object) error {
 		return err
 	}
 	var problems []error
-	for _, f := range lint.Check(append(append([]manifest.Object{}, objs...), stored...)) {
+	var opts []lint.Option
+	if a.route != nil {
+		opts = append(opts, lint.WithStepKinds(func(uses string) bool { _, ok := a.route(uses); return ok }))
+	}
+	for _, f := range lint.Check(append(append([]manifest.Object{}, objs...), stored...), opts...) {
 		if f.Severity == lint.Error && f.File != storedFile {
 			problems = append(problems, fieldError(f))
 		}

@@ -23,6 +23,9 @@ type Options struct {
 	Mounts map[string]http.Handler
 	// Ready, when set, receives the address the gateway listens on once it does.
 	Ready chan<- string
+	// Route maps step kinds to executors when extra executors add kinds (as the scheduler's
+	// Route does); apply accepts the kinds it routes. Default steps.ExecutorFor.
+	Route func(uses string) (string, bool)
 }
 
 // BindFlags registers the options as flags.
@@ -66,7 +69,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if gatherer == nil {
 		gatherer = prometheus.NewRegistry()
 	}
-	mux := newHandler(&api{Deps: d}, gatherer, opts.Mounts)
+	mux := newHandler(&api{Deps: d, route: opts.Route}, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
 	go func() { errs <- srv.Serve(ln) }()

@@ -158,7 +158,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route}, d)
 		}},
 	}
 	for _, e := range execs {
