@@ -8,9 +8,9 @@ require (
 	github.com/drayhq/dray/schemas v0.0.0-00010101000000-000000000000 // indirect
 	github.com/drayhq/dray/services/executor-argocd v0.0.0-00010101000000-000000000000 // indirect
 	github.com/drayhq/dray/services/executor-config v0.0.0-00010101000000-000000000000
-	github.com/drayhq/dray/services/executor-container v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/executor-container v0.0.0-00010101000000-000000000000
 	github.com/drayhq/dray/services/executor-git v0.0.0-00010101000000-000000000000
-	github.com/drayhq/dray/services/executor-http v0.0.0-00010101000000-000000000000 // indirect
+	github.com/drayhq/dray/services/executor-http v0.0.0-00010101000000-000000000000
 	github.com/drayhq/dray/services/gateway v0.0.0-00010101000000-000000000000
 	github.com/drayhq/dray/services/scheduler v0.0.0-00010101000000-000000000000
 	github.com/drayhq/dray/services/state v0.0.0-00010101000000-000000000000

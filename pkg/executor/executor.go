@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/workspace"
 )
@@ -67,6 +68,9 @@ type Deps struct {
 	// Workspaces is the local workspace cache; executors in one process may share it. Default
 	// a new Store under Options.CacheDir.
 	Workspaces *workspace.Store
+	// Secrets opens the jobs whose config read secrets (the scheduler seals them with the
+	// same secrets key). Default nil: such a job errors, saying the executor needs the key.
+	Secrets *secret.Store
 }
 
 type executor struct {
@@ -147,13 +151,18 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 		return e.publish(ctx, res)
 	}
 
+	red, log, failed := e.unseal(&job, log)
+	if failed != nil {
+		log.Error("cannot open the job's sealed config", "message", failed.Message)
+		return e.publish(ctx, failed)
+	}
 	stop := heartbeat(ctx, msg, e.opts.AckWait)
 	res := e.run(ctx, log, &job)
 	stop()
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: leave the job for redelivery
 	}
-	return e.publish(ctx, res)
+	return e.publish(ctx, red.Result(res))
 }
 
 // wanted reports whether the promotion still waits for this attempt: it has not finished and

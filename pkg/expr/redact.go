@@ -27,6 +27,21 @@ func (e *Evaluator) RenderRedacted(root string, v any, env *Env) (rendered, reda
 	return rendered, redacted, nil
 }
 
+// RenderSecrets is RenderRedacted that also returns the secret values the rendering read: the
+// values of every secret that secret() or sharedSecret() read, and of the Env.SecretVars, as
+// RenderRedacted recognises them. They are empty when no template read a secret. It is safe
+// for concurrent use.
+func (e *Evaluator) RenderSecrets(root string, v any, env *Env) (rendered, redacted any, secrets []string, err error) {
+	ev := e.newEvaluation(env, root, true)
+	rendered, redacted, err = ev.value(v)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	secrets = ev.secretValues()
+	slices.Sort(secrets)
+	return rendered, redacted, slices.Compact(secrets), nil
+}
+
 // TemplateSecret is Template that also reports whether the value came from a secret, as
 // RenderRedacted decides it. A caller evaluating vars records such a var in Env.SecretVars,
 // so that templates using it are redacted too. It is safe for concurrent use.
@@ -82,8 +97,10 @@ func (ev *evaluation) secretValues() []string {
 			}
 		}
 	}
-	for name := range ev.env.SecretVars {
-		values = appendLeaves(values, ev.env.Vars[name])
+	for name, secret := range ev.env.SecretVars {
+		if secret { // a var is listed with false when a later one of its name is not secret
+			values = appendLeaves(values, ev.env.Vars[name])
+		}
 	}
 	return values
 }

@@ -238,3 +238,35 @@ func chain(err error) []error {
 	}
 	return all
 }
+
+// TestRenderSecrets: the values of every secret a rendering read, and of the secret vars,
+// come back for the executor to redact; a rendering that read none returns none.
+func TestRenderSecrets(t *testing.T) {
+	env, _ := dataEnv()
+	env.Vars = map[string]any{"pass": "from-a-secret", "plain": "v1"}
+	env.SecretVars = map[string]bool{"pass": true, "plain": false}
+	config := map[string]any{
+		"auth":  "Bearer ${{ secret('db').password }}",
+		"token": "${{ sharedSecret('git').token }}",
+		"again": "${{ secret('db').password }}",
+		"url":   "${{ configMap('app').url }}",
+	}
+	_, redacted, secrets, err := expr.New().RenderSecrets("config", config, env)
+	if err != nil {
+		t.Fatalf("RenderSecrets error: %v", err)
+	}
+	// Every value of a secret read counts, not only the keys read.
+	want := []string{"app", "from-a-secret", "ghp_shared", "hunter2"}
+	if diff := cmp.Diff(want, secrets); diff != "" {
+		t.Errorf("RenderSecrets secrets (-want +got):\n%s", diff)
+	}
+	if got := redacted.(map[string]any)["auth"]; got != expr.Redacted {
+		t.Errorf("redacted auth = %v, want %s", got, expr.Redacted)
+	}
+
+	env, _ = dataEnv()
+	_, _, secrets, err = expr.New().RenderSecrets("config", map[string]any{"url": "${{ configMap('app').url }}"}, env)
+	if err != nil || secrets != nil {
+		t.Errorf("RenderSecrets(no secret read) = %v, %v; want no secrets", secrets, err)
+	}
+}

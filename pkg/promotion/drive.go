@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/expr"
+	"github.com/drayhq/dray/pkg/secret"
 )
 
 // Driver runs a Promotion in one process, without NATS: dray run uses it, and so do the
@@ -65,7 +66,8 @@ func (d *Driver) Drive(ctx context.Context, p *v1.Promotion) (*v1.Promotion, err
 		prep := Prepare(d.Eval, p, act, PrepareOptions{Route: d.Route, Data: d.Data, Now: now()})
 		r := prep.Result
 		if r == nil {
-			r = d.Run(ctx, prep.Job, prep.Executor)
+			// As an executor does, report nothing of the secrets the config read.
+			r = secret.NewRedactor(prep.Secrets).Result(d.Run(ctx, prep.Job, prep.Executor))
 		}
 		if ctx.Err() != nil {
 			return p, fmt.Errorf("promotion %s: %w", p.Metadata.Name, ctx.Err())

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/expr"
+	"github.com/drayhq/dray/pkg/secret"
 )
 
 // Scheduler is the executor name of the steps the orchestrator runs itself.
@@ -22,6 +23,10 @@ type Prepared struct {
 	// expression that failed, an unknown kind, or a step the orchestrator runs itself
 	// (compose-output, fail).
 	Result *v1.StepResult
+	// Secrets are the secret values Job's config was rendered with: the scheduler seals the
+	// config for the executor when there are any (secret.Store.SealJob), and everything the
+	// step reports is redacted of them.
+	Secrets []string
 }
 
 // PrepareOptions are what Prepare needs beside the Promotion.
@@ -68,7 +73,7 @@ func Prepare(ev *expr.Evaluator, p *v1.Promotion, act Action, o PrepareOptions) 
 			return decided(v1.StepSkipped, "", "", nil)
 		}
 	}
-	rendered, recorded, err := ev.RenderRedacted("config", orEmpty(step.Config), env)
+	rendered, recorded, secrets, err := ev.RenderSecrets("config", orEmpty(step.Config), env)
 	if err != nil {
 		return decided(v1.StepErrored, "InvalidExpression", fmt.Sprintf("step %q: %v", step.As, err), nil)
 	}
@@ -79,7 +84,9 @@ func Prepare(ev *expr.Evaluator, p *v1.Promotion, act Action, o PrepareOptions) 
 	case !ok:
 		return decided(v1.StepErrored, "UnknownStep", fmt.Sprintf("step %q: step kind %q not registered", step.As, step.Uses), nil)
 	case executor == Scheduler && step.Uses != "set-metadata" && step.Uses != "set-freight-alias":
-		return runLocal(job, decided)
+		prep := runLocal(job, decided)
+		secret.NewRedactor(secrets).Result(prep.Result)
+		return prep
 	}
 	if !act.NotBefore.IsZero() {
 		job.NotBefore = &act.NotBefore
@@ -90,7 +97,7 @@ func Prepare(ev *expr.Evaluator, p *v1.Promotion, act Action, o PrepareOptions) 
 			job.Deadline = &deadline
 		}
 	}
-	return Prepared{Job: job, Executor: executor}
+	return Prepared{Job: job, Executor: executor, Secrets: secrets}
 }
 
 // SetMetadataConfig is the config of set-metadata (schemas/steps/set-metadata.json).

@@ -24,6 +24,8 @@ import (
 type Store struct {
 	kv   jetstream.KeyValue
 	aead cipher.AEAD
+	// jobs seals step jobs' configs (SealJob), under a key derived from the same secrets key.
+	jobs cipher.AEAD
 
 	mu sync.Mutex
 	// listings holds each project's last listing, sealed, with the bucket's last sequence
@@ -53,7 +55,11 @@ func NewStore(kv jetstream.KeyValue, key []byte) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets key: %w", err)
 	}
-	return &Store{kv: kv, aead: aead, listings: map[string]listing{}}, nil
+	jobs, err := newJobAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{kv: kv, aead: aead, jobs: jobs, listings: map[string]listing{}}, nil
 }
 
 func key(project, name string) string { return project + "." + name }

@@ -34,7 +34,8 @@ type Deps struct {
 // Options are the flags every service shares.
 type Options struct {
 	Bus bus.Options
-	// HTTPAddr serves /healthz, /readyz and /metrics; empty disables it. Default $DRAY_HTTP_ADDR.
+	// HTTPAddr serves /healthz, /readyz and /metrics; empty disables it. Default
+	// $DRAY_HTTP_ADDR, else DefaultHTTPAddr.
 	HTTPAddr string
 	// SecretsKeyFile holds the key that encrypts Secrets (see secret.LoadKey). Default
 	// $DRAY_SECRETS_KEY_FILE; empty means this service cannot read or write Secrets.
@@ -45,10 +46,16 @@ type Options struct {
 	LogFormat string
 }
 
+// DefaultHTTPAddr is where a service serves /healthz, /readyz and /metrics unless told: a
+// free port on loopback, so that nothing outside the host reaches them by default. Probes
+// and metrics scrapers from elsewhere need an explicit address, e.g. --http-addr :9090.
+const DefaultHTTPAddr = "127.0.0.1:0"
+
 // BindFlags registers the shared flags.
 func (o *Options) BindFlags(fs *flag.FlagSet, defaultHTTP string) {
 	o.Bus.BindFlags(fs)
-	fs.StringVar(&o.HTTPAddr, "http-addr", envOr("DRAY_HTTP_ADDR", defaultHTTP), "address of /healthz, /readyz and /metrics (empty: off)")
+	fs.StringVar(&o.HTTPAddr, "http-addr", envOr("DRAY_HTTP_ADDR", defaultHTTP),
+		"address of /healthz, /readyz and /metrics; the default is loopback only, set e.g. :9090 to be reached from other hosts (probes, scrapers); empty: off")
 	fs.StringVar(&o.SecretsKeyFile, "secrets-key-file", envOr("DRAY_SECRETS_KEY_FILE", ""), "file holding the key that encrypts Secrets (32 bytes, raw, hex or base64)")
 	fs.StringVar(&o.LogLevel, "log-level", envOr("DRAY_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&o.LogFormat, "log-format", envOr("DRAY_LOG_FORMAT", "text"), "text or json")
@@ -91,9 +98,7 @@ type Flagger interface {
 // metrics, and calls run until SIGINT or SIGTERM. It exits the process.
 func Main(name string, own Flagger, run func(context.Context, Deps) error) {
 	var opts Options
-	fs := flag.NewFlagSet("dray-"+name, flag.ExitOnError)
-	opts.BindFlags(fs, ":0")
-	own.BindFlags(fs)
+	fs := flags(name, &opts, own)
 	_ = fs.Parse(os.Args[1:])
 	if err := errors.Join(opts.Validate(), own.Validate()); err != nil {
 		fmt.Fprintf(os.Stderr, "dray-%s: %v\n", name, err)
@@ -106,6 +111,15 @@ func Main(name string, own Flagger, run func(context.Context, Deps) error) {
 		log.Error("service stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// flags returns the flags of service name: the shared ones into opts, with DefaultHTTPAddr
+// as --http-addr's default, and own's.
+func flags(name string, opts *Options, own Flagger) *flag.FlagSet {
+	fs := flag.NewFlagSet("dray-"+name, flag.ExitOnError)
+	opts.BindFlags(fs, DefaultHTTPAddr)
+	own.BindFlags(fs)
+	return fs
 }
 
 func serve(ctx context.Context, name string, opts *Options, log *slog.Logger, run func(context.Context, Deps) error) error {

@@ -59,7 +59,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	errs := make(chan error, 2)
 	go func() { errs <- RunHealth(ctx, opts, d, clients) }()
 	go func() {
-		errs <- executor.Run(ctx, opts.Executor, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+		errs <- executor.Run(ctx, opts.Executor, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
 	}()
 	err = <-errs
 	cancel()

@@ -56,7 +56,7 @@ func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
 }
 
 // BusFreight gives steps the Freight of a promotion as it was recorded when the promotion was

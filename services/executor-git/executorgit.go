@@ -96,5 +96,5 @@ func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
 }

@@ -136,7 +136,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
+	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
 }
 
 // hostsFlag is --http-allowed-hosts: each value is project=host,host….

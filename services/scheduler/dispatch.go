@@ -11,6 +11,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -57,10 +58,16 @@ func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion
 		return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
 	}
 	if prep.Executor == promotion.Scheduler {
+		red := secret.NewRedactor(prep.Secrets)
 		if prep.Job.Uses == "set-freight-alias" {
-			return s.setAlias(ctx, prep.Job)
+			return s.setAlias(ctx, prep.Job, red)
 		}
-		return s.setMetadata(ctx, prep.Job)
+		return s.setMetadata(ctx, prep.Job, red)
+	}
+	// A config that read secrets travels sealed for the executor: no subscriber to
+	// dray.steps.> sees a secret value (pkg/secret).
+	if err := s.Secrets.SealJob(prep.Job, prep.Secrets); err != nil {
+		return err
 	}
 	return s.Bus.Publish(ctx, bus.StepSubject(prep.Executor, prep.Job.Project), prep.Job.ID(), prep.Job)
 }

@@ -11,14 +11,16 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
 )
 
 // setMetadata runs set-metadata: it checks the config and that every target exists, then
 // publishes a result carrying the updates, which the state service applies when it records
-// the result — it is the only writer of Stage and Freight status.
-func (s *scheduler) setMetadata(ctx context.Context, job *v1.StepJob) error {
+// the result — it is the only writer of Stage and Freight status. Secret values in the
+// updates are recorded redacted, as in every result.
+func (s *scheduler) setMetadata(ctx context.Context, job *v1.StepJob, red *secret.Redactor) error {
 	started := time.Now().UTC()
 	r := &v1.StepResult{
 		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
@@ -40,7 +42,7 @@ func (s *scheduler) setMetadata(ctx context.Context, job *v1.StepJob) error {
 		return err // NATS trouble: the event is redelivered and the step prepared again
 	}
 	r.FinishedAt = time.Now().UTC()
-	return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
+	return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), red.Result(r))
 }
 
 func (s *scheduler) checkTargets(ctx context.Context, project string, updates []v1.MetadataUpdate) error {
@@ -58,7 +60,7 @@ func (s *scheduler) checkTargets(ctx context.Context, project string, updates []
 
 // setAlias runs set-freight-alias (STEPS.md): it gives a Freight a new alias. A missing
 // Freight or an alias another Freight holds fails the step for good.
-func (s *scheduler) setAlias(ctx context.Context, job *v1.StepJob) error {
+func (s *scheduler) setAlias(ctx context.Context, job *v1.StepJob, red *secret.Redactor) error {
 	started := time.Now().UTC()
 	r := &v1.StepResult{
 		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
@@ -79,7 +81,7 @@ func (s *scheduler) setAlias(ctx context.Context, job *v1.StepJob) error {
 		return err // NATS trouble: the event is redelivered and the step prepared again
 	}
 	r.FinishedAt = time.Now().UTC()
-	return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
+	return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), red.Result(r))
 }
 
 // aliasConfig is the config of set-freight-alias (schemas/steps/set-freight-alias.json).

@@ -171,7 +171,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 				}
 			}
 			return executor.Run(ctx, execOpts, executor.Deps{
-				Name: e.Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Workspaces: shared,
+				Name: e.Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Workspaces: shared, Secrets: d.Secrets,
 			})
 		}})
 	}

@@ -15,9 +15,14 @@ type StepJob struct {
 	Uses  string `json:"uses"`
 	// Attempt counts from 1.
 	Attempt int `json:"attempt"`
-	// Config is the step's config with every expression evaluated. It may hold secrets: it
-	// is never recorded.
+	// Config is the step's config with every expression evaluated, when no expression read
+	// a secret; otherwise it is empty and Sealed holds it.
 	Config map[string]any `json:"config,omitempty"`
+	// Sealed is the config of a step whose expressions read secrets, with the secret values
+	// it read, encrypted (AES-256-GCM) under a key derived from the secrets key that the
+	// scheduler and the executors share, and bound to this job. Only an executor holding that
+	// key opens it, so no subscriber sees a secret value in a job.
+	Sealed []byte `json:"sealed,omitempty"`
 	// RecordedConfig is Config as it may be recorded and shown: every value that came from a
 	// secret is "[redacted]".
 	RecordedConfig map[string]any `json:"recordedConfig,omitempty"`
