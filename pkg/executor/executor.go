@@ -159,7 +159,8 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 }
 
 // wanted reports whether the promotion still waits for this attempt: it has not finished and
-// the attempt is not recorded yet.
+// the attempt is not recorded yet. It reads from the bucket's leader, since a lagging replica
+// may not hold the Promotion yet, and the job would be dropped.
 func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 	// Only the progress is decoded: the rest of a Promotion (its steps, outputs, Freight) is
 	// most of its size and none of this question.
@@ -172,7 +173,7 @@ func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 			} `json:"stepExecutionMetadata"`
 		} `json:"status"`
 	}
-	if _, err := e.Bus.GetJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
+	if _, err := e.Bus.GetLatestJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return false, nil
 		}
