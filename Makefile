@@ -3,7 +3,7 @@ GO       ?= go
 MODULES   = $(shell $(GO) list -m -f '{{.Dir}}/...')
 BIN      ?= bin
 
-.PHONY: all build run test lint bench schemas tidy clean
+.PHONY: all build run test lint bench chaos schemas tidy clean
 
 all: lint test
 
@@ -30,6 +30,10 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x $(MODULES)
 	$(GO) run ./test/bench
+
+## chaos: the kill -9 harness over 200 promotions with 20 kills of dray up (a short run is in make test)
+chaos:
+	$(GO) run ./test/chaos -promotions 200 -stages 4 -kills 20
 
 ## schemas: regenerate schemas/*.json from pkg/api/v1
 schemas:

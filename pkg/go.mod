@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/bmatcuk/doublestar/v4 v4.10.4
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000
 	github.com/drayhq/dray/schemas v0.0.0-00010101000000-000000000000
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6

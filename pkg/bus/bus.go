@@ -25,7 +25,9 @@ type Bus struct {
 	Locks      jetstream.KeyValue
 	Workspaces jetstream.ObjectStore
 
-	timeout time.Duration
+	timeout  time.Duration
+	retryFor time.Duration
+	replicas int
 }
 
 // New declares the NATS layout on nc (idempotently) and opens its buckets.
@@ -34,9 +36,12 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open JetStream: %w", err)
 	}
-	b := &Bus{Conn: nc, JS: js, timeout: o.Timeout}
+	b := &Bus{Conn: nc, JS: js, timeout: o.Timeout, retryFor: o.RetryFor, replicas: max(o.Replicas, 1)}
 	if b.timeout <= 0 {
 		b.timeout = 10 * time.Second
+	}
+	if b.retryFor <= 0 {
+		b.retryFor = 30 * time.Second
 	}
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()

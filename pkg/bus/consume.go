@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -27,11 +28,23 @@ type ConsumerOptions struct {
 	Filters         []string
 	// Workers is how many messages are handled at once. Default 1 (in order).
 	Workers int
-	// AckWait is how long a message may go unacknowledged before redelivery. Default 30s.
+	// AckWait is how long a message may go unacknowledged before redelivery, so how soon a
+	// crashed process's messages go to another. Consume tells JetStream a handler still works
+	// on its message every AckWait/3, so a handler may run much longer. Default
+	// DefaultAckWait.
 	AckWait time.Duration
+	// NoBuffer makes each worker pull a message only when it is free, so no message waits in a
+	// local buffer while its AckWait runs out (and is delivered again, counting towards
+	// MaxDeliver). For handlers that run long, as executors' steps do; it costs a request per
+	// message. Default false: messages are prefetched.
+	NoBuffer bool
 	// MaxDeliver bounds deliveries; -1 is unbounded. Default -1.
 	MaxDeliver int
 }
+
+// DefaultAckWait is the AckWait of a consumer that sets none: a crashed process's messages are
+// delivered again this soon.
+const DefaultAckWait = 6 * time.Second
 
 // Consume creates or updates the durable consumer and handles its messages until ctx ends.
 // Handlers get ctx; when it is cancelled mid-message the message is neither acked nor naked,
@@ -40,7 +53,7 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	workers := max(o.Workers, 1)
 	ackWait := o.AckWait
 	if ackWait <= 0 {
-		ackWait = 30 * time.Second
+		ackWait = DefaultAckWait
 	}
 	maxDeliver := o.MaxDeliver
 	if maxDeliver == 0 {
@@ -60,29 +73,86 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", o.Durable, o.Stream, err)
 	}
-	msgs, err := cons.Messages(jetstream.PullMaxMessages(workers * 2))
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", o.Durable, err)
+	next := func() (jetstream.Msg, error) { return pullOne(ctx, log, cons, o.Durable) }
+	if !o.NoBuffer {
+		msgs, err := cons.Messages(jetstream.PullMaxMessages(workers * 2))
+		if err != nil {
+			return fmt.Errorf("consume %s: %w", o.Durable, err)
+		}
+		go func() {
+			<-ctx.Done()
+			msgs.Stop()
+		}()
+		next = func() (jetstream.Msg, error) { return msgs.Next() }
 	}
-	go func() {
-		<-ctx.Done()
-		msgs.Stop()
-	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for range workers {
 		wg.Go(func() {
 			for {
-				msg, err := msgs.Next()
+				msg, err := next()
 				if err != nil {
 					return // stopped
 				}
+				stop := heartbeat(msg, ackWait)
 				handle(ctx, log, h, msg)
+				stop()
 			}
 		})
 	}
 	<-ctx.Done()
 	return nil
+}
+
+// pullOne waits for one message of cons, pulling again after a pull that found none or
+// failed, until ctx ends.
+func pullOne(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, durable string) (jetstream.Msg, error) {
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		msg, err := cons.Next(jetstream.FetchContext(pctx))
+		cancel()
+		switch {
+		case err == nil:
+			return msg, nil
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			continue // nothing to do yet
+		}
+		log.Warn("pull failed; pulling again", "consumer", durable, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// heartbeat tells JetStream every ackWait/3 that msg is still being handled, so a handler may
+// run longer than ackWait while a crashed process's message is redelivered within ackWait.
+// The returned func stops it.
+func heartbeat(msg jetstream.Msg, ackWait time.Duration) (stop func()) {
+	var (
+		mu      sync.Mutex
+		stopped bool
+		t       *time.Timer
+	)
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(ackWait/3, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		_ = msg.InProgress()
+		t.Reset(ackWait / 3)
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		t.Stop()
+	}
 }
 
 func handle(ctx context.Context, log *slog.Logger, h Handler, msg jetstream.Msg) {

@@ -31,6 +31,10 @@ type Options struct {
 	EventsMaxAge time.Duration
 	// Timeout is the default deadline of bus requests that have none. Default 10s.
 	Timeout time.Duration
+	// RetryFor is how long a publish or a read keeps retrying through a leader election or a
+	// reconnect when its context has no deadline (see Bus.Retry). Default 30s: a JetStream
+	// election takes 4–9s after a node is lost.
+	RetryFor time.Duration
 }
 
 // BindFlags registers the options as flags, with defaults from DRAY_* environment variables.
@@ -44,6 +48,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Replicas, "nats-replicas", envInt("DRAY_NATS_REPLICAS", 1), "replicas of streams and buckets")
 	fs.DurationVar(&o.EventsMaxAge, "events-max-age", 7*24*time.Hour, "how long events are kept")
 	fs.DurationVar(&o.Timeout, "nats-timeout", 10*time.Second, "default deadline of NATS requests")
+	fs.DurationVar(&o.RetryFor, "nats-retry", 30*time.Second, "how long a publish or read retries through a leader election")
 }
 
 // Validate reports every problem at once.

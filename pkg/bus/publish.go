@@ -13,17 +13,20 @@ import (
 )
 
 // Publish stores v as JSON on subject with the deduplication ID id, and returns once JetStream
-// has stored it (or found it a duplicate).
+// has stored it (or found it a duplicate). It retries through a leader election (Retry): the
+// same ID makes a repeat of a publish that was stored but not acknowledged a duplicate.
 func (b *Bus) Publish(ctx context.Context, subject, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode message for %s: %w", subject, err)
 	}
-	ctx, cancel := b.withTimeout(ctx)
-	defer cancel()
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	msg.Header.Set(HeaderMsgID, id)
-	if _, err := b.JS.PublishMsg(ctx, msg); err != nil {
+	err = b.Retry(ctx, func(ctx context.Context) error {
+		msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+		msg.Header.Set(HeaderMsgID, id)
+		_, err := b.JS.PublishMsg(ctx, msg)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("publish %s to %s: %w", id, subject, err)
 	}
 	return nil
@@ -57,11 +60,18 @@ func NewEvent(eventType, id, subject string, data any) (*v1.Event, error) {
 	}, nil
 }
 
-// GetJSON reads key from kv and decodes it into v, returning the entry's revision.
+// GetJSON reads key from kv and decodes it into v, returning the entry's revision. It retries
+// through a leader election (Retry).
+//
+// On a replicated bucket any replica may answer, and a replica may lag behind the writes
+// already acknowledged (see README.md, "Reading your own writes"): a decision that nothing
+// needs doing reads with GetLatestJSON instead.
 func (b *Bus) GetJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) (uint64, error) {
-	ctx, cancel := b.withTimeout(ctx)
-	defer cancel()
-	e, err := kv.Get(ctx, key)
+	var e jetstream.KeyValueEntry
+	err := b.Retry(ctx, func(ctx context.Context) (err error) {
+		e, err = kv.Get(ctx, key)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("read %s from %s: %w", key, kv.Bucket(), err)
 	}

@@ -26,8 +26,9 @@ import (
 type Options struct {
 	// Workers is how many steps run at once. Default 4.
 	Workers int
-	// AckWait is how long a job may go without a heartbeat before another replica takes it.
-	// Default 30s.
+	// AckWait is how long a job may go without a heartbeat before another replica takes it:
+	// a crashed executor's jobs run again this soon. A running step sends a heartbeat every
+	// AckWait/3, so it may run much longer. Default bus.DefaultAckWait.
 	AckWait time.Duration
 	// MaxDeliver bounds how often one job is delivered before its step errors. Default 10.
 	MaxDeliver int
@@ -40,7 +41,7 @@ type Options struct {
 // BindFlags registers the options as flags.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", 4, "steps run at once")
-	fs.DurationVar(&o.AckWait, "ack-wait", 30*time.Second, "time a job may go without a heartbeat before it is redelivered")
+	fs.DurationVar(&o.AckWait, "ack-wait", bus.DefaultAckWait, "time a job may go without a heartbeat before it is redelivered")
 	fs.IntVar(&o.MaxDeliver, "max-deliver", 10, "deliveries of one job before its step errors")
 	fs.StringVar(&o.CacheDir, "cache-dir", os.Getenv("DRAY_CACHE_DIR"), "local workspace cache (default: under the temp dir)")
 }
@@ -117,6 +118,9 @@ func Run(ctx context.Context, opts Options, d Deps) error {
 		Workers:    opts.Workers,
 		AckWait:    opts.AckWait,
 		MaxDeliver: -1,
+		// A job waiting in a local buffer behind long steps would be delivered again every
+		// AckWait, and count towards TooManyDeliveries.
+		NoBuffer: true,
 	}, e.handle)
 }
 
@@ -156,9 +160,7 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 		log.Error("cannot open the job's sealed config", "message", failed.Message)
 		return e.publish(ctx, failed)
 	}
-	stop := heartbeat(ctx, msg, e.opts.AckWait)
-	res := e.run(ctx, log, &job)
-	stop()
+	res := e.run(ctx, log, &job) // bus.Consume sends the heartbeats that keep a long step
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: leave the job for redelivery
 	}
@@ -166,7 +168,8 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 }
 
 // wanted reports whether the promotion still waits for this attempt: it has not finished and
-// the attempt is not recorded yet.
+// the attempt is not recorded yet. It reads from the bucket's leader, since a lagging replica
+// may not hold the Promotion yet, and the job would be dropped.
 func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 	// Only the progress is decoded: the rest of a Promotion (its steps, outputs, Freight) is
 	// most of its size and none of this question.
@@ -179,7 +182,7 @@ func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 			} `json:"stepExecutionMetadata"`
 		} `json:"status"`
 	}
-	if _, err := e.Bus.GetJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
+	if _, err := e.Bus.GetLatestJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return false, nil
 		}
@@ -292,26 +295,4 @@ func (e *executor) result(job *v1.StepJob, o steps.Outcome, outputs map[string]a
 
 func (e *executor) publish(ctx context.Context, r *v1.StepResult) error {
 	return e.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
-}
-
-// heartbeat tells JetStream the job is alive every half AckWait, so a long step is not given
-// to another replica. The returned func stops it.
-func heartbeat(ctx context.Context, msg jetstream.Msg, ackWait time.Duration) func() {
-	if ackWait <= 0 {
-		ackWait = 30 * time.Second
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		t := time.NewTicker(ackWait / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_ = msg.InProgress()
-			}
-		}
-	}()
-	return cancel
 }

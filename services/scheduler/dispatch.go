@@ -30,10 +30,13 @@ func (s *scheduler) handleEvent(ctx context.Context, msg jetstream.Msg) error {
 	return s.reconcile(ctx, data.Project, data.Promotion)
 }
 
-// reconcile does what the recorded Promotion needs next.
+// reconcile does what the recorded Promotion needs next. It reads the Promotion from the
+// bucket's leader: a replica that lags behind the write this event announces would show the
+// step still running, and the event would be acked with nothing done — the Promotion left
+// Running for good (pkg/bus/README.md, "Reading your own writes").
 func (s *scheduler) reconcile(ctx context.Context, project, name string) error {
 	var p v1.Promotion
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, bus.Key(project, name), &p); err != nil {
+	if _, err := s.Bus.GetLatestJSON(ctx, s.Bus.Promotions, bus.Key(project, name), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return nil
 		}

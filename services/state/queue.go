@@ -27,7 +27,7 @@ import (
 func (s *state) startNext(ctx context.Context, project, stage string) error {
 	for {
 		var st v1.StageStatus
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		if _, err := s.Bus.GetLatestJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return err
 		}
 		next := st.CurrentPromotion // started, perhaps without its event before a crash

@@ -44,7 +44,7 @@ func (s *state) updateStage(ctx context.Context, project, stage string, change f
 	key := bus.Key(project, stage)
 	for {
 		var st v1.StageStatus
-		rev, err := s.Bus.GetJSON(ctx, s.Bus.Stages, key, &st)
+		rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Stages, key, &st)
 		if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return err
 		}
@@ -99,7 +99,7 @@ func (s *state) setMetadata(ctx context.Context, project string, updates []v1.Me
 func (s *state) updateFreight(ctx context.Context, key string, change func(*v1.Freight)) error {
 	for {
 		var f v1.Freight
-		rev, err := s.Bus.GetJSON(ctx, s.Bus.Freight, key, &f)
+		rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Freight, key, &f)
 		if err != nil {
 			return err
 		}

@@ -138,7 +138,10 @@ func (s *state) drop(msg jetstream.Msg, err error) error {
 
 // update applies change to the Promotion stored under key with compare-and-set, retrying when
 // another writer got there first. change reports whether it changed anything. It starts from
-// what this service stored last, when it has that, and from the bucket otherwise.
+// what this service stored last, when it has that, and from the bucket otherwise — read from
+// its leader, since a lagging replica would make a result look stale or a change look done.
+// "Nothing to change" is only believed of the bucket's latest: another replica of this
+// service may have written since the cached copy.
 func (s *state) update(ctx context.Context, key string, change func(p *v1.Promotion) bool) (*v1.Promotion, bool, error) {
 	for {
 		var p v1.Promotion
@@ -148,20 +151,28 @@ func (s *state) update(ctx context.Context, key string, change func(p *v1.Promot
 				return nil, false, fmt.Errorf("decode promotion %s: %w", key, err)
 			}
 		} else {
-			rev, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, &p)
+			rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Promotions, key, &p)
 			if err != nil {
 				return nil, false, err
 			}
 			last.rev = rev
 		}
 		if !change(&p) {
+			if cached {
+				s.written.forget(key)
+				continue
+			}
 			return &p, false, nil
 		}
 		data, err := json.Marshal(&p)
 		if err != nil {
 			return nil, false, fmt.Errorf("encode promotion %s: %w", key, err)
 		}
-		rev, err := s.Bus.Promotions.Update(ctx, key, data, last.rev)
+		var rev uint64
+		err = s.Bus.Retry(ctx, func(ctx context.Context) (err error) {
+			rev, err = s.Bus.Promotions.Update(ctx, key, data, last.rev)
+			return err
+		})
 		if err == nil {
 			s.written.put(key, rev, data)
 			return &p, true, nil
@@ -196,10 +207,14 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Bus.Promotions.Create(ctx, key, data); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+	err = s.Bus.Retry(ctx, func(ctx context.Context) error {
+		_, err := s.Bus.Promotions.Create(ctx, key, data)
+		return err
+	})
+	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
 		return fmt.Errorf("create promotion %s: %w", key, err)
 	}
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, key, p); err != nil {
+	if _, err := s.Bus.GetLatestJSON(ctx, s.Bus.Promotions, key, p); err != nil {
 		return err
 	}
 	log := s.Log.With("project", r.Project, "stage", p.Spec.Stage, "promotion", p.Metadata.Name)

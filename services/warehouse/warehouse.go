@@ -80,7 +80,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
 			Filters: []string{bus.CommandSubject("*", "refresh")},
-			Workers: 16, AckWait: opts.Timeout + time.Minute,
+			Workers: 16, NoBuffer: true, // a refresh may take long; bus.Consume keeps it with heartbeats
 		}, s.handleRefresh)
 	}()
 	d.Log.Info("warehouse service ready", "workers", opts.Workers)
