@@ -74,6 +74,7 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.IntVar(&o.NATSPort, "nats-port", 4222, "port where the embedded NATS accepts outside clients (-1: any free port)")
 	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
 	return cmd
 }
 

@@ -52,6 +52,9 @@ type Options struct {
 	Executors []Executor
 	// Route maps step kinds to executors, when Executors add kinds. Default steps.ExecutorFor.
 	Route func(uses string) (string, bool)
+	// GitTransports are allowed for Git remotes (git steps and Warehouses) beyond https,
+	// http and ssh. Default none.
+	GitTransports gitrepo.Transports
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -119,7 +122,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	argocdOpts := executorargocd.OptionsFromEnv() // DRAY_ARGOCD_*
 	execs := []Executor{
 		{Name: executorgit.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)))
+			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)),
+				executorgit.WithTransports(o.GitTransports))
 		}},
 		{Name: executorconfig.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus}, d.Secrets)
@@ -149,7 +153,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		{"scheduler", func(ctx context.Context, d service.Deps) error {
 			return scheduler.Run(ctx, scheduler.Options{Route: o.Route}, d)
 		}},
-		{"warehouse", func(ctx context.Context, d service.Deps) error { return warehouse.Run(ctx, warehouse.Options{}, d) }},
+		{"warehouse", func(ctx context.Context, d service.Deps) error {
+			return warehouse.Run(ctx, warehouse.Options{GitTransports: o.GitTransports}, d)
+		}},
 		{"argocd-health", func(ctx context.Context, d service.Deps) error {
 			clients, err := executorargocd.Provider(argocdOpts, d)
 			if err != nil {
