@@ -55,6 +55,10 @@ type Options struct {
 	// GitTransports are allowed for Git remotes (git steps and Warehouses) beyond https,
 	// http and ssh. Default none.
 	GitTransports gitrepo.Transports
+	// HTTPAllowedHosts is the http executor's per-project host allowlist
+	// (executorhttp.Options.AllowedHosts). Default nil: every public host, and no loopback
+	// or private address.
+	HTTPAllowedHosts map[string][]string
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -137,8 +141,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 		{Name: executorhttp.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorhttp.StepsWith(executorhttp.Options{
-				Secrets:  d.Secrets, // registry credentials of oci-*
-				Channels: executorhttp.ChannelsOf(d),
+				Secrets:      d.Secrets, // registry credentials of oci-*
+				Channels:     executorhttp.ChannelsOf(d),
+				AllowedHosts: o.HTTPAllowedHosts,
 			})
 		}},
 		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
