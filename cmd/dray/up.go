@@ -81,6 +81,7 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringArrayVar(&allowedHosts, "http-allowed-hosts", nil, "project=host,host…: the hosts a project's http, http-download, send-message and oci-* steps may call (as dray-executor-http's option; loopback and private addresses only when listed; repeatable)")
+	f.StringSliceVar(&o.ContainerHostNetwork, "container-host-network", nil, `projects (comma-separated; * for every project) whose CustomPromotionSteps may take the "network" capability, the host's network (default none)`)
 	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
 	return cmd
 }

@@ -59,6 +59,9 @@ type Options struct {
 	// (executorhttp.Options.AllowedHosts). Default nil: every public host, and no loopback
 	// or private address.
 	HTTPAllowedHosts map[string][]string
+	// ContainerHostNetwork are the projects ("*" for all) whose CustomPromotionSteps may
+	// take the host's network (executorcontainer.Options.HostNetwork). Default none.
+	ContainerHostNetwork []string
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -149,6 +152,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorcontainer.StepsWith(ctx, executorcontainer.Options{
 				Executor: execOpts, ImageCache: filepath.Join(o.DataDir, "images"), RuncRoot: filepath.Join(o.DataDir, "runc"),
+				HostNetwork: o.ContainerHostNetwork,
 			}, d)
 		}},
 	}
