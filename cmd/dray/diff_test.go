@@ -88,8 +88,15 @@ func TestRunDiffSkipsHTTPWithoutSecrets(t *testing.T) {
 	if strings.Contains(out, "tok-789") || !strings.Contains(out, "[redacted]") {
 		t.Errorf("--diff output shows the secret, or no redaction:\n%s", out)
 	}
-	// Without --diff the call is made: dray run has the http executor's steps.
-	if out, err := dray(t, "", runFiles(t, map[string]string{"template.yaml": template, "secret.yaml": resources})...); err != nil || !called {
+	// Without --diff the call is made: dray run has the http executor's steps, with its
+	// sandbox: the server is on loopback, refused until --http-allowed-hosts names it.
+	files := runFiles(t, map[string]string{"template.yaml": template, "secret.yaml": resources})
+	if out, err := dray(t, "", files...); err == nil || called || !strings.Contains(out, "--http-allowed-hosts") {
+		t.Errorf("dray run of an http step to loopback without an allowlist: called=%v, %v\n%s", called, err, out)
+	}
+	files = runFiles(t, map[string]string{"template.yaml": template, "secret.yaml": resources})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if out, err := dray(t, "", append(files, "--http-allowed-hosts", "shop="+host)...); err != nil || !called {
 		t.Errorf("dray run of an http step: called=%v, %v\n%s", called, err, out)
 	}
 }

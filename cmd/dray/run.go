@@ -18,6 +18,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/expr"
+	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/steps"
 	executorconfig "github.com/drayhq/dray/services/executor-config"
@@ -35,6 +36,15 @@ type runOptions struct {
 	vars    []string
 	stage   string
 	diff    bool
+	limits  runLimits
+}
+
+// runLimits are the sandbox options of dray run, as the executors take them.
+type runLimits struct {
+	// allowedHosts are values of --http-allowed-hosts (project=host,host…).
+	allowedHosts []string
+	// gitTransports are allowed beyond https, http and ssh.
+	gitTransports gitrepo.Transports
 }
 
 func newRun(g *globals) *cobra.Command {
@@ -67,6 +77,8 @@ every other step that could act outside the machine is skipped.`,
 	f.StringVar(&o.dir, "dir", "", "workspace directory; created, and must be empty")
 	f.StringArrayVar(&o.vars, "var", nil, "promotion variable name=value, overriding the template's (repeatable)")
 	f.StringVar(&o.stage, "stage", "", `Stage to run from the -f files; with a template file, its name (default "local")`)
+	f.StringArrayVar(&o.limits.allowedHosts, "http-allowed-hosts", nil, "project=host,host…: the hosts the project's http, http-download, send-message and oci-* steps may call (loopback and private addresses only when listed; repeatable)")
+	f.Var(&o.limits.gitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths) or git")
 	f.BoolVar(&o.diff, "diff", false, "push nothing: print the diff git-push would push and skip steps that act outside this machine")
 	_ = cmd.MarkFlagRequired("filename")
 	_ = cmd.MarkFlagRequired("freight")
@@ -112,7 +124,7 @@ func runTemplate(ctx context.Context, out, logOut io.Writer, project string, o r
 		return err
 	}
 
-	r, err := newRunner(out, logOut, o.dir, o.diff)
+	r, err := newRunner(out, logOut, o.dir, o.diff, o.limits)
 	if err != nil {
 		return err
 	}
@@ -190,7 +202,11 @@ type runner struct {
 
 // newRunner creates the workspace dir, which must be absent or empty, and registers the
 // executors' steps.
-func newRunner(out, logOut io.Writer, dir string, diff bool) (*runner, error) {
+func newRunner(out, logOut io.Writer, dir string, diff bool, limits runLimits) (*runner, error) {
+	allowed, err := executorhttp.ParseAllowedHosts(limits.allowedHosts)
+	if err != nil {
+		return nil, err
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--dir: %w", err)
@@ -211,7 +227,16 @@ func newRunner(out, logOut io.Writer, dir string, diff bool) (*runner, error) {
 		steps:   map[string]steps.Step{},
 		workDir: abs, root: root, diff: diff,
 	}
-	for _, build := range []func() (*steps.Registry, error){executorgit.Steps, executorconfig.Steps, executorhttp.Steps} {
+	builds := []func() (*steps.Registry, error){
+		func() (*steps.Registry, error) {
+			return executorgit.StepsWith(nil, nil, executorgit.WithTransports(limits.gitTransports))
+		},
+		executorconfig.Steps,
+		func() (*steps.Registry, error) {
+			return executorhttp.StepsWith(executorhttp.Options{AllowedHosts: allowed})
+		},
+	}
+	for _, build := range builds {
 		reg, err := build()
 		if err != nil {
 			root.Close()

@@ -13,7 +13,7 @@ import (
 // TestEveryStepHasSchema: every step kind dray run can run (every step the executors
 // register) has its config schema in schemas/steps/.
 func TestEveryStepHasSchema(t *testing.T) {
-	r, err := newRunner(io.Discard, io.Discard, filepath.Join(t.TempDir(), "work"), false)
+	r, err := newRunner(io.Discard, io.Discard, filepath.Join(t.TempDir(), "work"), false, runLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,13 +21,15 @@ import (
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/gitserver"
 	"github.com/drayhq/dray/pkg/manifest"
+	executorhttp "github.com/drayhq/dray/services/executor-http"
 )
 
 func newUp() *cobra.Command {
 	var (
-		o        allinone.Options
-		demo     bool
-		logLevel string
+		o            allinone.Options
+		demo         bool
+		logLevel     string
+		allowedHosts []string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -42,6 +44,10 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			o.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+			var err error
+			if o.HTTPAllowedHosts, err = executorhttp.ParseAllowedHosts(allowedHosts); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			var git *gitserver.Server
@@ -74,6 +80,9 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.IntVar(&o.NATSPort, "nats-port", 4222, "port where the embedded NATS accepts outside clients (-1: any free port)")
 	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringArrayVar(&allowedHosts, "http-allowed-hosts", nil, "project=host,host…: the hosts a project's http, http-download, send-message and oci-* steps may call (as dray-executor-http's option; loopback and private addresses only when listed; repeatable)")
+	f.StringSliceVar(&o.ContainerHostNetwork, "container-host-network", nil, `projects (comma-separated; * for every project) whose CustomPromotionSteps may take the "network" capability, the host's network (default none)`)
+	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
 	return cmd
 }
 

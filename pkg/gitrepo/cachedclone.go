@@ -166,7 +166,7 @@ func finishClone(repo *git.Repository, dir string, o CloneOptions, head plumbing
 	if err := w.Reset(&git.ResetOptions{Mode: git.MergeReset, Commit: head}); err != nil {
 		return nil, fmt.Errorf("check out %s: %w", o.Branch, err)
 	}
-	return newRepo(dir, repo, o.Auth)
+	return newRepo(dir, repo, o.Auth, o.Transports)
 }
 
 // shallowOf returns the shallow boundary of a depth-1 clone of commit: the commit, unless it

@@ -40,6 +40,10 @@ type CloneOptions struct {
 	RecurseSubmodules bool
 	// Auth finds credentials; nil means anonymous.
 	Auth Auth
+	// Transports are the transports allowed beyond https, http and ssh, for URL and for
+	// submodules. Default none: a file:// URL or a local path is an error wrapping
+	// ErrTransportNotAllowed.
+	Transports Transports
 	// Cache, when set, makes a branch clone (without submodules) ask the remote only for its
 	// references when the cache holds the branch head, and adds what it fetches otherwise.
 	// The clone is the same either way. Default nil: every clone fetches.
@@ -52,8 +56,12 @@ type CloneOptions struct {
 // Clone is idempotent: when dir already holds a clone of o.URL with the requested checkout it
 // records o.Author and returns it. A dir that holds anything else is an error wrapping
 // ErrPathInUse. A missing branch is an error wrapping ErrBranchNotFound unless o.Create is set.
-// When Clone fails, dir is left as it was found.
+// When Clone fails, dir is left as it was found. A URL whose transport o.Transports does not
+// allow is an error wrapping ErrTransportNotAllowed, and nothing is read from it.
 func Clone(ctx context.Context, dir string, o CloneOptions) (*Repo, error) {
+	if err := o.Transports.Check(o.URL); err != nil {
+		return nil, fmt.Errorf("clone into %s: %w", dir, err)
+	}
 	if n := btoi(o.Branch != "") + btoi(o.Tag != "") + btoi(o.Commit != ""); n > 1 {
 		return nil, errors.New("clone: at most one of branch, tag and commit may be set")
 	}
@@ -112,9 +120,6 @@ func clone(ctx context.Context, dir string, o CloneOptions) (*Repo, error) {
 		// A commit may be anywhere in history: take all of it.
 		co.SingleBranch, co.Depth, co.NoCheckout = false, 0, true
 	}
-	if o.RecurseSubmodules {
-		co.RecurseSubmodules = git.DefaultSubmoduleRecursionDepth
-	}
 	repo, err := git.PlainCloneContext(ctx, dir, false, co)
 	if err != nil && o.Branch != "" {
 		if exists, lerr := remoteHasBranch(ctx, o.URL, o.Branch, auth, o.InsecureSkipTLS); lerr == nil && !exists {
@@ -128,12 +133,17 @@ func clone(ctx context.Context, dir string, o CloneOptions) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := newRepo(dir, repo, o.Auth)
+	r, err := newRepo(dir, repo, o.Auth, o.Transports)
 	if err != nil {
 		return nil, err
 	}
 	if o.Commit != "" {
 		if err := r.checkoutCommit(o.Commit); err != nil {
+			return nil, err
+		}
+	}
+	if o.RecurseSubmodules {
+		if err := updateSubmodules(ctx, repo, o, int(git.DefaultSubmoduleRecursionDepth)); err != nil {
 			return nil, err
 		}
 	}
@@ -173,7 +183,7 @@ func createBranch(ctx context.Context, dir string, o CloneOptions, auth transpor
 	}); err != nil {
 		return nil, err
 	}
-	r, err := newRepo(dir, repo, o.Auth)
+	r, err := newRepo(dir, repo, o.Auth, o.Transports)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +266,54 @@ func reuse(dir string, o CloneOptions) (*Repo, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// updateSubmodules initialises and updates the submodules of repo, and theirs, down to depth
+// levels. go-git would do it within the clone, but would reach a submodule's URL, which the
+// repository's .gitmodules names, without asking: each resolved URL passes o.Transports
+// first, and gets its own credentials.
+func updateSubmodules(ctx context.Context, repo *git.Repository, o CloneOptions, depth int) error {
+	if depth <= 0 {
+		return nil
+	}
+	w, err := repo.Worktree()
+	if err != nil {
+		return err
+	}
+	subs, err := w.Submodules()
+	if err != nil {
+		return fmt.Errorf("read submodules: %w", err)
+	}
+	for _, s := range subs {
+		name := s.Config().Name
+		if err := s.Init(); err != nil && !errors.Is(err, git.ErrSubmoduleAlreadyInitialized) {
+			return fmt.Errorf("submodule %s: %w", name, err)
+		}
+		// Repository records the submodule's remote, a relative URL resolved against ours.
+		sub, err := s.Repository()
+		if err != nil {
+			return fmt.Errorf("submodule %s: %w", name, err)
+		}
+		remote, err := sub.Remote(remoteName)
+		if err != nil || len(remote.Config().URLs) == 0 {
+			return fmt.Errorf("submodule %s: no remote URL", name)
+		}
+		url := remote.Config().URLs[0]
+		if err := o.Transports.Check(url); err != nil {
+			return fmt.Errorf("submodule %s: %w", name, err)
+		}
+		auth, err := o.Auth.method(ctx, url)
+		if err != nil {
+			return fmt.Errorf("submodule %s: %w", name, err)
+		}
+		if err := s.UpdateContext(ctx, &git.SubmoduleUpdateOptions{Init: true, Auth: auth}); err != nil {
+			return fmt.Errorf("submodule %s: %w", name, err)
+		}
+		if err := updateSubmodules(ctx, sub, o, depth-1); err != nil {
+			return fmt.Errorf("submodule %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func remoteHasBranch(ctx context.Context, url, branch string, auth transport.AuthMethod, insecure bool) (bool, error) {

@@ -74,7 +74,7 @@ func (r *Repo) integrate(ctx context.Context, branch string) error {
 // the remote has no such branch. From a shallow clone this fetches the remote commits since
 // the shallow boundary, enough to tell which local commits the remote already has.
 func (r *Repo) fetch(ctx context.Context, branch string) (plumbing.Hash, error) {
-	auth, err := r.auth.method(ctx, r.url)
+	auth, err := r.remoteAuth(ctx)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -170,7 +170,7 @@ func (r *Repo) PushTag(ctx context.Context, tag string) error {
 	if _, err := r.repo.Reference(name, false); err != nil {
 		return fmt.Errorf("push tag %s: %w", tag, err)
 	}
-	auth, err := r.auth.method(ctx, r.url)
+	auth, err := r.remoteAuth(ctx)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (r *Repo) PushTag(ctx context.Context, tag string) error {
 // pushCommit pushes commit to the remote branch. The refspec names the commit, not HEAD:
 // go-git skips symbolic references as sources.
 func (r *Repo) pushCommit(ctx context.Context, commit plumbing.Hash, branch string, force bool) error {
-	auth, err := r.auth.method(ctx, r.url)
+	auth, err := r.remoteAuth(ctx)
 	if err != nil {
 		return err
 	}

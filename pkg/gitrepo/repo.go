@@ -65,6 +65,15 @@ func (a Auth) method(ctx context.Context, url string) (transport.AuthMethod, err
 	return m, nil
 }
 
+// remoteAuth returns the credentials for the remote, once its URL has passed the transport
+// check: every operation that reaches the remote asks it first.
+func (r *Repo) remoteAuth(ctx context.Context) (transport.AuthMethod, error) {
+	if err := r.transports.Check(r.url); err != nil {
+		return nil, fmt.Errorf("remote %s: %w", remoteName, err)
+	}
+	return r.auth.method(ctx, r.url)
+}
+
 // Author is the identity recorded in commits.
 type Author struct {
 	Name  string
@@ -74,17 +83,20 @@ type Author struct {
 // Repo is a working tree with its own .git directory and one remote, origin. A Repo is not
 // safe for concurrent use.
 type Repo struct {
-	dir      string
-	repo     *git.Repository
-	auth     Auth
-	url      string
-	insecure bool
+	dir        string
+	repo       *git.Repository
+	auth       Auth
+	transports Transports
+	url        string
+	insecure   bool
 }
 
 // Open opens the working tree at dir, which git-clone (Clone) made. auth finds credentials
 // for its remote; nil means anonymous. It returns an error wrapping ErrNotRepository when dir
-// holds no Git working tree.
-func Open(dir string, auth Auth) (*Repo, error) {
+// holds no Git working tree. Its remote is reached only over the network transports unless
+// an option allows more (WithTransports): the working tree's .git/config is the workspace's,
+// which earlier steps could have written.
+func Open(dir string, auth Auth, opts ...OpenOption) (*Repo, error) {
 	repo, err := git.PlainOpen(dir)
 	if err != nil {
 		if errors.Is(err, git.ErrRepositoryNotExists) {
@@ -92,15 +104,28 @@ func Open(dir string, auth Auth) (*Repo, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	return newRepo(dir, repo, auth)
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return newRepo(dir, repo, auth, o.transports)
 }
 
-func newRepo(dir string, repo *git.Repository, auth Auth) (*Repo, error) {
+// OpenOption configures Open.
+type OpenOption func(*openOptions)
+
+type openOptions struct{ transports Transports }
+
+// WithTransports allows the remote to use the transports t names beyond https, http and ssh.
+// Default none.
+func WithTransports(t Transports) OpenOption { return func(o *openOptions) { o.transports = t } }
+
+func newRepo(dir string, repo *git.Repository, auth Auth, transports Transports) (*Repo, error) {
 	repo, err := rescanOnMiss(repo)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	r := &Repo{dir: dir, repo: repo, auth: auth}
+	r := &Repo{dir: dir, repo: repo, auth: auth, transports: transports}
 	remote, err := repo.Remote(remoteName)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: remote %s: %w", dir, remoteName, err)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/drayhq/dray/pkg/container"
 	"github.com/drayhq/dray/pkg/executor"
@@ -28,6 +29,11 @@ type Options struct {
 	// ImageCache keeps pulled images unpacked by digest. Default $DRAY_IMAGE_CACHE, else
 	// images/ under the executor's cache directory.
 	ImageCache string
+	// HostNetwork are the projects ("*" for every project) whose CustomPromotionSteps may
+	// ask for the "network" capability, the host's network, its loopback services included.
+	// Default $DRAY_CONTAINER_HOST_NETWORK (comma-separated), else none: containers have
+	// loopback only, and a step that asks for the network fails.
+	HostNetwork []string
 }
 
 // BindFlags registers the options as flags.
@@ -36,6 +42,17 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Runc, "runc", envOr("DRAY_RUNC", "runc"), "runc binary")
 	fs.StringVar(&o.RuncRoot, "runc-root", envOr("DRAY_RUNC_ROOT", "/run/dray-runc"), "runc state directory")
 	fs.StringVar(&o.ImageCache, "image-cache", os.Getenv("DRAY_IMAGE_CACHE"), "unpacked image cache (default: images/ under --cache-dir)")
+	if v := os.Getenv("DRAY_CONTAINER_HOST_NETWORK"); v != "" {
+		o.HostNetwork = splitList(v)
+	}
+	fs.Func(strings.TrimPrefix(customstep.HostNetworkFlag, "--"),
+		`projects (comma-separated, repeatable; * for every project) whose CustomPromotionSteps may take the "network" capability, the host's network (default none; env DRAY_CONTAINER_HOST_NETWORK)`,
+		func(v string) error { o.HostNetwork = append(o.HostNetwork, splitList(v)...); return nil })
+}
+
+// splitList splits a comma- or space-separated list, dropping empty items.
+func splitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 // Validate reports every problem at once.
@@ -73,6 +90,9 @@ func StepsWith(ctx context.Context, opts Options, d service.Deps) (*steps.Regist
 	}
 	if d.Secrets != nil { // a nil *secret.Store would not read as "none"
 		ropts = append(ropts, customstep.WithSecrets(d.Secrets))
+	}
+	if len(opts.HostNetwork) > 0 {
+		ropts = append(ropts, customstep.WithHostNetwork(opts.HostNetwork...))
 	}
 	runner := customstep.New(definitions{d.Bus}, images, rt, ropts...)
 	reg, err := steps.NewRegistry()

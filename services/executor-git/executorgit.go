@@ -2,6 +2,8 @@ package executorgit
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 
@@ -28,6 +30,28 @@ const Name = "git"
 
 // CacheDir is the directory, under the executor's cache directory, holding the clone cache.
 const CacheDir = ".git-clones"
+
+// Options are the git executor's options: the job loop's, and which transports its remotes
+// may use.
+type Options struct {
+	executor.Options
+	// Transports are allowed for repository URLs beyond https, http and ssh: "file"
+	// (file:// URLs and local paths, which read the host's filesystem) and "git" (git://).
+	// Default none.
+	Transports gitrepo.Transports
+}
+
+// BindFlags registers the options as flags, with --allow-git-transport (default
+// $DRAY_ALLOW_GIT_TRANSPORT).
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	o.Options.BindFlags(fs)
+	o.Transports.BindFlag(fs)
+}
+
+// Validate reports every problem at once.
+func (o *Options) Validate() error {
+	return errors.Join(o.Options.Validate())
+}
 
 // Steps returns the steps this executor runs, without a clone cache (every clone fetches)
 // and without credentials (remotes are reached anonymously).
@@ -57,6 +81,8 @@ func StepsWith(cache *gitrepo.Cache, secrets *secret.Store, opts ...Option) (*st
 	if o.lease != nil {
 		pushOpts = append(pushOpts, gitpush.WithLease(o.lease))
 	}
+	cloneOpts = append(cloneOpts, gitclone.WithTransports(o.transports))
+	pushOpts = append(pushOpts, gitpush.WithTransports(o.transports))
 	return steps.NewRegistry(gitclone.New(cloneOpts...), gitclear.New(), gitcommit.New(), gittag.New(), gitpush.New(pushOpts...),
 		gitopenpr.New(openOpts...), gitwaitforpr.New(waitOpts...), gitmergepr.New(mergeOpts...))
 }
@@ -65,8 +91,13 @@ func StepsWith(cache *gitrepo.Cache, secrets *secret.Store, opts ...Option) (*st
 type Option func(*options)
 
 type options struct {
-	lease gitrepo.PushLease
+	lease      gitrepo.PushLease
+	transports gitrepo.Transports
 }
+
+// WithTransports lets git-clone and git-push reach remotes over the transports t names
+// beyond https, http and ssh. Default none.
+func WithTransports(t gitrepo.Transports) Option { return func(o *options) { o.transports = t } }
 
 // WithPushLease makes git-push serialise pushes to each repository branch across every
 // replica of the executor with l; see PushLease. Default: serialised within the process only.
@@ -84,7 +115,7 @@ func PushLease(b *bus.Bus, instance string) gitrepo.PushLease {
 }
 
 // Run serves the steps until ctx ends. The clone cache is CacheDir under opts.CacheDir.
-func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
+func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.CacheDir == "" {
 		opts.CacheDir = filepath.Join(os.TempDir(), "dray-workspaces", Name) // executor.Run's default
 	}
@@ -92,9 +123,9 @@ func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	reg, err := StepsWith(cache, d.Secrets, WithPushLease(PushLease(d.Bus, opts.Instance)))
+	reg, err := StepsWith(cache, d.Secrets, WithPushLease(PushLease(d.Bus, opts.Instance)), WithTransports(opts.Transports))
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
 }

@@ -117,7 +117,11 @@ func (w *world) secret(project, name string, data map[string]string) {
 // send runs send-message, as registered by the executor, in project kargo-demo.
 func (w *world) send(cfg map[string]any) (steps.Result, error) {
 	w.t.Helper()
-	reg, err := executorhttp.StepsWith(executorhttp.Options{Channels: executorhttp.ChannelsOf(service.Deps{Bus: w.bus, Secrets: w.secrets})})
+	reg, err := executorhttp.StepsWith(executorhttp.Options{
+		Channels: executorhttp.ChannelsOf(service.Deps{Bus: w.bus, Secrets: w.secrets}),
+		// The webhook servers listen on loopback: the allowlist names it.
+		AllowedHosts: map[string][]string{"kargo-demo": {"*", "127.0.0.1"}},
+	})
 	if err != nil {
 		w.t.Fatal(err)
 	}

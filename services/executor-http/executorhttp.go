@@ -37,7 +37,11 @@ type Options struct {
 	// Default 10.
 	MaxRedirects int
 	// AllowedHosts maps a project ("*" for every project without its own entry) to the hosts
-	// its steps may call; a project with no entry may call every host. It holds http,
+	// its steps may call; a project with no entry may call every host at a public address.
+	// Loopback, private, link-local and other special addresses (this host's gateway and
+	// NATS, its networks, metadata services) are reached only when an entry names them: the
+	// address ("127.0.0.1:8443"), a CIDR ("10.0.0.0/8") or the host name that resolves to
+	// them ("gitea.internal"); "*" names every host but none of those. It holds http,
 	// http-download and send-message, and oci-download and oci-push too: for those, list the
 	// registry and the hosts it sends clients on to (a token service, a blob CDN). See
 	// httpstep.ClientOptions.AllowedHosts.
@@ -66,7 +70,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		}
 	}
 	fs.Var((*hostsFlag)(&o.AllowedHosts), "http-allowed-hosts",
-		"project=host,host…: the hosts a project's steps may call (project * for all others; repeatable; default every host; env DRAY_HTTP_ALLOWED_HOSTS, space-separated)")
+		"project=host,host…: the hosts a project's steps may call: names, *.domain, IPs, CIDRs, host:port, or * for every host (project * for all others; repeatable; default every public host; loopback and private addresses only when listed; env DRAY_HTTP_ALLOWED_HOSTS, space-separated)")
 }
 
 // Validate reports every problem at once.
@@ -137,6 +141,19 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+}
+
+// ParseAllowedHosts reads values of --http-allowed-hosts (project=host,host…) into the map
+// Options.AllowedHosts holds, for commands that take the option through another flag
+// package (dray up, dray run). An empty list yields nil: every public host.
+func ParseAllowedHosts(values []string) (map[string][]string, error) {
+	var hosts hostsFlag
+	for _, v := range values {
+		if err := hosts.Set(v); err != nil {
+			return nil, fmt.Errorf("--http-allowed-hosts %w", err)
+		}
+	}
+	return hosts, nil
 }
 
 // hostsFlag is --http-allowed-hosts: each value is project=host,host….

@@ -85,6 +85,7 @@ type RemoteDiscoverer struct {
 	limits    *discovery.RateLimiter
 	creds     CredentialStore
 	transport http.RoundTripper
+	gitTrans  gitrepo.Transports
 
 	images  *flights[v1.ImageDiscoveryResult]
 	lookups *flights[v1.DiscoveredImageReference]
@@ -121,6 +122,12 @@ func WithRegistryRate(perSecond float64, burst int) RemoteOption {
 // http.DefaultTransport.
 func WithTransport(rt http.RoundTripper) RemoteOption {
 	return func(r *RemoteDiscoverer) { r.transport = rt }
+}
+
+// WithGitTransports allows Git subscriptions to use the transports t names beyond https,
+// http and ssh (gitrepo.Transports). Default none.
+func WithGitTransports(t gitrepo.Transports) RemoteOption {
+	return func(r *RemoteDiscoverer) { r.gitTrans = t }
 }
 
 // NewRemoteDiscoverer returns a RemoteDiscoverer with empty caches.
@@ -160,7 +167,7 @@ func (r *RemoteDiscoverer) Discover(ctx context.Context, project string, sub v1.
 		listRefs := func(ctx context.Context, repoURL string, list func(context.Context) ([]*plumbing.Reference, error)) ([]*plumbing.Reference, error) {
 			return r.refs.do(ctx, gitKey(repoURL)+"\x00"+shareWith, r.sinceKey(gitKey(repoURL)), list)
 		}
-		res, err := gitdisc.Discover(ctx, *sub.Git, gitdisc.Options{Cache: r.git, Auth: auth, ListRefs: listRefs})
+		res, err := gitdisc.Discover(ctx, *sub.Git, gitdisc.Options{Cache: r.git, Auth: auth, ListRefs: listRefs, Transports: r.gitTrans})
 		return Artifacts{Git: &res}, err
 	case sub.Image != nil:
 		o, key, err := r.imageOptions(ctx, project, *sub.Image)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/service"
 )
 
@@ -27,6 +28,10 @@ type Options struct {
 	// images through the registry API, charts through chart repositories, with the
 	// credentials of the service's secret store (NewRemoteDiscoverer with WithCredentials).
 	Discoverer Discoverer
+	// GitTransports are allowed for Git subscriptions beyond https, http and ssh, when
+	// Discoverer is nil: "file" (file:// and local paths) or "git". Default none: such a
+	// subscription fails its discovery, naming --allow-git-transport.
+	GitTransports gitrepo.Transports
 }
 
 // BindFlags registers the options as flags.
@@ -38,6 +43,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", workers, "how many Warehouses discover at once ($DRAY_WAREHOUSE_WORKERS)")
 	fs.DurationVar(&o.MinInterval, "min-interval", 10*time.Second, "shortest discovery interval of any Warehouse")
 	fs.DurationVar(&o.Timeout, "discovery-timeout", 2*time.Minute, "longest discovery of one Warehouse")
+	o.GitTransports.BindFlag(fs)
 }
 
 // Validate reports every problem at once.
@@ -63,7 +69,7 @@ func (o *Options) defaults(d service.Deps) {
 		o.Timeout = 2 * time.Minute
 	}
 	if o.Discoverer == nil {
-		o.Discoverer = NewRemoteDiscoverer(WithCredentials(d.Secrets))
+		o.Discoverer = NewRemoteDiscoverer(WithCredentials(d.Secrets), WithGitTransports(o.GitTransports))
 	}
 }
 

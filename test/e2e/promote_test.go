@@ -155,7 +155,9 @@ func TestPromoteMessage(t *testing.T) {
 
 	startControlPlane(t, ns)
 	opts := executor.Options{CacheDir: t.TempDir()}
-	startService(t, ns, "executor-git", func(ctx context.Context, d service.Deps) error { return executorgit.Run(ctx, opts, d) })
+	startService(t, ns, "executor-git", func(ctx context.Context, d service.Deps) error {
+		return executorgit.Run(ctx, executorgit.Options{Options: opts}, d)
+	})
 
 	publishPromote(t, ns, "dev", freightName)
 	p := waitFinished(t, b, project, 60*time.Second)

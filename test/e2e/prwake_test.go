@@ -24,7 +24,9 @@ func TestPullRequestWebhookWakesWait(t *testing.T) {
 	d := startHookDray(t)
 	startControlPlane(t, d.ns)
 	opts := executor.Options{CacheDir: t.TempDir()}
-	startService(t, d.ns, "executor-git", func(ctx context.Context, deps service.Deps) error { return executorgit.Run(ctx, opts, deps) })
+	startService(t, d.ns, "executor-git", func(ctx context.Context, deps service.Deps) error {
+		return executorgit.Run(ctx, executorgit.Options{Options: opts}, deps)
+	})
 	gh := gitprovidertest.New(t, "github")
 	n := gh.AddPR(gitprovidertest.PR{Head: "feature", Base: "main", Title: "promote", State: "open"})
 	hook := d.receiver(t, v1.WebhookReceiver{Name: "gh", GitHub: &v1.WebhookReceiverConfig{SecretRef: v1.LocalObjectReference{Name: "gh-hook"}}},

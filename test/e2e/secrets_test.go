@@ -149,13 +149,14 @@ func TestNoSecretValueAnywhere(t *testing.T) {
 	start("state", func(ctx context.Context, d service.Deps) error { return state.Run(ctx, state.Options{}, d) })
 	start("scheduler", func(ctx context.Context, d service.Deps) error { return scheduler.Run(ctx, scheduler.Options{}, d) })
 	start("executor-git", func(ctx context.Context, d service.Deps) error {
-		return executorgit.Run(ctx, executor.Options{CacheDir: filepath.Join(dir, "git")}, d)
+		return executorgit.Run(ctx, executorgit.Options{Options: executor.Options{CacheDir: filepath.Join(dir, "git")}}, d)
 	})
 	start("executor-config", func(ctx context.Context, d service.Deps) error {
 		return executorconfig.Run(ctx, executor.Options{CacheDir: filepath.Join(dir, "config")}, d)
 	})
 	start("executor-http", func(ctx context.Context, d service.Deps) error {
-		return executorhttp.Run(ctx, executorhttp.Options{Options: executor.Options{CacheDir: filepath.Join(dir, "http")}}, d)
+		return executorhttp.Run(ctx, executorhttp.Options{Options: executor.Options{CacheDir: filepath.Join(dir, "http")},
+			AllowedHosts: map[string][]string{"*": {"127.0.0.1"}}}, d)
 	})
 	start("executor-container", func(ctx context.Context, d service.Deps) error {
 		return executorcontainer.Run(ctx, executorcontainer.Options{

@@ -52,6 +52,16 @@ type Options struct {
 	Executors []Executor
 	// Route maps step kinds to executors, when Executors add kinds. Default steps.ExecutorFor.
 	Route func(uses string) (string, bool)
+	// GitTransports are allowed for Git remotes (git steps and Warehouses) beyond https,
+	// http and ssh. Default none.
+	GitTransports gitrepo.Transports
+	// HTTPAllowedHosts is the http executor's per-project host allowlist
+	// (executorhttp.Options.AllowedHosts). Default nil: every public host, and no loopback
+	// or private address.
+	HTTPAllowedHosts map[string][]string
+	// ContainerHostNetwork are the projects ("*" for all) whose CustomPromotionSteps may
+	// take the host's network (executorcontainer.Options.HostNetwork). Default none.
+	ContainerHostNetwork []string
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -119,7 +129,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	argocdOpts := executorargocd.OptionsFromEnv() // DRAY_ARGOCD_*
 	execs := []Executor{
 		{Name: executorgit.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)))
+			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)),
+				executorgit.WithTransports(o.GitTransports))
 		}},
 		{Name: executorconfig.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus}, d.Secrets)
@@ -133,13 +144,15 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 		{Name: executorhttp.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorhttp.StepsWith(executorhttp.Options{
-				Secrets:  d.Secrets, // registry credentials of oci-*
-				Channels: executorhttp.ChannelsOf(d),
+				Secrets:      d.Secrets, // registry credentials of oci-*
+				Channels:     executorhttp.ChannelsOf(d),
+				AllowedHosts: o.HTTPAllowedHosts,
 			})
 		}},
 		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
 			return executorcontainer.StepsWith(ctx, executorcontainer.Options{
 				Executor: execOpts, ImageCache: filepath.Join(o.DataDir, "images"), RuncRoot: filepath.Join(o.DataDir, "runc"),
+				HostNetwork: o.ContainerHostNetwork,
 			}, d)
 		}},
 	}
@@ -149,7 +162,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		{"scheduler", func(ctx context.Context, d service.Deps) error {
 			return scheduler.Run(ctx, scheduler.Options{Route: o.Route}, d)
 		}},
-		{"warehouse", func(ctx context.Context, d service.Deps) error { return warehouse.Run(ctx, warehouse.Options{}, d) }},
+		{"warehouse", func(ctx context.Context, d service.Deps) error {
+			return warehouse.Run(ctx, warehouse.Options{GitTransports: o.GitTransports}, d)
+		}},
 		{"argocd-health", func(ctx context.Context, d service.Deps) error {
 			clients, err := executorargocd.Provider(argocdOpts, d)
 			if err != nil {

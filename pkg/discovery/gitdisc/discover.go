@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/gitrepo"
 )
 
 // Commit selection strategies (commitSelectionStrategy).
@@ -39,6 +40,10 @@ type Options struct {
 	// or by answering from a listing it shares: many Warehouses watching one repository then
 	// make one ls-remote per refresh. Default: Discover lists them itself.
 	ListRefs func(ctx context.Context, repoURL string, list func(context.Context) ([]*plumbing.Reference, error)) ([]*plumbing.Reference, error)
+	// Transports are allowed beyond https, http and ssh (gitrepo.Transports). Default none:
+	// a file:// URL or a local path is an error wrapping gitrepo.ErrTransportNotAllowed, and
+	// nothing is read from the host's filesystem.
+	Transports gitrepo.Transports
 }
 
 // Discover lists what sub offers now, best first, at most discoveryLimit commits. It first
@@ -48,6 +53,9 @@ type Options struct {
 func Discover(ctx context.Context, sub v1.GitSubscription, o Options) (v1.GitDiscoveryResult, error) {
 	res := v1.GitDiscoveryResult{RepoURL: sub.RepoURL}
 	repo := redact(sub.RepoURL)
+	if err := o.Transports.Check(sub.RepoURL); err != nil {
+		return res, fmt.Errorf("discover %s: repoURL: %w", repo, err)
+	}
 	s, err := newSelection(sub)
 	if err != nil {
 		return res, fmt.Errorf("%w %s: %w", ErrInvalidSubscription, repo, err)

@@ -11,6 +11,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/discovery"
 	"github.com/drayhq/dray/pkg/discovery/gitdisc"
+	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/gittest"
 )
 
@@ -279,5 +280,24 @@ func TestDiscoverReusesUnchangedResult(t *testing.T) {
 	}
 	if got := h.srv.Fetches("app"); got != fetches+2 {
 		t.Errorf("fetches after the repository changed = %d, want %d", got, fetches+2)
+	}
+}
+
+// TestDiscoverTransports: a subscription to a directory on the host (file:// or a plain
+// path) is refused, naming the option that allows it; allowed, it is discovered.
+func TestDiscoverTransports(t *testing.T) {
+	srv := gittest.NewServer(t)
+	srv.Repo(t, "other-project", map[string]string{"a.txt": "a\n"})
+	dir := srv.Dir(t, "other-project")
+	for _, url := range []string{"file://" + dir, dir} {
+		sub := v1.GitSubscription{RepoURL: url, Branch: "main"}
+		_, err := gitdisc.Discover(t.Context(), sub, gitdisc.Options{})
+		if !errors.Is(err, gitrepo.ErrTransportNotAllowed) || !strings.Contains(err.Error(), "--allow-git-transport file") {
+			t.Errorf("Discover(%s) = %v, want ErrTransportNotAllowed naming the option", url, err)
+		}
+		res, err := gitdisc.Discover(t.Context(), sub, gitdisc.Options{Transports: gitrepo.Transports{gitrepo.TransportFile}})
+		if err != nil || len(res.Commits) != 1 || res.Commits[0].ID != srv.Head(t, "other-project", "main") {
+			t.Errorf("Discover(%s) with file allowed = %+v, %v; want its one commit", url, res.Commits, err)
+		}
 	}
 }

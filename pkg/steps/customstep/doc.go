@@ -35,8 +35,11 @@
 //   - The command runs as UID/GID 65532, with no capabilities, a read-only root, a seccomp
 //     filter (no namespaces of its own, no mounts, tracing or kernel modules), its own mount,
 //     PID, IPC, UTS and network namespaces, and the workspace mounted read-write at /workspace,
-//     its working directory. It has no network unless the step lists the capability
-//     "network", which gives it the host's network. resources.limits.memory and
+//     its working directory. Its network namespace holds loopback only: it reaches nothing
+//     outside, this host's loopback services (gateway, NATS) included. The capability
+//     "network" gives it the host's network, and only in the projects the operator grants
+//     it to (executor-container --container-host-network PROJECT, or *); elsewhere the
+//     step fails, terminal, reason NetworkNotGranted. resources.limits.memory and
 //     resources.limits.cpu become cgroup limits where the host allows them.
 //   - $KARGO_OUTPUT names an empty file the command may write its output to (source Pipe).
 //   - The attempt is killed (SIGKILL) when the job's deadline passes, when spec.defaultTimeout

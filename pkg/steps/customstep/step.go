@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +32,16 @@ const (
 	OutputFile = "/dray/output"
 )
 
-// CapabilityNetwork, in spec.capabilities, gives the container the host's network.
+// CapabilityNetwork, in spec.capabilities, gives the container the host's network, when the
+// operator grants it to the project (WithHostNetwork).
 const CapabilityNetwork = "network"
+
+// ReasonNetworkNotGranted is the reason of a step whose CustomPromotionStep asks for
+// CapabilityNetwork in a project the operator did not grant it to.
+const ReasonNetworkNotGranted = "NetworkNotGranted"
+
+// HostNetworkFlag is the container executor's option that grants CapabilityNetwork.
+const HostNetworkFlag = "--container-host-network"
 
 // UID and GID run the command when the executor runs as root (RESOURCES.md §7).
 const (
@@ -67,6 +76,9 @@ type Runner struct {
 	hostUID    int
 	hostGID    int
 	maxRuntime time.Duration
+	// hostNetwork are the projects whose steps may have the host's network; "*" is every
+	// project.
+	hostNetwork []string
 }
 
 // Option tunes a Runner.
@@ -87,6 +99,15 @@ func WithRuntimeError(err error) Option { return func(r *Runner) { r.rtErr = err
 // WithMaxRuntime bounds an attempt that has neither a deadline nor a defaultTimeout.
 // Default 1h.
 func WithMaxRuntime(d time.Duration) Option { return func(r *Runner) { r.maxRuntime = d } }
+
+// WithHostNetwork grants CapabilityNetwork to the CustomPromotionSteps of projects ("*" for
+// every project): with it a container shares the host's network namespace, and reaches what
+// the host reaches, its loopback services (the gateway, NATS) included. Default none: a step
+// that asks for it fails (reason NetworkNotGranted), and every container has a network
+// namespace of its own with loopback only.
+func WithHostNetwork(projects ...string) Option {
+	return func(r *Runner) { r.hostNetwork = append(r.hostNetwork, projects...) }
+}
 
 // New returns a Runner that finds definitions in defs, images in images and runs them with
 // rt. A nil rt (runc is missing) makes every step fail with a message that says so.
@@ -136,6 +157,11 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	p, err := r.plan(sc, def)
 	if err != nil {
 		return steps.Result{}, steps.Terminal(steps.Reasoned("InvalidCustomStep", fmt.Errorf("step %q (%s): %w", sc.Alias, s.name, err)))
+	}
+	if p.network && !slices.Contains(r.hostNetwork, sc.Project) && !slices.Contains(r.hostNetwork, "*") {
+		return steps.Result{}, steps.Terminal(steps.Reasoned(ReasonNetworkNotGranted, fmt.Errorf(
+			"step %q (%s): spec.capabilities: %q would give the container this host's network, its loopback services included; the operator has not granted it to project %q (%s %s)",
+			sc.Alias, s.name, CapabilityNetwork, sc.Project, HostNetworkFlag, sc.Project)))
 	}
 	if r.rt == nil {
 		return steps.Result{}, steps.Terminal(steps.Reasoned("RuntimeUnavailable", fmt.Errorf("step %q (%s): %w", sc.Alias, s.name, r.rtErr)))

@@ -36,6 +36,8 @@ type fixture struct {
 	image  string
 	runner *customstep.Runner
 	defs   defs
+	cache  *imagecache.Cache
+	rt     *container.Runtime
 }
 
 // newFixture pushes the busybox image to an in-process registry and returns a Runner with
@@ -53,8 +55,17 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.cache, f.rt = cache, rt
 	f.runner = customstep.New(f.defs, cache, rt, customstep.WithRunDir(t.TempDir()))
 	return f
+}
+
+// withRunner replaces f's Runner with one made with opts (and the same definitions, image
+// cache and runc), and returns it.
+func (f *fixture) withRunner(t testing.TB, opts ...customstep.Option) *customstep.Runner {
+	t.Helper()
+	f.runner = customstep.New(f.defs, f.cache, f.rt, append([]customstep.Option{customstep.WithRunDir(t.TempDir())}, opts...)...)
+	return f.runner
 }
 
 func (f *fixture) define(name string, spec v1.CustomPromotionStepSpec) steps.Step {
@@ -268,10 +279,22 @@ func TestNetwork(t *testing.T) {
 		t.Errorf("the server got %d requests from a step without network access", n)
 	}
 
-	allowed := f.define("fetch-allowed", v1.CustomPromotionStepSpec{Command: fetch, Output: stdoutJSON, Capabilities: []string{customstep.CapabilityNetwork}})
-	res, err = steptest.Run(t, allowed, steptest.NewContext(t, cfg, nil))
+	// Asking for the network is not enough: the operator grants it per project.
+	asking := f.define("fetch-allowed", v1.CustomPromotionStepSpec{Command: fetch, Output: stdoutJSON, Capabilities: []string{customstep.CapabilityNetwork}})
+	res, err = steptest.Run(t, asking, steptest.NewContext(t, cfg, nil))
+	o := steps.Classify(res, err)
+	if o.Status != "Failed" || !o.Terminal || o.Reason != customstep.ReasonNetworkNotGranted ||
+		!strings.Contains(o.Message, "spec.capabilities") || !strings.Contains(o.Message, "--container-host-network kargo-demo") {
+		t.Errorf("network capability not granted: %+v, want terminal %s naming spec.capabilities and --container-host-network", o, customstep.ReasonNetworkNotGranted)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server got %d requests from a step whose network was not granted", n)
+	}
+
+	granted := f.withRunner(t, customstep.WithHostNetwork("other", "kargo-demo")).Step("fetch-allowed")
+	res, err = steptest.Run(t, granted, steptest.NewContext(t, cfg, nil))
 	if err != nil {
-		t.Fatalf("with the network capability: Run = %v", err)
+		t.Fatalf("with the network capability granted: Run = %v", err)
 	}
 	if diff := cmp.Diff(map[string]any{"approved": true}, res.Outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)

@@ -12,8 +12,9 @@ import (
 
 // Step is the git-clone step. It is safe for concurrent use.
 type Step struct {
-	creds gitrepo.CredentialStore
-	cache *gitrepo.Cache
+	creds      gitrepo.CredentialStore
+	cache      *gitrepo.Cache
+	transports gitrepo.Transports
 }
 
 var _ steps.Step = (*Step)(nil)
@@ -32,6 +33,12 @@ func WithCredentials(store gitrepo.CredentialStore) Option {
 // remote only which commit the branch is at, and add what they fetch to c. The working trees
 // are the same either way. Default none: every checkout fetches.
 func WithCache(c *gitrepo.Cache) Option { return func(s *Step) { s.cache = c } }
+
+// WithTransports allows repository URLs (and submodules) to use the transports t names
+// beyond https, http and ssh, e.g. gitrepo.TransportFile for file:// URLs and local paths.
+// Default none: such a URL fails the step (reason TransportNotAllowed), so that a promotion
+// cannot read the host's filesystem.
+func WithTransports(t gitrepo.Transports) Option { return func(s *Step) { s.transports = t } }
 
 // New returns the git-clone step. Without WithCredentials it reaches remotes anonymously.
 func New(opts ...Option) *Step {
@@ -55,6 +62,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	}
 	if err := cfg.validate(); err != nil {
 		return steps.Result{}, steps.Terminal(fmt.Errorf("step %q (git-clone): %w: %w", sc.Alias, steps.ErrInvalidConfig, err))
+	}
+	if err := s.transports.Check(cfg.RepoURL); err != nil {
+		return steps.Result{}, steps.Terminal(steps.Reasoned(ReasonTransportNotAllowed, fmt.Errorf("step %q (git-clone): config.repoURL: %w", sc.Alias, err)))
 	}
 	author := gitrepo.Author{}
 	if cfg.Author != nil {
@@ -81,6 +91,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 			RecurseSubmodules: cfg.RecurseSubmodules,
 			Auth:              gitrepo.ProjectAuth(s.creds, sc.Project),
 			Cache:             s.cache,
+			Transports:        s.transports,
 		})
 		if err != nil {
 			return steps.Result{}, cloneError(i, co, err)
@@ -98,9 +109,15 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	}, nil
 }
 
+// ReasonTransportNotAllowed is the reason of a repository or submodule URL whose transport
+// the operator did not allow (gitrepo.ErrTransportNotAllowed).
+const ReasonTransportNotAllowed = "TransportNotAllowed"
+
 func cloneError(i int, co Checkout, err error) error {
 	err = fmt.Errorf("checkout[%d] (%s): %w", i, co.Path, err)
 	switch {
+	case errors.Is(err, gitrepo.ErrTransportNotAllowed):
+		return steps.Terminal(steps.Reasoned(ReasonTransportNotAllowed, err))
 	case errors.Is(err, gitrepo.ErrPathInUse):
 		return steps.Terminal(steps.Reasoned("PathInUse", err))
 	case errors.Is(err, gitrepo.ErrBranchNotFound):

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -214,5 +215,50 @@ func TestCloneWithCache(t *testing.T) {
 	// main once; env/prod once, after the first promotion created it.
 	if got := srv.Fetches("deploy"); got != 2 {
 		t.Errorf("fetches = %d, want 2", got)
+	}
+}
+
+// TestTransports: a repository URL that reads the host's filesystem — file:// or a plain
+// path to another directory on the host — fails the step, naming the field and the option
+// that allows it, and reads nothing; with the transport allowed the same clone works.
+func TestTransports(t *testing.T) {
+	srv := gittest.NewServer(t)
+	srv.Repo(t, "other-project", map[string]string{"secret.txt": "another project's data\n"})
+	hostDir := srv.Dir(t, "other-project")
+	for _, tt := range []struct{ name, url string }{
+		{"file URL", "file://" + hostDir},
+		{"local path", hostDir},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			config := map[string]any{"repoURL": tt.url, "checkout": []any{map[string]any{"path": "src", "branch": "main"}}}
+			work := t.TempDir()
+			_, err := gitclone.New().Run(t.Context(), newContext(t, work, config))
+			if !errors.Is(err, gitrepo.ErrTransportNotAllowed) {
+				t.Fatalf("Run() = %v, want %v", err, gitrepo.ErrTransportNotAllowed)
+			}
+			o := steps.Classify(steps.Result{}, err)
+			if !o.Terminal || o.Reason != gitclone.ReasonTransportNotAllowed {
+				t.Errorf("Classify() = terminal %v reason %q, want terminal %q", o.Terminal, o.Reason, gitclone.ReasonTransportNotAllowed)
+			}
+			for _, part := range []string{`step "clone" (git-clone)`, "config.repoURL", "--allow-git-transport file"} {
+				if !strings.Contains(err.Error(), part) {
+					t.Errorf("error %q does not contain %q", err, part)
+				}
+			}
+			if strings.Contains(err.Error(), hostDir) {
+				t.Errorf("error %q names the host path", err)
+			}
+			if entries, _ := os.ReadDir(work); len(entries) != 0 {
+				t.Errorf("workspace not left empty: %v", entries)
+			}
+
+			step := gitclone.New(gitclone.WithTransports(gitrepo.Transports{gitrepo.TransportFile}))
+			if _, err := step.Run(t.Context(), newContext(t, work, config)); err != nil {
+				t.Fatalf("Run() with file allowed = %v", err)
+			}
+			if got, err := os.ReadFile(filepath.Join(work, "src", "secret.txt")); err != nil || string(got) != "another project's data\n" {
+				t.Errorf("secret.txt = %q, %v; want the clone to work once allowed", got, err)
+			}
+		})
 	}
 }

@@ -223,3 +223,14 @@ func TestUnknownProvider(t *testing.T) {
 		t.Errorf("Classify() = %+v, want Failed, terminal, UnknownProvider", o)
 	}
 }
+
+// TestLocalRepoRefused: a repoURL on this host's filesystem is refused before any remote is
+// listed, whatever provider the config names.
+func TestLocalRepoRefused(t *testing.T) {
+	for _, repo := range []string{"file:///var/lib/dray", "/var/lib/dray"} {
+		res, err := run(t, gitopenpr.New(), map[string]any{"repoURL": repo, "provider": "gitea", "sourceBranch": "a", "targetBranch": "b"}, nil)
+		if o := steps.Classify(res, err); o.Status != "Failed" || !o.Terminal || o.Reason != "TransportNotAllowed" || !strings.Contains(o.Message, "config.repoURL") {
+			t.Errorf("repoURL %s: Classify() = %+v, want Failed, terminal, TransportNotAllowed naming config.repoURL", repo, o)
+		}
+	}
+}

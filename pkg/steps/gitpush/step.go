@@ -20,6 +20,8 @@ type Step struct {
 	backoff func(n int) time.Duration
 	cache   *gitrepo.Cache
 	lease   gitrepo.PushLease
+	// transports are allowed beyond https, http and ssh.
+	transports gitrepo.Transports
 }
 
 var _ steps.Step = (*Step)(nil)
@@ -50,6 +52,12 @@ func WithCache(c *gitrepo.Cache) Option { return func(s *Step) { s.cache = c } }
 // serialised within the process only.
 func WithLease(l gitrepo.PushLease) Option { return func(s *Step) { s.lease = l } }
 
+// WithTransports allows the working tree's remote to use the transports t names beyond
+// https, http and ssh, e.g. gitrepo.TransportFile. Default none: a remote that is a file://
+// URL or a local path (an earlier step may have rewritten .git/config) fails the step,
+// reason TransportNotAllowed.
+func WithTransports(t gitrepo.Transports) Option { return func(s *Step) { s.transports = t } }
+
 // New returns the git-push step. Without WithCredentials it reaches remotes anonymously.
 func New(opts ...Option) *Step {
 	s := &Step{backoff: gitrepo.DefaultBackoff}
@@ -74,7 +82,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	if err != nil {
 		return steps.Result{}, steps.Terminal(fmt.Errorf("config.path: %w", err))
 	}
-	repo, err := gitrepo.Open(dir, gitrepo.ProjectAuth(s.creds, sc.Project))
+	repo, err := gitrepo.Open(dir, gitrepo.ProjectAuth(s.creds, sc.Project), gitrepo.WithTransports(s.transports))
 	if err != nil {
 		if errors.Is(err, gitrepo.ErrNotRepository) {
 			return steps.Result{}, steps.Terminal(steps.Reasoned("NotARepository", fmt.Errorf("config.path %q: %w", cfg.Path, err)))
@@ -87,6 +95,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	}
 	if cfg.Tag != "" {
 		if err := repo.PushTag(ctx, cfg.Tag); err != nil {
+			if errors.Is(err, gitrepo.ErrTransportNotAllowed) {
+				return steps.Result{}, pushError(err)
+			}
 			return steps.Result{}, steps.Reasoned("PushFailed", err)
 		}
 		head, err := repo.Head()
@@ -128,6 +139,8 @@ func result(repoURL, provider, commit, branch string) steps.Result {
 func pushError(err error) error {
 	var conflict *gitrepo.ConflictError
 	switch {
+	case errors.Is(err, gitrepo.ErrTransportNotAllowed):
+		return steps.Terminal(steps.Reasoned("TransportNotAllowed", fmt.Errorf("config.path: %w", err)))
 	case errors.As(err, &conflict):
 		return steps.Terminal(steps.Reasoned("MergeConflict", err))
 	case errors.Is(err, gitrepo.ErrDirtyWorktree):

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -331,5 +332,44 @@ func TestErrors(t *testing.T) {
 				t.Errorf("Classify() = %+v, want Failed, terminal, %s", o, tt.reason)
 			}
 		})
+	}
+}
+
+// TestRemoteRewritten: a working tree whose origin an earlier step rewrote to a directory on
+// the host is not pushed there; the step fails naming the option that would allow it.
+func TestRemoteRewritten(t *testing.T) {
+	srv := gittest.NewServer(t)
+	url := newRepo(t, srv, map[string]string{"app.yaml": "image: v1\n"})
+	srv.Repo(t, "other-project", map[string]string{"a.txt": "a\n"})
+	target := srv.Dir(t, "other-project")
+	before := srv.Head(t, "other-project", "main")
+	work := t.TempDir()
+	prepare(t, url, work, map[string]string{"app.yaml": "image: v2\n"})
+	for _, remote := range []string{"file://" + target, target} {
+		gittest.RunGit(t, filepath.Join(work, "out"), "remote", "set-url", "origin", remote)
+		for _, config := range []map[string]any{{"path": "out"}, {"path": "out", "targetBranch": "main", "force": true}} {
+			_, err := run(t, pushStep(), work, config)
+			o := steps.Classify(steps.Result{}, err)
+			if !errors.Is(err, gitrepo.ErrTransportNotAllowed) || !o.Terminal || o.Reason != "TransportNotAllowed" {
+				t.Errorf("push to %s: Run() = %v (%+v), want terminal TransportNotAllowed", remote, err, o)
+			} else if !strings.Contains(err.Error(), "--allow-git-transport file") {
+				t.Errorf("error %q does not name the option", err)
+			}
+		}
+	}
+	if got := srv.Head(t, "other-project", "main"); got != before {
+		t.Errorf("the host's repository moved from %s to %s", before, got)
+	}
+	// Allowed, a push to a mirror of the repository on the host works.
+	mirror := filepath.Join(t.TempDir(), "mirror.git")
+	gittest.RunGit(t, "", "clone", "--quiet", "--bare", srv.Dir(t, "deploy"), mirror)
+	gittest.RunGit(t, filepath.Join(work, "out"), "remote", "set-url", "origin", "file://"+mirror)
+	allowed := gitpush.New(gitpush.WithBackoff(func(int) time.Duration { return 0 }), gitpush.WithTransports(gitrepo.Transports{gitrepo.TransportFile}))
+	out, err := run(t, allowed, work, map[string]any{"path": "out"})
+	if err != nil {
+		t.Fatalf("push with file allowed: %v", err)
+	}
+	if got := strings.TrimSpace(gittest.RunGit(t, mirror, "rev-parse", "refs/heads/main")); got != out.Outputs["commit"] {
+		t.Errorf("mirror main = %s, want the pushed commit %v", got, out.Outputs["commit"])
 	}
 }

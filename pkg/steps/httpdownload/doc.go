@@ -25,7 +25,7 @@
 // --http-max-download-size) ⇒ Failed, terminal; a body that exceeds the limit while streaming ⇒
 // Errored. timeout (default 5m) bounds the whole download. The request goes through the same
 // client as the http step (httpstep.ClientOptions): the project's host allowlist, the redirect
-// limit, link-local refusal, and TLS verification against the operator's CAs unless
+// limit, the refusal of loopback, private and link-local addresses it does not name, and TLS verification against the operator's CAs unless
 // insecureSkipTLSVerify is set. Messages name the URL's scheme and host only, never header or
 // query values. No output.
 package httpdownload

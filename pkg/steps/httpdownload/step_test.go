@@ -80,10 +80,13 @@ func newServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// trusted returns Options that trust srv's certificate, with an allowlist naming srv's
+// loopback address and port (and every public host).
 func trusted(srv *httptest.Server) httpdownload.Options {
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	return httpdownload.Options{ClientOptions: httpstep.ClientOptions{RootCAs: pool}}
+	allowed := map[string][]string{"kargo-demo": {"*", srv.Listener.Addr().String()}}
+	return httpdownload.Options{ClientOptions: httpstep.ClientOptions{RootCAs: pool, AllowedHosts: allowed}}
 }
 
 func newContext(t *testing.T, cfg map[string]any) *steps.Context {

@@ -9,9 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/drayhq/dray/pkg/steps"
@@ -29,8 +29,14 @@ var (
 	// ErrTooManyRedirects means a request was redirected more often than MaxRedirects allows.
 	ErrTooManyRedirects = errors.New("too many redirects")
 	// ErrLinkLocal means a connection to a link-local address (169.254.0.0/16, fe80::/10) was
-	// refused: they reach cloud metadata services.
+	// refused: they reach cloud metadata services. The project's allowlist can name one.
 	ErrLinkLocal = errors.New("connections to link-local addresses are refused")
+	// ErrPrivateAddress means a connection to a loopback, private (RFC 1918, fc00::/7),
+	// shared (100.64.0.0/10), unspecified, multicast or reserved address was refused because
+	// the project's allowlist does not name it: such addresses reach this host's own services
+	// (the gateway, NATS) and its private networks. Checked on the address a name resolves
+	// to, when dialling.
+	ErrPrivateAddress = errors.New("connections to private addresses are refused")
 )
 
 // Reasons of the errors Do returns, carried in step results.
@@ -38,14 +44,15 @@ const (
 	ReasonHostNotAllowed   = "HostNotAllowed"
 	ReasonTooManyRedirects = "TooManyRedirects"
 	ReasonLinkLocal        = "LinkLocalRefused"
+	ReasonPrivateAddress   = "PrivateAddressRefused"
 	ReasonTimeout          = "Timeout"
 	ReasonTLS              = "TLSVerifyFailed"
 	ReasonRequest          = "RequestFailed"
 )
 
 // ClientOptions are an operator's limits on the requests of the http and http-download steps.
-// The zero value follows DefaultMaxRedirects redirects, allows every host and trusts the
-// system's CAs.
+// The zero value follows DefaultMaxRedirects redirects, allows every host at a public address
+// and trusts the system's CAs.
 type ClientOptions struct {
 	// MaxRedirects is how many redirects one request follows before it fails with
 	// ErrTooManyRedirects. 0 means DefaultMaxRedirects; a negative value follows none and
@@ -54,9 +61,15 @@ type ClientOptions struct {
 	// AllowedHosts maps a project to the hosts its steps may call; the key "*" applies to
 	// every project without an entry of its own. A nil map, or a project with neither an entry
 	// nor "*", may call every host; an empty list allows none. An entry is a host name or IP
-	// ("api.example.com"), optionally with a port ("api.example.com:8443"), or "*.example.com"
-	// for every subdomain of example.com. Names compare case-insensitively. The host of the
-	// URL and of every redirect is checked.
+	// ("api.example.com", "127.0.0.1"), optionally with a port ("api.example.com:8443",
+	// "[::1]:8080"), "*.example.com" for every subdomain of example.com, a CIDR
+	// ("10.20.0.0/16") for every address in it, or "*" for every host. Names compare
+	// case-insensitively. The host of the URL and of every redirect is checked.
+	//
+	// Whatever the list, a connection to a loopback, private, link-local or other special
+	// address (ErrPrivateAddress) is made only when an entry names it: the address itself, a
+	// CIDR holding it, or the host name that resolved to it ("localhost:8080"); "*" and a
+	// missing list never do. The address is checked when dialling, after name resolution.
 	AllowedHosts map[string][]string
 	// RootCAs are the CAs that verify servers unless a step sets insecureSkipTLSVerify; nil
 	// means the system's.
@@ -102,8 +115,8 @@ func (o ClientOptions) Do(ctx context.Context, r Request) (resp *http.Response, 
 		return nil, nil, steps.Terminal(steps.Reasoned(ReasonHostNotAllowed, err))
 	}
 	// Checked here too, not only when dialling: through a proxy the dial goes elsewhere.
-	if err := refuseLinkLocal("", u.Hostname(), nil); err != nil {
-		return nil, nil, steps.Terminal(steps.Reasoned(ReasonLinkLocal, err))
+	if err := o.checkLiteral(r.Project, u.Scheme, u.Hostname(), u.Port()); err != nil {
+		return nil, nil, Refused(err)
 	}
 	client, err := o.client(r)
 	if err != nil {
@@ -181,10 +194,9 @@ func (o ClientOptions) client(r Request) (*http.Client, error) {
 		}
 		proxy = http.ProxyURL(pu)
 	}
-	dialer := &net.Dialer{Timeout: 30 * time.Second, Control: refuseLinkLocal}
 	tr := &http.Transport{
 		Proxy:       proxy,
-		DialContext: dialer.DialContext,
+		DialContext: o.dialContext(r.Project),
 		TLSClientConfig: &tls.Config{
 			RootCAs:            o.RootCAs,
 			InsecureSkipVerify: r.InsecureSkipTLSVerify, //nolint:gosec // the step asked for it
@@ -210,7 +222,7 @@ func (o ClientOptions) client(r Request) (*http.Client, error) {
 			if err := o.checkHost(r.Project, req.URL); err != nil {
 				return fmt.Errorf("redirect: %w", err)
 			}
-			if err := refuseLinkLocal("", req.URL.Hostname(), nil); err != nil {
+			if err := o.checkLiteral(r.Project, req.URL.Scheme, req.URL.Hostname(), req.URL.Port()); err != nil {
 				return fmt.Errorf("redirect: %w", err)
 			}
 			return nil
@@ -220,10 +232,12 @@ func (o ClientOptions) client(r Request) (*http.Client, error) {
 
 // checkHost returns ErrHostNotAllowed when project's allowlist does not name u's host.
 func (o ClientOptions) checkHost(project string, u *url.URL) error {
-	allowed, ok := o.AllowedHosts[project]
-	if !ok {
-		if allowed, ok = o.AllowedHosts["*"]; !ok {
-			return nil
+	allowed := o.allowlist(project)
+	if allowed == nil {
+		if _, own := o.AllowedHosts[project]; !own {
+			if _, all := o.AllowedHosts["*"]; !all {
+				return nil
+			}
 		}
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
@@ -239,34 +253,24 @@ func (o ClientOptions) checkHost(project string, u *url.URL) error {
 	return fmt.Errorf("%w: %s (project %q)", ErrHostNotAllowed, host, project)
 }
 
-// hostMatches reports whether the allowlist entry names host (and port, when the entry has
-// one).
+// hostMatches reports whether the allowlist entry names host (and port, when the entry and
+// port are both set): "*" names every host, and a CIDR every IP literal in it.
 func hostMatches(entry, host, port string) bool {
-	name, entryPort := entry, ""
-	if h, p, err := net.SplitHostPort(entry); err == nil {
-		name, entryPort = h, p
+	if p, err := netip.ParsePrefix(entry); err == nil {
+		ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+		return err == nil && p.Contains(ip.Unmap().WithZone(""))
 	}
-	name = strings.TrimSuffix(strings.Trim(name, "[]"), ".")
-	if entryPort != "" && entryPort != port {
+	name, entryPort := splitEntry(entry)
+	if entryPort != "" && port != "" && entryPort != port {
 		return false
+	}
+	if name == "*" {
+		return true
 	}
 	if suffix, ok := strings.CutPrefix(name, "*."); ok {
 		return strings.HasSuffix(host, "."+suffix)
 	}
 	return name != "" && name == host
-}
-
-// refuseLinkLocal stops a connection to a link-local address before it is made; it runs
-// after name resolution, so a name that resolves to one is refused too.
-func refuseLinkLocal(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		host = address
-	}
-	if ip := net.ParseIP(host); ip != nil && (ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast()) {
-		return fmt.Errorf("%w: %s", ErrLinkLocal, ip)
-	}
-	return nil
 }
 
 // classify turns an error of http.Client.Do into one with a reason, without the URL that

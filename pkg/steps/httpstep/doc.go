@@ -41,8 +41,11 @@
 // Limits, set by the operator in Options (the http executor's flags): the response body is at
 // most 2 MiB, a request follows at most 10 redirects, and an optional per-project allowlist
 // names the hosts a project may call, checked for the URL and every redirect. Connections to
-// link-local addresses (169.254.0.0/16, fe80::/10) are refused, as are hosts outside the
-// allowlist; both are terminal. timeout (default 10s) bounds each request. Servers are
+// loopback, private (RFC 1918, fc00::/7), shared (100.64.0.0/10), unspecified and link-local
+// (169.254.0.0/16, fe80::/10) addresses, IPv4-mapped forms included, are refused unless the
+// allowlist names them (the address, a CIDR or the host name), checked on the address a name
+// resolves to when dialling (reason PrivateAddressRefused or LinkLocalRefused), as are hosts
+// outside the allowlist (HostNotAllowed); all are terminal (README.md, "Sandbox"). timeout (default 10s) bounds each request. Servers are
 // verified against the operator's CAs (Options.RootCAs, default the system's) unless
 // insecureSkipTLSVerify is set.
 //

@@ -109,11 +109,23 @@ func newServer(t *testing.T) *server {
 	return s
 }
 
-// trusted returns Options that trust the server's certificate.
+// trusted returns Options that trust the server's certificate, with an allowlist that
+// names the server's loopback address and port (and every public host).
 func (s *server) trusted() httpstep.Options {
 	pool := x509.NewCertPool()
 	pool.AddCert(s.Certificate())
-	return httpstep.Options{ClientOptions: httpstep.ClientOptions{RootCAs: pool}}
+	return httpstep.Options{ClientOptions: httpstep.ClientOptions{RootCAs: pool, AllowedHosts: allowing(s.URL)}}
+}
+
+// allowing is an allowlist for project kargo-demo that names every public host and the
+// host:port of each of urls: the explicit entry a loopback test server needs.
+func allowing(urls ...string) map[string][]string {
+	entries := []string{"*"}
+	for _, raw := range urls {
+		u, _ := url.Parse(raw)
+		entries = append(entries, u.Host)
+	}
+	return map[string][]string{"kargo-demo": entries}
 }
 
 // localhostURL is the server's URL with the host name localhost instead of 127.0.0.1: a
@@ -336,7 +348,9 @@ func TestRun(t *testing.T) {
 		{
 			name: "allowlist of another project does not apply",
 			cfg:  map[string]any{"url": srv.URL + "/json", "successExpression": "true"},
-			opts: func(o *httpstep.Options) { o.AllowedHosts = map[string][]string{"other": {"example.com"}} },
+			opts: func(o *httpstep.Options) {
+				o.AllowedHosts = map[string][]string{"other": {"example.com"}, "*": {"127.0.0.1"}}
+			},
 			want: result{Status: "Succeeded"},
 		},
 		{
@@ -618,7 +632,7 @@ func TestStopsWithContext(t *testing.T) {
 	defer srv.Close()
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	step := httpstep.New(httpstep.Options{ClientOptions: httpstep.ClientOptions{RootCAs: pool}})
+	step := httpstep.New(httpstep.Options{ClientOptions: httpstep.ClientOptions{RootCAs: pool, AllowedHosts: allowing(srv.URL)}})
 	_, err := step.Run(ctx, newContext(t, map[string]any{"url": srv.URL}, nil))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Run() = %v, want %v", err, context.Canceled)

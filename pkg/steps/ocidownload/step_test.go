@@ -271,19 +271,26 @@ func TestHostAllowlist(t *testing.T) {
 		name    string
 		ref     string
 		allowed []string
-		refused bool
+		refused string // the reason, or "" when the download succeeds
 	}{
-		{"the registry is allowed", backend + "/charts/app:1.0.0", []string{backend}, false},
-		{"the registry is not allowed", backend + "/charts/app:1.0.0", []string{"ghcr.io"}, true},
-		{"the redirect is not allowed", frontHost + "/charts/app:1.0.0", []string{frontHost}, true},
-		{"the redirect is allowed too", frontHost + "/charts/app:1.0.0", []string{frontHost, "localhost:" + port}, false},
+		{"the registry is allowed", backend + "/charts/app:1.0.0", []string{backend}, ""},
+		{"the registry is not allowed", backend + "/charts/app:1.0.0", []string{"ghcr.io"}, httpstep.ReasonHostNotAllowed},
+		{"the redirect is not allowed", frontHost + "/charts/app:1.0.0", []string{frontHost}, httpstep.ReasonHostNotAllowed},
+		{"the redirect is allowed too", frontHost + "/charts/app:1.0.0", []string{frontHost, "localhost:" + port}, ""},
+		// Without an allowlist every host is allowed, but not one on loopback.
+		{"a registry on loopback without an allowlist", backend + "/charts/app:1.0.0", nil, httpstep.ReasonPrivateAddress},
+		{"every host but no loopback", backend + "/charts/app:1.0.0", []string{"*"}, httpstep.ReasonPrivateAddress},
+		{"a redirect to a name on loopback", frontHost + "/charts/app:1.0.0", []string{"*", frontHost}, httpstep.ReasonPrivateAddress},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			client := httpstep.ClientOptions{AllowedHosts: map[string][]string{"kargo-demo": tt.allowed}}
+			if tt.allowed == nil {
+				client.AllowedHosts = nil
+			}
 			sc := steptest.NewContext(t, map[string]any{"imageRef": tt.ref, "outPath": "app.tgz"}, nil)
 			_, err := steptest.Run(t, ocidownload.New(ocidownload.Options{Guard: client.Guard}), sc)
-			if !tt.refused {
+			if tt.refused == "" {
 				if err != nil {
 					t.Fatalf("Run(%s) = %v, want nil", tt.ref, err)
 				}
@@ -292,8 +299,8 @@ func TestHostAllowlist(t *testing.T) {
 				}
 				return
 			}
-			if !steps.IsTerminal(err) || !errors.Is(err, steps.Reasoned(httpstep.ReasonHostNotAllowed, nil)) {
-				t.Fatalf("Run(%s) = %v, want a terminal %s error", tt.ref, err, httpstep.ReasonHostNotAllowed)
+			if !steps.IsTerminal(err) || !errors.Is(err, steps.Reasoned(tt.refused, nil)) {
+				t.Fatalf("Run(%s) = %v, want a terminal %s error", tt.ref, err, tt.refused)
 			}
 			if _, ok := steptest.Snapshot(t, sc.WorkDir)["app.tgz"]; ok {
 				t.Error("app.tgz was written though the download was refused")

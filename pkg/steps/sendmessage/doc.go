@@ -35,8 +35,8 @@
 // or HTML with smtp.html, quoted-printable. On port 465 the connection is TLS from the start;
 // on any other it is upgraded with STARTTLS when the server offers it, and the login (PLAIN,
 // when the Secret has a username) is only sent over TLS or to a server on loopback. The
-// project's host allowlist holds the server (list host:port) and link-local addresses are
-// refused. encodingType is refused (terminal); recipients that are not addresses and a
+// project's host allowlist holds the server (list host:port), and loopback, private and
+// link-local addresses are refused unless it names them. encodingType is refused (terminal); recipients that are not addresses and a
 // subject of several lines are terminal; a refused login or message is Errored (reason
 // SMTPFailed) and retried. No output.
 //
@@ -44,6 +44,7 @@
 // (Failed). A channel or Secret that is missing or incomplete, a failed request and a non-2xx
 // response are Errored and retried per the step's retry policy, since applying the missing
 // resource or waiting out an outage fixes them. The request goes through the http step's
-// client (httpstep.ClientOptions): the project's host allowlist, the redirect limit,
-// link-local refusal and the operator's CAs.
+// client (httpstep.ClientOptions): the project's host allowlist, the redirect limit, the
+// refusal of loopback, private and link-local addresses it does not name, and the operator's
+// CAs.
 package sendmessage

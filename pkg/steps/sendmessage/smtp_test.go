@@ -133,7 +133,7 @@ func TestSMTP(t *testing.T) {
 			"smtp":    map[string]any{"to": []any{"Ops <ops@example.com>", "dev@example.com"}, "subject": "Promoted to prod ✔"},
 		}
 	}
-	res, err := steptest.Run(t, sendmessage.New(sendmessage.Options{Channels: chs}), steptest.NewContext(t, cfg("mail"), nil))
+	res, err := steptest.Run(t, sendmessage.New(sendmessage.Options{Channels: chs, ClientOptions: loopbackAllowed}), steptest.NewContext(t, cfg("mail"), nil))
 	if err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
@@ -164,7 +164,7 @@ func TestSMTP(t *testing.T) {
 		t.Errorf("body = %q, want %q", body, want)
 	}
 
-	_, err = steptest.Run(t, sendmessage.New(sendmessage.Options{Channels: chs}), steptest.NewContext(t, cfg("wrong"), nil))
+	_, err = steptest.Run(t, sendmessage.New(sendmessage.Options{Channels: chs, ClientOptions: loopbackAllowed}), steptest.NewContext(t, cfg("wrong"), nil))
 	if o := steps.Classify(steps.Result{}, err); o.Status != "Errored" || o.Reason != sendmessage.ReasonSMTP || strings.Contains(o.Message, "not-the-pass") {
 		t.Errorf("Run(wrong password) = %+v, want Errored %s without the password", o, sendmessage.ReasonSMTP)
 	}

@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/sendmessage"
 	"github.com/drayhq/dray/pkg/steps/steptest"
 )
@@ -75,7 +76,7 @@ func webhook(url, method, auth string) *sendmessage.Channel {
 
 func run(t *testing.T, chs sendmessage.ChannelResolver, cfg map[string]any) (steps.Result, error) {
 	t.Helper()
-	return steptest.Run(t, sendmessage.New(sendmessage.Options{Channels: chs}), steptest.NewContext(t, cfg, nil))
+	return steptest.Run(t, sendmessage.New(sendmessage.Options{Channels: chs, ClientOptions: loopbackAllowed}), steptest.NewContext(t, cfg, nil))
 }
 
 func TestEncodings(t *testing.T) {
@@ -226,3 +227,7 @@ func TestSchemaRejects(t *testing.T) {
 		}
 	}
 }
+
+// loopbackAllowed lets the tests' webhook and SMTP servers, on loopback, be reached: the
+// allowlist names every public host and 127.0.0.0/8.
+var loopbackAllowed = httpstep.ClientOptions{AllowedHosts: map[string][]string{"*": {"*", "127.0.0.0/8"}}}

@@ -19,6 +19,13 @@ import (
 // project (a token is their password), anonymous when store is nil or holds none. A provider
 // that cannot be inferred or is not supported, or a URL that names no repository, is terminal.
 func Connect(ctx context.Context, store gitrepo.CredentialStore, project, repoURL, provider string, insecure bool) (*gitprovider.Client, error) {
+	// A pull request lives on a hosting provider, reached over the network: repoURL never
+	// names the host's filesystem, whatever transports the git executor allows for clones.
+	switch t, _ := gitrepo.TransportOf(repoURL); t {
+	case gitrepo.TransportFile, gitrepo.TransportGit:
+		return nil, steps.Terminal(steps.Reasoned("TransportNotAllowed", fmt.Errorf(
+			"config.repoURL: %w: %s (a pull request needs a repository on a hosting provider, reached over https, http or ssh)", gitrepo.ErrTransportNotAllowed, t)))
+	}
 	var creds *secret.Credentials
 	if store != nil {
 		c, err := store.Credentials(ctx, project, secret.TypeGit, repoURL)
