@@ -16,6 +16,9 @@ const (
 	VerbDelete  = "delete"
 	VerbPromote = "promote"
 	VerbApprove = "approve"
+	// VerbApply is what dray apply asks for each resource: a rule's create, update or patch
+	// grants it.
+	VerbApply = "apply"
 )
 
 // Resources Dray checks, by their Kargo plural names (tokens is Dray's own).
@@ -73,8 +76,9 @@ type Request struct {
 	Resource string
 	Project  string
 	Name     string
-	// AnyName asks whether the verb is allowed on some resource of the kind: the gateway's
-	// first check of a route whose name is in the request body, before it reads the body.
+	// AnyName asks whether the verb is allowed on some resource of the kind (of any kind
+	// when Resource is empty): the gateway's first check of a route whose names are in the
+	// request body, before it reads the body.
 	AnyName bool
 }
 
@@ -95,7 +99,8 @@ func (rl Rule) allows(req Request) bool {
 	if !slices.Contains(rl.Verbs, "*") && !slices.ContainsFunc(rl.Verbs, func(v string) bool { return verbGrants(v, req.Verb) }) {
 		return false
 	}
-	if !slices.Contains(rl.Resources, "*") && !slices.ContainsFunc(rl.Resources, func(r string) bool { return resourceName(r) == req.Resource }) {
+	anyResource := req.Resource == "" && req.AnyName
+	if !anyResource && !slices.Contains(rl.Resources, "*") && !slices.ContainsFunc(rl.Resources, func(r string) bool { return resourceName(r) == req.Resource }) {
 		return false
 	}
 	if len(rl.Names) == 0 {
@@ -104,14 +109,16 @@ func (rl Rule) allows(req Request) bool {
 	return req.AnyName || req.Name != "" && slices.Contains(rl.Names, req.Name)
 }
 
-// verbGrants reports whether a rule's verb grants the requested one: watch comes with list,
-// and patch with update, as Kargo's roles write them.
+// verbGrants reports whether a rule's verb grants the requested one: patch grants update,
+// and create, update or patch grant apply.
 func verbGrants(have, want string) bool {
 	switch {
 	case have == want:
 		return true
 	case have == "patch" && want == VerbUpdate:
 		return true
+	case want == VerbApply:
+		return have == VerbCreate || have == VerbUpdate || have == "patch"
 	}
 	return false
 }
@@ -187,4 +194,13 @@ func (d *Denied) Error() string {
 	}
 	return fmt.Sprintf("%s may not %s: it needs the %s role (ask an admin of the project for a token with --role %s, or for a RoleBinding that grants %s on %s)",
 		who, d.Request, d.Want, d.Want, d.Request.Verb, d.Request.Resource)
+}
+
+// ResourceOf is the resource name of a manifest kind, e.g. stages for Stage.
+func ResourceOf(kind string) string {
+	switch kind {
+	case "Freight":
+		return ResourceFreight
+	}
+	return strings.ToLower(kind) + "s"
 }

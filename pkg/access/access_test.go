@@ -103,3 +103,21 @@ func TestHasRole(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyAndAnyResource(t *testing.T) {
+	dev := access.Identity{Name: "d", Project: "shop", Role: "developer"}
+	viewer := access.Identity{Name: "v", Project: "shop", Role: "viewer"}
+	anyRes := access.Request{Verb: access.VerbApply, Project: "shop", AnyName: true}
+	if err := access.Decide(dev, anyRes, nil); err != nil {
+		t.Errorf("developer may apply something: %v", err)
+	}
+	if err := access.Decide(viewer, anyRes, nil); err == nil {
+		t.Error("viewer may apply something, want refused")
+	}
+	for kind, want := range map[string]bool{"Stage": true, "Freight": true, "Secret": false, "RoleBinding": false} {
+		req := access.Request{Verb: access.VerbApply, Resource: access.ResourceOf(kind), Project: "shop", Name: "x"}
+		if got := access.Decide(dev, req, nil) == nil; got != want {
+			t.Errorf("developer applies a %s: %v, want %v", kind, got, want)
+		}
+	}
+}
