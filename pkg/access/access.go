@@ -192,8 +192,12 @@ func (d *Denied) Error() string {
 			who += ", a token of project " + d.Identity.Project + ","
 		}
 	}
+	verb := d.Request.Verb
+	if verb == VerbApply {
+		verb = "create or update"
+	}
 	return fmt.Sprintf("%s may not %s: it needs the %s role (ask an admin of the project for a token with --role %s, or for a RoleBinding that grants %s on %s)",
-		who, d.Request, d.Want, d.Want, d.Request.Verb, d.Request.Resource)
+		who, d.Request, d.Want, d.Want, verb, d.Request.Resource)
 }
 
 // ResourceOf is the resource name of a manifest kind, e.g. stages for Stage.
