@@ -50,6 +50,7 @@ func TestCLIAbort(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(in.Stop)
+	adminTokens.Store(in.URL, in.AdminToken)
 	blocking := strings.Replace(stage, "      - uses: git-clone\n", "      - uses: block\n        as: block\n      - uses: git-clone\n", 1)
 	dir := writeManifests(t, map[string]string{"project.yaml": project, "web.yaml": web, "freight.yaml": freight, "stage.yaml": strings.Replace(blocking, "REPO", "https://example.com/x.git", 1)})
 	if out, err := dray(t, in.URL, "apply", "-f", dir); err != nil {
@@ -70,7 +71,7 @@ func TestCLIAbort(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	p, err := client.New(in.URL).WaitPromotion(ctx, "shop", name, nil)
+	p, err := client.New(in.URL, client.WithToken(in.AdminToken)).WaitPromotion(ctx, "shop", name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/manifest"
 )
 
@@ -42,7 +41,11 @@ resource and field, and nothing is stored.`,
 				}
 				objs = append(objs, got...)
 			}
-			resp, err := client.New(g.server).Apply(cmd.Context(), rawJSON(objs))
+			c, err := g.newClient()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Apply(cmd.Context(), rawJSON(objs))
 			if err != nil {
 				return fmt.Errorf("nothing was applied:\n%w", err)
 			}

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/drayhq/dray/cmd/dray/allinone"
+	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/gittest"
 )
@@ -28,7 +30,19 @@ func up(t *testing.T) string {
 		t.Fatalf("dray up: %v", err)
 	}
 	t.Cleanup(in.Stop)
+	adminTokens.Store(in.URL, in.AdminToken)
 	return in.URL
+}
+
+// adminTokens holds the admin token of each test's dray up, by URL: the CLI and clients of
+// the tests authenticate with it, as a user's would with the token dray up records.
+var adminTokens sync.Map
+
+// adminClient is a client of server with its admin token.
+func adminClient(server string) *client.Client {
+	tok, _ := adminTokens.Load(server)
+	s, _ := tok.(string)
+	return client.New(server, client.WithToken(s))
 }
 
 // dray runs the CLI with args against server and returns what it printed.
@@ -36,7 +50,15 @@ func dray(t *testing.T, server string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	root := newRoot()
-	root.SetArgs(append([]string{"--server", server}, args...))
+	pre := []string{"--server", server}
+	if tok, ok := adminTokens.Load(server); ok {
+		file := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(file, []byte(tok.(string)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		pre = append(pre, "--token-file", file)
+	}
+	root.SetArgs(append(pre, args...))
 	root.SetOut(&out)
 	root.SetErr(&out)
 	err := root.ExecuteContext(t.Context())

@@ -60,8 +60,10 @@ warehouse with what it discovered and its errors.`,
 				v, err = c.Freight(ctx, project)
 			case "secret", "secrets":
 				v, err = c.Secrets(ctx, project)
+			case "token", "tokens":
+				return printTokens(cmd, c, project, output)
 			default:
-				return fmt.Errorf("unknown kind %q: use promotions, stages, warehouses, freight or secrets", args[0])
+				return fmt.Errorf("unknown kind %q: use promotions, stages, warehouses, freight, secrets or tokens", args[0])
 			}
 			if err != nil {
 				return err
@@ -177,7 +179,10 @@ func printPromotion(w io.Writer, p *v1.Promotion) {
 
 // connect returns a client of the gateway and the project the command works in.
 func (g *globals) connect(ctx context.Context) (*client.Client, string, error) {
-	c := client.New(g.server)
+	c, err := g.newClient()
+	if err != nil {
+		return nil, "", err
+	}
 	project, err := g.resolveProject(ctx, c)
 	return c, project, err
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/gittest"
 )
 
@@ -27,7 +26,7 @@ spec:
 // bounds a hang and is no timing assertion.
 func waitWarehouse(t *testing.T, server, what string, ok func(*v1.Warehouse) bool) *v1.Warehouse {
 	t.Helper()
-	c := client.New(server)
+	c := adminClient(server)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		wh, err := c.Warehouse(t.Context(), "shop", "web")

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/drayhq/dray/pkg/client"
 )
 
 // TestCLISecrets: a Secret applied to dray up backs secret() in a promotion, its value shows
@@ -58,7 +56,7 @@ spec:
 	name := regexp.MustCompile(`promotion (\S+) requested`).FindStringSubmatch(out)[1]
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	p, err := client.New(server).WaitPromotion(ctx, "shop", name, nil)
+	p, err := adminClient(server).WaitPromotion(ctx, "shop", name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

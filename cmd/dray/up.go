@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,10 +28,56 @@ import (
 	executorhttp "github.com/drayhq/dray/services/executor-http"
 )
 
+// checkExposure refuses to serve tokens in clear beyond this machine: an address other than
+// loopback needs TLS, or --insecure said out loud.
+func checkExposure(addr string, tls, insecure bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() || tls || insecure {
+		return nil
+	}
+	return fmt.Errorf("--addr %s serves beyond this machine: give --tls-cert and --tls-key, or --insecure to send tokens in clear", addr)
+}
+
+// recordContext makes the gateway at url, with its admin token, the current context of the
+// dray config (0600), so the CLI on this machine works with no flags.
+func recordContext(url, tok string) error {
+	path, err := client.ConfigPath()
+	if err != nil {
+		return err
+	}
+	cfg, err := client.LoadConfig(path)
+	if err != nil {
+		return err
+	}
+	cfg.Set(client.Context{Name: url, Server: url, Token: tok})
+	return cfg.Save(path)
+}
+
+// guardPush lets anyone clone from git but takes a push only with the admin token as the HTTP
+// basic password (any user name).
+func guardPush(git http.Handler, admin *atomic.Pointer[string]) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/git-receive-pack") || r.URL.Query().Get("service") == "git-receive-pack" {
+			_, pass, _ := r.BasicAuth()
+			want := admin.Load()
+			if want == nil || subtle.ConstantTimeCompare([]byte(pass), []byte(*want)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Basic realm="dray demo git"`)
+				http.Error(w, "pushing needs the admin token of dray up as password (its data dir's admin.token)", http.StatusUnauthorized)
+				return
+			}
+		}
+		git.ServeHTTP(w, r)
+	})
+}
+
 func newUp() *cobra.Command {
 	var (
 		o            allinone.Options
 		demo         bool
+		insecure     bool
 		logLevel     string
 		allowedHosts []string
 	)
@@ -35,7 +85,11 @@ func newUp() *cobra.Command {
 		Use:   "up",
 		Short: "Run every Dray service in this process, on an embedded NATS server",
 		Long: `Run every Dray service in this process, on an embedded NATS server with its data in
---data-dir. The gateway serves the API, /healthz and /metrics on --addr. With --demo, Dray
+--data-dir. The gateway serves the API, /healthz and /metrics on --addr (127.0.0.1:8080), with
+authentication on: on first start Dray writes a system-admin token to <data-dir>/admin.token
+and records it as the current context of the dray config (e.g. ~/.config/dray/config.yaml),
+so the CLI on this machine works with no flags. Serving on an address other than loopback
+needs --tls-cert and --tls-key, or --insecure. With --demo, Dray
 also serves a Git repository on loopback, applies the guestbook pipeline from examples/ and
 promotes its first Freight, so a promotion lands within seconds, with no network.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,23 +102,32 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 			if o.HTTPAllowedHosts, err = executorhttp.ParseAllowedHosts(allowedHosts); err != nil {
 				return err
 			}
+			if err := checkExposure(o.Addr, o.TLSCert != "", insecure); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			var git *gitserver.Server
+			var pushToken atomic.Pointer[string] // set once the admin token is known
 			if demo {
-				var err error
-				if git, err = demoGit(o.DataDir); err != nil {
+				git, err := demoGit(o.DataDir)
+				if err != nil {
 					return err
 				}
-				o.Mounts = map[string]http.Handler{"/git/": http.StripPrefix("/git", git)}
+				o.Mounts = map[string]http.Handler{"/git/": http.StripPrefix("/git", guardPush(git, &pushToken))}
 			}
 			in, err := allinone.Start(ctx, o)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Dray is up: API %s, NATS %s, data in %s\n", in.URL, in.NATS.ClientURL(), o.DataDir)
+			pushToken.Store(&in.AdminToken)
+			if err := recordContext(in.URL, in.AdminToken); err != nil {
+				in.Stop()
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Dray is up: API %s, NATS %s, data in %s\nThe CLI on this machine uses the admin token in %s (recorded in the dray config).\n",
+				in.URL, in.NATS.ClientURL(), o.DataDir, allinone.AdminTokenFile(o.DataDir))
 			if demo {
-				if err := runDemo(ctx, cmd, in.URL); err != nil {
+				if err := runDemo(ctx, cmd, in.URL, in.AdminToken); err != nil {
 					in.Stop()
 					return err
 				}
@@ -76,7 +139,10 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.DataDir, "data-dir", ".dray", "where NATS data and workspace caches live")
-	f.StringVar(&o.Addr, "addr", ":8080", "address of the API")
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address of the API (another than loopback needs --tls-cert and --tls-key, or --insecure)")
+	f.StringVar(&o.TLSCert, "tls-cert", "", "certificate file: serve the API over HTTPS")
+	f.StringVar(&o.TLSKey, "tls-key", "", "key file of --tls-cert")
+	f.BoolVar(&insecure, "insecure", false, "serve plain HTTP on an address other than loopback (tokens cross the network in clear)")
 	f.IntVar(&o.NATSPort, "nats-port", 4222, "port where the embedded NATS accepts outside clients (-1: any free port)")
 	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
@@ -107,9 +173,10 @@ func demoGit(dataDir string) (*gitserver.Server, error) {
 	return git, nil
 }
 
-// runDemo applies the guestbook pipeline and promotes its Freight to dev.
-func runDemo(ctx context.Context, cmd *cobra.Command, base string) error {
-	c := client.New(base)
+// runDemo applies the guestbook pipeline and promotes its Freight to dev. The demo's git-push
+// pushes with the admin token, which guardPush asks of every push, kept in a credentials Secret.
+func runDemo(ctx context.Context, cmd *cobra.Command, base, adminToken string) error {
+	c := client.New(base, client.WithToken(adminToken))
 	var docs []manifest.Object
 	err := fs.WalkDir(examples.Guestbook(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -127,6 +194,15 @@ func runDemo(ctx context.Context, cmd *cobra.Command, base string) error {
 	if err != nil {
 		return err
 	}
+	creds, err := json.Marshal(&v1.Secret{
+		TypeMeta:   v1.TypeMeta{APIVersion: v1.CoreVersion, Kind: v1.KindSecret},
+		Metadata:   v1.ObjectMeta{Name: "demo-git", Namespace: "guestbook", Labels: map[string]string{v1.LabelCredType: "git"}},
+		StringData: map[string]string{"repoURL": base + "/git/guestbook-config.git", "username": "dray", "password": adminToken},
+	})
+	if err != nil {
+		return err
+	}
+	docs = append(docs, manifest.Object{JSON: creds})
 	if _, err := c.Apply(ctx, rawJSON(docs)); err != nil {
 		return fmt.Errorf("apply the demo pipeline: %w", err)
 	}

@@ -21,6 +21,8 @@ type Bus struct {
 	Stages     jetstream.KeyValue
 	Warehouses jetstream.KeyValue
 	Secrets    jetstream.KeyValue
+	// Tokens holds API tokens; see BucketTokens.
+	Tokens jetstream.KeyValue
 	// Locks holds leases; see BucketLocks.
 	Locks      jetstream.KeyValue
 	Workspaces jetstream.ObjectStore
@@ -54,7 +56,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Bus, error) {
 	}{
 		{BucketResources, &b.Resources}, {BucketFreight, &b.Freight},
 		{BucketPromotions, &b.Promotions}, {BucketStages, &b.Stages}, {BucketSecrets, &b.Secrets},
-		{BucketWarehouses, &b.Warehouses}, {BucketLocks, &b.Locks},
+		{BucketWarehouses, &b.Warehouses}, {BucketLocks, &b.Locks}, {BucketTokens, &b.Tokens},
 	}
 	for _, k := range kvs {
 		if *k.kv, err = js.KeyValue(ctx, k.name); err != nil {

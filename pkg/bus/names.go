@@ -35,6 +35,9 @@ const (
 	BucketWarehouses = "dray-warehouses"
 	// BucketSecrets holds project secrets under <project>.<name>, values encrypted.
 	BucketSecrets = "dray-secrets"
+	// BucketTokens holds API tokens under <project>.<name> (_system.<name> for system-admin
+	// tokens): name, role, expiry and the SHA-256 of the token, never the token.
+	BucketTokens = "dray-tokens"
 	// BucketLocks holds leases (pkg/lease) under keys their users choose, e.g.
 	// push.<hash of repository URL and branch> for git-push. It is in memory, and a lease
 	// left by a crashed holder expires after LockTTL.

@@ -15,8 +15,8 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
 
-// DefaultURL is where dray up serves the API.
-const DefaultURL = "http://localhost:8080"
+// DefaultURL is where dray up serves the API by default.
+const DefaultURL = "http://127.0.0.1:8080"
 
 // ErrNotFound means the gateway answered 404.
 var ErrNotFound = errors.New("not found")
@@ -45,13 +45,60 @@ func (e *APIError) Is(target error) bool {
 
 // Client talks to one gateway. It is safe for concurrent use.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
+// Option tunes a Client.
+type Option func(*Client)
+
+// WithToken sends tok as the bearer token of every request. Default: none, which the gateway
+// answers 401 on every route but health and webhooks.
+func WithToken(tok string) Option { return func(c *Client) { c.token = strings.TrimSpace(tok) } }
+
 // New returns a client of the gateway at base (e.g. http://localhost:8080).
-func New(base string) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+func New(base string, opts ...Option) *Client {
+	c := &Client{base: strings.TrimRight(base, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// WhoAmI tells who the gateway takes the client for.
+func (c *Client) WhoAmI(ctx context.Context) (*v1.WhoAmI, error) {
+	var out v1.WhoAmI
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/whoami", nil, &out)
+}
+
+// CreateToken makes an API token of project (a system-admin token when project is empty) and
+// returns it with its secret, which the gateway shows only this once.
+func (c *Client) CreateToken(ctx context.Context, project string, req *v1.CreateTokenRequest) (*v1.CreateTokenResponse, error) {
+	var out v1.CreateTokenResponse
+	return &out, c.do(ctx, http.MethodPost, tokensPath(project, ""), req, &out)
+}
+
+// Tokens lists the tokens of project (the system-admin tokens when project is empty).
+func (c *Client) Tokens(ctx context.Context, project string) ([]v1.APIToken, error) {
+	var out []v1.APIToken
+	return out, c.do(ctx, http.MethodGet, tokensPath(project, ""), nil, &out)
+}
+
+// RevokeToken deletes a token of project (a system-admin token when project is empty).
+func (c *Client) RevokeToken(ctx context.Context, project, name string) error {
+	return c.do(ctx, http.MethodDelete, tokensPath(project, name), nil, nil)
+}
+
+func tokensPath(project, name string) string {
+	p := "/api/v1/tokens"
+	if project != "" {
+		p = path(project, "tokens", "")
+	}
+	if name != "" {
+		p += "/" + url.PathEscape(name)
+	}
+	return p
 }
 
 // Apply stores resources (each the JSON of one resource) all or nothing.
@@ -202,6 +249,9 @@ func (c *Client) do(ctx context.Context, method, p string, in, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("reach the Dray gateway at %s (is dray up running? set --server or DRAY_SERVER): %w", c.base, err)

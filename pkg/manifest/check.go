@@ -53,6 +53,12 @@ func check(obj any) []problem {
 		c.messageChannel(&o.Spec)
 	case *v1.ClusterMessageChannel:
 		c.messageChannel(&o.Spec)
+	case *v1.ServiceAccount:
+		c.serviceAccount(o)
+	case *v1.Role:
+		c.role(o)
+	case *v1.RoleBinding:
+		c.roleBinding(o)
 	}
 	return c.problems
 }

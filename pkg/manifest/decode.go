@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -222,6 +223,9 @@ func (d *decoder) resource(doc map[string]any) (Object, []problem) {
 		}
 	}
 	if probs := schemaProblems(entry.Name, doc); len(probs) > 0 {
+		if len(problems) > 0 { // the apiVersion is reported once, by checkAPIVersion
+			probs = slices.DeleteFunc(probs, func(p problem) bool { return p.path == "apiVersion" })
+		}
 		return Object{}, append(problems, probs...)
 	}
 	typed := entry.New()

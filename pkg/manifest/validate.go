@@ -20,11 +20,11 @@ type problem struct {
 var namespaced = map[string]bool{
 	v1.KindWarehouse: true, v1.KindStage: true, v1.KindFreight: true, v1.KindPromotion: true,
 	v1.KindPromotionTask: true, v1.KindProjectConfig: true, v1.KindSecret: true, v1.KindConfigMap: true,
-	v1.KindMessageChannel: true,
+	v1.KindMessageChannel: true, v1.KindServiceAccount: true, v1.KindRole: true, v1.KindRoleBinding: true,
 }
 
 // coreKinds are Kubernetes' own kinds, written with apiVersion v1.
-var coreKinds = map[string]bool{v1.KindSecret: true, v1.KindConfigMap: true}
+var coreKinds = map[string]bool{v1.KindSecret: true, v1.KindConfigMap: true, v1.KindServiceAccount: true}
 
 // Validate checks an already typed resource or message, such as one received by the API: a
 // pointer to (or value of) a type listed in v1.Table. It checks the type's JSON Schema and, for
@@ -104,6 +104,13 @@ func checkAPIVersion(apiVersion any, kind string) (problem, bool) {
 			return problem{}, false
 		}
 		return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s", s, v1.CoreVersion)}, true
+	case kind == v1.KindRole && (s == v1.RBACVersion || s == v1.KargoRBACVersion),
+		kind == v1.KindRoleBinding && s == v1.RBACVersion:
+		return problem{}, false
+	case kind == v1.KindRole:
+		return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s or %s", s, v1.RBACVersion, v1.KargoRBACVersion)}, true
+	case kind == v1.KindRoleBinding:
+		return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s", s, v1.RBACVersion)}, true
 	case s == v1.GroupVersion:
 		return problem{}, false
 	case s == v1.EEGroupVersion && kind == v1.KindCustomPromotionStep:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promote"
@@ -19,34 +20,37 @@ type api struct {
 	service.Deps
 	// route is Options.Route.
 	route func(uses string) (string, bool)
+	// auth authenticates and authorizes requests.
+	auth *authn
 }
 
 func (a *api) routes(mux router) {
-	mux.HandleFunc("POST /api/v1/resources", a.apply)
-	mux.HandleFunc("GET /api/v1/projects/{project}/secrets", a.listSecrets)
-	mux.HandleFunc("GET /api/v1/projects", a.listProjects)
-	mux.HandleFunc("GET /api/v1/projects/{project}/stages", a.listStages)
-	mux.HandleFunc("GET /api/v1/projects/{project}/stages/{name}", a.getStage)
-	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/verify", a.verify)
-	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/pause", a.pause)
-	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/resume", a.resume)
-	mux.HandleFunc("GET /api/v1/projects/{project}/freight", a.listFreight)
-	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", a.getFreight)
-	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/approve", a.approve)
-	mux.HandleFunc("PUT /api/v1/projects/{project}/freight/{name}/alias", a.setAlias)
-	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", a.listPromotions)
-	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", a.getPromotion)
-	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", a.promote)
-	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", a.abort)
-	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", a.listWarehouses)
-	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", a.getWarehouse)
-	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", a.refresh)
+	mux.HandleFunc("POST /api/v1/resources", applyPerm(), a.apply)
+	mux.HandleFunc("GET /api/v1/projects/{project}/secrets", need(access.VerbList, access.ResourceSecrets), a.listSecrets)
+	mux.HandleFunc("GET /api/v1/projects", anyIdentity(), a.listProjects)
+	mux.HandleFunc("GET /api/v1/projects/{project}/stages", need(access.VerbList, access.ResourceStages), a.listStages)
+	mux.HandleFunc("GET /api/v1/projects/{project}/stages/{name}", need(access.VerbGet, access.ResourceStages), a.getStage)
+	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/verify", need(access.VerbUpdate, access.ResourceStages), a.verify)
+	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/pause", need(access.VerbUpdate, access.ResourceStages), a.pause)
+	mux.HandleFunc("POST /api/v1/projects/{project}/stages/{name}/resume", need(access.VerbUpdate, access.ResourceStages), a.resume)
+	mux.HandleFunc("GET /api/v1/projects/{project}/freight", need(access.VerbList, access.ResourceFreight), a.listFreight)
+	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight), a.getFreight)
+	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/approve", need(access.VerbApprove, access.ResourceStages).nameInBody(), a.approve)
+	mux.HandleFunc("PUT /api/v1/projects/{project}/freight/{name}/alias", need(access.VerbUpdate, access.ResourceFreight), a.setAlias)
+	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", need(access.VerbList, access.ResourcePromotions), a.listPromotions)
+	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions), a.getPromotion)
+	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", need(access.VerbPromote, access.ResourceStages).nameInBody(), a.promote)
+	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", need(access.VerbUpdate, access.ResourcePromotions), a.abort)
+	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", need(access.VerbList, access.ResourceWarehouses), a.listWarehouses)
+	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", need(access.VerbGet, access.ResourceWarehouses), a.getWarehouse)
+	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", need(access.VerbUpdate, access.ResourceWarehouses), a.refresh)
 	a.webhookRoutes(mux) // POST /webhooks/{project}/{token}, GET …/webhookreceivers
+	a.tokenRoutes(mux)   // /api/v1/whoami, …/tokens
 }
 
 func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {
 	names, err := store.Projects(r.Context(), a.Bus)
-	reply(w, names, err)
+	reply(w, visibleProjects(identity(r), names), err)
 }
 
 func (a *api) listStages(w http.ResponseWriter, r *http.Request) {
@@ -98,10 +102,12 @@ func (a *api) promote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd.Project = r.PathValue("project")
-	if !checkBodyNames(w, bodyName{"stage", cmd.Stage}, bodyName{"freight", cmd.Freight}) {
+	if !checkBodyNames(w, bodyName{"stage", cmd.Stage}, bodyName{"freight", cmd.Freight}) ||
+		!a.authorizeName(w, r, access.VerbPromote, access.ResourceStages, cmd.Stage) {
 		return
 	}
-	if cmd.ID == "" { // a sender's own key names the same Promotion however often it is sent
+	cmd.Actor = identity(r).Actor() // who proved it, never what the body says
+	if cmd.ID == "" {               // a sender's own key names the same Promotion however often it is sent
 		cmd.ID = rand.Text()
 		if cmd.RequestedAt == nil {
 			now := time.Now().UTC()
@@ -137,6 +143,7 @@ func (a *api) abort(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cmd.Project, cmd.Promotion = r.PathValue("project"), r.PathValue("name")
+	cmd.Actor = identity(r).Actor()
 	p, err := store.Promotion(r.Context(), a.Bus, cmd.Project, cmd.Promotion)
 	if err != nil {
 		reply(w, nil, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/manifest"
@@ -53,6 +54,11 @@ func (a *api) apply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, errors.Join(errs...))
 		return
 	}
+	for _, o := range objs {
+		if !a.auth.authorize(w, identity(r), access.Request{Verb: access.VerbApply, Resource: access.ResourceOf(o.Kind), Project: o.Project, Name: o.Name}) {
+			return
+		}
+	}
 	if needsSecrets(objs) && a.Secrets == nil {
 		writeError(w, http.StatusServiceUnavailable, errNoSecretsKey)
 		return
@@ -67,7 +73,7 @@ func (a *api) apply(w http.ResponseWriter, r *http.Request) {
 	}
 	var applied []v1.Applied
 	for _, o := range objs {
-		res, err := a.store(r.Context(), o)
+		res, err := a.store(r.Context(), o, identity(r).Actor())
 		if err != nil {
 			writeError(w, http.StatusServiceUnavailable, fmt.Errorf("store %s/%s: %w", o.Kind, o.Name, err))
 			return
@@ -94,7 +100,7 @@ func splitArray(body []byte) ([][]byte, error) {
 	return out, nil
 }
 
-func (a *api) store(ctx context.Context, o manifest.Object) (v1.Applied, error) {
+func (a *api) store(ctx context.Context, o manifest.Object, actor string) (v1.Applied, error) {
 	res := v1.Applied{Kind: o.Kind, Name: o.Name, Project: o.Project}
 	switch r := o.Resource.(type) {
 	case *v1.Freight:
@@ -122,7 +128,7 @@ func (a *api) store(ctx context.Context, o manifest.Object) (v1.Applied, error) 
 	if _, err := a.Bus.Resources.Put(ctx, key, o.JSON); err != nil {
 		return res, err
 	}
-	a.Log.Info("resource applied", "kind", o.Kind, "name", o.Name, "project", o.Project, "result", res.Result)
+	a.Log.Info("resource applied", "kind", o.Kind, "name", o.Name, "project", o.Project, "result", res.Result, "actor", actor)
 	return res, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/pipeline"
@@ -23,9 +24,10 @@ func (a *api) approve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cmd.Project, cmd.Freight = r.PathValue("project"), r.PathValue("name")
-	if !checkBodyNames(w, bodyName{"stage", cmd.Stage}) {
+	if !checkBodyNames(w, bodyName{"stage", cmd.Stage}) || !a.authorizeName(w, r, access.VerbApprove, access.ResourceStages, cmd.Stage) {
 		return
 	}
+	cmd.Actor = identity(r).Actor() // who proved it, never what the body says
 	f, err := store.Freight(r.Context(), a.Bus, cmd.Project, cmd.Freight)
 	if err == nil {
 		var st *v1.Stage
@@ -64,6 +66,7 @@ func (a *api) verify(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cmd.Project, cmd.Stage = r.PathValue("project"), r.PathValue("name")
+	cmd.Actor = identity(r).Actor()
 	st, err := store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage)
 	if err != nil {
 		reply(w, nil, err)
@@ -97,6 +100,7 @@ func (a *api) stageCommand(w http.ResponseWriter, r *http.Request, verb string) 
 		}
 	}
 	cmd.Project, cmd.Stage = r.PathValue("project"), r.PathValue("name")
+	cmd.Actor = identity(r).Actor()
 	if _, err := store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage); err != nil {
 		reply(w, nil, err)
 		return

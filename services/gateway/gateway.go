@@ -23,6 +23,8 @@ type Options struct {
 	Mounts map[string]http.Handler
 	// Ready, when set, receives the address the gateway listens on once it does.
 	Ready chan<- string
+	// TLSCert and TLSKey, when set, make the gateway serve HTTPS with this key pair.
+	TLSCert, TLSKey string
 	// Route maps step kinds to executors when extra executors add kinds (as the scheduler's
 	// Route does); apply accepts the kinds it routes. Default steps.ExecutorFor.
 	Route func(uses string) (string, bool)
@@ -35,26 +37,37 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		addr = ":8080"
 	}
 	fs.StringVar(&o.Addr, "addr", addr, "address of the HTTP API")
+	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("DRAY_TLS_CERT"), "certificate file: serve HTTPS ($DRAY_TLS_CERT)")
+	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("DRAY_TLS_KEY"), "key file of --tls-cert ($DRAY_TLS_KEY)")
 }
 
 // Validate reports every problem at once.
 func (o *Options) Validate() error {
+	var errs []error
 	if o.Addr == "" {
-		return errors.New("--addr must not be empty")
+		errs = append(errs, errors.New("--addr must not be empty"))
 	}
-	return nil
+	if (o.TLSCert == "") != (o.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	return errors.Join(errs...)
 }
 
 // newHandler builds the gateway's routes: health and metrics, the API and webhook routes
 // (behind the name check of checkedMux), and the extra mounts.
+//
+// /metrics needs a token, of any role: metrics hold no secret values, but they name projects
+// and Stages, so they are not for anyone who can reach the port. A Prometheus scrape config
+// sends one with authorization.credentials_file (README.md, "Access control"). Mounts guard
+// themselves (dray up's demo Git server refuses pushes without the admin token).
 func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Handler) *checkedMux {
-	mux := newCheckedMux()
-	mux.Handle("/healthz", service.HealthHandler(gatherer, a.Bus))
-	mux.Handle("/readyz", service.HealthHandler(gatherer, a.Bus))
-	mux.Handle("/metrics", service.HealthHandler(gatherer, a.Bus))
+	mux := newCheckedMux(a.auth)
+	mux.Handle("/healthz", public(), service.HealthHandler(gatherer, a.Bus))
+	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
+	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))
 	a.routes(mux)
 	for prefix, h := range mounts {
-		mux.Handle(prefix, h)
+		mux.Handle(prefix, public(), h)
 	}
 	return mux
 }
@@ -69,10 +82,21 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if gatherer == nil {
 		gatherer = prometheus.NewRegistry()
 	}
-	mux := newHandler(&api{Deps: d, route: opts.Route}, gatherer, opts.Mounts)
+	auth, err := newAuthn(ctx, d.Bus)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("load tokens and roles: %w", err)
+	}
+	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth}, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
-	go func() { errs <- srv.Serve(ln) }()
+	go func() {
+		if opts.TLSCert != "" {
+			errs <- srv.ServeTLS(ln, opts.TLSCert, opts.TLSKey)
+			return
+		}
+		errs <- srv.Serve(ln)
+	}()
 	d.Log.Info("gateway listening", "addr", ln.Addr().String())
 	if opts.Ready != nil {
 		opts.Ready <- ln.Addr().String()

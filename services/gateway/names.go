@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/drayhq/dray/pkg/access"
 	"github.com/drayhq/dray/pkg/names"
 )
 
-// router is what the route tables need from a mux.
+// router is what the route tables need from a mux: each route declares who may call it.
 type router interface {
-	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+	HandleFunc(pattern string, p perm, handler func(http.ResponseWriter, *http.Request))
 }
 
 // pathRules maps each wildcard a gateway route may use to the rule of pkg/names its value
@@ -23,20 +24,35 @@ var pathRules = map[string]func(string) error{
 	"token": names.Object,
 }
 
-// checkedMux registers handlers on a ServeMux so that every path value a pattern names is
-// checked with pkg/names before its handler runs: a project or name that could not be a NATS
-// key or subject token (a wildcard such as *, '>', '.', spaces, NUL, '$', or more than the
-// rule's length) is answered 400 naming the field, and never reaches a lookup. It keeps the
-// patterns it registered, in order, so tests can walk them.
+// checkedMux registers handlers on a ServeMux so that every request is authenticated and
+// authorized as its route declares (auth.go), and every path value a pattern names is checked
+// with pkg/names before its handler runs: a project or name that could not be a NATS key or
+// subject token (a wildcard such as *, '>', '.', spaces, NUL, '$', or more than the rule's
+// length) is answered 400 naming the field, and never reaches a lookup. A route registered
+// without a permission panics, so a new route cannot skip the checks. It keeps the patterns it
+// registered, in order, with their permissions, so tests can walk them.
 type checkedMux struct {
 	*http.ServeMux
+	auth     *authn
 	patterns []string
+	perms    map[string]perm
 }
 
-func newCheckedMux() *checkedMux { return &checkedMux{ServeMux: http.NewServeMux()} }
+func newCheckedMux(auth *authn) *checkedMux {
+	return &checkedMux{ServeMux: http.NewServeMux(), auth: auth, perms: map[string]perm{}}
+}
 
-// HandleFunc registers handler for pattern behind the name check.
-func (m *checkedMux) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
+// Handle registers h for pattern behind the checks of HandleFunc.
+func (m *checkedMux) Handle(pattern string, p perm, h http.Handler) {
+	m.HandleFunc(pattern, p, h.ServeHTTP)
+}
+
+// HandleFunc registers handler for pattern behind authentication, the name check and
+// authorization, in that order: an anonymous caller learns nothing about names.
+func (m *checkedMux) HandleFunc(pattern string, p perm, handler func(http.ResponseWriter, *http.Request)) {
+	if err := p.validate(); err != nil {
+		panic("gateway: route " + pattern + ": " + err.Error())
+	}
 	wildcards := patternWildcards(pattern)
 	for _, w := range wildcards {
 		if pathRules[w] == nil {
@@ -44,12 +60,26 @@ func (m *checkedMux) HandleFunc(pattern string, handler func(http.ResponseWriter
 		}
 	}
 	m.patterns = append(m.patterns, pattern)
+	m.perms[pattern] = p
 	m.ServeMux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var id access.Identity
+		if !p.public {
+			var ok bool
+			if id, ok = m.auth.authenticate(w, r); !ok {
+				return
+			}
+		}
 		for _, field := range wildcards {
 			if err := names.Field(field, r.PathValue(field), pathRules[field]); err != nil {
 				writeError(w, http.StatusBadRequest, err)
 				return
 			}
+		}
+		if p.verb != "" && !m.auth.authorize(w, id, p.request(r, id)) {
+			return
+		}
+		if !p.public {
+			r = r.WithContext(withIdentity(r.Context(), id))
 		}
 		handler(w, r)
 	})

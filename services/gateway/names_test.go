@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -20,8 +22,8 @@ import (
 )
 
 // testGateway serves the gateway's handler on a real embedded NATS and returns its URL, the
-// handler (for its patterns) and the API.
-func testGateway(t *testing.T) (string, *checkedMux, *api) {
+// handler (for its patterns) and the API. send calls it with a system-admin token.
+func testGateway(t testing.TB) (string, *checkedMux, *api) {
 	t.Helper()
 	b := bustest.Start(t).Connect(t)
 	key := make([]byte, 32)
@@ -30,18 +32,64 @@ func testGateway(t *testing.T) (string, *checkedMux, *api) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &api{Deps: service.Deps{Log: slog.New(slog.DiscardHandler), Bus: b, Metrics: prometheus.NewRegistry(), Secrets: st}}
+	auth, err := newAuthn(t.Context(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &api{Deps: service.Deps{Log: slog.New(slog.DiscardHandler), Bus: b, Metrics: prometheus.NewRegistry(), Secrets: st}, auth: auth}
 	mux := newHandler(a, prometheus.NewRegistry(), nil)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
+	admin := newToken(t, a, v1.APIToken{Name: "test-admin", SystemAdmin: true})
+	adminTokens.Store(srv.URL, admin)
+	t.Cleanup(func() { adminTokens.Delete(srv.URL) })
 	return srv.URL, mux, a
 }
 
+// adminTokens holds the system-admin token of each testGateway, by URL.
+var adminTokens sync.Map
+
+// newToken stores a token and waits until the gateway's index has it.
+func newToken(t testing.TB, a *api, rec v1.APIToken) string {
+	t.Helper()
+	text, _, err := a.auth.store.Create(t.Context(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := a.auth.tokens.Lookup(text, time.Now()); err == nil {
+			return text
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("token %s never reached the gateway's index", rec.Name)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// send calls the gateway at u as its system admin.
 func send(t *testing.T, method, u, body string) (int, v1.ErrorResponse) {
+	t.Helper()
+	var tok string
+	adminTokens.Range(func(base, v any) bool {
+		if strings.HasPrefix(u, base.(string)+"/") {
+			tok = v.(string)
+		}
+		return tok == ""
+	})
+	return sendAs(t, tok, method, u, body)
+}
+
+// sendAs calls the gateway with tok as bearer token (none when empty).
+func sendAs(t *testing.T, tok, method, u, body string) (int, v1.ErrorResponse) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, u, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)

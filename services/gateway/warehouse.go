@@ -32,6 +32,7 @@ func (a *api) refresh(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cmd.Project, cmd.Warehouse = r.PathValue("project"), r.PathValue("name")
+	cmd.Actor = identity(r).Actor()
 	if cmd.ID == "" {
 		cmd.ID = rand.Text()
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/freight"
@@ -46,8 +47,8 @@ type WebhookReceiverInfo struct {
 
 // webhookRoutes registers the webhook receivers and their listing.
 func (a *api) webhookRoutes(mux router) {
-	mux.HandleFunc("POST /webhooks/{project}/{token}", a.webhook)
-	mux.HandleFunc("GET /api/v1/projects/{project}/webhookreceivers", a.listWebhookReceivers)
+	mux.HandleFunc("POST /webhooks/{project}/{token}", public(), a.webhook) // checks its sender's signature
+	mux.HandleFunc("GET /api/v1/projects/{project}/webhookreceivers", need(access.VerbGet, access.ResourceProjectConfigs), a.listWebhookReceivers)
 }
 
 // errNoReceiver is why a webhook is refused when no receiver of the project has its token.

@@ -110,7 +110,7 @@ func TestPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(in.Stop)
-	c := client.New(in.URL)
+	c := client.New(in.URL, client.WithToken(in.AdminToken))
 	apply(t, c, strings.NewReplacer("IMAGE", image, "REPO", repo).Replace(expandStages(pipelineManifests)))
 
 	// The first discovery makes v1.0.0 a Freight, which flows to dev and then staging.
@@ -154,8 +154,9 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("prod values.yaml = %q, want tag v1.1.0", got)
 	}
 	f := waitFreight(t, c, second.Metadata.Name, func(f *v1.Freight) bool { _, ok := f.Status.VerifiedIn["prod"]; return ok })
-	if a := f.Status.ApprovedFor["prod"]; a.By != "email:lead@example.com" || a.Reason != "release 1.1" || a.ApprovedAt == nil {
-		t.Errorf("approval recorded as %+v, want who, when and why", a)
+	// The approver is the token that asked (dray up's admin), never the body's actor.
+	if a := f.Status.ApprovedFor["prod"]; a.By != "token:admin" || a.Reason != "release 1.1" || a.ApprovedAt == nil {
+		t.Errorf("approval recorded as %+v, want who (token:admin), when and why", a)
 	}
 	if _, in := f.Status.CurrentlyIn["staging"]; !in {
 		t.Errorf("Freight %s not currentlyIn staging: %+v", second.Alias, f.Status.CurrentlyIn)

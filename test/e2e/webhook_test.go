@@ -34,6 +34,7 @@ import (
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/token"
 	"github.com/drayhq/dray/services/gateway"
 	"github.com/drayhq/dray/services/warehouse"
 )
@@ -91,6 +92,8 @@ type hookDray struct {
 	bus     *bus.Bus
 	secrets *secret.Store
 	url     string
+	// admin is a system-admin token, made before the gateway starts.
+	admin string
 }
 
 func startHookDray(t *testing.T) *hookDray {
@@ -100,6 +103,9 @@ func startHookDray(t *testing.T) *hookDray {
 	_, _ = rand.Read(key)
 	d := &hookDray{ns: ns, bus: ns.Connect(t)}
 	var err error
+	if d.admin, _, err = token.NewStore(d.bus.Tokens).Create(t.Context(), v1.APIToken{Name: "admin", SystemAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
 	if d.secrets, err = secret.NewStore(d.bus.Secrets, key); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +164,12 @@ func (d *hookDray) receiver(t *testing.T, rc v1.WebhookReceiver, secretName stri
 	cfg.Spec.WebhookReceivers = append(cfg.Spec.WebhookReceivers, rc)
 	putResource(t, d.bus, hookProject, v1.KindProjectConfig, hookProject, &cfg)
 
-	resp, err := http.Get(d.url + "/api/v1/projects/" + hookProject + "/webhookreceivers")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, d.url+"/api/v1/projects/"+hookProject+"/webhookreceivers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+d.admin)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/token"
 	"github.com/drayhq/dray/pkg/workspace"
 	executorargocd "github.com/drayhq/dray/services/executor-argocd"
 	executorconfig "github.com/drayhq/dray/services/executor-config"
@@ -37,8 +38,10 @@ import (
 type Options struct {
 	// DataDir holds NATS data, workspace caches and the git clone cache. Default ./.dray.
 	DataDir string
-	// Addr is the gateway's address. Default :8080; use 127.0.0.1:0 for a free port.
+	// Addr is the gateway's address. Default 127.0.0.1:8080; use 127.0.0.1:0 for a free port.
 	Addr string
+	// TLSCert and TLSKey make the gateway serve HTTPS.
+	TLSCert, TLSKey string
 	// NATSPort is where the embedded NATS also listens for outside clients; -1 picks a free
 	// port. Default 4222.
 	NATSPort int
@@ -77,6 +80,9 @@ type Executor struct {
 type Instance struct {
 	// URL is the gateway's base URL.
 	URL string
+	// AdminToken is the system-admin token kept in <DataDir>/admin.token (AdminTokenFile),
+	// made on first start.
+	AdminToken string
 	// NATS is the embedded server.
 	NATS *server.Server
 
@@ -93,7 +99,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		o.DataDir = ".dray"
 	}
 	if o.Addr == "" {
-		o.Addr = ":8080"
+		o.Addr = "127.0.0.1:8080"
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -173,7 +179,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey}, d)
 		}},
 	}
 	for _, e := range execs {
@@ -204,6 +210,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}
 		if i == 0 {
 			shared = workspace.New(b.Workspaces, filepath.Join(o.DataDir, "workspaces"))
+			// Before the gateway serves: its first request may carry this token.
+			if in.AdminToken, err = token.NewStore(b.Tokens).EnsureAdminFile(ctx, AdminTokenFile(o.DataDir), "admin"); err != nil {
+				in.Stop()
+				return nil, err
+			}
 		}
 		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
 		if d.Secrets, err = secret.NewStore(b.Secrets, secretsKey); err != nil {
@@ -222,7 +233,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	select {
 	case addr := <-ready:
-		in.URL = "http://" + hostPort(addr)
+		scheme := "http://"
+		if o.TLSCert != "" {
+			scheme = "https://"
+		}
+		in.URL = scheme + hostPort(addr)
 	case <-ctx.Done():
 		in.Stop()
 		return nil, errors.Join(append(in.errs, errors.New("dray stopped before the gateway listened"))...)
@@ -232,6 +247,9 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	return in, nil
 }
+
+// AdminTokenFile is where Start keeps the system-admin token of dataDir (mode 0600).
+func AdminTokenFile(dataDir string) string { return filepath.Join(dataDir, "admin.token") }
 
 // Wait blocks until the instance stops, and returns why if a service failed.
 func (in *Instance) Wait() error {

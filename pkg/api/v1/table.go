@@ -31,6 +31,9 @@ var Table = []Entry{
 	{Name: "configmap", ID: KindConfigMap, New: func() any { return new(ConfigMap) }},
 	{Name: "messagechannel", ID: KindMessageChannel, New: func() any { return new(MessageChannel) }},
 	{Name: "clustermessagechannel", ID: KindClusterMessageChannel, New: func() any { return new(ClusterMessageChannel) }},
+	{Name: "serviceaccount", ID: KindServiceAccount, New: func() any { return new(ServiceAccount) }},
+	{Name: "role", ID: KindRole, New: func() any { return new(Role) }},
+	{Name: "rolebinding", ID: KindRoleBinding, New: func() any { return new(RoleBinding) }},
 
 	{Name: "stepjob", ID: "dray.steps.<executor>.<project>", Message: true, New: func() any { return new(StepJob) }},
 	{Name: "stepresult", ID: "dray.results.<project>.step", Message: true, New: func() any { return new(StepResult) }},

@@ -34,9 +34,19 @@ func Schema(e v1.Entry, apiDir string) ([]byte, error) {
 	s := r.Reflect(e.New())
 	s.ID = jsonschema.ID(BaseURL + e.Name + ".json")
 	switch {
-	case e.ID == v1.KindSecret || e.ID == v1.KindConfigMap:
+	case e.ID == v1.KindSecret || e.ID == v1.KindConfigMap || e.ID == v1.KindServiceAccount:
 		s.Properties.Set("apiVersion", &jsonschema.Schema{
 			Type: "string", Const: v1.CoreVersion, Description: "v1: Kubernetes' core kind, read unchanged.",
+		})
+		s.Properties.Set("kind", &jsonschema.Schema{Type: "string", Const: e.ID, Description: "The resource kind."})
+	case e.ID == v1.KindRole || e.ID == v1.KindRoleBinding:
+		versions := []any{v1.RBACVersion}
+		if e.ID == v1.KindRole {
+			versions = append(versions, v1.KargoRBACVersion)
+		}
+		s.Properties.Set("apiVersion", &jsonschema.Schema{
+			Type: "string", Enum: versions,
+			Description: "rbac.authorization.k8s.io/v1 (Kubernetes' shape), or rbac.kargo.akuity.io/v1alpha1 for Kargo's Role.",
 		})
 		s.Properties.Set("kind", &jsonschema.Schema{Type: "string", Const: e.ID, Description: "The resource kind."})
 	case !e.Message:
