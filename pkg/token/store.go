@@ -125,10 +125,18 @@ func (s *Store) EnsureAdminFile(ctx context.Context, file, name string) (string,
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(file, []byte(text+"\n"), 0o600); err != nil {
+	// Written aside and renamed, so a reader (or a crash) never sees half a token.
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, []byte(text+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write admin token: %w", err)
 	}
-	return text, os.Chmod(file, 0o600)
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	return text, nil
 }
 
 func describe(project, name string) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,7 +103,11 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 		return nil, err
 	}
 	defer up.kill()
-	api := &apiClient{c: client.New("http://" + up.addr)}
+	tok, err := up.adminToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	api := &apiClient{c: client.New("http://"+up.addr, client.WithToken(tok))}
 
 	if err := api.apply(ctx, resources(gitURL, stages)); err != nil {
 		return nil, err
@@ -287,6 +292,9 @@ func (p *process) start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cmd := exec.Command(p.bin, "up", "--data-dir", p.dataDir, "--addr", p.addr, "--nats-port", "-1", "--log-level", "warn")
+	// dray up records its admin context in the Dray config: keep it beside the data, not in
+	// the user's own config.
+	cmd.Env = append(os.Environ(), "DRAY_CONFIG="+filepath.Join(p.dataDir, "config.yaml"))
 	cmd.Stdout, cmd.Stderr = nil, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -294,6 +302,21 @@ func (p *process) start() error {
 	}
 	p.cmd = cmd
 	return nil
+}
+
+// adminToken waits for the system-admin token dray up writes into its data dir on first start.
+func (p *process) adminToken(ctx context.Context) (string, error) {
+	file := filepath.Join(p.dataDir, "admin.token")
+	for {
+		if data, err := os.ReadFile(file); err == nil && len(bytes.TrimSpace(data)) > 0 {
+			return string(bytes.TrimSpace(data)), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("dray up wrote no admin token to %s: %w", file, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 func (p *process) kill() {
