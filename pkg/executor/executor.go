@@ -67,10 +67,12 @@ type Deps struct {
 	Metrics prometheus.Registerer
 	Steps   *steps.Registry
 	// Workspaces is the local workspace cache; executors in one process may share it. Default
-	// a new Store under Options.CacheDir.
+	// a new Store under Options.CacheDir, encrypting with Secrets' workspace key when there
+	// are Secrets.
 	Workspaces *workspace.Store
 	// Secrets opens the jobs whose config read secrets (the scheduler seals them with the
-	// same secrets key). Default nil: such a job errors, saying the executor needs the key.
+	// same secrets key), and gives the key of workspace revisions. Default nil: such a job
+	// errors, saying the executor needs the key, and revisions are stored in clear.
 	Secrets *secret.Store
 }
 
@@ -98,7 +100,12 @@ func Run(ctx context.Context, opts Options, d Deps) error {
 		if dir == "" {
 			dir = filepath.Join(os.TempDir(), "dray-workspaces", d.Name)
 		}
-		d.Workspaces = workspace.New(d.Bus.Workspaces, dir)
+		// With the secrets key, revisions are encrypted at rest (README "Workspaces").
+		ws, err := workspace.New(d.Bus.Workspaces, dir, workspace.WithKey(d.Secrets.WorkspaceKey()))
+		if err != nil {
+			return err
+		}
+		d.Workspaces = ws
 	}
 	m, err := newMetrics(d.Metrics)
 	if err != nil {
@@ -221,7 +228,11 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 	tree, err := e.Workspaces.Checkout(ctx, job.Promotion, job.Workspace)
 	checkedOut := time.Now()
 	if err != nil {
-		return e.result(job, steps.Classify(steps.Result{}, fmt.Errorf("check out workspace: %w", err)), nil, job.Workspace, started, nil)
+		o := steps.Classify(steps.Result{}, fmt.Errorf("check out workspace: %w", err))
+		if errors.Is(err, workspace.ErrUnreadable) { // another attempt reads the same bytes
+			o.Terminal, o.Reason = true, "WorkspaceUnreadable"
+		}
+		return e.result(job, o, nil, job.Workspace, started, nil)
 	}
 	defer tree.Release()
 

@@ -274,7 +274,10 @@ func TestWorkspaceIsShared(t *testing.T) {
 	if r := e.result(t); r.Status != v1.StepSucceeded || r.Workspace != 1 {
 		t.Fatalf("result = %s at workspace %d (%s), want Succeeded at 1", r.Status, r.Workspace, r.Message)
 	}
-	s := workspace.New(e.b.Workspaces, t.TempDir())
+	s, err := workspace.New(e.b.Workspaces, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	tr, err := s.Checkout(t.Context(), "p", 1)
 	if err != nil {
 		t.Fatalf("Checkout(p, 1) = %v", err)

@@ -26,6 +26,8 @@ type Store struct {
 	aead cipher.AEAD
 	// jobs seals step jobs' configs (SealJob), under a key derived from the same secrets key.
 	jobs cipher.AEAD
+	// workspace encrypts workspace revisions (WorkspaceKey), derived from the secrets key.
+	workspace []byte
 
 	mu sync.Mutex
 	// listings holds each project's last listing, sealed, with the bucket's last sequence
@@ -59,7 +61,11 @@ func NewStore(kv jetstream.KeyValue, key []byte) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{kv: kv, aead: aead, jobs: jobs, listings: map[string]listing{}}, nil
+	ws, err := newWorkspaceKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{kv: kv, aead: aead, jobs: jobs, workspace: ws, listings: map[string]listing{}}, nil
 }
 
 func key(project, name string) string { return project + "." + name }

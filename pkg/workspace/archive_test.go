@@ -75,7 +75,7 @@ func TestCheckoutRejectsEscapingArchive(t *testing.T) {
 			},
 		},
 	}
-	s := workspace.New(b.Workspaces, cache)
+	s := newStore(t, b.Workspaces, cache)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := os.MkdirAll(outside, 0o755); err != nil {

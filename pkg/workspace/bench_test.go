@@ -2,6 +2,7 @@ package workspace_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,7 @@ import (
 // the new revision. The tree is shaped like a small clone: 40 files in 16 directories.
 func BenchmarkStepRoundTrip(b *testing.B) {
 	bus := bustest.Start(b).Connect(b)
-	st := workspace.New(bus.Workspaces, b.TempDir())
+	st := newStore(b, bus.Workspaces, b.TempDir())
 	tree, err := st.Checkout(b.Context(), "p", 0)
 	if err != nil {
 		b.Fatal(err)
@@ -49,4 +50,54 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 		}
 		tree.Release()
 	}
+}
+
+// BenchmarkCheckoutFromStore is what the workspace costs a step on another executor than the
+// previous one's: download the revision from the object store and unpack it. The tree is
+// shaped like a clone with some weight: 200 files of 16 KiB, half of each random.
+func BenchmarkCheckoutFromStore(b *testing.B) {
+	bus := bustest.Start(b).Connect(b)
+	st := newStore(b, bus.Workspaces, b.TempDir())
+	tree, err := st.Checkout(b.Context(), "p", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var size int64
+	for d := range 20 {
+		dir := filepath.Join(tree.Dir, "src", fmt.Sprintf("d%02d", d))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		for f := range 10 {
+			data := make([]byte, 16<<10)
+			for i := range len(data) / 2 {
+				data[i] = byte(rnd.Uint32())
+			}
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%d.bin", f)), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			size += int64(len(data))
+		}
+	}
+	rev, err := tree.Commit(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tree.Release()
+	b.SetBytes(size)
+	for b.Loop() {
+		st.Forget("p") // as another executor, with no local copy
+		tree, err := st.Checkout(b.Context(), "p", rev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tree.Release()
+	}
+}
+
+// forEachMode runs bench with revisions encrypted and in clear.
+func forEachMode(b *testing.B, bench func(*testing.B, ...workspace.Option)) {
+	b.Run("encrypted", func(b *testing.B) { bench(b, workspace.WithKey(testKey)) })
+	b.Run("clear", func(b *testing.B) { bench(b) })
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,7 @@ var ErrRevisionMissing = errors.New("workspace revision missing")
 type Store struct {
 	objs objects
 	dir  string
+	key  []byte // encrypts every revision; nil stores them in clear
 
 	mu    sync.Mutex
 	trees map[string]*cached
@@ -41,10 +43,36 @@ type cached struct {
 	fp  string     // fingerprint of the directory at rev
 }
 
-// New returns a Store keeping its cache under dir.
-func New(objs objects, dir string) *Store {
-	return &Store{objs: objs, dir: dir, trees: map[string]*cached{}}
+// New returns a Store keeping its cache under dir. It returns an error for an invalid option.
+func New(objs objects, dir string, opts ...Option) (*Store, error) {
+	s := &Store{objs: objs, dir: dir, trees: map[string]*cached{}}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
+
+// Option configures a Store.
+type Option func(*Store) error
+
+// WithKey encrypts every revision the Store stores, and accepts only revisions encrypted
+// with the same key, bound to their promotion and revision (see encrypt.go). key is KeySize
+// bytes; Dray derives it from the secrets key (secret.Store.WorkspaceKey). An empty key
+// leaves revisions in clear. Default: no key.
+func WithKey(key []byte) Option {
+	return func(s *Store) error {
+		if len(key) != 0 && len(key) != KeySize {
+			return fmt.Errorf("workspace key: want %d bytes, got %d", KeySize, len(key))
+		}
+		s.key = key
+		return nil
+	}
+}
+
+// Encrypted reports whether the Store encrypts revisions.
+func (s *Store) Encrypted() bool { return s.key != nil }
 
 // ObjectName is the object holding a revision of a promotion's workspace.
 func ObjectName(promotion string, rev int) string { return promotion + "/" + strconv.Itoa(rev) }
@@ -104,7 +132,7 @@ func (s *Store) fetch(ctx context.Context, t *Tree) error {
 			}
 			return fmt.Errorf("download workspace %s: %w", ObjectName(t.promotion, t.Rev), err)
 		}
-		err = unpack(obj, t.Dir)
+		err = s.restore(obj, ObjectName(t.promotion, t.Rev), t.Dir)
 		obj.Close()
 		if err != nil {
 			return fmt.Errorf("unpack workspace %s: %w", ObjectName(t.promotion, t.Rev), err)
@@ -123,8 +151,9 @@ func (s *Store) fetch(ctx context.Context, t *Tree) error {
 func (t *Tree) Commit(ctx context.Context) (int, error) {
 	// Packed first, fingerprinted on the way: a step that runs Commit has usually changed
 	// the tree, and one walk is cheaper than two.
+	next := t.Rev + 1
 	var buf bytes.Buffer
-	fp, err := pack(t.Dir, &buf)
+	fp, err := t.s.archive(t.Dir, ObjectName(t.promotion, next), &buf)
 	if err != nil {
 		t.c.rev = -1
 		return 0, fmt.Errorf("pack workspace: %w", err)
@@ -132,13 +161,63 @@ func (t *Tree) Commit(ctx context.Context) (int, error) {
 	if fp == t.c.fp {
 		return t.Rev, nil
 	}
-	next := t.Rev + 1
 	if _, err := t.s.objs.PutBytes(ctx, ObjectName(t.promotion, next), buf.Bytes()); err != nil {
 		t.c.rev = -1
 		return 0, fmt.Errorf("store workspace %s: %w", ObjectName(t.promotion, next), err)
 	}
 	t.c.rev, t.c.fp = next, fp
 	return next, nil
+}
+
+// archive packs dir into w as the object name, encrypted when the Store has a key, and
+// returns dir's fingerprint.
+func (s *Store) archive(dir, name string, w io.Writer) (string, error) {
+	if s.key == nil {
+		return pack(dir, w)
+	}
+	sw, err := newSealer(w, s.key, name)
+	if err != nil {
+		return "", err
+	}
+	fp, err := pack(dir, sw)
+	if cerr := sw.Close(); err == nil {
+		err = cerr
+	}
+	return fp, err
+}
+
+// restore unpacks the object name, read from r, into dir. With a key it accepts only an
+// archive encrypted for name with that key, without one only a clear one.
+func (s *Store) restore(r io.Reader, name, dir string) error {
+	head := make([]byte, len(magic))
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	encrypted := n == len(magic) && string(head) == magic
+	switch {
+	case encrypted && s.key == nil:
+		return ErrEncrypted
+	case !encrypted && s.key != nil:
+		if n >= 2 && head[0] == 0x1f && head[1] == 0x8b { // gzip: a clear archive
+			return ErrNotEncrypted
+		}
+		return ErrDamaged
+	case !encrypted:
+		return unpack(io.MultiReader(bytes.NewReader(head[:n]), r), dir)
+	}
+	or, err := newOpener(r, s.key, name)
+	if err != nil {
+		return err
+	}
+	defer or.Close()
+	if err := unpack(or, dir); err != nil {
+		return err
+	}
+	// The tar ends before the last chunk may have been read: that chunk proves that the
+	// archive was not cut short.
+	_, err = io.Copy(io.Discard, or)
+	return err
 }
 
 // Discard forgets local changes: the next checkout fetches a clean copy.

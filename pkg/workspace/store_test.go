@@ -111,12 +111,19 @@ func commit(t *testing.T, tr *workspace.Tree) int {
 	return rev
 }
 
+// TestStoreRoundTrip stores and checks out revisions from two machines, with revisions
+// encrypted (executors with the secrets key) and in clear (without).
 func TestStoreRoundTrip(t *testing.T) {
+	t.Run("encrypted", func(t *testing.T) { storeRoundTrip(t, workspace.WithKey(testKey)) })
+	t.Run("clear", func(t *testing.T) { storeRoundTrip(t) })
+}
+
+func storeRoundTrip(t *testing.T, opts ...workspace.Option) {
 	b := bustest.Start(t).Connect(t)
 	ctx := t.Context()
 
 	// Machine A starts from the empty workspace and writes a tree.
-	a := workspace.New(b.Workspaces, t.TempDir())
+	a := newStore(t, b.Workspaces, t.TempDir(), opts...)
 	tr := checkout(t, a, "p", 0)
 	if got := snapshot(t, tr.Dir); len(got) != 0 {
 		t.Errorf("Checkout(p, 0) holds %v, want an empty directory", got)
@@ -143,7 +150,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 
 	// Machine B, with its own cache, sees the same tree.
-	other := workspace.New(b.Workspaces, t.TempDir())
+	other := newStore(t, b.Workspaces, t.TempDir(), opts...)
 	tr = checkout(t, other, "p", 1)
 	if diff := cmp.Diff(want, snapshot(t, tr.Dir)); diff != "" {
 		t.Errorf("Checkout(p, 1) on another machine (-want +got):\n%s", diff)
@@ -191,7 +198,7 @@ func TestStoreRoundTrip(t *testing.T) {
 // revision is served from the local cache even after the object is gone.
 func TestCheckoutUsesCache(t *testing.T) {
 	b := bustest.Start(t).Connect(t)
-	s := workspace.New(b.Workspaces, t.TempDir())
+	s := newStore(t, b.Workspaces, t.TempDir())
 	tr := checkout(t, s, "p", 0)
 	write(t, tr.Dir, "a.txt", "a", 0o644)
 	if got := commit(t, tr); got != 1 {
@@ -210,7 +217,7 @@ func TestCheckoutUsesCache(t *testing.T) {
 
 func TestDiscard(t *testing.T) {
 	b := bustest.Start(t).Connect(t)
-	s := workspace.New(b.Workspaces, t.TempDir())
+	s := newStore(t, b.Workspaces, t.TempDir())
 	tr := checkout(t, s, "p", 0)
 	write(t, tr.Dir, "values.yaml", "replicas: 1\n", 0o644)
 	commit(t, tr)
@@ -237,7 +244,7 @@ func TestDiscard(t *testing.T) {
 
 func TestCheckoutMissingRevision(t *testing.T) {
 	b := bustest.Start(t).Connect(t)
-	s := workspace.New(b.Workspaces, t.TempDir())
+	s := newStore(t, b.Workspaces, t.TempDir())
 	tr, err := s.Checkout(t.Context(), "p", 7)
 	if !errors.Is(err, workspace.ErrRevisionMissing) {
 		t.Fatalf("Checkout(p, 7) = %v, %v; want ErrRevisionMissing", tr, err)
@@ -265,7 +272,7 @@ func TestCheckoutMissingRevision(t *testing.T) {
 func TestDelete(t *testing.T) {
 	b := bustest.Start(t).Connect(t)
 	ctx := t.Context()
-	s := workspace.New(b.Workspaces, t.TempDir())
+	s := newStore(t, b.Workspaces, t.TempDir())
 	var dir string
 	for _, c := range []struct {
 		promotion string
@@ -310,4 +317,14 @@ func TestObjectName(t *testing.T) {
 	if got, want := workspace.ObjectName("dev.01jnkz.abc1234", 12), "dev.01jnkz.abc1234/12"; got != want {
 		t.Errorf("ObjectName(dev.01jnkz.abc1234, 12) = %q, want %q", got, want)
 	}
+}
+
+// newStore returns a Store over objs caching under dir.
+func newStore(t testing.TB, objs jetstream.ObjectStore, dir string, opts ...workspace.Option) *workspace.Store {
+	t.Helper()
+	s, err := workspace.New(objs, dir, opts...)
+	if err != nil {
+		t.Fatalf("workspace.New() = %v", err)
+	}
+	return s
 }

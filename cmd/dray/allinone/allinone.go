@@ -208,18 +208,22 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			in.Stop()
 			return nil, err
 		}
+		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
+		if d.Secrets, err = secret.NewStore(b.Secrets, secretsKey); err != nil {
+			in.Stop()
+			return nil, err
+		}
 		if i == 0 {
-			shared = workspace.New(b.Workspaces, filepath.Join(o.DataDir, "workspaces"))
+			// Encrypted with the secrets key: dray up always has one (README "Workspaces").
+			if shared, err = workspace.New(b.Workspaces, filepath.Join(o.DataDir, "workspaces"), workspace.WithKey(d.Secrets.WorkspaceKey())); err != nil {
+				in.Stop()
+				return nil, err
+			}
 			// Before the gateway serves: its first request may carry this token.
 			if in.AdminToken, err = token.NewStore(b.Tokens).EnsureAdminFile(ctx, AdminTokenFile(o.DataDir), "admin"); err != nil {
 				in.Stop()
 				return nil, err
 			}
-		}
-		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
-		if d.Secrets, err = secret.NewStore(b.Secrets, secretsKey); err != nil {
-			in.Stop()
-			return nil, err
 		}
 		in.wg.Go(func() {
 			if err := s.run(ctx, d); err != nil && ctx.Err() == nil {
