@@ -2,10 +2,12 @@ package e2e_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +53,8 @@ const (
 // repoURL that fails and quotes it — while a plain client subscribes to every subject. Then
 // no secret value, as written or URL-escaped or base64-encoded, is in any message it
 // received, in any message kept in any stream (every KV bucket included; dray-secrets holds
-// them encrypted) or in any line the services logged.
+// them encrypted), in any object (the workspaces included, read whole and gunzipped; they
+// are encrypted) or in any line the services logged.
 func TestNoSecretValueAnywhere(t *testing.T) {
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
@@ -146,7 +149,10 @@ func TestNoSecretValueAnywhere(t *testing.T) {
 		startServiceWith(t, ns, name, log, key, run)
 	}
 	dir := t.TempDir()
-	start("state", func(ctx context.Context, d service.Deps) error { return state.Run(ctx, state.Options{}, d) })
+	// Workspaces kept, so that the scan of the streams reads them too.
+	start("state", func(ctx context.Context, d service.Deps) error {
+		return state.Run(ctx, state.Options{KeepWorkspaces: true}, d)
+	})
 	start("scheduler", func(ctx context.Context, d service.Deps) error { return scheduler.Run(ctx, scheduler.Options{}, d) })
 	start("executor-git", func(ctx context.Context, d service.Deps) error {
 		return executorgit.Run(ctx, executorgit.Options{Options: executor.Options{CacheDir: filepath.Join(dir, "git")}}, d)
@@ -196,13 +202,15 @@ func TestNoSecretValueAnywhere(t *testing.T) {
 	if err := spy.Flush(); err != nil {
 		t.Fatal(err)
 	}
+	objects := objectChunks{}
 	for _, m := range seen.all() {
-		if strings.HasPrefix(m.Subject, "$O."+bus.ObjectWorkspaces+".") {
-			continue // workspaces: see scanStreams
-		}
+		objects.add(m.Subject, m.Data)
 		if hit := find(forms, m.Subject, m.Header, m.Data); hit != "" {
 			t.Errorf("a subscriber to > received a secret value (%s) on %s: %.400s", hit, m.Subject, m.Data)
 		}
+	}
+	if objects.scan(t, forms, "a subscriber to > received") == 0 {
+		t.Error("a subscriber to > received no workspace object: the scan of objects read nothing")
 	}
 	scanStreams(t, b, forms)
 	if hit := find(forms, "", nil, logs.Bytes()); hit != "" {
@@ -210,18 +218,17 @@ func TestNoSecretValueAnywhere(t *testing.T) {
 	}
 }
 
-// scanStreams reads every message kept in every stream, the KV buckets' included, and fails
-// on a secret value. The workspaces object store is left out: it holds the files steps wrote
-// (here the value yaml-update wrote, bound for git), as the git remote does.
+// scanStreams reads every message kept in every stream, the KV buckets' and object stores'
+// included, and fails on a secret value. The objects are read whole and, when gzipped (as a
+// workspace revision in clear is), decompressed: the files steps wrote, here the value
+// yaml-update wrote, bound for git, must not be readable there.
 func scanStreams(t *testing.T, b *bus.Bus, forms []string) {
 	t.Helper()
 	ctx := t.Context()
 	names := b.JS.StreamNames(ctx)
 	var scanned int
+	objects := objectChunks{}
 	for name := range names.Name() {
-		if name == "OBJ_"+bus.ObjectWorkspaces {
-			continue
-		}
 		// Read by sequence: that reads work queues too, without taking their messages.
 		stream, err := b.JS.Stream(ctx, name)
 		if err != nil {
@@ -237,6 +244,7 @@ func scanStreams(t *testing.T, b *bus.Bus, forms []string) {
 				t.Fatalf("read message %d of stream %s: %v", seq, name, err)
 			}
 			scanned++
+			objects.add(msg.Subject, msg.Data)
 			if hit := find(forms, msg.Subject, msg.Header, msg.Data); hit != "" {
 				t.Errorf("stream %s keeps a secret value (%s) on %s: %.400s", name, hit, msg.Subject, msg.Data)
 			}
@@ -248,6 +256,47 @@ func scanStreams(t *testing.T, b *bus.Bus, forms []string) {
 	if scanned == 0 {
 		t.Fatal("no stream held a message: the scan read nothing")
 	}
+	if objects.scan(t, forms, "the object store keeps") == 0 {
+		t.Error("no object store held a workspace: the scan of objects read nothing")
+	}
+}
+
+// objectChunks gathers the chunks of objects in NATS object stores, by chunk subject
+// ($O.<bucket>.C.<id>, one per object), in order.
+type objectChunks map[string][]byte
+
+func (o objectChunks) add(subject string, data []byte) {
+	if parts := strings.Split(subject, "."); len(parts) == 4 && parts[0] == "$O" && parts[2] == "C" {
+		o[subject] = append(o[subject], data...)
+	}
+}
+
+// scan fails on a secret value in an object, as stored or gunzipped, and returns how many
+// objects of the workspace store it read.
+func (o objectChunks) scan(t *testing.T, forms []string, where string) (workspaces int) {
+	t.Helper()
+	for subject, data := range o {
+		if strings.HasPrefix(subject, "$O."+bus.ObjectWorkspaces+".") {
+			workspaces++
+		}
+		if hit := find(forms, "", nil, data); hit != "" {
+			t.Errorf("%s a secret value (%s) in object %s", where, hit, subject)
+		}
+		if hit := find(forms, "", nil, gunzip(data)); hit != "" {
+			t.Errorf("%s a secret value (%s) in object %s, gzipped: %.200q", where, hit, subject, around(string(gunzip(data)), hit))
+		}
+	}
+	return workspaces
+}
+
+// gunzip returns what data decompresses to, as far as it does, or nil when it is not gzip.
+func gunzip(data []byte) []byte {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	out, _ := io.ReadAll(zr)
+	return out
 }
 
 // secretForms are the values and the forms they take in URLs and base64.
