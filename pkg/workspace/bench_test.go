@@ -14,9 +14,14 @@ import (
 // BenchmarkStepRoundTrip is what the workspace costs a step on the executor that ran the
 // previous one: check out the latest revision (from the local cache), change one file, store
 // the new revision. The tree is shaped like a small clone: 40 files in 16 directories.
+// Revisions are stored encrypted, as executors with the secrets key store them, and in clear.
 func BenchmarkStepRoundTrip(b *testing.B) {
+	forEachMode(b, stepRoundTrip)
+}
+
+func stepRoundTrip(b *testing.B, opts ...workspace.Option) {
 	bus := bustest.Start(b).Connect(b)
-	st := newStore(b, bus.Workspaces, b.TempDir())
+	st := newStore(b, bus.Workspaces, b.TempDir(), opts...)
 	tree, err := st.Checkout(b.Context(), "p", 0)
 	if err != nil {
 		b.Fatal(err)
@@ -55,9 +60,14 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 // BenchmarkCheckoutFromStore is what the workspace costs a step on another executor than the
 // previous one's: download the revision from the object store and unpack it. The tree is
 // shaped like a clone with some weight: 200 files of 16 KiB, half of each random.
+// Encrypted and in clear.
 func BenchmarkCheckoutFromStore(b *testing.B) {
+	forEachMode(b, checkoutFromStore)
+}
+
+func checkoutFromStore(b *testing.B, opts ...workspace.Option) {
 	bus := bustest.Start(b).Connect(b)
-	st := newStore(b, bus.Workspaces, b.TempDir())
+	st := newStore(b, bus.Workspaces, b.TempDir(), opts...)
 	tree, err := st.Checkout(b.Context(), "p", 0)
 	if err != nil {
 		b.Fatal(err)
