@@ -160,3 +160,16 @@ func TestWithKeyRejectsAShortKey(t *testing.T) {
 		t.Errorf("New(WithKey(16 bytes)) = %v, want an error asking for 32 bytes", err)
 	}
 }
+
+// TestWithEmptyKeyStoresInClear: an empty key (a process without the secrets key) is no key.
+func TestWithEmptyKeyStoresInClear(t *testing.T) {
+	b := bustest.Start(t).Connect(t)
+	s := newStore(t, b.Workspaces, t.TempDir(), workspace.WithKey([]byte{}))
+	tr := checkout(t, s, "p", 0)
+	write(t, tr.Dir, "a.txt", "a\n", 0o644)
+	commit(t, tr)
+	tr.Release()
+	if stored := readObject(t, b.Workspaces, "p/1"); !bytes.HasPrefix(stored, []byte{0x1f, 0x8b}) {
+		t.Errorf("revision stored with an empty key starts %x, want a clear gzip stream", stored[:min(8, len(stored))])
+	}
+}

@@ -63,16 +63,17 @@ type Option func(*Store) error
 // leaves revisions in clear. Default: no key.
 func WithKey(key []byte) Option {
 	return func(s *Store) error {
-		if len(key) != 0 && len(key) != KeySize {
+		switch len(key) {
+		case 0:
+			s.key = nil
+		case KeySize:
+			s.key = bytes.Clone(key)
+		default:
 			return fmt.Errorf("workspace key: want %d bytes, got %d", KeySize, len(key))
 		}
-		s.key = key
 		return nil
 	}
 }
-
-// Encrypted reports whether the Store encrypts revisions.
-func (s *Store) Encrypted() bool { return s.key != nil }
 
 // ObjectName is the object holding a revision of a promotion's workspace.
 func ObjectName(promotion string, rev int) string { return promotion + "/" + strconv.Itoa(rev) }
