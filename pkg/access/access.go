@@ -39,6 +39,10 @@ const (
 	ResourceTokens          = "tokens"
 	ResourceEvents          = "events"
 	ResourceMetrics         = "metrics"
+	// ResourceAuditRecords is the audit trail (Dray's own): listing it needs a rule that
+	// names it, or one allowing every verb (a project admin's); a rule of every resource
+	// with read verbs only (the viewer's and developer's) does not reach it.
+	ResourceAuditRecords = "auditrecords"
 )
 
 // Built-in role names.
@@ -59,7 +63,7 @@ var Resources = []string{
 	ResourceProjects, ResourceProjectConfigs, ResourceWarehouses, ResourceStages, ResourceFreight,
 	ResourcePromotions, ResourcePromotionTasks, ResourceSecrets, ResourceConfigMaps,
 	ResourceMessageChannels, ResourceServiceAccounts, ResourceRoles, ResourceRoleBindings,
-	ResourceTokens, ResourceEvents, "clusterpromotiontasks", "clustermessagechannels",
+	ResourceTokens, ResourceEvents, ResourceAuditRecords, "clusterpromotiontasks", "clustermessagechannels",
 }
 
 // Rule allows Verbs on Resources, limited to Names when set.
@@ -100,7 +104,9 @@ func (rl Rule) allows(req Request) bool {
 		return false
 	}
 	anyResource := req.Resource == "" && req.AnyName
-	if !anyResource && !slices.Contains(rl.Resources, "*") && !slices.ContainsFunc(rl.Resources, func(r string) bool { return resourceName(r) == req.Resource }) {
+	named := slices.ContainsFunc(rl.Resources, func(r string) bool { return resourceName(r) == req.Resource })
+	wildcard := slices.Contains(rl.Resources, "*") && (!explicitOnly[req.Resource] || slices.Contains(rl.Verbs, "*"))
+	if !anyResource && !wildcard && !named {
 		return false
 	}
 	if len(rl.Names) == 0 {
@@ -108,6 +114,10 @@ func (rl Rule) allows(req Request) bool {
 	}
 	return req.AnyName || req.Name != "" && slices.Contains(rl.Names, req.Name)
 }
+
+// explicitOnly are resources a rule of every resource ("*") reaches only with every verb too:
+// who did what is for admins, not for every reader.
+var explicitOnly = map[string]bool{ResourceAuditRecords: true}
 
 // verbGrants reports whether a rule's verb grants the requested one: patch grants update,
 // and create, update or patch grant apply.

@@ -81,7 +81,7 @@ func TestDeclareIsIdempotent(t *testing.T) {
 	if got, err := other.Workspaces.GetBytes(ctx, "p1/1"); err != nil || string(got) != "tree" {
 		t.Errorf("Workspaces.GetBytes(p1/1) after Declare = %q, %v; want %q", got, err, "tree")
 	}
-	for _, name := range []string{bus.StreamEvents, bus.StreamCommands, bus.StreamSteps, bus.StreamResults} {
+	for _, name := range []string{bus.StreamEvents, bus.StreamCommands, bus.StreamSteps, bus.StreamResults, bus.StreamAudit} {
 		if _, err := other.JS.Stream(ctx, name); err != nil {
 			t.Errorf("Stream(%s) = %v", name, err)
 		}
@@ -330,4 +330,37 @@ func TestConsumeSurvivesPanic(t *testing.T) {
 	waitFor(t, "the work queue to empty", func() (bool, error) {
 		return streamMsgs(t, b, bus.StreamCommands) == 0, nil
 	})
+}
+
+// TestAuditStream: the audit trail keeps records a year unless told otherwise, takes
+// dray.audit.<project>.<verb>, and refuses deletes and purges.
+func TestAuditStream(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	ctx := t.Context()
+	s, err := b.JS.Stream(ctx, bus.StreamAudit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.MaxAge; got != 365*24*time.Hour {
+		t.Errorf("%s MaxAge = %v, want a year", bus.StreamAudit, got)
+	}
+	if err := b.Publish(ctx, bus.AuditSubject("", "create"), "audit-1", map[string]string{"verb": "create"}); err != nil {
+		t.Fatalf("publish on %s: %v", bus.AuditSubject("", "create"), err)
+	}
+	if got := streamMsgs(t, b, bus.StreamAudit); got != 1 {
+		t.Errorf("%s holds %d messages, want 1", bus.StreamAudit, got)
+	}
+	if err := s.Purge(ctx); err == nil {
+		t.Errorf("Purge(%s) succeeded; the trail must refuse purges", bus.StreamAudit)
+	}
+	if err := bus.Declare(ctx, b.JS, bus.Options{AuditMaxAge: 30 * 24 * time.Hour}); err != nil {
+		t.Fatalf("Declare(AuditMaxAge: 30d) = %v", err)
+	}
+	if s, err = b.JS.Stream(ctx, bus.StreamAudit); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.MaxAge; got != 30*24*time.Hour {
+		t.Errorf("%s MaxAge after Declare(30d) = %v, want 30 days", bus.StreamAudit, got)
+	}
 }

@@ -27,11 +27,19 @@ func Declare(ctx context.Context, js jetstream.JetStream, o Options) error {
 	if maxAge <= 0 {
 		maxAge = 7 * 24 * time.Hour
 	}
+	auditMaxAge := o.AuditMaxAge
+	if auditMaxAge <= 0 {
+		auditMaxAge = DefaultAuditMaxAge
+	}
 	streams := []jetstream.StreamConfig{
 		{Name: StreamEvents, Subjects: []string{"dray.events.>"}, Retention: jetstream.LimitsPolicy, MaxAge: maxAge},
 		{Name: StreamCommands, Subjects: []string{"dray.cmd.>"}, Retention: jetstream.WorkQueuePolicy},
 		{Name: StreamSteps, Subjects: []string{"dray.steps.>"}, Retention: jetstream.WorkQueuePolicy},
 		{Name: StreamResults, Subjects: []string{"dray.results.>"}, Retention: jetstream.WorkQueuePolicy},
+		// The audit trail is only appended to: no deletes or purges through the API, and
+		// records leave only by age.
+		{Name: StreamAudit, Subjects: []string{"dray.audit.>"}, Retention: jetstream.LimitsPolicy, MaxAge: auditMaxAge,
+			DenyDelete: true, DenyPurge: true},
 	}
 	for _, cfg := range streams {
 		cfg.Replicas = replicas

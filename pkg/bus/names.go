@@ -18,6 +18,10 @@ const (
 	// StreamResults holds step results and promotion records (work queue) on
 	// dray.results.<project>.<kind>.
 	StreamResults = "DRAY_RESULTS"
+	// StreamAudit holds the audit trail (limits retention, a year by default) on
+	// dray.audit.<project>.<verb>: one record per accepted or refused mutating API request,
+	// per refused API request, and per command the scheduler or warehouse accepts or rejects.
+	StreamAudit = "DRAY_AUDIT"
 )
 
 // Key-value buckets and the object store.
@@ -59,6 +63,19 @@ const HeaderMsgID = "Nats-Msg-Id"
 // CommandSubject is where commands of a verb for a project are published, e.g.
 // dray.cmd.demo.promote.
 func CommandSubject(project, verb string) string { return "dray.cmd." + project + "." + verb }
+
+// AuditSystem is the project token of audit records that belong to no project (system-admin
+// tokens, a request whose project is not a valid name). No project can be named so.
+const AuditSystem = "_system"
+
+// AuditSubject is where audit records of a verb in a project are published, e.g.
+// dray.audit.demo.promote; AuditSystem stands in for an empty project.
+func AuditSubject(project, verb string) string {
+	if project == "" {
+		project = AuditSystem
+	}
+	return "dray.audit." + project + "." + verb
+}
 
 // StepSubject is where jobs for an executor are published, e.g. dray.steps.git.demo.
 func StepSubject(executor, project string) string { return "dray.steps." + executor + "." + project }

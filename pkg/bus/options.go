@@ -29,6 +29,8 @@ type Options struct {
 	Replicas int
 	// EventsMaxAge is how long events are kept. Default 7 days.
 	EventsMaxAge time.Duration
+	// AuditMaxAge is how long audit records are kept. Default 365 days.
+	AuditMaxAge time.Duration
 	// Timeout is the default deadline of bus requests that have none. Default 10s.
 	Timeout time.Duration
 	// RetryFor is how long a publish or a read keeps retrying through a leader election or a
@@ -36,6 +38,10 @@ type Options struct {
 	// election takes 4–9s after a node is lost.
 	RetryFor time.Duration
 }
+
+// DefaultAuditMaxAge is how long audit records are kept unless Options.AuditMaxAge says
+// otherwise: a year.
+const DefaultAuditMaxAge = 365 * 24 * time.Hour
 
 // BindFlags registers the options as flags, with defaults from DRAY_* environment variables.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
@@ -47,6 +53,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TLSKey, "nats-tls-key", os.Getenv("DRAY_NATS_TLS_KEY"), "client key file for NATS")
 	fs.IntVar(&o.Replicas, "nats-replicas", envInt("DRAY_NATS_REPLICAS", 1), "replicas of streams and buckets")
 	fs.DurationVar(&o.EventsMaxAge, "events-max-age", 7*24*time.Hour, "how long events are kept")
+	fs.DurationVar(&o.AuditMaxAge, "audit-max-age", DefaultAuditMaxAge, "how long audit records are kept")
 	fs.DurationVar(&o.Timeout, "nats-timeout", 10*time.Second, "default deadline of NATS requests")
 	fs.DurationVar(&o.RetryFor, "nats-retry", 30*time.Second, "how long a publish or read retries through a leader election")
 }
@@ -56,6 +63,9 @@ func (o *Options) Validate() error {
 	var errs []error
 	if o.Replicas < 0 || o.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("%w: --nats-replicas must be 1 to 5, got %d", ErrInvalidOption, o.Replicas))
+	}
+	if o.AuditMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("%w: --audit-max-age must not be negative, got %s", ErrInvalidOption, o.AuditMaxAge))
 	}
 	if o.CredsFile != "" && o.NKeyFile != "" {
 		errs = append(errs, fmt.Errorf("%w: use --nats-creds or --nats-nkey, not both", ErrInvalidOption))

@@ -276,3 +276,18 @@ func (c *Client) do(ctx context.Context, method, p string, in, out any) error {
 	}
 	return nil
 }
+
+// Audit reads one page of the audit trail of project (every project's when project is empty,
+// for system admins), filtered by q: actor, verb, resource, from, to (RFC 3339), limit,
+// continue, and project on the system-wide route.
+func (c *Client) Audit(ctx context.Context, project string, q url.Values) (v1.AuditList, error) {
+	p := "/api/v1/audit"
+	if project != "" {
+		p = path(project, "audit", "")
+	}
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	var out v1.AuditList
+	return out, c.do(ctx, http.MethodGet, p, nil, &out)
+}

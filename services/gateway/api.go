@@ -46,6 +46,7 @@ func (a *api) routes(mux router) {
 	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", need(access.VerbUpdate, access.ResourceWarehouses), a.refresh)
 	a.webhookRoutes(mux) // POST /webhooks/{project}/{token}, GET …/webhookreceivers
 	a.tokenRoutes(mux)   // /api/v1/whoami, …/tokens
+	a.auditRoutes(mux)   // GET /api/v1/audit, …/projects/{project}/audit
 }
 
 func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {

@@ -147,5 +147,6 @@ func identity(r *http.Request) access.Identity {
 
 // authorizeName checks the name a route read from its body (see perm.bodyName).
 func (a *api) authorizeName(w http.ResponseWriter, r *http.Request, verb, resource, name string) bool {
+	auditName(r, name)
 	return a.auth.authorize(w, identity(r), access.Request{Verb: verb, Resource: resource, Project: r.PathValue("project"), Name: name})
 }

@@ -62,6 +62,7 @@ func (o *Options) Validate() error {
 // themselves (dray up's demo Git server refuses pushes without the admin token).
 func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Handler) *checkedMux {
 	mux := newCheckedMux(a.auth)
+	mux.audit = &auditor{bus: a.Bus, log: a.Log}
 	mux.Handle("/healthz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))

@@ -34,6 +34,7 @@ var pathRules = map[string]func(string) error{
 type checkedMux struct {
 	*http.ServeMux
 	auth     *authn
+	audit    *auditor
 	patterns []string
 	perms    map[string]perm
 }
@@ -48,7 +49,8 @@ func (m *checkedMux) Handle(pattern string, p perm, h http.Handler) {
 }
 
 // HandleFunc registers handler for pattern behind authentication, the name check and
-// authorization, in that order: an anonymous caller learns nothing about names.
+// authorization, in that order: an anonymous caller learns nothing about names. Every call is
+// followed by the auditor (audit.go), which records mutating calls and refusals.
 func (m *checkedMux) HandleFunc(pattern string, p perm, handler func(http.ResponseWriter, *http.Request)) {
 	if err := p.validate(); err != nil {
 		panic("gateway: route " + pattern + ": " + err.Error())
@@ -62,12 +64,16 @@ func (m *checkedMux) HandleFunc(pattern string, p perm, handler func(http.Respon
 	m.patterns = append(m.patterns, pattern)
 	m.perms[pattern] = p
 	m.ServeMux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		aw, r := m.audit.start(w, r, p)
+		defer aw.finish(r)
+		w = aw
 		var id access.Identity
 		if !p.public {
 			var ok bool
 			if id, ok = m.auth.authenticate(w, r); !ok {
 				return
 			}
+			aw.identify(id)
 		}
 		for _, field := range wildcards {
 			if err := names.Field(field, r.PathValue(field), pathRules[field]); err != nil {
@@ -80,6 +86,9 @@ func (m *checkedMux) HandleFunc(pattern string, p perm, handler func(http.Respon
 		}
 		if !p.public {
 			r = r.WithContext(withIdentity(r.Context(), id))
+		}
+		if !aw.beforeHandler(r) {
+			return
 		}
 		handler(w, r)
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/store"
@@ -54,6 +55,7 @@ func (s *scheduler) handleApprove(ctx context.Context, msg jetstream.Msg) error 
 // rejectCommand answers a command that can never be carried out with a command.rejected
 // event naming what is wrong; data names the command and what it was about.
 func (s *scheduler) rejectCommand(ctx context.Context, msg jetstream.Msg, data v1.CommandRejected, cause error) error {
+	audit.Refuse(ctx, cause)
 	s.Log.Warn(data.Command+" command rejected", "subject", msg.Subject(), "stage", data.Stage, "freight", data.Freight, "err", cause)
 	md, err := msg.Metadata()
 	if err != nil {

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promote"
 )
@@ -38,6 +40,7 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 func (s *scheduler) handleAbort(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.AbortCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Promotion == "" {
+		audit.Refuse(ctx, errors.New("an abort command names a promotion"))
 		s.Log.Warn("abort command rejected: it names no promotion", "subject", msg.Subject(), "err", err)
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/service"
@@ -57,7 +58,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
 				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
 				bus.CommandSubject("*", "wake")},
-		}, s.handleCommand)
+		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
 	}()
 	go func() {
 		filters := make([]string, len(pipelineEvents))

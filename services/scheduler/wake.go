@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 )
@@ -20,6 +21,7 @@ import (
 func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.WakeCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Promotion == "" {
+		audit.Refuse(ctx, errors.New("a wake command names a promotion"))
 		s.Log.Warn("wake command ignored: it names no promotion", "subject", msg.Subject(), "err", err)
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 )
 
@@ -21,6 +22,7 @@ import (
 func (s *tracker) handleRefresh(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.RefreshCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		audit.Refuse(ctx, fmt.Errorf("decode refresh command: %w", err))
 		s.Log.Error("dropping refresh command that does not decode", "subject", msg.Subject(), "err", err)
 		_ = msg.Term()
 		return bus.ErrHandled
@@ -86,6 +88,7 @@ func (s *tracker) load(ctx context.Context, project, name string) (bool, error) 
 // reject answers a refresh of an unknown Warehouse with a command.rejected event.
 func (s *tracker) reject(ctx context.Context, msg jetstream.Msg, cmd *v1.RefreshCommand) error {
 	cause := fmt.Sprintf("warehouse %q does not exist in project %q", cmd.Warehouse, cmd.Project)
+	audit.Refuse(ctx, errors.New(cause))
 	s.Log.Warn("refresh command rejected", "project", cmd.Project, "warehouse", cmd.Warehouse, "err", cause)
 	md, err := msg.Metadata()
 	if err != nil {

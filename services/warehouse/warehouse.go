@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/service"
@@ -87,7 +88,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
 			Filters: []string{bus.CommandSubject("*", "refresh")},
 			Workers: 16, NoBuffer: true, // a refresh may take long; bus.Consume keeps it with heartbeats
-		}, s.handleRefresh)
+		}, audit.Commands(d.Bus, d.Log, s.handleRefresh))
 	}()
 	d.Log.Info("warehouse service ready", "workers", opts.Workers)
 	done := make(chan struct{})

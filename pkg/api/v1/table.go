@@ -52,6 +52,7 @@ var Table = []Entry{
 	{Name: "promotionevent", ID: TypePromotionCreated, Message: true, New: func() any { return new(PromotionEvent) }},
 	{Name: "freightevent", ID: TypeFreightCreated, Message: true, New: func() any { return new(FreightEvent) }},
 	{Name: "commandrejected", ID: TypeCommandRejected, Message: true, New: func() any { return new(CommandRejected) }},
+	{Name: "auditrecord", ID: "dray.audit.<project>.<verb>", Message: true, New: func() any { return new(AuditRecord) }},
 	{Name: "stagehealthevent", ID: TypeStageHealthChanged, Message: true, New: func() any { return new(StageHealthEvent) }},
 }
 

@@ -1,0 +1,96 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drayhq/dray/pkg/access"
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+)
+
+// verdict is where a command handler leaves why it rejected its command.
+type verdict struct{ reason string }
+
+type verdictKey struct{}
+
+// Refuse marks the command being handled under ctx (see Commands) as rejected, for reason.
+// Outside Commands it does nothing.
+func Refuse(ctx context.Context, reason error) {
+	if v, ok := ctx.Value(verdictKey{}).(*verdict); ok && reason != nil {
+		v.reason = reason.Error()
+	}
+}
+
+// Commands wraps a command handler (of DRAY_COMMANDS) so that every command it accepts or
+// rejects appends a record with source bus: rejected when the handler called Refuse, accepted
+// otherwise. A handler error leaves the command for redelivery, and it is recorded once it is
+// handled. When the record cannot be stored the command is not acknowledged either: it is
+// handled again later (handlers are idempotent), so no command takes effect unrecorded for
+// good. The record's ID derives from the command's stream sequence, so a redelivered command
+// is recorded once.
+func Commands(b publisher, log *slog.Logger, h bus.Handler) bus.Handler {
+	return func(ctx context.Context, msg jetstream.Msg) error {
+		v := &verdict{}
+		err := h(context.WithValue(ctx, verdictKey{}, v), msg)
+		if err != nil && !errors.Is(err, bus.ErrHandled) {
+			return err
+		}
+		rec := CommandRecord(msg.Subject(), msg.Data(), v.reason)
+		if md, merr := msg.Metadata(); merr == nil {
+			rec.ID, rec.Time = "bus/"+strconv.FormatUint(md.Sequence.Stream, 10), md.Timestamp.UTC()
+		}
+		if aerr := Append(ctx, b, &rec, ""); aerr != nil {
+			if err != nil { // already acknowledged: nothing will bring it back
+				log.Error("command handled but not recorded in the audit trail", "subject", msg.Subject(), "actor", rec.Actor, "result", rec.Result, "err", aerr)
+				return err
+			}
+			return aerr
+		}
+		return err
+	}
+}
+
+// CommandRecord is the audit record of a command read on subject dray.cmd.<project>.<verb>
+// with body data, rejected for reason (accepted when empty). It reads only the names a
+// command carries and its actor; ID and Time are left to the caller.
+func CommandRecord(subject string, data []byte, reason string) v1.AuditRecord {
+	parts := strings.SplitN(subject, ".", 4)
+	rec := v1.AuditRecord{Source: v1.AuditSourceBus, Result: v1.AuditAllowed, Reason: reason, Time: time.Now().UTC()}
+	if reason != "" {
+		rec.Result = v1.AuditRefused
+	}
+	if len(parts) == 4 {
+		rec.Project, rec.Verb = parts[2], parts[3]
+	}
+	var cmd struct {
+		Actor     string `json:"actor"`
+		Stage     string `json:"stage"`
+		Freight   string `json:"freight"`
+		Promotion string `json:"promotion"`
+		Warehouse string `json:"warehouse"`
+	}
+	_ = json.Unmarshal(data, &cmd)
+	rec.Actor = cmd.Actor
+	if rec.Actor == "" {
+		rec.Actor = "unknown"
+	}
+	switch rec.Verb {
+	case "promote", "verify", "pause", "resume":
+		rec.Resource, rec.Name = access.ResourceStages, cmd.Stage
+	case "approve":
+		rec.Resource, rec.Name = access.ResourceFreight, cmd.Freight
+	case "abort", "wake":
+		rec.Resource, rec.Name = access.ResourcePromotions, cmd.Promotion
+	case "refresh":
+		rec.Resource, rec.Name = access.ResourceWarehouses, cmd.Warehouse
+	}
+	return rec
+}
