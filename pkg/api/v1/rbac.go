@@ -21,11 +21,12 @@ const (
 
 // AnnotationClaimPrefix starts the annotation keys of a ServiceAccount that map OIDC users
 // to it, e.g. rbac.kargo.akuity.io/claim.groups: release-managers (a value or a
-// comma-separated list). Dray stores them; OIDC login, which reads them, comes later.
+// comma-separated list). The gateway maps OIDC users to the ServiceAccount by them
+// (access.Policy.Accounts).
 const AnnotationClaimPrefix = "rbac.kargo.akuity.io/claim."
 
 // ServiceAccount is a role of a project that identities act as: an API token bound to the
-// role named like it, and (later) OIDC users whose claims match its
+// role named like it, and OIDC users whose claims match its
 // rbac.kargo.akuity.io/claim.<claim> annotations. Its permissions are those of the Roles
 // that RoleBindings bind to it, plus a built-in role's when it has a built-in role's name.
 type ServiceAccount struct {
