@@ -19,7 +19,8 @@ import (
 // openRoutes are the only routes anyone may call: health, and the webhook receivers, which
 // check their senders' signatures. anyIdentityRoutes answer every valid token.
 var (
-	openRoutes        = []string{"/healthz", "/readyz", "POST /webhooks/{project}/{token}"}
+	openRoutes = []string{"/healthz", "/readyz", "POST /webhooks/{project}/{token}",
+		"GET /auth/config", "GET /auth/login", "GET /auth/callback", "/auth/logout"}
 	anyIdentityRoutes = []string{"/metrics", "GET /api/v1/projects", "GET /api/v1/whoami"}
 )
 

@@ -157,3 +157,13 @@ type WhoAmI struct {
 	// SystemAdmin is true for a system-admin token.
 	SystemAdmin bool `json:"systemAdmin,omitempty"`
 }
+
+// OIDCConfig is what GET /auth/config tells dray login about the gateway's OIDC provider.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL, where discovery starts.
+	Issuer string `json:"issuer"`
+	// ClientID is the public client dray login signs in with (PKCE, no secret).
+	ClientID string `json:"clientID"`
+	// Scopes are the scopes to ask for.
+	Scopes []string `json:"scopes"`
+}
