@@ -93,6 +93,13 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return fmt.Errorf("load tokens and roles: %w", err)
 	}
 	if opts.OIDC.Issuer != "" {
+		if opts.OIDC.ExternalURL == "" {
+			scheme := "http://"
+			if opts.TLSCert != "" {
+				scheme = "https://"
+			}
+			opts.OIDC.ExternalURL = scheme + ln.Addr().String()
+		}
 		o, err := newOIDC(ctx, opts.OIDC)
 		if err != nil {
 			_ = ln.Close()

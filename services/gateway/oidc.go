@@ -40,7 +40,8 @@ type OIDCOptions struct {
 	CLIClientID string
 	// ExternalURL is the gateway's URL as browsers reach it; the provider redirects to
 	// ExternalURL/auth/callback, and session cookies are Secure when it is https. Default
-	// $DRAY_EXTERNAL_URL.
+	// $DRAY_EXTERNAL_URL, else the address the gateway listens on (right for loopback, not
+	// behind a proxy or on all interfaces).
 	ExternalURL string
 	// Scopes are asked of the provider. Default openid, profile, email, groups.
 	Scopes []string
@@ -91,8 +92,8 @@ func (o *OIDCOptions) Validate() error {
 	if o.ClientSecretFile == "" {
 		errs = append(errs, errors.New("--oidc-issuer needs --oidc-client-secret-file (the browser sign-in is a confidential client)"))
 	}
-	if u, err := url.Parse(o.ExternalURL); o.ExternalURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, errors.New("--oidc-issuer needs --external-url, the gateway's http(s) URL as browsers reach it"))
+	if u, err := url.Parse(o.ExternalURL); o.ExternalURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("--external-url %q is not the gateway's http(s) URL", o.ExternalURL))
 	}
 	return errors.Join(errs...)
 }
