@@ -277,7 +277,7 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 
 	c, csrf := browser(t, base, m, user("carol"))
-	call := func(method, path, csrfValue string) int {
+	call := func(method, path, csrfValue string) (int, string) {
 		req, _ := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(`{"name":"x","role":"viewer"}`))
 		if csrfValue != "" {
 			req.Header.Set(csrfHeader, csrfValue)
@@ -286,17 +286,18 @@ func TestBrowserSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		return resp.StatusCode
+		defer resp.Body.Close()
+		var e v1.ErrorResponse
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Error
 	}
-	if code := call(http.MethodGet, "/api/v1/whoami", ""); code != http.StatusOK {
+	if code, _ := call(http.MethodGet, "/api/v1/whoami", ""); code != http.StatusOK {
 		t.Errorf("GET whoami with the session cookie: %d, want 200", code)
 	}
-	if code := call(http.MethodPost, "/api/v1/projects/demo/tokens", ""); code != http.StatusForbidden {
-		t.Errorf("POST without %s: %d, want 403", csrfHeader, code)
-	}
-	if code := call(http.MethodPost, "/api/v1/projects/demo/tokens", "forged"); code != http.StatusForbidden {
-		t.Errorf("POST with a wrong %s: %d, want 403", csrfHeader, code)
+	for _, h := range []string{"", "forged"} {
+		if code, e := call(http.MethodPost, "/api/v1/projects/demo/tokens", h); code != http.StatusForbidden || !strings.Contains(e, csrfHeader) {
+			t.Errorf("POST with %s %q: %d %q, want 403 asking for the CSRF header", csrfHeader, h, code, e)
+		}
 	}
 	// With the header, the request gets to authorization: carol has no role in demo.
 	code, e := 0, v1.ErrorResponse{}
@@ -311,7 +312,7 @@ func TestBrowserSignIn(t *testing.T) {
 		t.Errorf("POST with the CSRF header: %d %q, want 403 for carol's missing role", code, e.Error)
 	}
 	call(http.MethodPost, "/auth/logout", "")
-	if code := call(http.MethodGet, "/api/v1/whoami", ""); code != http.StatusUnauthorized {
+	if code, _ := call(http.MethodGet, "/api/v1/whoami", ""); code != http.StatusUnauthorized {
 		t.Errorf("whoami after logout: %d, want 401", code)
 	}
 }
