@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/client"
+	"github.com/drayhq/dray/pkg/login"
 )
 
 func newToken(g *globals) *cobra.Command {
@@ -136,8 +138,28 @@ func (g *globals) newClient() (*client.Client, error) {
 		tok = os.Getenv("DRAY_TOKEN")
 	case cfg != nil:
 		if ctx, ok := cfg.ForServer(server); ok {
+			if err := refreshLogin(cfg, &ctx); err != nil {
+				return nil, err
+			}
 			tok = ctx.Token
 		}
 	}
 	return client.New(server, client.WithToken(tok)), nil
+}
+
+// refreshLogin refreshes the ID token of a context dray login made, when it expired, and
+// saves the new one.
+func refreshLogin(cfg *client.Config, c *client.Context) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	changed, err := login.Refresh(ctx, c, login.Options{})
+	if err != nil || !changed {
+		return err
+	}
+	path, err := client.ConfigPath()
+	if err != nil {
+		return err
+	}
+	cfg.Update(*c)
+	return cfg.Save(path)
 }

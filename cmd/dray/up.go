@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -105,6 +106,9 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 			if err := checkExposure(o.Addr, o.TLSCert != "", insecure); err != nil {
 				return err
 			}
+			if err := o.OIDC.Validate(); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			var pushToken atomic.Pointer[string] // set once the admin token is known
@@ -148,6 +152,9 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringArrayVar(&allowedHosts, "http-allowed-hosts", nil, "project=host,host…: the hosts a project's http, http-download, send-message and oci-* steps may call (as dray-executor-http's option; loopback and private addresses only when listed; repeatable)")
 	f.StringSliceVar(&o.ContainerHostNetwork, "container-host-network", nil, `projects (comma-separated; * for every project) whose CustomPromotionSteps may take the "network" capability, the host's network (default none)`)
+	oidcFlags := flag.NewFlagSet("oidc", flag.ContinueOnError)
+	o.OIDC.BindFlags(oidcFlags) // --oidc-issuer …: sign in with OIDC (README.md, "Access control")
+	f.AddGoFlagSet(oidcFlags)
 	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
 	return cmd
 }

@@ -175,11 +175,21 @@ type Identity struct {
 	Role string
 	// SystemAdmin may do anything anywhere.
 	SystemAdmin bool
+	// OIDC is set for a user signed in with OIDC (Name, Project and Role are then empty):
+	// in each project the user acts as every ServiceAccount its claims map to.
+	OIDC *OIDCUser
 }
 
-// Actor is what Dray records as the identity's actor: token:<project>/<name>, or
-// token:<name> for a system admin.
+// Actor is what Dray records as the identity's actor: token:<project>/<name>, token:<name>
+// for a system admin, or oidc:<sub> (<email>) for an OIDC user (without the email when the
+// provider sent none).
 func (id Identity) Actor() string {
+	if id.OIDC != nil {
+		if id.OIDC.Email != "" {
+			return "oidc:" + id.OIDC.Subject + " (" + id.OIDC.Email + ")"
+		}
+		return "oidc:" + id.OIDC.Subject
+	}
 	if id.SystemAdmin {
 		return "token:" + id.Name
 	}
@@ -192,9 +202,14 @@ type Denied struct {
 	Request  Request
 	// Want is a role of the project that would allow the request, or system-admin.
 	Want string
+	// Roles are the roles an OIDC user acts as in the request's project.
+	Roles []string
 }
 
 func (d *Denied) Error() string {
+	if d.Identity.OIDC != nil {
+		return d.oidcError()
+	}
 	who := d.Identity.Actor()
 	if !d.Identity.SystemAdmin {
 		who += " (role " + d.Identity.Role + ")"
@@ -208,6 +223,20 @@ func (d *Denied) Error() string {
 	}
 	return fmt.Sprintf("%s may not %s: it needs the %s role (ask an admin of the project for a token with --role %s, or for a RoleBinding that grants %s on %s)",
 		who, d.Request, d.Want, d.Want, verb, d.Request.Resource)
+}
+
+// oidcError says what an OIDC user was refused, the ServiceAccounts its claims map to, and
+// how an admin of the project would give it the role that allows the request.
+func (d *Denied) oidcError() string {
+	as := "whose claims map to no ServiceAccount of project " + d.Request.Project
+	if len(d.Roles) > 0 {
+		as = "acting as " + strings.Join(d.Roles, ", ") + " in project " + d.Request.Project
+	}
+	if d.Request.Project == "" {
+		as = "not a system admin"
+	}
+	return fmt.Sprintf("%s (%s) may not %s: it needs the %s role (ask an admin of the project to add your claim to the %s<claim> annotation of ServiceAccount %s, or for a RoleBinding that grants %s on %s to a ServiceAccount you map to)",
+		d.Identity.Actor(), as, d.Request, d.Want, claimPrefix, d.Want, d.Request.Verb, d.Request.Resource)
 }
 
 // ResourceOf is the resource name of a manifest kind, e.g. stages for Stage.

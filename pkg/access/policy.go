@@ -19,13 +19,17 @@ type Policy struct {
 	// bound maps a ServiceAccount to the roles bound to it: Role names, or "ClusterRole/"
 	// and a built-in role's name.
 	bound map[string][]string
+	// claims maps a ServiceAccount (or a Role of Kargo's shape) to the OIDC claims that
+	// map users to it.
+	claims map[string]Claims
 }
 
 // NewPolicy builds the policy of project from its declared access-control resources.
 func NewPolicy(project string, accounts []v1.ServiceAccount, roles []v1.Role, bindings []v1.RoleBinding) *Policy {
-	p := &Policy{project: project, roles: map[string][]Rule{}, kargo: map[string]bool{}, accounts: map[string]bool{}, bound: map[string][]string{}}
+	p := &Policy{project: project, roles: map[string][]Rule{}, kargo: map[string]bool{}, accounts: map[string]bool{}, bound: map[string][]string{}, claims: map[string]Claims{}}
 	for _, a := range accounts {
 		p.accounts[a.Metadata.Name] = true
+		p.claims[a.Metadata.Name] = p.claims[a.Metadata.Name].merge(ClaimAnnotations(a.Metadata.Annotations))
 	}
 	for _, r := range roles {
 		rules := make([]Rule, 0, len(r.Rules))
@@ -35,6 +39,9 @@ func NewPolicy(project string, accounts []v1.ServiceAccount, roles []v1.Role, bi
 		p.roles[r.Metadata.Name] = rules
 		if r.APIVersion == v1.KargoRBACVersion {
 			p.kargo[r.Metadata.Name] = true
+			// Kargo's Role names its users itself, as the claim annotations of the
+			// ServiceAccount Kargo makes for it would.
+			p.claims[r.Metadata.Name] = p.claims[r.Metadata.Name].merge(Claims{"sub": r.Subs, "email": r.Emails, "groups": r.Groups})
 		}
 	}
 	for _, b := range bindings {
@@ -101,10 +108,32 @@ func Decide(id Identity, req Request, p *Policy) error {
 	if id.SystemAdmin {
 		return nil
 	}
-	if req.Project != "" && req.Project == id.Project && allows(p.Rules(id.Role), req) {
-		return nil
+	roles := id.Roles(req.Project, p)
+	for _, role := range roles {
+		if allows(p.Rules(role), req) {
+			return nil
+		}
 	}
-	return &Denied{Identity: id, Request: req, Want: p.suggest(req)}
+	d := &Denied{Identity: id, Request: req, Want: p.suggest(req)}
+	if id.OIDC != nil {
+		d.Roles = roles
+	}
+	return d
+}
+
+// Roles returns the roles id acts as in project, whose policy is p: a token's role in its
+// own project, or the ServiceAccounts an OIDC user's claims map to. None in other projects
+// (a system admin needs none).
+func (id Identity) Roles(project string, p *Policy) []string {
+	switch {
+	case project == "":
+		return nil
+	case id.OIDC != nil:
+		return p.Accounts(id.OIDC.Claims)
+	case project == id.Project:
+		return []string{id.Role}
+	}
+	return nil
 }
 
 func allows(rules []Rule, req Request) bool {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 )
@@ -25,8 +26,23 @@ type Context struct {
 	Name string `json:"name"`
 	// Server is the gateway's URL.
 	Server string `json:"server"`
-	// Token is the bearer token to send.
+	// Token is the bearer token to send: an API token, or the ID token of dray login.
 	Token string `json:"token,omitempty"`
+	// OIDC is set by dray login: what refreshes Token when it expires.
+	OIDC *OIDCLogin `json:"oidc,omitempty"`
+}
+
+// OIDCLogin is what dray login keeps to refresh its ID token.
+type OIDCLogin struct {
+	// Issuer is the provider's issuer URL.
+	Issuer string `json:"issuer"`
+	// ClientID is the public client dray login signed in with.
+	ClientID string `json:"clientID"`
+	// RefreshToken gets a new ID token when the current one expires; empty when the
+	// provider gave none (then dray login again).
+	RefreshToken string `json:"refreshToken,omitempty"`
+	// Expiry is when the ID token in Token expires.
+	Expiry time.Time `json:"expiry"`
 }
 
 // ConfigPath is where the configuration lives: $DRAY_CONFIG, else dray/config.yaml in the
@@ -84,6 +100,18 @@ func (c *Config) Set(ctx Context) {
 		}
 	}
 	c.Contexts = append(c.Contexts, ctx)
+}
+
+// Update replaces the context of the same name, leaving the current context as it is. It
+// reports whether there was one to replace.
+func (c *Config) Update(ctx Context) bool {
+	for i := range c.Contexts {
+		if c.Contexts[i].Name == ctx.Name {
+			c.Contexts[i] = ctx
+			return true
+		}
+	}
+	return false
 }
 
 // Current returns the current context, if any.

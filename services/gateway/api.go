@@ -51,7 +51,7 @@ func (a *api) routes(mux router) {
 
 func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {
 	names, err := store.Projects(r.Context(), a.Bus)
-	reply(w, visibleProjects(identity(r), names), err)
+	reply(w, visibleProjects(identity(r), names, a.auth.policies.get), err)
 }
 
 func (a *api) listStages(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/drayhq/dray/pkg/access"
@@ -74,7 +75,8 @@ func (p perm) request(r *http.Request, id access.Identity) access.Request {
 
 // errLogin is how a 401 tells the caller to log in.
 const errLogin = "send Authorization: Bearer <token>: the CLI sends the token of its current context " +
-	"(dray up records its admin token there, and in <data-dir>/admin.token), $DRAY_TOKEN or --token-file; " +
+	"(dray up records its admin token there, and in <data-dir>/admin.token; dray login --server URL " +
+	"signs in with OIDC where the gateway has it), $DRAY_TOKEN or --token-file; " +
 	"an admin of the project makes tokens with dray token create"
 
 // authn authenticates requests from their bearer token and authorizes them with the roles of
@@ -85,6 +87,9 @@ type authn struct {
 	store    *token.Store
 	policies *policyIndex
 	now      func() time.Time
+	// oidc verifies OIDC ID tokens and session cookies (oidc.go, session.go); it holds nil
+	// without OIDC.
+	oidc atomic.Pointer[oidcAuth]
 }
 
 // newAuthn loads the tokens and declared roles of b and follows them until ctx ends.
@@ -100,18 +105,38 @@ func newAuthn(ctx context.Context, b *bus.Bus) (*authn, error) {
 	return &authn{tokens: tokens, store: token.NewStore(b.Tokens), policies: policies, now: time.Now}, nil
 }
 
-// authenticate returns the identity of r's bearer token, or answers 401 saying how to log in.
+// authenticate returns the identity of r's bearer token (an API token, or an OIDC ID token)
+// or of its session cookie, or answers 401 saying how to log in (403 for a change signed in
+// by cookie without the CSRF header).
 func (a *authn) authenticate(w http.ResponseWriter, r *http.Request) (access.Identity, bool) {
 	h := r.Header.Get("Authorization")
 	scheme, text, _ := strings.Cut(h, " ")
+	text = strings.TrimSpace(text)
 	var err error
 	switch {
 	case h == "":
-		err = errors.New("authentication required")
+		id, ok, serr := a.oidc.Load().fromSession(r, a.now())
+		switch {
+		case ok && serr == nil:
+			return id, true
+		case errors.Is(serr, errCSRF):
+			writeError(w, http.StatusForbidden, serr)
+			return access.Identity{}, false
+		case ok:
+			err = serr
+		default:
+			err = errors.New("authentication required")
+		}
 	case !strings.EqualFold(scheme, "Bearer"):
 		err = fmt.Errorf("unsupported authorization scheme %q", scheme)
+	case a.oidc.Load() != nil && looksLikeJWT(text):
+		id, verr := a.oidc.Load().bearer(r.Context(), text, a.now())
+		if verr == nil {
+			return id, true
+		}
+		err = verr
 	default:
-		rec, lerr := a.tokens.Lookup(strings.TrimSpace(text), a.now())
+		rec, lerr := a.tokens.Lookup(text, a.now())
 		if lerr == nil {
 			return access.Identity{Name: rec.Name, Project: rec.Project, Role: rec.Role, SystemAdmin: rec.SystemAdmin}, true
 		}
@@ -125,6 +150,11 @@ func (a *authn) authenticate(w http.ResponseWriter, r *http.Request) (access.Ide
 // authorize answers 403 naming the verb, the resource and a role that would allow it when id
 // may not do req, and reports whether it may.
 func (a *authn) authorize(w http.ResponseWriter, id access.Identity, req access.Request) bool {
+	if id.OIDC != nil && req.Project == "" && req.AnyName {
+		// An OIDC user has no project of its own, as a token has: apply, which asks this
+		// before it reads its body, checks each resource it names instead.
+		return true
+	}
 	err := access.Decide(id, req, a.policies.get(req.Project))
 	if err == nil {
 		return true

@@ -19,13 +19,15 @@ import (
 // openRoutes are the only routes anyone may call: health, and the webhook receivers, which
 // check their senders' signatures. anyIdentityRoutes answer every valid token.
 var (
-	openRoutes        = []string{"/healthz", "/readyz", "POST /webhooks/{project}/{token}"}
+	openRoutes = []string{"/healthz", "/readyz", "POST /webhooks/{project}/{token}",
+		"GET /auth/config", "GET /auth/login", "GET /auth/callback", "/auth/logout"}
 	anyIdentityRoutes = []string{"/metrics", "GET /api/v1/projects", "GET /api/v1/whoami"}
 )
 
 // TestEveryRouteNeedsIdentity walks every route the gateway registers: without a token (or
-// with a tampered or expired one) each answers 401 saying how to log in, and each answers 403
-// to an identity without the role, naming the verb, the resource and a role that would do.
+// with a tampered or expired one, API token or OIDC ID token) each answers 401 saying how to
+// log in, and each answers 403 to an identity without the role (a token, or an OIDC user),
+// naming the verb, the resource and a role that would do.
 // A route added later is walked too, so it cannot slip through.
 func TestEveryRouteNeedsIdentity(t *testing.T) {
 	base, mux, a := testGateway(t)
@@ -37,6 +39,14 @@ func TestEveryRouteNeedsIdentity(t *testing.T) {
 	}
 	expired := newExpired(t, a, past)
 	tampered := callers["viewer of demo"][:len(callers["viewer of demo"])-2] + "QQ"
+	// OIDC users too: one whose claims map to no role, and bad ID tokens.
+	m := startProvider(t)
+	withOIDC(t, a, base, m)
+	callers["OIDC user without a role"] = idToken(t, m, user("nobody", "strangers"))
+	m.FastForward(-2 * time.Hour)
+	oidcExpired := idToken(t, m, user("old", "developers"))
+	m.FastForward(2 * time.Hour)
+	oidcTampered := callers["OIDC user without a role"][:len(callers["OIDC user without a role"])-4] + "AAAA"
 	body := `{"stage":"prod","freight":"f","alias":"a","name":"x","role":"viewer"}`
 	walked := 0
 	for _, pattern := range mux.patterns {
@@ -53,7 +63,7 @@ func TestEveryRouteNeedsIdentity(t *testing.T) {
 			continue
 		}
 		walked++
-		for who, tok := range map[string]string{"anonymous": "", "expired": expired, "tampered": tampered} {
+		for who, tok := range map[string]string{"anonymous": "", "expired": expired, "tampered": tampered, "expired ID token": oidcExpired, "tampered ID token": oidcTampered} {
 			code, e := sendAs(t, tok, method, u, body)
 			if code != http.StatusUnauthorized || !strings.Contains(e.Error, "dray token create") {
 				t.Errorf("%s %s: %d %q, want 401 saying how to log in", who, pattern, code, e.Error)

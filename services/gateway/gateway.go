@@ -28,6 +28,8 @@ type Options struct {
 	// Route maps step kinds to executors when extra executors add kinds (as the scheduler's
 	// Route does); apply accepts the kinds it routes. Default steps.ExecutorFor.
 	Route func(uses string) (string, bool)
+	// OIDC turns on sign-in with an OIDC provider (oidc.go).
+	OIDC OIDCOptions
 }
 
 // BindFlags registers the options as flags.
@@ -39,6 +41,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Addr, "addr", addr, "address of the HTTP API")
 	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("DRAY_TLS_CERT"), "certificate file: serve HTTPS ($DRAY_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("DRAY_TLS_KEY"), "key file of --tls-cert ($DRAY_TLS_KEY)")
+	o.OIDC.BindFlags(fs)
 }
 
 // Validate reports every problem at once.
@@ -50,6 +53,7 @@ func (o *Options) Validate() error {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
+	errs = append(errs, o.OIDC.Validate())
 	return errors.Join(errs...)
 }
 
@@ -67,6 +71,7 @@ func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Han
 	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))
 	a.routes(mux)
+	oidcRoutes(mux, a.auth) // /auth/…: browser sign-in
 	for prefix, h := range mounts {
 		mux.Handle(prefix, public(), h)
 	}
@@ -87,6 +92,21 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("load tokens and roles: %w", err)
+	}
+	if opts.OIDC.Issuer != "" {
+		if opts.OIDC.ExternalURL == "" {
+			scheme := "http://"
+			if opts.TLSCert != "" {
+				scheme = "https://"
+			}
+			opts.OIDC.ExternalURL = scheme + ln.Addr().String()
+		}
+		o, err := newOIDC(ctx, opts.OIDC)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		auth.oidc.Store(o)
 	}
 	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth}, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

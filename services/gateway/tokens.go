@@ -101,14 +101,14 @@ func (a *api) revokeToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // visibleProjects is what GET /api/v1/projects shows an identity: every project to a system
-// admin, its own to a project token.
-func visibleProjects(id access.Identity, all []string) []string {
+// admin, its own to a project token, those its claims map to a role in to an OIDC user.
+func visibleProjects(id access.Identity, all []string, policy func(project string) *access.Policy) []string {
 	if id.SystemAdmin {
 		return all
 	}
 	out := []string{}
 	for _, p := range all {
-		if p == id.Project {
+		if len(id.Roles(p, policy(p))) > 0 {
 			out = append(out, p)
 		}
 	}

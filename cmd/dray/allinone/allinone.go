@@ -42,6 +42,9 @@ type Options struct {
 	Addr string
 	// TLSCert and TLSKey make the gateway serve HTTPS.
 	TLSCert, TLSKey string
+	// OIDC turns on sign-in with an OIDC provider at the gateway. Its session key defaults
+	// to <DataDir>/session.key.
+	OIDC gateway.OIDCOptions
 	// NATSPort is where the embedded NATS also listens for outside clients; -1 picks a free
 	// port. Default 4222.
 	NATSPort int
@@ -97,6 +100,9 @@ type Instance struct {
 func Start(ctx context.Context, o Options) (*Instance, error) {
 	if o.DataDir == "" {
 		o.DataDir = ".dray"
+	}
+	if o.OIDC.Issuer != "" && o.OIDC.SessionKeyFile == "" {
+		o.OIDC.SessionKeyFile = filepath.Join(o.DataDir, "session.key")
 	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:8080"
@@ -179,7 +185,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC}, d)
 		}},
 	}
 	for _, e := range execs {

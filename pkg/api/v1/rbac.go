@@ -21,11 +21,12 @@ const (
 
 // AnnotationClaimPrefix starts the annotation keys of a ServiceAccount that map OIDC users
 // to it, e.g. rbac.kargo.akuity.io/claim.groups: release-managers (a value or a
-// comma-separated list). Dray stores them; OIDC login, which reads them, comes later.
+// comma-separated list). The gateway maps OIDC users to the ServiceAccount by them
+// (access.Policy.Accounts).
 const AnnotationClaimPrefix = "rbac.kargo.akuity.io/claim."
 
 // ServiceAccount is a role of a project that identities act as: an API token bound to the
-// role named like it, and (later) OIDC users whose claims match its
+// role named like it, and OIDC users whose claims match its
 // rbac.kargo.akuity.io/claim.<claim> annotations. Its permissions are those of the Roles
 // that RoleBindings bind to it, plus a built-in role's when it has a built-in role's name.
 type ServiceAccount struct {
@@ -155,4 +156,14 @@ type WhoAmI struct {
 	Role string `json:"role,omitempty"`
 	// SystemAdmin is true for a system-admin token.
 	SystemAdmin bool `json:"systemAdmin,omitempty"`
+}
+
+// OIDCConfig is what GET /auth/config tells dray login about the gateway's OIDC provider.
+type OIDCConfig struct {
+	// Issuer is the provider's issuer URL, where discovery starts.
+	Issuer string `json:"issuer"`
+	// ClientID is the public client dray login signs in with (PKCE, no secret).
+	ClientID string `json:"clientID"`
+	// Scopes are the scopes to ask for.
+	Scopes []string `json:"scopes"`
 }
