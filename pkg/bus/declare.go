@@ -32,6 +32,10 @@ func Declare(ctx context.Context, js jetstream.JetStream, o Options) error {
 		{Name: StreamCommands, Subjects: []string{"dray.cmd.>"}, Retention: jetstream.WorkQueuePolicy},
 		{Name: StreamSteps, Subjects: []string{"dray.steps.>"}, Retention: jetstream.WorkQueuePolicy},
 		{Name: StreamResults, Subjects: []string{"dray.results.>"}, Retention: jetstream.WorkQueuePolicy},
+		// Dead letters are for people to look at, so they are kept, but never without bound:
+		// a flood of hostile messages drops the oldest records, not the server's disk.
+		{Name: StreamDead, Subjects: []string{"dray.dead.>"}, Retention: jetstream.LimitsPolicy,
+			MaxMsgs: DeadMaxMsgs, MaxBytes: DeadMaxBytes, MaxAge: DeadMaxAge, Discard: jetstream.DiscardOld},
 	}
 	for _, cfg := range streams {
 		cfg.Replicas = replicas

@@ -18,6 +18,9 @@ const (
 	// StreamResults holds step results and promotion records (work queue) on
 	// dray.results.<project>.<kind>.
 	StreamResults = "DRAY_RESULTS"
+	// StreamDead holds dead letters (limits retention, bounded) on
+	// dray.dead.<stream>.<consumer>: the messages consumers terminated (see Poison).
+	StreamDead = "DRAY_DEAD"
 )
 
 // Key-value buckets and the object store.
@@ -79,6 +82,10 @@ func PromotionRecordSubject(project string) string { return "dray.results." + pr
 func EventSubject(project, eventType string) string {
 	return "dray.events." + project + "." + strings.TrimPrefix(eventType, v1.EventTypePrefix)
 }
+
+// DeadSubject is where a consumer's dead letters are recorded, e.g.
+// dray.dead.DRAY_RESULTS.state.
+func DeadSubject(stream, consumer string) string { return "dray.dead." + stream + "." + consumer }
 
 // ResourceKey is the dray-resources key of a resource.
 func ResourceKey(project, kind, name string) string {

@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,8 +14,12 @@ import (
 )
 
 // Publish stores v as JSON on subject with the deduplication ID id, and returns once JetStream
-// has stored it (or found it a duplicate).
+// has stored it (or found it a duplicate). A subject or ID that NATS would choke on (see
+// MaxSubject) is refused with ErrInvalidSubject, and nothing is sent.
 func (b *Bus) Publish(ctx context.Context, subject, id string, v any) error {
+	if err := errors.Join(checkSubject(subject), checkMsgID(id)); err != nil {
+		return fmt.Errorf("publish to %.80q: %w", subject, err)
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode message for %s: %w", subject, err)
@@ -58,7 +63,11 @@ func NewEvent(eventType, id, subject string, data any) (*v1.Event, error) {
 }
 
 // GetJSON reads key from kv and decodes it into v, returning the entry's revision.
+// A key that could not be a subject (see MaxSubject) is refused with ErrInvalidSubject.
 func (b *Bus) GetJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) (uint64, error) {
+	if err := checkKey(key); err != nil {
+		return 0, fmt.Errorf("read from %s: %w", kv.Bucket(), err)
+	}
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()
 	e, err := kv.Get(ctx, key)

@@ -49,6 +49,7 @@ var Table = []Entry{
 	{Name: "promotionevent", ID: TypePromotionCreated, Message: true, New: func() any { return new(PromotionEvent) }},
 	{Name: "freightevent", ID: TypeFreightCreated, Message: true, New: func() any { return new(FreightEvent) }},
 	{Name: "commandrejected", ID: TypeCommandRejected, Message: true, New: func() any { return new(CommandRejected) }},
+	{Name: "deadletter", ID: "dray.dead.<stream>.<consumer>", Message: true, New: func() any { return new(DeadLetter) }},
 	{Name: "stagehealthevent", ID: TypeStageHealthChanged, Message: true, New: func() any { return new(StageHealthEvent) }},
 }
 
