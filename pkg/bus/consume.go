@@ -94,7 +94,7 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", o.Durable, o.Stream, err)
 	}
-	msgs, err := cons.Messages(jetstream.PullMaxMessages(workers * 2))
+	msgs, err := cons.Messages(jetstream.PullMaxMessages(workers*2), jetstream.WithMessagesErrOnMissingHeartbeat(false))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", o.Durable, err)
 	}
@@ -109,8 +109,19 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 		wg.Go(func() {
 			for {
 				msg, err := msgs.Next()
-				if err != nil {
+				if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 					return // stopped
+				}
+				if err != nil {
+					// A pull interrupted (a missed heartbeat, a reconnect) is re-issued by
+					// the iterator; stopping here would leave the consumer dead while the
+					// service looks alive.
+					log.Warn("pulling messages failed; pulling again", "consumer", o.Durable, "err", err)
+					select {
+					case <-ctx.Done():
+					case <-time.After(100 * time.Millisecond):
+					}
+					continue
 				}
 				c.handle(ctx, h, msg)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // handleVerify re-runs a Stage's verification of its current Freight (dray verify): the run
@@ -65,6 +66,11 @@ func (s *scheduler) handlePause(ctx context.Context, msg jetstream.Msg, op strin
 	project := projectOf(msg.Subject())
 	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object)); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: op, Stage: cmd.Stage}, bus.ReasonInvalid, err)
+	}
+	if _, err := store.Stage(ctx, s.Bus, project, cmd.Stage); errors.Is(err, store.ErrNotFound) {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: op, Stage: cmd.Stage}, err)
+	} else if err != nil {
+		return err
 	}
 	md, err := msg.Metadata()
 	if err != nil {

@@ -104,6 +104,12 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			return invalid(err)
 		}
 		if r.Op == v1.RecordCreate {
+			// A Promotion is only ever built for a Stage that exists.
+			if _, err := store.Stage(ctx, s.Bus, project, r.Promotion.Spec.Stage); errors.Is(err, store.ErrNotFound) {
+				return bus.Poison(bus.ReasonNotFound, fmt.Errorf("create record for promotion %q: %w", r.Name, err))
+			} else if err != nil {
+				return err
+			}
 			return s.create(ctx, &r)
 		}
 		return s.finish(ctx, &r) // finish or abort
