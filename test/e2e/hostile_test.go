@@ -139,6 +139,22 @@ func TestHostileMessages(t *testing.T) {
 	}
 	checkDeadSample(t, b)
 
+	// Bad commands were answered, with short text that carries no hostile value.
+	rejected := 0
+	for _, e := range rejections(t, b) {
+		rejected++
+		var d v1.CommandRejected
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Message) > 1000 || len(d.Stage)+len(d.Freight)+len(d.ID) > 3*253 || strings.Contains(string(e.Data), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx") {
+			t.Errorf("command.rejected %s carries %d bytes: %.300s", e.ID, len(e.Data), e.Data)
+		}
+	}
+	if rejected < hostilePerSubject {
+		t.Errorf("%d command.rejected events, want at least %d", rejected, hostilePerSubject)
+	}
+
 	// And a promotion goes through as it always does.
 	second := putFreight(t, b, project, &v1.Freight{
 		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindFreight},
@@ -169,6 +185,37 @@ func TestHostileMessages(t *testing.T) {
 	if ps, _ := listPromotions(t, b); len(ps) != 2 {
 		t.Errorf("%d promotions exist after the hostile messages, want 2 (the hostile ones created none)", len(ps))
 	}
+}
+
+// rejections reads the project's command.rejected events.
+func rejections(t *testing.T, b *bus.Bus) []v1.Event {
+	t.Helper()
+	cons, err := b.JS.OrderedConsumer(t.Context(), bus.StreamEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{bus.EventSubject(project, v1.TypeCommandRejected)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cons.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []v1.Event
+	for n := int(info.NumPending); n > 0; {
+		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for msg := range batch.Messages() {
+			var e v1.Event
+			if err := json.Unmarshal(msg.Data(), &e); err != nil {
+				t.Fatalf("decode command.rejected: %v", err)
+			}
+			out = append(out, e)
+			n--
+		}
+	}
+	return out
 }
 
 // checkDeadSample reads the newest dead letter and checks it says what it is.
