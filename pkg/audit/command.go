@@ -40,7 +40,12 @@ func Commands(b publisher, log *slog.Logger, h bus.Handler) bus.Handler {
 	return func(ctx context.Context, msg jetstream.Msg) error {
 		v := &verdict{}
 		err := h(context.WithValue(ctx, verdictKey{}, v), msg)
-		if err != nil && !errors.Is(err, bus.ErrHandled) {
+		// A poisoned command is refused for good (it is dead-lettered): record it as such.
+		var poison *bus.PoisonError
+		if errors.As(err, &poison) && v.reason == "" {
+			v.reason = poison.Err.Error()
+		}
+		if err != nil && !errors.Is(err, bus.ErrHandled) && poison == nil {
 			return err
 		}
 		rec := CommandRecord(msg.Subject(), msg.Data(), v.reason)
@@ -57,6 +62,9 @@ func Commands(b publisher, log *slog.Logger, h bus.Handler) bus.Handler {
 		return err
 	}
 }
+
+// maxName bounds a name or actor a command record keeps: a DNS-1123 subdomain's length.
+const maxName = 253
 
 // CommandRecord is the audit record of a command read on subject dray.cmd.<project>.<verb>
 // with body data, rejected for reason (accepted when empty). It reads only the names a
@@ -78,6 +86,12 @@ func CommandRecord(subject string, data []byte, reason string) v1.AuditRecord {
 		Warehouse string `json:"warehouse"`
 	}
 	_ = json.Unmarshal(data, &cmd)
+	// A hostile command may carry names of any length: the record keeps a bounded prefix.
+	for _, f := range []*string{&cmd.Actor, &cmd.Stage, &cmd.Freight, &cmd.Promotion, &cmd.Warehouse} {
+		if len(*f) > maxName {
+			*f = (*f)[:maxName] + "…"
+		}
+	}
 	rec.Actor = cmd.Actor
 	if rec.Actor == "" {
 		rec.Actor = "unknown"

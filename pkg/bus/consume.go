@@ -11,15 +11,30 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Handler processes one message. Returning nil acks it; returning an error puts it back for
-// redelivery after a delay that grows with the delivery count. A handler that acks, naks or
+// redelivery after a delay that grows with the delivery count, until MaxDeliver is reached
+// and the message is dead-lettered. A handler returns Poison(reason, err) for a message that
+// can never be handled, which is dead-lettered at once. A handler that acks, naks or
 // terminates the message itself should return ErrHandled.
 type Handler func(ctx context.Context, msg jetstream.Msg) error
 
 // ErrHandled tells Consume that the handler already acknowledged the message.
 var ErrHandled = errors.New("message handled")
+
+// DefaultMaxDeliver is how often Consume delivers a message whose handler keeps failing
+// before it dead-letters it: with DefaultBackoff, about two and a half minutes of retries,
+// long enough to ride out a NATS leader election or a restart.
+const DefaultMaxDeliver = 20
+
+// DefaultBackoff is the delay before each redelivery of a message whose handler failed: the
+// n-th delivery's failure waits DefaultBackoff[min(n, len)-1].
+var DefaultBackoff = []time.Duration{
+	200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
+	1600 * time.Millisecond, 3200 * time.Millisecond, 6400 * time.Millisecond, 10 * time.Second,
+}
 
 // ConsumerOptions configures Consume.
 type ConsumerOptions struct {
@@ -38,8 +53,14 @@ type ConsumerOptions struct {
 	// MaxDeliver). For handlers that run long, as executors' steps do; it costs a request per
 	// message. Default false: messages are prefetched.
 	NoBuffer bool
-	// MaxDeliver bounds deliveries; -1 is unbounded. Default -1.
+	// MaxDeliver bounds deliveries: a message whose handler fails on the last one is
+	// dead-lettered with its last error. -1 is unbounded. Default DefaultMaxDeliver.
 	MaxDeliver int
+	// Backoff is the delay before each redelivery after a failure. Default DefaultBackoff.
+	Backoff []time.Duration
+	// Metrics receives dray_messages_dead_total{consumer,reason}; nil counts without
+	// registering.
+	Metrics prometheus.Registerer
 }
 
 // DefaultAckWait is the AckWait of a consumer that sets none: a crashed process's messages are
@@ -49,6 +70,11 @@ const DefaultAckWait = 6 * time.Second
 // Consume creates or updates the durable consumer and handles its messages until ctx ends.
 // Handlers get ctx; when it is cancelled mid-message the message is neither acked nor naked,
 // so it is redelivered after AckWait, as after a crash.
+//
+// A message the handler poisons (see Poison), or one it fails on the last delivery
+// MaxDeliver allows, is terminated — never redelivered — recorded on DRAY_DEAD under
+// dray.dead.<stream>.<durable>, and counted in dray_messages_dead_total. A panic in the
+// handler counts as a failure.
 func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, h Handler) error {
 	workers := max(o.Workers, 1)
 	ackWait := o.AckWait
@@ -57,7 +83,15 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	}
 	maxDeliver := o.MaxDeliver
 	if maxDeliver == 0 {
-		maxDeliver = -1
+		maxDeliver = DefaultMaxDeliver
+	}
+	backoff := o.Backoff
+	if len(backoff) == 0 {
+		backoff = DefaultBackoff
+	}
+	dead, err := deadLetters(o.Metrics)
+	if err != nil {
+		return err
 	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:        o.Durable,
@@ -75,7 +109,7 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	}
 	next := func() (jetstream.Msg, error) { return pullOne(ctx, log, cons, o.Durable) }
 	if !o.NoBuffer {
-		msgs, err := cons.Messages(jetstream.PullMaxMessages(workers * 2))
+		msgs, err := cons.Messages(jetstream.PullMaxMessages(workers*2), jetstream.WithMessagesErrOnMissingHeartbeat(false))
 		if err != nil {
 			return fmt.Errorf("consume %s: %w", o.Durable, err)
 		}
@@ -85,17 +119,29 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 		}()
 		next = func() (jetstream.Msg, error) { return msgs.Next() }
 	}
+	c := &consumer{bus: b, log: log, durable: o.Durable, maxDeliver: maxDeliver, backoff: backoff, dead: dead}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for range workers {
 		wg.Go(func() {
 			for {
 				msg, err := next()
-				if err != nil {
+				if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 					return // stopped
 				}
+				if err != nil {
+					// A pull interrupted (a missed heartbeat, a reconnect) is re-issued by
+					// the iterator; stopping here would leave the consumer dead while the
+					// service looks alive.
+					log.Warn("pulling messages failed; pulling again", "consumer", o.Durable, "err", err)
+					select {
+					case <-ctx.Done():
+					case <-time.After(100 * time.Millisecond):
+					}
+					continue
+				}
 				stop := heartbeat(msg, ackWait)
-				handle(ctx, log, h, msg)
+				c.handle(ctx, h, msg)
 				stop()
 			}
 		})
@@ -155,31 +201,72 @@ func heartbeat(msg jetstream.Msg, ackWait time.Duration) (stop func()) {
 	}
 }
 
-func handle(ctx context.Context, log *slog.Logger, h Handler, msg jetstream.Msg) {
+// consumer is what handling one message needs of Consume's settings.
+type consumer struct {
+	bus        *Bus
+	log        *slog.Logger
+	durable    string
+	maxDeliver int
+	backoff    []time.Duration
+	dead       *prometheus.CounterVec
+}
+
+// errPanicked marks a handler that panicked.
+var errPanicked = errors.New("handler panicked")
+
+func (c *consumer) handle(ctx context.Context, h Handler, msg jetstream.Msg) {
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				log.Error("handler panicked", "subject", msg.Subject(), "panic", r, "stack", string(debug.Stack()))
-				err = fmt.Errorf("panic: %v", r)
+				c.log.Error("handler panicked", "subject", msg.Subject(), "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("%w: %v", errPanicked, r)
 			}
 		}()
 		return h(ctx, msg)
 	}()
+	n := uint64(1)
+	if md, merr := msg.Metadata(); merr == nil {
+		n = md.NumDelivered
+	}
+	var poison *PoisonError
 	switch {
 	case ctx.Err() != nil:
 		// Shutting down: leave the message for redelivery.
 	case err == nil:
 		if aerr := msg.Ack(); aerr != nil {
-			log.Warn("ack failed", "subject", msg.Subject(), "err", aerr)
+			c.log.Warn("ack failed", "subject", msg.Subject(), "err", aerr)
 		}
 	case errors.Is(err, ErrHandled):
-	default:
-		n := uint64(1)
-		if md, merr := msg.Metadata(); merr == nil {
-			n = md.NumDelivered
+	case errors.As(err, &poison):
+		c.bury(ctx, msg, poison.Reason, poison.Err, n)
+	case c.maxDeliver > 0 && n >= uint64(c.maxDeliver):
+		reason := ReasonMaxDeliveries
+		if errors.Is(err, errPanicked) {
+			reason = ReasonPanicked
 		}
-		delay := min(time.Duration(1<<min(n, 6))*100*time.Millisecond, 10*time.Second)
-		log.Warn("message will be retried", "subject", msg.Subject(), "delivery", n, "retry_in", delay, "err", err)
+		c.bury(ctx, msg, reason, err, n)
+	default:
+		delay := c.backoff[min(int(n), len(c.backoff))-1]
+		c.log.Warn("message will be retried", "subject", msg.Subject(), "delivery", n, "retry_in", delay, "err", err)
 		_ = msg.NakWithDelay(delay)
+	}
+}
+
+// bury records msg on DRAY_DEAD, counts it and terminates it. When the record cannot be
+// stored the message is put back, so it is not lost, unless this was its last delivery.
+func (c *consumer) bury(ctx context.Context, msg jetstream.Msg, reason string, cause error, n uint64) {
+	log := c.log.With("subject", msg.Subject(), "consumer", c.durable, "reason", reason, "delivery", n)
+	if err := c.bus.publishDead(ctx, deadLetter(msg, c.durable, reason, cause)); err != nil {
+		if c.maxDeliver <= 0 || n < uint64(c.maxDeliver) {
+			log.Warn("dead letter not recorded; the message will be retried", "err", err, "cause", cause)
+			_ = msg.NakWithDelay(c.backoff[min(int(n), len(c.backoff))-1])
+			return
+		}
+		log.Error("dead letter not recorded; terminating the message anyway", "err", err, "cause", cause)
+	}
+	c.dead.WithLabelValues(c.durable, reason).Inc()
+	log.Warn("message dead-lettered", "err", cause)
+	if err := msg.Term(); err != nil {
+		log.Warn("term failed", "err", err)
 	}
 }

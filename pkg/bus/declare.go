@@ -40,6 +40,10 @@ func Declare(ctx context.Context, js jetstream.JetStream, o Options) error {
 		// records leave only by age.
 		{Name: StreamAudit, Subjects: []string{"dray.audit.>"}, Retention: jetstream.LimitsPolicy, MaxAge: auditMaxAge,
 			DenyDelete: true, DenyPurge: true},
+		// Dead letters are for people to look at, so they are kept, but never without bound:
+		// a flood of hostile messages drops the oldest records, not the server's disk.
+		{Name: StreamDead, Subjects: []string{"dray.dead.>"}, Retention: jetstream.LimitsPolicy,
+			MaxMsgs: DeadMaxMsgs, MaxBytes: DeadMaxBytes, MaxAge: DeadMaxAge, Discard: jetstream.DiscardOld},
 	}
 	for _, cfg := range streams {
 		cfg.Replicas = replicas

@@ -19,6 +19,9 @@ import (
 // result, an executor before running a job — reads with this, or it may drop work for good.
 // On one server it is GetJSON.
 func (b *Bus) GetLatestJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) (uint64, error) {
+	if err := checkKey(key); err != nil {
+		return 0, fmt.Errorf("read from %s: %w", kv.Bucket(), err)
+	}
 	if b.replicas <= 1 {
 		return b.GetJSON(ctx, kv, key, v)
 	}

@@ -22,6 +22,9 @@ const (
 	// dray.audit.<project>.<verb>: one record per accepted or refused mutating API request,
 	// per refused API request, and per command the scheduler or warehouse accepts or rejects.
 	StreamAudit = "DRAY_AUDIT"
+	// StreamDead holds dead letters (limits retention, bounded) on
+	// dray.dead.<stream>.<consumer>: the messages consumers terminated (see Poison).
+	StreamDead = "DRAY_DEAD"
 )
 
 // Key-value buckets and the object store.
@@ -99,6 +102,10 @@ func PromotionRecordSubject(project string) string { return "dray.results." + pr
 func EventSubject(project, eventType string) string {
 	return "dray.events." + project + "." + strings.TrimPrefix(eventType, v1.EventTypePrefix)
 }
+
+// DeadSubject is where a consumer's dead letters are recorded, e.g.
+// dray.dead.DRAY_RESULTS.state.
+func DeadSubject(stream, consumer string) string { return "dray.dead." + stream + "." + consumer }
 
 // ResourceKey is the dray-resources key of a resource.
 func ResourceKey(project, kind, name string) string {

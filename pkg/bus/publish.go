@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,8 +15,13 @@ import (
 
 // Publish stores v as JSON on subject with the deduplication ID id, and returns once JetStream
 // has stored it (or found it a duplicate). It retries through a leader election (Retry): the
-// same ID makes a repeat of a publish that was stored but not acknowledged a duplicate.
+// same ID makes a repeat of a publish that was stored but not acknowledged a duplicate. A
+// subject or ID that NATS would choke on (see MaxSubject) is refused with ErrInvalidSubject,
+// and nothing is sent.
 func (b *Bus) Publish(ctx context.Context, subject, id string, v any) error {
+	if err := errors.Join(checkSubject(subject), checkMsgID(id)); err != nil {
+		return fmt.Errorf("publish to %.80q: %w", subject, err)
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode message for %s: %w", subject, err)
@@ -61,12 +67,16 @@ func NewEvent(eventType, id, subject string, data any) (*v1.Event, error) {
 }
 
 // GetJSON reads key from kv and decodes it into v, returning the entry's revision. It retries
-// through a leader election (Retry).
+// through a leader election (Retry). A key that could not be a subject (see MaxSubject) is
+// refused with ErrInvalidSubject.
 //
 // On a replicated bucket any replica may answer, and a replica may lag behind the writes
 // already acknowledged (see README.md, "Reading your own writes"): a decision that nothing
 // needs doing reads with GetLatestJSON instead.
 func (b *Bus) GetJSON(ctx context.Context, kv jetstream.KeyValue, key string, v any) (uint64, error) {
+	if err := checkKey(key); err != nil {
+		return 0, fmt.Errorf("read from %s: %w", kv.Bucket(), err)
+	}
 	var e jetstream.KeyValueEntry
 	err := b.Retry(ctx, func(ctx context.Context) (err error) {
 		e, err = kv.Get(ctx, key)

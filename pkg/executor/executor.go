@@ -118,26 +118,33 @@ func Run(ctx context.Context, opts Options, d Deps) error {
 	}
 	defer sub.Unsubscribe()
 	d.Log.Info("executor ready", "executor", d.Name, "steps", d.Steps.Names(), "workers", opts.Workers)
+	// Past opts.MaxDeliver a job's step errors (TooManyDeliveries); one more delivery is
+	// left for publishing that result, and then the job is dead-lettered.
 	return d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
-		Stream:     bus.StreamSteps,
-		Durable:    "executor-" + d.Name,
-		Filters:    []string{"dray.steps." + d.Name + ".>"},
-		Workers:    opts.Workers,
-		AckWait:    opts.AckWait,
-		MaxDeliver: -1,
+		Stream:  bus.StreamSteps,
+		Durable: "executor-" + d.Name,
+		Filters: []string{"dray.steps." + d.Name + ".>"},
+		Workers: opts.Workers,
+		AckWait: opts.AckWait,
+		// One more delivery than TooManyDeliveries allows, to publish that result.
+		MaxDeliver: opts.MaxDeliver + 2,
+		Metrics:    d.Metrics,
 		// A job waiting in a local buffer behind long steps would be delivered again every
 		// AckWait, and count towards TooManyDeliveries.
 		NoBuffer: true,
 	}, e.handle)
 }
 
-// handle runs one job. It returns nil (ack) only after the result is stored by JetStream.
+// handle runs one job. It returns nil (ack) only after the result is stored by JetStream. A
+// job that does not decode, fails its checks or names a Promotion that does not exist is
+// poisoned: no executor could ever run it.
 func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 	var job v1.StepJob
 	if err := json.Unmarshal(msg.Data(), &job); err != nil {
-		e.Log.Error("dropping undecodable job", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
-		return bus.ErrHandled
+		return bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode job on %s: %w", msg.Subject(), err))
+	}
+	if err := checkJob(&job, msg.Subject()); err != nil {
+		return bus.Poison(bus.ReasonInvalid, err)
 	}
 	log := e.Log.With("project", job.Project, "stage", job.Stage, "promotion", job.Promotion,
 		"step", job.Alias, "uses", job.Uses, "attempt", job.Attempt)
@@ -148,7 +155,9 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 			return bus.ErrHandled
 		}
 	}
-	if wanted, err := e.wanted(ctx, &job); err != nil {
+	if wanted, err := e.wanted(ctx, &job); errors.Is(err, errUnknownPromotion) {
+		return bus.Poison(bus.ReasonNotFound, err)
+	} else if err != nil {
 		return err
 	} else if !wanted {
 		log.Debug("job no longer wanted")
@@ -174,6 +183,9 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 	return e.publish(ctx, red.Result(res))
 }
 
+// errUnknownPromotion is wanted's answer for a job whose Promotion does not exist.
+var errUnknownPromotion = errors.New("no such promotion")
+
 // wanted reports whether the promotion still waits for this attempt: it has not finished and
 // the attempt is not recorded yet. It reads from the bucket's leader, since a lagging replica
 // may not hold the Promotion yet, and the job would be dropped.
@@ -191,7 +203,7 @@ func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 	}
 	if _, err := e.Bus.GetLatestJSON(ctx, e.Bus.Promotions, bus.Key(job.Project, job.Promotion), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return false, nil
+			return false, fmt.Errorf("%w: job for promotion %q in project %q", errUnknownPromotion, job.Promotion, job.Project)
 		}
 		return false, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,7 +22,8 @@ import (
 // alias (from the kargo.akuity.io/alias label, else a new unused one).
 //
 // The store is a KV create, so two writers racing on the same content store one Freight.
-// The event's ID is <project>/<freight>/created, so a republished event is stored once.
+// The event's ID is <project>/<freight>/created/<revision of the create>, so a Freight
+// deleted and created again is announced again.
 func CreateFreight(ctx context.Context, b *bus.Bus, project string, f *v1.Freight) (created bool, err error) {
 	f.Metadata.Name = freight.ID(f)
 	f.Metadata.Namespace = project
@@ -46,14 +48,15 @@ func CreateFreight(ctx context.Context, b *bus.Bus, project string, f *v1.Freigh
 	if err != nil {
 		return false, fmt.Errorf("encode freight %s: %w", key, err)
 	}
-	if _, err := b.Freight.Create(ctx, key, data); err != nil {
+	rev, err := b.Freight.Create(ctx, key, data)
+	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return false, nil // the same content was stored meanwhile; its alias stays claimed for it
 		}
 		return false, fmt.Errorf("create freight %s: %w", key, err)
 	}
 	ev := v1.FreightEvent{Project: project, Freight: f.Metadata.Name, Alias: f.Alias, Origin: f.Origin}
-	id := project + "/" + f.Metadata.Name + "/created"
+	id := project + "/" + f.Metadata.Name + "/created/" + strconv.FormatUint(rev, 10)
 	if err := b.PublishEvent(ctx, project, v1.TypeFreightCreated, id, "freight/"+f.Metadata.Name, ev); err != nil {
 		return true, err
 	}

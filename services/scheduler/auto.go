@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/store"
@@ -26,20 +26,28 @@ var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.
 
 // handleFreightEvent re-evaluates auto-promotion for every Stage that takes Freight from the
 // event's origin; a promotion.succeeded event, for the Stages downstream of its Stage.
+// An event that does not decode, or names invalid names or another project than its
+// subject, is poisoned.
 func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) error {
-	var e v1.Event
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		s.Log.Error("ignoring undecodable event", "subject", msg.Subject(), "err", err)
-		return nil
-	}
-	project := projectOf(msg.Subject())
-	if e.Type == v1.TypePromotionSucceeded {
-		return s.handleSucceeded(ctx, msg, project, e.Data)
+	if verbOf(msg.Subject()) == "succeeded" { // dray.events.<project>.promotion.succeeded
+		var data v1.PromotionEvent
+		project, _, err := decodeEvent(msg, &data)
+		if err != nil {
+			return err
+		}
+		if err := invalid(sameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object),
+			names.Field("freight", data.Freight, names.Object), names.Field("promotion", data.Promotion, names.Object)); err != nil {
+			return err
+		}
+		return s.handleSucceeded(ctx, msg, project, &data)
 	}
 	var data v1.FreightEvent
-	if json.Unmarshal(e.Data, &data) != nil || data.Freight == "" {
-		s.Log.Error("ignoring freight event without a freight", "subject", msg.Subject())
-		return nil
+	project, _, err := decodeEvent(msg, &data)
+	if err != nil {
+		return err
+	}
+	if err := invalid(sameProject(data.Project, project, false), names.Field("freight", data.Freight, names.Object)); err != nil {
+		return err
 	}
 	return s.autoPromote(ctx, project, data.Origin)
 }
@@ -47,12 +55,7 @@ func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) e
 // handleSucceeded re-evaluates auto-promotion for the Stages downstream of the Stage a
 // Promotion succeeded in: what that Stage holds changed (MatchUpstream follows it), while the
 // Stage itself keeps what a person promoted there.
-func (s *scheduler) handleSucceeded(ctx context.Context, msg jetstream.Msg, project string, raw json.RawMessage) error {
-	var data v1.PromotionEvent
-	if json.Unmarshal(raw, &data) != nil || data.Freight == "" {
-		s.Log.Error("ignoring promotion event without a freight", "subject", msg.Subject())
-		return nil
-	}
+func (s *scheduler) handleSucceeded(ctx context.Context, msg jetstream.Msg, project string, data *v1.PromotionEvent) error {
 	if cfg, err := store.ProjectConfig(ctx, s.Bus, project); err != nil || cfg == nil {
 		return err // no ProjectConfig: auto-promotion is off
 	}

@@ -6,45 +6,52 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
 )
 
-// handleCommand turns a command into a promotion record for the state service.
+// handleCommand turns a command into a record for the state service. A command whose
+// subject names no valid project is poisoned before anything else; the handlers check the
+// rest.
 func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error {
-	switch {
-	case strings.HasSuffix(msg.Subject(), ".abort"):
-		return s.handleAbort(ctx, msg)
-	case strings.HasSuffix(msg.Subject(), ".approve"):
-		return s.handleApprove(ctx, msg)
-	case strings.HasSuffix(msg.Subject(), ".verify"):
-		return s.handleVerify(ctx, msg)
-	case strings.HasSuffix(msg.Subject(), ".wake"):
-		return s.handleWake(ctx, msg)
-	case strings.HasSuffix(msg.Subject(), ".pause"):
-		return s.handlePause(ctx, msg, v1.StagePause)
-	case strings.HasSuffix(msg.Subject(), ".resume"):
-		return s.handlePause(ctx, msg, v1.StageResume)
+	if _, err := subjectProject(msg.Subject()); err != nil {
+		return invalid(err)
 	}
-	return s.handlePromote(ctx, msg)
+	switch verbOf(msg.Subject()) {
+	case "abort":
+		return s.handleAbort(ctx, msg)
+	case "approve":
+		return s.handleApprove(ctx, msg)
+	case "verify":
+		return s.handleVerify(ctx, msg)
+	case "wake":
+		return s.handleWake(ctx, msg)
+	case "pause":
+		return s.handlePause(ctx, msg, v1.StagePause)
+	case "resume":
+		return s.handlePause(ctx, msg, v1.StageResume)
+	case "promote":
+		return s.handlePromote(ctx, msg)
+	}
+	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verbOf(msg.Subject()))))
 }
 
 // handleAbort asks the state service to stop a Promotion. Stopping is recorded there, so an
 // abort and a step result never overwrite each other.
 func (s *scheduler) handleAbort(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.AbortCommand
-	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Promotion == "" {
-		audit.Refuse(ctx, errors.New("an abort command names a promotion"))
-		s.Log.Warn("abort command rejected: it names no promotion", "subject", msg.Subject(), "err", err)
-		return nil
-	}
 	project := projectOf(msg.Subject())
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "abort"}, bus.ReasonUndecodable, fmt.Errorf("decode abort command: %w", err))
+	}
+	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object)); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "abort"}, bus.ReasonInvalid, err)
+	}
 	rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: cmd.Promotion, Actor: cmd.Actor}
 	return s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), cmd.Promotion+"/abort", rec)
 }
@@ -53,13 +60,16 @@ func (s *scheduler) handleAbort(ctx context.Context, msg jetstream.Msg) error {
 func (s *scheduler) handlePromote(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.PromoteCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
-		return s.reject(ctx, msg, &cmd, fmt.Errorf("%w: decode promote command: %v", promote.ErrRejected, err))
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "promote"}, bus.ReasonUndecodable,
+			fmt.Errorf("%w: decode promote command: %v", promote.ErrRejected, err))
 	}
-	if project := projectOf(msg.Subject()); cmd.Project == "" {
-		cmd.Project = project
-	} else if cmd.Project != project {
-		return s.reject(ctx, msg, &cmd, fmt.Errorf("%w: command for project %q sent on %s", promote.ErrRejected, cmd.Project, msg.Subject()))
+	project := projectOf(msg.Subject())
+	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object),
+		names.Field("freight", cmd.Freight, names.Object), checkID("id", cmd.ID)); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "promote", ID: cmd.ID, Stage: cmd.Stage, Freight: cmd.Freight},
+			bus.ReasonInvalid, fmt.Errorf("%w: %w", promote.ErrRejected, err))
 	}
+	cmd.Project = project
 	md, err := msg.Metadata()
 	if err != nil {
 		return err

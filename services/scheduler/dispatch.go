@@ -2,30 +2,31 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/store"
 )
 
 // handleEvent reconciles the Promotion an event is about.
+// An event that does not decode, names no valid Promotion or another project than its
+// subject, or a Promotion that does not exist, is poisoned.
 func (s *scheduler) handleEvent(ctx context.Context, msg jetstream.Msg) error {
-	var e v1.Event
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		s.Log.Error("ignoring undecodable event", "subject", msg.Subject(), "err", err)
-		return nil
-	}
 	var data v1.PromotionEvent
-	if err := json.Unmarshal(e.Data, &data); err != nil || data.Promotion == "" {
-		s.Log.Error("ignoring promotion event without a promotion", "subject", msg.Subject(), "id", e.ID)
-		return nil
+	project, _, err := decodeEvent(msg, &data)
+	if err != nil {
+		return err
+	}
+	if err := invalid(sameProject(data.Project, project, false), names.Field("promotion", data.Promotion, names.Object)); err != nil {
+		return err
 	}
 	return s.reconcile(ctx, data.Project, data.Promotion)
 }
@@ -38,7 +39,7 @@ func (s *scheduler) reconcile(ctx context.Context, project, name string) error {
 	var p v1.Promotion
 	if _, err := s.Bus.GetLatestJSON(ctx, s.Bus.Promotions, bus.Key(project, name), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil
+			return bus.Poison(bus.ReasonNotFound, fmt.Errorf("event about promotion %q, which does not exist in project %q", name, project))
 		}
 		return err
 	}

@@ -2,13 +2,13 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 )
 
 // handleHealth lets a verification that waits for its Stage to be Healthy run (RESOURCES.md
@@ -16,16 +16,17 @@ import (
 // verification, it sends the state service a healthy record. The record's ID names the
 // Promotion waited for, so the same wait is ended once however often the Stage turns Healthy.
 func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {
-	var e v1.Event
 	var data v1.StageHealthEvent
-	if err := json.Unmarshal(msg.Data(), &e); err != nil || json.Unmarshal(e.Data, &data) != nil || data.Stage == "" {
-		s.Log.Error("ignoring stage health event without a stage", "subject", msg.Subject())
-		return nil
+	project, _, err := decodeEvent(msg, &data)
+	if err != nil {
+		return err
+	}
+	if err := invalid(sameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object)); err != nil {
+		return err
 	}
 	if data.Health.Status != v1.HealthHealthy {
 		return nil
 	}
-	project := projectOf(msg.Subject())
 	st, err := s.stageStatus(ctx, project, data.Stage)
 	if err != nil {
 		return err

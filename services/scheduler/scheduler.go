@@ -58,6 +58,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
 				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
 				bus.CommandSubject("*", "wake")},
+			Metrics: d.Metrics,
 		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
 	}()
 	go func() {
@@ -66,12 +67,12 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			filters[i] = bus.EventSubject("*", t)
 		}
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
-			Stream: bus.StreamEvents, Durable: "scheduler-pipeline", Filters: filters,
+			Stream: bus.StreamEvents, Durable: "scheduler-pipeline", Filters: filters, Metrics: d.Metrics,
 		}, s.handleFreightEvent)
 	}()
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
-			Stream: bus.StreamEvents, Durable: "scheduler-promotions",
+			Stream: bus.StreamEvents, Durable: "scheduler-promotions", Metrics: d.Metrics,
 			Filters: []string{
 				bus.EventSubject("*", v1.TypePromotionStarted),
 				bus.EventSubject("*", v1.TypePromotionStepFinished),
@@ -82,7 +83,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamEvents, Durable: "scheduler-health",
-			Filters: []string{bus.EventSubject("*", v1.TypeStageHealthChanged)},
+			Filters: []string{bus.EventSubject("*", v1.TypeStageHealthChanged)}, Metrics: d.Metrics,
 		}, s.handleHealth)
 	}()
 	go func() {

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -10,7 +11,9 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // handleVerify re-runs a Stage's verification of its current Freight (dray verify): the run
@@ -18,9 +21,13 @@ import (
 func (s *scheduler) handleVerify(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.VerifyCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
-		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "verify"}, fmt.Errorf("decode verify command: %w", err))
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "verify"}, bus.ReasonUndecodable, fmt.Errorf("decode verify command: %w", err))
 	}
 	project := projectOf(msg.Subject())
+	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object),
+		checkID("id", cmd.ID)); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "verify", ID: cmd.ID, Stage: cmd.Stage}, bus.ReasonInvalid, err)
+	}
 	reject := func(err error) error {
 		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: "verify", ID: cmd.ID, Stage: cmd.Stage}, err)
 	}
@@ -53,10 +60,18 @@ func (s *scheduler) handleVerify(ctx context.Context, msg jetstream.Msg) error {
 // handlePause records a pause or resume of a Stage (dray pause, dray resume).
 func (s *scheduler) handlePause(ctx context.Context, msg jetstream.Msg, op string) error {
 	var cmd v1.StageCommand
-	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Stage == "" {
-		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: op}, fmt.Errorf("a %s command names a stage: %v", op, err))
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: op}, bus.ReasonUndecodable, fmt.Errorf("decode %s command: %w", op, err))
 	}
 	project := projectOf(msg.Subject())
+	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object)); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: op, Stage: cmd.Stage}, bus.ReasonInvalid, err)
+	}
+	if _, err := store.Stage(ctx, s.Bus, project, cmd.Stage); errors.Is(err, store.ErrNotFound) {
+		return s.rejectCommand(ctx, msg, v1.CommandRejected{Command: op, Stage: cmd.Stage}, err)
+	} else if err != nil {
+		return err
+	}
 	md, err := msg.Metadata()
 	if err != nil {
 		return err

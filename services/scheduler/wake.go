@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
 )
 
@@ -20,16 +21,18 @@ import (
 // the attempt is recorded once.
 func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.WakeCommand
-	if err := json.Unmarshal(msg.Data(), &cmd); err != nil || cmd.Promotion == "" {
-		audit.Refuse(ctx, errors.New("a wake command names a promotion"))
-		s.Log.Warn("wake command ignored: it names no promotion", "subject", msg.Subject(), "err", err)
-		return nil
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		return bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode wake command: %w", err))
 	}
 	project := projectOf(msg.Subject())
+	if err := invalid(sameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object),
+		checkID("id", cmd.ID)); err != nil {
+		return err
+	}
 	var p v1.Promotion
 	if _, err := s.Bus.GetJSON(ctx, s.Bus.Promotions, bus.Key(project, cmd.Promotion), &p); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil
+			return bus.Poison(bus.ReasonNotFound, fmt.Errorf("wake promotion %q, which does not exist in project %q", cmd.Promotion, project))
 		}
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -171,8 +172,11 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error
 	if err := s.setVerification(ctx, project, stage, ""); err != nil {
 		return err
 	}
+	// The event is this verification's: its ID names p, the Promotion or verification run
+	// that verified the Freight, so a re-verification is announced again while a
+	// redelivered record re-sends the same event (pkg/bus/README.md).
 	ev := v1.FreightEvent{Project: project, Freight: name, Alias: f.Alias, Origin: f.Origin, Stage: stage}
-	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerified, project+"/"+name+"/verified/"+stage, "freight/"+name, ev)
+	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerified, p.Metadata.Name+"/freight-verified", "freight/"+name, ev)
 }
 
 // waitingForHealth is the Stage's verification message while VerifyWhenHealthy is set.
@@ -289,7 +293,13 @@ func (s *state) approve(ctx context.Context, r *v1.FreightRecord) error {
 	s.Log.Info("freight approved", "project", r.Project, "freight", r.Freight, "stage", r.Stage, "by", a.By)
 	ev := v1.FreightEvent{Project: r.Project, Freight: r.Freight, Alias: f.Alias, Origin: f.Origin, Stage: r.Stage,
 		Actor: a.By, Message: a.Reason}
-	return s.Bus.PublishEvent(ctx, r.Project, v1.TypeFreightApproved, r.Project+"/"+r.Freight+"/approved/"+r.Stage, "freight/"+r.Freight, ev)
+	// The ID names the approval on record (its time), so a repeated approval re-sends it
+	// while a Freight approved anew (recreated since) is announced again.
+	id := r.Project + "/" + r.Freight + "/approved/" + r.Stage
+	if a.ApprovedAt != nil {
+		id += "/" + strconv.FormatInt(a.ApprovedAt.UnixNano(), 10)
+	}
+	return s.Bus.PublishEvent(ctx, r.Project, v1.TypeFreightApproved, id, "freight/"+r.Freight, ev)
 }
 
 // freightStatus applies change to a Freight's status with compare-and-set; a Freight that no

@@ -72,36 +72,54 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	}
 	d.Log.Info("state service ready")
 	return d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
-		Stream: bus.StreamResults, Durable: "state", Filters: []string{"dray.results.>"},
+		Stream: bus.StreamResults, Durable: "state", Filters: []string{"dray.results.>"}, Metrics: d.Metrics,
 	}, s.handle)
 }
 
+// handle records one result or record. One that does not decode, fails its checks (names,
+// project) or is about a Promotion that does not exist is poisoned: it can never be
+// recorded, and retrying it would block the queue.
 func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
-	switch {
-	case strings.HasSuffix(msg.Subject(), ".step"):
+	project, err := subjectProject(msg.Subject())
+	if err != nil {
+		return invalid(err)
+	}
+	kind := msg.Subject()[strings.LastIndexByte(msg.Subject(), '.')+1:]
+	switch kind {
+	case "step":
 		var r v1.StepResult
-		if err := json.Unmarshal(msg.Data(), &r); err != nil {
-			return s.drop(msg, err)
+		if err := decode(msg, &r); err != nil {
+			return err
+		}
+		if err := checkStepResult(&r, project); err != nil {
+			return invalid(err)
 		}
 		return s.recordStep(ctx, &r)
-	case strings.HasSuffix(msg.Subject(), ".promotion"):
+	case "promotion":
 		var r v1.PromotionRecord
-		if err := json.Unmarshal(msg.Data(), &r); err != nil {
-			return s.drop(msg, err)
+		if err := decode(msg, &r); err != nil {
+			return err
 		}
-		switch r.Op {
-		case v1.RecordCreate:
+		if err := checkPromotionRecord(&r, project); err != nil {
+			return invalid(err)
+		}
+		if r.Op == v1.RecordCreate {
+			// A Promotion is only ever built for a Stage that exists.
+			if _, err := store.Stage(ctx, s.Bus, project, r.Promotion.Spec.Stage); errors.Is(err, store.ErrNotFound) {
+				return bus.Poison(bus.ReasonNotFound, fmt.Errorf("create record for promotion %q: %w", r.Name, err))
+			} else if err != nil {
+				return err
+			}
 			return s.create(ctx, &r)
-		case v1.RecordFinish:
-			return s.finish(ctx, &r)
-		case v1.RecordAbort:
-			return s.finish(ctx, &r)
 		}
-		return s.drop(msg, fmt.Errorf("unknown promotion record op %q", r.Op))
-	case strings.HasSuffix(msg.Subject(), ".stage"):
+		return s.finish(ctx, &r) // finish or abort
+	case "stage":
 		var r v1.StageRecord
-		if err := json.Unmarshal(msg.Data(), &r); err != nil {
-			return s.drop(msg, err)
+		if err := decode(msg, &r); err != nil {
+			return err
+		}
+		if err := checkStageRecord(&r, project); err != nil {
+			return invalid(err)
 		}
 		switch r.Op {
 		case v1.StagePause, v1.StageResume:
@@ -115,25 +133,26 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 				return changed
 			})
 		}
-		return s.drop(msg, fmt.Errorf("unknown stage record op %q", r.Op))
-	case strings.HasSuffix(msg.Subject(), ".freight"):
+		return invalid(fmt.Errorf("op: %s is not a stage record op", short(r.Op)))
+	case "freight":
 		var r v1.FreightRecord
-		if err := json.Unmarshal(msg.Data(), &r); err != nil {
-			return s.drop(msg, err)
+		if err := decode(msg, &r); err != nil {
+			return err
 		}
-		if r.Op != v1.FreightApprove {
-			return s.drop(msg, fmt.Errorf("unknown freight record op %q", r.Op))
+		if err := checkFreightRecord(&r, project); err != nil {
+			return invalid(err)
 		}
 		return s.approve(ctx, &r)
 	}
-	return s.drop(msg, fmt.Errorf("unexpected subject"))
+	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), short(kind)))
 }
 
-// drop terminates a message that can never be recorded, saying why.
-func (s *state) drop(msg jetstream.Msg, err error) error {
-	s.Log.Error("dropping message that cannot be recorded", "subject", msg.Subject(), "err", err)
-	_ = msg.Term()
-	return bus.ErrHandled
+// decode decodes msg's payload into v, poisoning a payload that does not decode.
+func decode(msg jetstream.Msg, v any) error {
+	if err := json.Unmarshal(msg.Data(), v); err != nil {
+		return bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode %s: %w", msg.Subject(), err))
+	}
+	return nil
 }
 
 // update applies change to the Promotion stored under key with compare-and-set, retrying when
@@ -236,8 +255,7 @@ func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
 	key := bus.Key(r.Project, r.Promotion)
 	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool { return promotion.Record(p, r, time.Now()) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		s.Log.Warn("result for an unknown promotion", "project", r.Project, "promotion", r.Promotion)
-		return nil
+		return bus.Poison(bus.ReasonNotFound, fmt.Errorf("step result for promotion %q, which does not exist in project %q", r.Promotion, r.Project))
 	}
 	if err != nil {
 		return err
@@ -281,8 +299,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 		return true
 	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		s.Log.Warn("cannot end an unknown promotion", "project", r.Project, "promotion", r.Name, "op", r.Op)
-		return nil
+		return bus.Poison(bus.ReasonNotFound, fmt.Errorf("%s record for promotion %q, which does not exist in project %q", r.Op, r.Name, r.Project))
 	}
 	if err != nil {
 		return err

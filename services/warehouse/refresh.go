@@ -14,20 +14,31 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
 )
 
 // handleRefresh makes the Warehouse a refresh command names due at once and acks the command
 // once a discovery ran for it (or ctx ends). A command whose ID the Warehouse already handled
-// is acked at once; one naming no Warehouse is answered with command.rejected.
+// is acked at once; one naming no Warehouse is answered with command.rejected. One that does
+// not decode or fails its checks (names, project) is poisoned before any key is built from it,
+// and answered with command.rejected when its project is valid.
 func (s *tracker) handleRefresh(ctx context.Context, msg jetstream.Msg) error {
+	project := projectOf(msg.Subject()) // the subject is what NATS permissions fence
+	if err := names.Field("subject project", project, names.Project); err != nil {
+		return bus.Poison(bus.ReasonInvalid, err)
+	}
 	var cmd v1.RefreshCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
-		audit.Refuse(ctx, fmt.Errorf("decode refresh command: %w", err))
-		s.Log.Error("dropping refresh command that does not decode", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
-		return bus.ErrHandled
+		return bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode refresh command: %w", err))
 	}
-	cmd.Project = projectOf(msg.Subject()) // the subject is what NATS permissions fence
+	if err := checkRefresh(&cmd, project); err != nil {
+		cmd.Project = project
+		if rerr := s.rejectWith(ctx, msg, &cmd, err.Error()); rerr != nil {
+			return rerr
+		}
+		return bus.Poison(bus.ReasonInvalid, err)
+	}
+	cmd.Project = project
 	done, ok := s.requestRefresh(cmd)
 	if !ok {
 		found, err := s.load(ctx, cmd.Project, cmd.Warehouse)
@@ -87,9 +98,17 @@ func (s *tracker) load(ctx context.Context, project, name string) (bool, error) 
 
 // reject answers a refresh of an unknown Warehouse with a command.rejected event.
 func (s *tracker) reject(ctx context.Context, msg jetstream.Msg, cmd *v1.RefreshCommand) error {
-	cause := fmt.Sprintf("warehouse %q does not exist in project %q", cmd.Warehouse, cmd.Project)
+	return s.rejectWith(ctx, msg, cmd, fmt.Sprintf("warehouse %q does not exist in project %q", cmd.Warehouse, cmd.Project))
+}
+
+// rejectWith answers a refresh command with a command.rejected event saying cause, and marks
+// it refused in the audit trail. An ID that fails its check is left out of the event.
+func (s *tracker) rejectWith(ctx context.Context, msg jetstream.Msg, cmd *v1.RefreshCommand, cause string) error {
+	if checkID(cmd.ID) != nil {
+		cmd.ID = ""
+	}
 	audit.Refuse(ctx, errors.New(cause))
-	s.Log.Warn("refresh command rejected", "project", cmd.Project, "warehouse", cmd.Warehouse, "err", cause)
+	s.Log.Warn("refresh command rejected", "project", cmd.Project, "err", cause)
 	md, err := msg.Metadata()
 	if err != nil {
 		return err
@@ -97,6 +116,41 @@ func (s *tracker) reject(ctx context.Context, msg jetstream.Msg, cmd *v1.Refresh
 	id := "command/" + strconv.FormatUint(md.Sequence.Stream, 10) + "/rejected"
 	data := v1.CommandRejected{Project: cmd.Project, Command: "refresh", ID: cmd.ID, Message: cause}
 	return s.Bus.PublishEvent(ctx, cmd.Project, v1.TypeCommandRejected, id, "command/"+cmd.ID, data)
+}
+
+// maxID bounds the IDs senders choose.
+const maxID = 253
+
+// checkRefresh checks a refresh command before any key is built from it.
+func checkRefresh(cmd *v1.RefreshCommand, project string) error {
+	var errs []error
+	if cmd.Project != "" && cmd.Project != project {
+		errs = append(errs, fmt.Errorf("project: the command names project %s but was sent on project %s's subject", short(cmd.Project), project))
+	}
+	errs = append(errs, names.Field("warehouse", cmd.Warehouse, names.Object), checkID(cmd.ID))
+	return errors.Join(errs...)
+}
+
+// checkID checks a sender-chosen ID, which may be empty: printable, no spaces, at most maxID
+// bytes; it is recorded in the Warehouse's status.
+func checkID(id string) error {
+	if len(id) > maxID {
+		return fmt.Errorf("id: %s is longer than %d bytes", short(id), maxID)
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f {
+			return fmt.Errorf("id: %s holds %q; use printable ASCII without spaces", short(id), c)
+		}
+	}
+	return nil
+}
+
+// short quotes s for an error, cut short: an error must not echo a hostile 5,000 bytes.
+func short(s string) string {
+	if len(s) > 64 {
+		return fmt.Sprintf("%q… (%d bytes)", s[:64], len(s))
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // projectOf is the project token of dray.cmd.<project>.refresh.

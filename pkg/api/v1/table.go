@@ -53,6 +53,7 @@ var Table = []Entry{
 	{Name: "freightevent", ID: TypeFreightCreated, Message: true, New: func() any { return new(FreightEvent) }},
 	{Name: "commandrejected", ID: TypeCommandRejected, Message: true, New: func() any { return new(CommandRejected) }},
 	{Name: "auditrecord", ID: "dray.audit.<project>.<verb>", Message: true, New: func() any { return new(AuditRecord) }},
+	{Name: "deadletter", ID: "dray.dead.<stream>.<consumer>", Message: true, New: func() any { return new(DeadLetter) }},
 	{Name: "stagehealthevent", ID: TypeStageHealthChanged, Message: true, New: func() any { return new(StageHealthEvent) }},
 }
 
