@@ -21,6 +21,8 @@ import (
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/gitserver"
 	"github.com/drayhq/dray/pkg/manifest"
+	"github.com/drayhq/dray/services/scheduler"
+	"github.com/drayhq/dray/services/state"
 )
 
 func newUp() *cobra.Command {
@@ -74,6 +76,9 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.IntVar(&o.NATSPort, "nats-port", 4222, "port where the embedded NATS accepts outside clients (-1: any free port)")
 	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.IntVar(&o.KeepPromotions, "keep-promotions", state.DefaultKeepPromotions,
+		"finished Promotions kept per Stage; older ones are deleted as new ones finish (Kargo's garbage collector keeps 20; negative: keep all)")
+	f.DurationVar(&o.Resync, "resync", scheduler.DefaultResync, "how often auto-promotion is evaluated everywhere without an event asking for it (negative: never)")
 	return cmd
 }
 
