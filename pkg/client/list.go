@@ -53,10 +53,14 @@ func listPage[T any](ctx context.Context, c *Client, p string, o ListOptions) (*
 // cannot keep a client reading forever.
 const maxPages = 100_000
 
+// fullPage is the page size listAll asks for: the gateway's largest, since every page lists
+// the keys again.
+const fullPage = 1000
+
 // listAll reads every page of the list at p.
 func listAll[T any](ctx context.Context, c *Client, p string) ([]T, error) {
 	all := []T{}
-	o := ListOptions{}
+	o := ListOptions{Limit: fullPage}
 	for range maxPages {
 		page, err := listPage[T](ctx, c, p, o)
 		if err != nil {

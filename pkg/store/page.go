@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -133,18 +134,50 @@ func ListPage[T any](ctx context.Context, b *bus.Bus, kv jetstream.KeyValue, pre
 	if err != nil {
 		return nil, "", 0, err
 	}
-	items = make([]T, 0, len(window))
-	for _, n := range window {
-		var v T
-		if _, err := b.GetJSON(ctx, kv, prefix+n, &v); err != nil {
-			if errors.Is(err, jetstream.ErrKeyNotFound) {
-				continue // deleted since listed
-			}
-			return nil, "", 0, err
-		}
-		items = append(items, v)
+	items, err = readAll[T](ctx, b, kv, prefix, window)
+	if err != nil {
+		return nil, "", 0, err
 	}
 	return items, next, remaining, nil
+}
+
+// pageReaders is how many values of a page are read at once.
+const pageReaders = 8
+
+// readAll reads and decodes the values of prefix+name for each name, pageReaders at a time,
+// in order; names deleted since they were listed are left out.
+func readAll[T any](ctx context.Context, b *bus.Bus, kv jetstream.KeyValue, prefix string, names []string) ([]T, error) {
+	vals := make([]T, len(names))
+	found := make([]bool, len(names))
+	errs := make([]error, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(pageReaders, len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				if _, err := b.GetJSON(ctx, kv, prefix+names[i], &vals[i]); err == nil {
+					found[i] = true
+				} else if !errors.Is(err, jetstream.ErrKeyNotFound) { // not found: deleted since listed
+					errs[i] = err
+				}
+			}
+		})
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(names))
+	for i := range vals {
+		if found[i] {
+			out = append(out, vals[i])
+		}
+	}
+	return out, nil
 }
 
 // keyNames lists the keys of kv under prefix, without it, sorted. Listing reads no values.

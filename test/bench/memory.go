@@ -56,7 +56,7 @@ type MemoryFigures struct {
 	LoadedHeapMiB    float64 `json:"loadedHeapMiB"`
 	ListedPromotions int     `json:"listedPromotions"`
 	// ListPage* is one page of the default size (GET …/promotions); ListWhole* every page,
-	// followed as dray get promotions does.
+	// of 1000, followed as dray get promotions does.
 	ListPageMs     float64 `json:"listPageP50Ms"`
 	ListPageBytes  int     `json:"listPageBytes"`
 	ListWholeMs    float64 `json:"listWholeP50Ms"`
@@ -157,9 +157,9 @@ func memory(ctx context.Context, log *slog.Logger, f *MemoryFigures) error {
 		start = time.Now()
 		total := 0
 		for next := "first"; next != ""; {
-			u := base
+			u := base + "?limit=1000" // as pkg/client reads a whole list
 			if next != "first" {
-				u += "?continue=" + url.QueryEscape(next)
+				u += "&continue=" + url.QueryEscape(next)
 			}
 			if n, next, err = get(ctx, u); err != nil {
 				return err
