@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,7 +18,10 @@ import (
 )
 
 func newGet(g *globals) *cobra.Command {
-	var output string
+	var (
+		output, cont string
+		limit        int
+	)
 	cmd := &cobra.Command{
 		Use:   "get KIND [NAME]",
 		Short: "Show promotions, stages, warehouses, freight or secrets",
@@ -37,29 +41,47 @@ warehouse with what it discovered and its errors.`,
 				name = args[1]
 			}
 			var v any
+			opts := client.ListOptions{Limit: limit, Continue: cont}
+			paged := limit != 0 || cont != ""
+			var next string
+			var remaining int
 			switch kind := strings.ToLower(args[0]); kind {
 			case "promotion", "promotions", "promo":
 				if name != "" {
 					v, err = c.Promotion(ctx, project, name)
+				} else if paged {
+					v, next, remaining, err = pageOf(c.PromotionPage(ctx, project, opts))
 				} else {
 					v, err = c.Promotions(ctx, project)
 				}
 			case "stage", "stages":
 				if name != "" {
 					v, err = c.Stage(ctx, project, name)
+				} else if paged {
+					v, next, remaining, err = pageOf(c.StagePage(ctx, project, opts))
 				} else {
 					v, err = c.Stages(ctx, project)
 				}
 			case "warehouse", "warehouses":
 				if name != "" {
 					v, err = c.Warehouse(ctx, project, name)
+				} else if paged {
+					v, next, remaining, err = pageOf(c.WarehousePage(ctx, project, opts))
 				} else {
 					v, err = c.Warehouses(ctx, project)
 				}
 			case "freight":
-				v, err = c.Freight(ctx, project)
+				if paged {
+					v, next, remaining, err = pageOf(c.FreightPage(ctx, project, opts))
+				} else {
+					v, err = c.Freight(ctx, project)
+				}
 			case "secret", "secrets":
-				v, err = c.Secrets(ctx, project)
+				if paged {
+					v, next, remaining, err = pageOf(c.SecretPage(ctx, project, opts))
+				} else {
+					v, err = c.Secrets(ctx, project)
+				}
 			case "token", "tokens":
 				return printTokens(cmd, c, project, output)
 			default:
@@ -68,11 +90,28 @@ warehouse with what it discovered and its errors.`,
 			if err != nil {
 				return err
 			}
+			if next != "" {
+				more := "dray get " + args[0]
+				if limit > 0 {
+					more += " --limit " + strconv.Itoa(limit)
+				}
+				defer fmt.Fprintf(cmd.ErrOrStderr(), "%d more: %s --continue %s\n", remaining, more, next)
+			}
 			return print(cmd.OutOrStdout(), output, v)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "yaml or json (default: a table)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "show at most this many (1 to 1000) and say how to ask for the rest (default: all, read page by page)")
+	cmd.Flags().StringVar(&cont, "continue", "", "the token a --limit listing printed, to show the next page")
 	return cmd
+}
+
+// pageOf spreads a page for get.
+func pageOf[T any](p *client.Page[T], err error) (any, string, int, error) {
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return p.Items, p.Continue, p.Remaining, nil
 }
 
 func print(w io.Writer, format string, v any) error {

@@ -27,6 +27,8 @@ import (
 	"github.com/drayhq/dray/pkg/gitserver"
 	"github.com/drayhq/dray/pkg/manifest"
 	executorhttp "github.com/drayhq/dray/services/executor-http"
+	"github.com/drayhq/dray/services/scheduler"
+	"github.com/drayhq/dray/services/state"
 )
 
 // checkExposure refuses to serve tokens in clear beyond this machine: an address other than
@@ -156,6 +158,9 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	o.OIDC.BindFlags(oidcFlags) // --oidc-issuer …: sign in with OIDC (README.md, "Access control")
 	f.AddGoFlagSet(oidcFlags)
 	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
+	f.IntVar(&o.KeepPromotions, "keep-promotions", state.DefaultKeepPromotions,
+		"finished Promotions kept per Stage; older ones are deleted as new ones finish (Kargo's garbage collector keeps 20; negative: keep all)")
+	f.DurationVar(&o.Resync, "resync", scheduler.DefaultResync, "how often auto-promotion is evaluated everywhere without an event asking for it (negative: never)")
 	return cmd
 }
 

@@ -107,10 +107,9 @@ func (c *Client) Apply(ctx context.Context, resources []json.RawMessage) (*v1.Ap
 	return &out, c.do(ctx, http.MethodPost, "/api/v1/resources", resources, &out)
 }
 
-// Projects lists the project names.
+// Projects lists the project names, page after page.
 func (c *Client) Projects(ctx context.Context) ([]string, error) {
-	var out []string
-	return out, c.do(ctx, http.MethodGet, "/api/v1/projects", nil, &out)
+	return listAll[string](ctx, c, "/api/v1/projects")
 }
 
 // Promote asks for a Promotion and returns the name it will have.
@@ -130,10 +129,14 @@ func (c *Client) Promotion(ctx context.Context, project, name string) (*v1.Promo
 	return &out, c.do(ctx, http.MethodGet, path(project, "promotions", name), nil, &out)
 }
 
-// Promotions lists a project's Promotions.
+// Promotions lists all of a project's Promotions, page after page.
 func (c *Client) Promotions(ctx context.Context, project string) ([]v1.Promotion, error) {
-	var out []v1.Promotion
-	return out, c.do(ctx, http.MethodGet, path(project, "promotions", ""), nil, &out)
+	return listAll[v1.Promotion](ctx, c, path(project, "promotions", ""))
+}
+
+// PromotionPage reads one page of a project's Promotions.
+func (c *Client) PromotionPage(ctx context.Context, project string, o ListOptions) (*Page[v1.Promotion], error) {
+	return listPage[v1.Promotion](ctx, c, path(project, "promotions", ""), o)
 }
 
 // Stage reads one Stage with its status.
@@ -142,16 +145,24 @@ func (c *Client) Stage(ctx context.Context, project, name string) (*v1.Stage, er
 	return &out, c.do(ctx, http.MethodGet, path(project, "stages", name), nil, &out)
 }
 
-// Stages lists a project's Stages.
+// Stages lists all of a project's Stages, page after page.
 func (c *Client) Stages(ctx context.Context, project string) ([]v1.Stage, error) {
-	var out []v1.Stage
-	return out, c.do(ctx, http.MethodGet, path(project, "stages", ""), nil, &out)
+	return listAll[v1.Stage](ctx, c, path(project, "stages", ""))
 }
 
-// Freight lists a project's Freight.
+// StagePage reads one page of a project's Stages.
+func (c *Client) StagePage(ctx context.Context, project string, o ListOptions) (*Page[v1.Stage], error) {
+	return listPage[v1.Stage](ctx, c, path(project, "stages", ""), o)
+}
+
+// Freight lists all of a project's Freight, page after page.
 func (c *Client) Freight(ctx context.Context, project string) ([]v1.Freight, error) {
-	var out []v1.Freight
-	return out, c.do(ctx, http.MethodGet, path(project, "freight", ""), nil, &out)
+	return listAll[v1.Freight](ctx, c, path(project, "freight", ""))
+}
+
+// FreightPage reads one page of a project's Freight.
+func (c *Client) FreightPage(ctx context.Context, project string, o ListOptions) (*Page[v1.Freight], error) {
+	return listPage[v1.Freight](ctx, c, path(project, "freight", ""), o)
 }
 
 // Approve approves a Freight (name or alias) for a Stage.
@@ -178,8 +189,12 @@ func (c *Client) SetAlias(ctx context.Context, project, freight, alias string) (
 // Secrets lists a project's Secrets: names, labels and the names of their values, never the
 // values.
 func (c *Client) Secrets(ctx context.Context, project string) ([]v1.SecretSummary, error) {
-	var out []v1.SecretSummary
-	return out, c.do(ctx, http.MethodGet, path(project, "secrets", ""), nil, &out)
+	return listAll[v1.SecretSummary](ctx, c, path(project, "secrets", ""))
+}
+
+// SecretPage reads one page of a project's Secret summaries.
+func (c *Client) SecretPage(ctx context.Context, project string, o ListOptions) (*Page[v1.SecretSummary], error) {
+	return listPage[v1.SecretSummary](ctx, c, path(project, "secrets", ""), o)
 }
 
 // Warehouse reads one Warehouse with its discovery status.
@@ -188,10 +203,15 @@ func (c *Client) Warehouse(ctx context.Context, project, name string) (*v1.Wareh
 	return &out, c.do(ctx, http.MethodGet, path(project, "warehouses", name), nil, &out)
 }
 
-// Warehouses lists a project's Warehouses with their discovery status.
+// Warehouses lists all of a project's Warehouses with their discovery status, page after
+// page.
 func (c *Client) Warehouses(ctx context.Context, project string) ([]v1.Warehouse, error) {
-	var out []v1.Warehouse
-	return out, c.do(ctx, http.MethodGet, path(project, "warehouses", ""), nil, &out)
+	return listAll[v1.Warehouse](ctx, c, path(project, "warehouses", ""))
+}
+
+// WarehousePage reads one page of a project's Warehouses.
+func (c *Client) WarehousePage(ctx context.Context, project string, o ListOptions) (*Page[v1.Warehouse], error) {
+	return listPage[v1.Warehouse](ctx, c, path(project, "warehouses", ""), o)
 }
 
 // Refresh asks for a Warehouse's discovery to run now and returns the command as published,
@@ -236,17 +256,23 @@ func path(project, kind, name string) string {
 }
 
 func (c *Client) do(ctx context.Context, method, p string, in, out any) error {
+	_, err := c.doHeader(ctx, method, p, in, out)
+	return err
+}
+
+// doHeader is do that also returns the answer's headers.
+func (c *Client) doHeader(ctx context.Context, method, p string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+p, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.token != "" {
@@ -254,27 +280,27 @@ func (c *Client) do(ctx context.Context, method, p string, in, out any) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("reach the Dray gateway at %s (is dray up running? set --server or DRAY_SERVER): %w", c.base, err)
+		return nil, fmt.Errorf("reach the Dray gateway at %s (is dray up running? set --server or DRAY_SERVER): %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode >= 300 {
 		e := &APIError{Status: resp.StatusCode}
 		if json.Unmarshal(data, &e.ErrorResponse) != nil || e.ErrorResponse.Error == "" {
 			e.ErrorResponse.Error = fmt.Sprintf("%s %s: %s", method, p, resp.Status)
 		}
-		return e
+		return nil, e
 	}
 	if out == nil {
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("decode answer of %s %s: %w", method, p, err)
+		return nil, fmt.Errorf("decode answer of %s %s: %w", method, p, err)
 	}
-	return nil
+	return resp.Header, nil
 }
 
 // Audit reads one page of the audit trail of project (every project's when project is empty,

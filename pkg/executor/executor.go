@@ -117,6 +117,13 @@ func Run(ctx context.Context, opts Options, d Deps) error {
 		return fmt.Errorf("subscribe to aborts: %w", err)
 	}
 	defer sub.Unsubscribe()
+	forget := newForgetter(d.Workspaces)
+	ended, err := d.Bus.Conn.Subscribe(bus.EventSubject("*", v1.EventTypePrefix+"promotion.*"), forget.onEvent)
+	if err != nil {
+		return fmt.Errorf("subscribe to promotion ends: %w", err)
+	}
+	defer ended.Unsubscribe()
+	go forget.run(ctx)
 	d.Log.Info("executor ready", "executor", d.Name, "steps", d.Steps.Names(), "workers", opts.Workers)
 	// Past opts.MaxDeliver a job's step errors (TooManyDeliveries); one more delivery is
 	// left for publishing that result, and then the job is dead-lettered.

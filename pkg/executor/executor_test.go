@@ -68,7 +68,7 @@ type env struct {
 	results jetstream.Consumer
 }
 
-func start(t *testing.T) *env {
+func start(t *testing.T, with ...func(*bus.Bus, *executor.Deps)) *env {
 	t.Helper()
 	b := bustest.Start(t).Connect(t)
 	reg, err := steps.NewRegistry(writeFile{}, panics{}, waits{})
@@ -82,12 +82,14 @@ func start(t *testing.T) *env {
 		t.Fatalf("CreateConsumer(%s) = %v", bus.StreamResults, err)
 	}
 
+	d := executor.Deps{Name: name, Bus: b, Log: slog.New(slog.DiscardHandler), Steps: reg}
+	for _, w := range with {
+		w(b, &d)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- executor.Run(ctx, executor.Options{Workers: 2, AckWait: 5 * time.Second, CacheDir: t.TempDir(), Instance: instance}, executor.Deps{
-			Name: name, Bus: b, Log: slog.New(slog.DiscardHandler), Steps: reg,
-		})
+		done <- executor.Run(ctx, executor.Options{Workers: 2, AckWait: 5 * time.Second, CacheDir: t.TempDir(), Instance: instance}, d)
 	}()
 	t.Cleanup(func() {
 		cancel()

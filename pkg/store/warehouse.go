@@ -25,19 +25,20 @@ func Warehouse(ctx context.Context, b *bus.Bus, project, name string) (*v1.Wareh
 	return &w, nil
 }
 
-// Warehouses returns a project's Warehouses with their recorded status, by name.
-func Warehouses(ctx context.Context, b *bus.Bus, project string) ([]v1.Warehouse, error) {
-	all, err := List[v1.Warehouse](ctx, b, b.Resources, bus.ResourceKey(project, v1.KindWarehouse, ">"))
+// WarehousesPage returns a page of a project's Warehouses, by name, with their recorded
+// status; see ListPage.
+func WarehousesPage(ctx context.Context, b *bus.Bus, project string, p Page) (all []v1.Warehouse, next string, remaining int, err error) {
+	all, next, remaining, err = ListPage[v1.Warehouse](ctx, b, b.Resources, bus.ResourceKey(project, v1.KindWarehouse, ""), p)
 	if err != nil {
-		return nil, err
+		return nil, "", 0, err
 	}
 	for i := range all {
 		var st v1.WarehouseStatus
 		if _, err := b.GetJSON(ctx, b.Warehouses, bus.Key(project, all[i].Metadata.Name), &st); err == nil {
 			all[i].Status = st
 		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil, err
+			return nil, "", 0, err
 		}
 	}
-	return all, nil
+	return all, next, remaining, nil
 }

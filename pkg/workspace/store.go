@@ -2,12 +2,14 @@ package workspace
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -27,6 +29,10 @@ var ErrRevisionMissing = errors.New("workspace revision missing")
 
 // Store checks workspaces out of the object store into a local cache directory. It is safe for
 // concurrent use; checkouts of one promotion are serialised.
+//
+// The cache holds at most MaxCached workspaces: past it, a checkout drops the least recently
+// used ones that nobody holds (their next checkout downloads them again). Executors also
+// Forget a promotion's workspace once it ends.
 type Store struct {
 	objs objects
 	dir  string
@@ -34,13 +40,21 @@ type Store struct {
 
 	mu    sync.Mutex
 	trees map[string]*cached
+	tick  uint64 // counts checkouts, to order them
 }
 
-// cached is the local copy of one promotion's workspace.
+// MaxCached is how many promotions' workspaces a Store keeps locally.
+const MaxCached = 256
+
+// cached is the local copy of one promotion's workspace. Its directory is removed only while
+// mu is held and before the entry leaves the Store's map, so a checkout never finds an entry
+// whose directory another is removing.
 type cached struct {
-	mu  sync.Mutex // held from Checkout to Release
-	rev int        // revision the directory holds; -1 when unknown (dirty)
-	fp  string     // fingerprint of the directory at rev
+	mu        sync.Mutex // held from Checkout to Release
+	promotion string
+	rev       int    // revision the directory holds; -1 when unknown (dirty)
+	fp        string // fingerprint of the directory at rev
+	used      uint64 // Store.tick at the last checkout
 }
 
 // New returns a Store keeping its cache under dir. It returns an error for an invalid option.
@@ -75,6 +89,75 @@ func WithKey(key []byte) Option {
 	}
 }
 
+// Cached reports how many promotions' workspaces the Store keeps locally.
+func (s *Store) Cached() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.trees)
+}
+
+// hold returns promotion's cache entry, locked and still in the Store (a Forget or an
+// eviction may remove the entry while a checkout waits for it).
+func (s *Store) hold(promotion string) *cached {
+	for {
+		s.mu.Lock()
+		c, ok := s.trees[promotion]
+		if !ok {
+			c = &cached{promotion: promotion, rev: -1}
+			s.trees[promotion] = c
+		}
+		s.tick++
+		c.used = s.tick
+		s.mu.Unlock()
+		c.mu.Lock()
+		s.mu.Lock()
+		current := s.trees[promotion] == c
+		s.mu.Unlock()
+		if current {
+			return c
+		}
+		c.mu.Unlock()
+	}
+}
+
+// evict drops the least recently used workspaces past MaxCached that nobody holds, sparing
+// keep.
+func (s *Store) evict(keep *cached) {
+	s.mu.Lock()
+	over := len(s.trees) - MaxCached
+	var victims []*cached
+	if over > 0 {
+		for _, c := range s.trees {
+			if c != keep {
+				victims = append(victims, c)
+			}
+		}
+		slices.SortFunc(victims, func(a, b *cached) int { return cmp.Compare(a.used, b.used) })
+	}
+	s.mu.Unlock()
+	for _, c := range victims {
+		if over <= 0 {
+			return
+		}
+		if c.mu.TryLock() {
+			s.drop(c)
+			c.mu.Unlock()
+			over--
+		}
+	}
+}
+
+// drop removes c's directory and entry; c.mu is held.
+func (s *Store) drop(c *cached) {
+	_ = os.RemoveAll(filepath.Join(s.dir, safeName(c.promotion)))
+	c.rev, c.fp = -1, ""
+	s.mu.Lock()
+	if s.trees[c.promotion] == c {
+		delete(s.trees, c.promotion)
+	}
+	s.mu.Unlock()
+}
+
 // ObjectName is the object holding a revision of a promotion's workspace.
 func ObjectName(promotion string, rev int) string { return promotion + "/" + strconv.Itoa(rev) }
 
@@ -95,14 +178,8 @@ type Tree struct {
 // from the local cache when it holds that revision, else from the object store. The tree is
 // locked until Release.
 func (s *Store) Checkout(ctx context.Context, promotion string, rev int) (*Tree, error) {
-	s.mu.Lock()
-	c, ok := s.trees[promotion]
-	if !ok {
-		c = &cached{rev: -1}
-		s.trees[promotion] = c
-	}
-	s.mu.Unlock()
-	c.mu.Lock()
+	c := s.hold(promotion)
+	s.evict(c)
 	t := &Tree{Dir: filepath.Join(s.dir, safeName(promotion)), Rev: rev, s: s, promotion: promotion, c: c}
 	if c.rev == rev {
 		if fp, err := fingerprint(t.Dir); err == nil && fp == c.fp {
@@ -249,17 +326,12 @@ func DeleteRevisions(ctx context.Context, objs deleter, promotion string, last i
 	return errors.Join(errs...)
 }
 
-// Forget removes the local copy of promotion's workspace.
+// Forget removes the local copy of promotion's workspace, once whoever holds it released it.
+// A directory an earlier process left is removed as well.
 func (s *Store) Forget(promotion string) {
-	s.mu.Lock()
-	c, ok := s.trees[promotion]
-	delete(s.trees, promotion)
-	s.mu.Unlock()
-	if ok {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-	}
-	_ = os.RemoveAll(filepath.Join(s.dir, safeName(promotion)))
+	c := s.hold(promotion)
+	defer c.mu.Unlock()
+	s.drop(c)
 }
 
 // safeName maps a promotion name to one directory name.

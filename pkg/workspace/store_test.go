@@ -328,3 +328,58 @@ func newStore(t testing.TB, objs jetstream.ObjectStore, dir string, opts ...work
 	}
 	return s
 }
+
+// TestCacheIsBounded: past MaxCached workspaces, a checkout drops the least recently used
+// local copies, never one that is checked out; a dropped one is downloaded again when needed.
+func TestCacheIsBounded(t *testing.T) {
+	b := bustest.Start(t).Connect(t)
+	dir := t.TempDir()
+	s := newStore(t, b.Workspaces, dir)
+	held := checkout(t, s, "held", 0) // checked out throughout: never dropped
+	write(t, held.Dir, "f", "held", 0o644)
+	first := checkout(t, s, "p-0", 0)
+	write(t, first.Dir, "f", "first", 0o644)
+	if got := commit(t, first); got != 1 {
+		t.Fatalf("Commit() = %d, want 1", got)
+	}
+	first.Release()
+	for i := 1; i < workspace.MaxCached+50; i++ {
+		tr := checkout(t, s, "p-"+strconv.Itoa(i), 0)
+		tr.Release()
+	}
+	if got := s.Cached(); got > workspace.MaxCached {
+		t.Errorf("Cached() = %d after %d checkouts, want at most %d", got, workspace.MaxCached+51, workspace.MaxCached)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) > workspace.MaxCached {
+		t.Errorf("%d workspace directories on disk, want at most %d", len(entries), workspace.MaxCached)
+	}
+	if got, err := os.ReadFile(filepath.Join(held.Dir, "f")); err != nil || string(got) != "held" {
+		t.Errorf("the checked-out workspace lost its file: %q, %v", got, err)
+	}
+	held.Release()
+	tr := checkout(t, s, "p-0", 1) // dropped from the cache: downloaded again
+	defer tr.Release()
+	if got, err := os.ReadFile(filepath.Join(tr.Dir, "f")); err != nil || string(got) != "first" {
+		t.Errorf("ReadFile(f) of a dropped workspace = %q, %v; want %q", got, err, "first")
+	}
+}
+
+// TestForgetRemovesLeftovers: Forget removes a workspace directory the Store never checked
+// out, e.g. one an earlier process left.
+func TestForgetRemovesLeftovers(t *testing.T) {
+	b := bustest.Start(t).Connect(t)
+	dir := t.TempDir()
+	s := newStore(t, b.Workspaces, dir)
+	write(t, filepath.Join(dir, "old"), "f", "x", 0o644)
+	s.Forget("old")
+	if _, err := os.Lstat(filepath.Join(dir, "old")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Lstat(old) after Forget = %v, want it gone", err)
+	}
+	if got := s.Cached(); got != 0 {
+		t.Errorf("Cached() after Forget = %d, want 0", got)
+	}
+}

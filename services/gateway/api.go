@@ -51,12 +51,23 @@ func (a *api) routes(mux router) {
 
 func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {
 	names, err := store.Projects(r.Context(), a.Bus)
-	reply(w, visibleProjects(identity(r), names, a.auth.policies.get), err)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	listPage(w, r, visibleProjects(identity(r), names, a.auth.policies.get), func(n string) string { return n })
 }
 
+// listStages answers a page of the project's Stages, each with its recorded status; only
+// the page's Stages are read.
 func (a *api) listStages(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
-	stages, err := store.List[v1.Stage](r.Context(), a.Bus, a.Bus.Resources, bus.ResourceKey(project, v1.KindStage, ">"))
+	p, err := pageOf(r)
+	if err != nil {
+		replyPage(w, nil, "", 0, err)
+		return
+	}
+	stages, next, remaining, err := store.ListPage[v1.Stage](r.Context(), a.Bus, a.Bus.Resources, bus.ResourceKey(project, v1.KindStage, ""), p)
 	for i := range stages {
 		if err != nil {
 			break
@@ -66,7 +77,7 @@ func (a *api) listStages(w http.ResponseWriter, r *http.Request) {
 			stages[i] = *s
 		}
 	}
-	reply(w, stages, err)
+	replyPage(w, stages, next, remaining, err)
 }
 
 func (a *api) getStage(w http.ResponseWriter, r *http.Request) {
@@ -75,8 +86,13 @@ func (a *api) getStage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) listFreight(w http.ResponseWriter, r *http.Request) {
-	f, err := store.List[v1.Freight](r.Context(), a.Bus, a.Bus.Freight, bus.Key(r.PathValue("project"), ">"))
-	reply(w, f, err)
+	p, err := pageOf(r)
+	if err != nil {
+		replyPage(w, nil, "", 0, err)
+		return
+	}
+	f, next, remaining, err := store.ListPage[v1.Freight](r.Context(), a.Bus, a.Bus.Freight, bus.Key(r.PathValue("project"), ""), p)
+	replyPage(w, f, next, remaining, err)
 }
 
 func (a *api) getFreight(w http.ResponseWriter, r *http.Request) {
@@ -84,9 +100,16 @@ func (a *api) getFreight(w http.ResponseWriter, r *http.Request) {
 	reply(w, f, err)
 }
 
+// listPromotions answers a page of the project's Promotions, in name order (a Promotion's
+// name starts with its Stage's, then the time it was asked for); only the page's are read.
 func (a *api) listPromotions(w http.ResponseWriter, r *http.Request) {
-	p, err := store.List[v1.Promotion](r.Context(), a.Bus, a.Bus.Promotions, bus.Key(r.PathValue("project"), ">"))
-	reply(w, p, err)
+	p, err := pageOf(r)
+	if err != nil {
+		replyPage(w, nil, "", 0, err)
+		return
+	}
+	list, next, remaining, err := store.ListPage[v1.Promotion](r.Context(), a.Bus, a.Bus.Promotions, bus.Key(r.PathValue("project"), ""), p)
+	replyPage(w, list, next, remaining, err)
 }
 
 func (a *api) getPromotion(w http.ResponseWriter, r *http.Request) {

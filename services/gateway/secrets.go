@@ -46,9 +46,13 @@ func (a *api) listSecrets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := a.Secrets.List(r.Context(), r.PathValue("project"))
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
 	out := make([]v1.SecretSummary, 0, len(list))
 	for _, s := range list {
 		out = append(out, secret.Summary(s))
 	}
-	reply(w, out, err)
+	listPage(w, r, out, func(s v1.SecretSummary) string { return s.Name })
 }

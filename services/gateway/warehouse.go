@@ -12,8 +12,13 @@ import (
 )
 
 func (a *api) listWarehouses(w http.ResponseWriter, r *http.Request) {
-	all, err := store.Warehouses(r.Context(), a.Bus, r.PathValue("project"))
-	reply(w, all, err)
+	p, err := pageOf(r)
+	if err != nil {
+		replyPage(w, nil, "", 0, err)
+		return
+	}
+	all, next, remaining, err := store.WarehousesPage(r.Context(), a.Bus, r.PathValue("project"), p)
+	replyPage(w, all, next, remaining, err)
 }
 
 func (a *api) getWarehouse(w http.ResponseWriter, r *http.Request) {

@@ -122,7 +122,7 @@ func (a *api) listWebhookReceivers(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, info)
 	}
-	reply(w, out, nil)
+	listPage(w, r, out, func(i WebhookReceiverInfo) string { return i.Name })
 }
 
 // webhookReply is the body of a webhook's answer: the Warehouses it refreshed.

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"flag"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -20,10 +21,20 @@ type Options struct {
 	// Route maps a step kind to the executor that runs it. Default steps.ExecutorFor; tests
 	// and benchmarks add their own step kinds.
 	Route func(uses string) (executor string, ok bool)
+	// Resync is how often auto-promotion is evaluated in every project even when no event or
+	// apply asks for it, so that the pipeline converges after anything missed. 0 means
+	// DefaultResync (5m); negative turns it off. Default $DRAY_SCHEDULER_RESYNC.
+	Resync time.Duration
 }
 
 // BindFlags registers the options as flags.
-func (o *Options) BindFlags(*flag.FlagSet) {}
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	resync := DefaultResync
+	if d, err := time.ParseDuration(os.Getenv("DRAY_SCHEDULER_RESYNC")); err == nil {
+		resync = d
+	}
+	fs.DurationVar(&o.Resync, "resync", resync, "how often auto-promotion is evaluated in every project without an event asking for it (negative: never)")
+}
 
 // Validate reports every problem at once.
 func (o *Options) Validate() error { return nil }
@@ -50,6 +61,20 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	}()
 	if s.route == nil {
 		s.route = Route
+	}
+	// The watch starts before the evaluation at start, so no apply falls between the two.
+	bg, stopBg := context.WithCancel(ctx)
+	watching, err := s.watchResources(bg)
+	if err != nil {
+		stopBg()
+		return err
+	}
+	defer func() { stopBg(); watching() }()
+	if opts.Resync == 0 {
+		opts.Resync = DefaultResync
+	}
+	if opts.Resync > 0 {
+		go s.resync(bg, opts.Resync)
 	}
 	errs := make(chan error, 4)
 	go func() {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,11 +28,22 @@ import (
 type Options struct {
 	// KeepWorkspaces keeps a finished promotion's workspace revisions for debugging.
 	KeepWorkspaces bool
+	// KeepPromotions is how many finished Promotions each Stage keeps in dray-promotions;
+	// when one finishes, the oldest finished ones past it are deleted (never one that has not
+	// finished or that the Stage's status names). 0 means DefaultKeepPromotions (20, as
+	// Kargo); negative keeps every one. Default $DRAY_KEEP_PROMOTIONS.
+	KeepPromotions int
 }
 
 // BindFlags registers the options as flags.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.KeepWorkspaces, "keep-workspaces", false, "keep finished promotions' workspaces for debugging")
+	keep := DefaultKeepPromotions
+	if n, err := strconv.Atoi(os.Getenv("DRAY_KEEP_PROMOTIONS")); err == nil {
+		keep = n
+	}
+	fs.IntVar(&o.KeepPromotions, "keep-promotions", keep,
+		"finished Promotions kept per Stage; older ones are deleted as new ones finish (Kargo's garbage collector keeps 20; negative: keep all)")
 }
 
 // Validate reports every problem at once.
@@ -50,6 +63,9 @@ type state struct {
 
 // Run records results until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
+	if opts.KeepPromotions == 0 {
+		opts.KeepPromotions = DefaultKeepPromotions
+	}
 	s := &state{Deps: d, opts: opts, finished: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dray_promotions_total",
 		Help: "Promotions that finished, by project, stage and phase.",
@@ -377,6 +393,12 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if !s.opts.KeepWorkspaces {
 		if err := workspace.DeleteRevisions(ctx, s.Bus.Workspaces, p.Metadata.Name, p.Status.Workspace); err != nil {
 			s.Log.Warn("workspace not deleted", "promotion", p.Metadata.Name, "err", err)
+		}
+	}
+	if changed {
+		// Retention is housekeeping: a failure is retried when the Stage's next Promotion ends.
+		if err := s.trimPromotions(ctx, r.Project, p.Spec.Stage); err != nil && ctx.Err() == nil {
+			s.Log.Warn("old promotions not trimmed", "project", r.Project, "stage", p.Spec.Stage, "err", err)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 
@@ -66,5 +67,31 @@ func TestUpdateStartsFromWhatItWrote(t *testing.T) {
 	}
 	if _, _, err := s.update(ctx, key, setMessage("c")); err == nil {
 		t.Error("update of a deleted Promotion = nil error, want not found")
+	}
+}
+
+// TestWrittenIsBounded: the cache holds neither more Promotions nor more bytes than its
+// bounds, however many it is given, and forgets what it is told to.
+func TestWrittenIsBounded(t *testing.T) {
+	var w written
+	big := make([]byte, 64<<10)
+	for i := range 3 * maxWritten {
+		w.put(fmt.Sprintf("demo.p%d", i), uint64(i), big)
+		if n, bytes := w.size(); n > maxWritten || bytes > maxWrittenBytes {
+			t.Fatalf("after %d puts the cache holds %d Promotions, %d bytes; want at most %d, %d", i+1, n, bytes, maxWritten, maxWrittenBytes)
+		}
+	}
+	for i := range 3 * maxWritten {
+		w.put(fmt.Sprintf("demo.s%d", i), uint64(i), []byte("{}"))
+		if n, _ := w.size(); n > maxWritten {
+			t.Fatalf("after %d small puts the cache holds %d Promotions, want at most %d", i+1, n, maxWritten)
+		}
+	}
+	w.put("demo.x", 1, big)
+	n, bytes := w.size()
+	w.put("demo.x", 2, []byte("{}")) // replacing counts the new bytes only
+	w.forget("demo.x")
+	if n2, bytes2 := w.size(); n2 != n-1 || bytes2 != bytes-len(big) {
+		t.Errorf("after replacing and forgetting: %d Promotions, %d bytes; want %d, %d", n2, bytes2, n-1, bytes-len(big))
 	}
 }

@@ -14,7 +14,10 @@
 //   - promotions per second with several Stages at once;
 //   - several Stages promoting into one branch of one repository at once, each editing its own
 //     file, against as many git command-line scripts that race and retry with
-//     `git pull --rebase`.
+//     `git pull --rebase`;
+//   - discovery (discovery.go);
+//   - memory at rest and after a thousand promotions across 200 Stages, and the latency and
+//     size of a list of 10,000 Promotions, one page and whole (memory.go).
 //
 // It prints the figures and the target ratios, and writes them as JSON to $BENCH_OUT if set.
 package main
@@ -69,6 +72,8 @@ type Figures struct {
 	OneBranchRatio float64 `json:"oneBranchRatio"`
 	// DiscoveryFigures are the discovery benchmark's (discovery.go).
 	DiscoveryFigures
+	// MemoryFigures are the memory and list benchmark's (memory.go).
+	MemoryFigures
 }
 
 func main() {
@@ -83,6 +88,7 @@ func main() {
 		cpuProf  = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 		brStages = flag.Int("branch-stages", 8, "Stages promoting into one branch at once")
 		brN      = flag.Int("branch-n", 48, "promotions into one branch, for Dray and for the scripts each")
+		only     = flag.String("only", "", "run only this part: promotions, discovery or memory (default: all)")
 	)
 	flag.Parse()
 	if *cpuProf != "" {
@@ -103,16 +109,30 @@ func main() {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	f, err := run(ctx, log, config{n: *n, conc: *conc, latency: *latency, noopSteps: *noop, noopRuns: *noopRuns, rtts: *rtts, branchStages: *brStages, branchN: *brN})
-	if err == nil {
+	f := &Figures{}
+	var err error
+	if *only == "" || *only == "promotions" {
+		f, err = run(ctx, log, config{n: *n, conc: *conc, latency: *latency, noopSteps: *noop, noopRuns: *noopRuns, rtts: *rtts, branchStages: *brStages, branchN: *brN})
+	}
+	if err == nil && (*only == "" || *only == "discovery") {
 		err = discovery(ctx, log, discoveryFlags.config(), &f.DiscoveryFigures)
+	}
+	if err == nil && (*only == "" || *only == "memory") {
+		err = memory(ctx, log, &f.MemoryFigures)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	report(f)
-	reportDiscovery(&f.DiscoveryFigures)
+	if *only == "" || *only == "promotions" {
+		report(f)
+	}
+	if *only == "" || *only == "discovery" {
+		reportDiscovery(&f.DiscoveryFigures)
+	}
+	if *only == "" || *only == "memory" {
+		reportMemory(&f.MemoryFigures)
+	}
 	if out := os.Getenv("BENCH_OUT"); out != "" {
 		b, _ := json.MarshalIndent(f, "", "  ")
 		if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {

@@ -61,7 +61,9 @@ func TestHostileMessages(t *testing.T) {
 	first := pipeline(t, b, git.Repo(t, "config", map[string]string{"env/dev/values.yaml": valuesYAML}))
 	startControlPlane(t, ns)
 	opts := executor.Options{CacheDir: t.TempDir()}
-	startService(t, ns, "executor-git", func(ctx context.Context, d service.Deps) error { return executorgit.Run(ctx, executorgit.Options{Options: opts}, d) })
+	startService(t, ns, "executor-git", func(ctx context.Context, d service.Deps) error {
+		return executorgit.Run(ctx, executorgit.Options{Options: opts}, d)
+	})
 	startService(t, ns, "warehouse", func(ctx context.Context, d service.Deps) error {
 		return warehouse.Run(ctx, warehouse.Options{}, d)
 	})

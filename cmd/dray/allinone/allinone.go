@@ -68,6 +68,12 @@ type Options struct {
 	// ContainerHostNetwork are the projects ("*" for all) whose CustomPromotionSteps may
 	// take the host's network (executorcontainer.Options.HostNetwork). Default none.
 	ContainerHostNetwork []string
+	// KeepPromotions is the state service's retention of finished Promotions per Stage
+	// (state.Options.KeepPromotions; 0: 20, negative: all).
+	KeepPromotions int
+	// Resync is how often the scheduler evaluates auto-promotion everywhere
+	// (scheduler.Options.Resync; 0: 5m, negative: never).
+	Resync time.Duration
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -170,9 +176,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	execs = append(execs, o.Executors...)
 	services := []svc{
-		{"state", func(ctx context.Context, d service.Deps) error { return state.Run(ctx, state.Options{}, d) }},
+		{"state", func(ctx context.Context, d service.Deps) error {
+			return state.Run(ctx, state.Options{KeepPromotions: o.KeepPromotions}, d)
+		}},
 		{"scheduler", func(ctx context.Context, d service.Deps) error {
-			return scheduler.Run(ctx, scheduler.Options{Route: o.Route}, d)
+			return scheduler.Run(ctx, scheduler.Options{Route: o.Route, Resync: o.Resync}, d)
 		}},
 		{"warehouse", func(ctx context.Context, d service.Deps) error {
 			return warehouse.Run(ctx, warehouse.Options{GitTransports: o.GitTransports}, d)

@@ -30,3 +30,15 @@ type ErrorResponse struct {
 	// Problems lists every bad field of a rejected manifest.
 	Problems []*FieldError `json:"problems,omitempty"`
 }
+
+// Paging of the API's lists (GET /api/v1/projects/{project}/promotions and every other list):
+// a list answers one page, in name order, as a JSON array. The query parameters limit (1 to
+// 1000; default 500) and continue (a token from a previous answer) choose the page; when more
+// items remain, the answer carries these headers, and the next page is the same request with
+// continue set to HeaderContinue's value.
+const (
+	// HeaderContinue holds the token that asks for the next page of a list.
+	HeaderContinue = "Dray-Continue"
+	// HeaderRemaining holds how many items of a list remain after the page.
+	HeaderRemaining = "Dray-Remaining-Count"
+)

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestGetPages: dray get shows every item by default, following the pages; --limit shows one
+// page and the command for the next, whose --continue shows the rest; a bad limit is refused.
+func TestGetPages(t *testing.T) {
+	server := up(t)
+	files := map[string]string{"project.yaml": project}
+	for i := range 3 {
+		files[fmt.Sprintf("secret-%d.yaml", i)] = fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata: {name: token-%d, namespace: shop}
+stringData: {token: "t%d"}
+`, i, i)
+	}
+	if out, err := dray(t, server, "apply", "-f", writeManifests(t, files)); err != nil {
+		t.Fatalf("dray apply: %v\n%s", err, out)
+	}
+	out, err := dray(t, server, "get", "secrets")
+	if err != nil || strings.Count(out, "token-") != 3 || strings.Contains(out, "more:") {
+		t.Errorf("dray get secrets = %q, %v; want all three, no next page", out, err)
+	}
+	out, err = dray(t, server, "get", "secrets", "--limit", "2")
+	next := regexp.MustCompile(`1 more: dray get secrets --limit 2 --continue (\S+)`).FindStringSubmatch(out)
+	if err != nil || !strings.Contains(out, "token-0") || !strings.Contains(out, "token-1") || strings.Contains(out, "token-2") || next == nil {
+		t.Fatalf("dray get secrets --limit 2 = %q, %v; want token-0 and token-1 and the command for 1 more", out, err)
+	}
+	out, err = dray(t, server, "get", "secrets", "--limit", "2", "--continue", next[1])
+	if err != nil || !strings.Contains(out, "token-2") || strings.Contains(out, "token-0") || strings.Contains(out, "more:") {
+		t.Errorf("dray get secrets --continue = %q, %v; want token-2 alone", out, err)
+	}
+	if _, err := dray(t, server, "get", "secrets", "--limit", "5000"); err == nil || !strings.Contains(err.Error(), "from 1 to 1000") {
+		t.Errorf("dray get secrets --limit 5000 = %v, want the limit refused", err)
+	}
+}
