@@ -21,13 +21,19 @@ import (
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/token"
 	"github.com/drayhq/dray/services/gateway"
 )
 
-// startGateway runs a gateway on a real NATS and returns its URL and the bus behind it.
-func startGateway(t *testing.T) (string, *bus.Bus) {
+// startGateway runs a gateway on a real NATS and returns its URL, the bus behind it and a
+// system-admin token.
+func startGateway(t *testing.T) (string, *bus.Bus, string) {
 	t.Helper()
 	b := bustest.Start(t).Connect(t)
+	tok, _, err := token.NewStore(b.Tokens).Create(t.Context(), v1.APIToken{Name: "test-admin", SystemAdmin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -45,11 +51,22 @@ func startGateway(t *testing.T) (string, *bus.Bus) {
 	t.Cleanup(func() { <-done })
 	select {
 	case addr := <-ready:
-		return "http://" + addr, b
+		return "http://" + addr, b, tok
 	case err := <-done:
 		t.Fatalf("gateway: %v", err)
 	}
-	return "", nil
+	return "", nil, ""
+}
+
+// get calls the gateway with tok as bearer token.
+func get(t *testing.T, tok, u string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return http.DefaultClient.Do(req)
 }
 
 // putPromotions stores n Promotions of project, in random order, and returns their names
@@ -76,10 +93,10 @@ func putPromotions(t *testing.T, b *bus.Bus, project string, n int) []string {
 // once, in name order, and each answer says how many remain; the client's full list follows
 // them; without a limit a page holds the default 500.
 func TestListPages(t *testing.T) {
-	url, b := startGateway(t)
+	url, b, tok := startGateway(t)
 	want := putPromotions(t, b, "shop", 1234)
 	putPromotions(t, b, "other", 3) // another project's stay out
-	c := client.New(url)
+	c := client.New(url, client.WithToken(tok))
 	for _, limit := range []int{7, 500, 1000} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
 			var got []string
@@ -118,7 +135,7 @@ func TestListPages(t *testing.T) {
 	if len(all) != len(want) {
 		t.Errorf("Promotions() = %d Promotions, want %d", len(all), len(want))
 	}
-	resp, err := http.Get(url + "/api/v1/projects/shop/promotions")
+	resp, err := get(t, tok, url + "/api/v1/projects/shop/promotions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,14 +153,14 @@ func TestListPages(t *testing.T) {
 // TestListPageReadsOnlyItsValues: a page is answered from the keys and the page's own values;
 // values outside it, even undecodable ones, are never read.
 func TestListPageReadsOnlyItsValues(t *testing.T) {
-	url, b := startGateway(t)
+	url, b, tok := startGateway(t)
 	names := putPromotions(t, b, "shop", 50)
 	for _, n := range names[10:] {
 		if _, err := b.Promotions.Put(t.Context(), bus.Key("shop", n), []byte("{not json")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page, err := client.New(url).PromotionPage(t.Context(), "shop", client.ListOptions{Limit: 10})
+	page, err := client.New(url, client.WithToken(tok)).PromotionPage(t.Context(), "shop", client.ListOptions{Limit: 10})
 	if err != nil {
 		t.Fatalf("first page of 10 = %v; it read values beyond the page", err)
 	}
@@ -155,9 +172,9 @@ func TestListPageReadsOnlyItsValues(t *testing.T) {
 // TestListPagesWhileItChanges: items added or deleted between two pages never make the pages
 // repeat or skip the items that stay.
 func TestListPagesWhileItChanges(t *testing.T) {
-	url, b := startGateway(t)
+	url, b, tok := startGateway(t)
 	names := putPromotions(t, b, "shop", 30)
-	c := client.New(url)
+	c := client.New(url, client.WithToken(tok))
 	page, err := c.PromotionPage(t.Context(), "shop", client.ListOptions{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +208,7 @@ func TestListPagesWhileItChanges(t *testing.T) {
 // TestListBadPage: a limit that is not 1 to 1000, or a continue token no list gave, is a 400
 // that says what to do, on every list of the API.
 func TestListBadPage(t *testing.T) {
-	url, _ := startGateway(t)
+	url, _, tok := startGateway(t)
 	lists := []string{"/api/v1/projects", "/api/v1/projects/shop/stages", "/api/v1/projects/shop/freight",
 		"/api/v1/projects/shop/promotions", "/api/v1/projects/shop/warehouses", "/api/v1/projects/shop/secrets",
 		"/api/v1/projects/shop/webhookreceivers"}
@@ -206,7 +223,7 @@ func TestListBadPage(t *testing.T) {
 	}
 	for _, l := range lists {
 		for _, q := range bad {
-			resp, err := http.Get(url + l + "?" + q.query)
+			resp, err := get(t, tok, url + l + "?" + q.query)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -216,7 +233,7 @@ func TestListBadPage(t *testing.T) {
 				t.Errorf("GET %s?%s = %d %s, want 400 saying %q", l, q.query, resp.StatusCode, body, q.says)
 			}
 		}
-		resp, err := http.Get(url + l + "?limit=2")
+		resp, err := get(t, tok, url + l + "?limit=2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +246,7 @@ func TestListBadPage(t *testing.T) {
 
 // TestListStagesPage: a page of Stages carries each Stage's recorded status.
 func TestListStagesPage(t *testing.T) {
-	url, b := startGateway(t)
+	url, b, tok := startGateway(t)
 	for i := range 5 {
 		name := fmt.Sprintf("s%d", i)
 		st := v1.Stage{TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindStage}, Metadata: v1.ObjectMeta{Name: name, Namespace: "shop"}}
@@ -242,7 +259,7 @@ func TestListStagesPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := client.New(url)
+	c := client.New(url, client.WithToken(tok))
 	page, err := c.StagePage(t.Context(), "shop", client.ListOptions{Limit: 2, Continue: ""})
 	if err != nil {
 		t.Fatal(err)
