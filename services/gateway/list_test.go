@@ -135,7 +135,7 @@ func TestListPages(t *testing.T) {
 	if len(all) != len(want) {
 		t.Errorf("Promotions() = %d Promotions, want %d", len(all), len(want))
 	}
-	resp, err := get(t, tok, url + "/api/v1/projects/shop/promotions")
+	resp, err := get(t, tok, url+"/api/v1/projects/shop/promotions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestListBadPage(t *testing.T) {
 	}
 	for _, l := range lists {
 		for _, q := range bad {
-			resp, err := get(t, tok, url + l + "?" + q.query)
+			resp, err := get(t, tok, url+l+"?"+q.query)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func TestListBadPage(t *testing.T) {
 				t.Errorf("GET %s?%s = %d %s, want 400 saying %q", l, q.query, resp.StatusCode, body, q.says)
 			}
 		}
-		resp, err := get(t, tok, url + l + "?limit=2")
+		resp, err := get(t, tok, url+l+"?limit=2")
 		if err != nil {
 			t.Fatal(err)
 		}
