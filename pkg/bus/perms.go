@@ -165,7 +165,7 @@ func PermissionsOf(role string) (Permissions, error) {
 		for _, d := range []string{"scheduler-pipeline", "scheduler-promotions", "scheduler-health"} {
 			g.consume(StreamEvents, d)
 		}
-		g.send("dray.steps.>", "dray.results.*.promotion", "dray.results.*.freight", "dray.results.*.stage",
+		g.send("dray.steps.>", "dray.results.*.step", "dray.results.*.promotion", "dray.results.*.freight", "dray.results.*.stage",
 			"dray.events.>", "dray.audit.>")
 		g.readKV(BucketResources, BucketFreight, BucketPromotions, BucketStages, BucketWarehouses, BucketSecrets)
 	case role == RoleState:
