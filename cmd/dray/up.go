@@ -130,8 +130,8 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 				in.Stop()
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Dray is up: API %s, NATS %s, data in %s\nThe CLI on this machine uses the admin token in %s (recorded in the dray config).\n",
-				in.URL, in.NATS.ClientURL(), o.DataDir, allinone.AdminTokenFile(o.DataDir))
+			fmt.Fprintf(cmd.OutOrStdout(), "Dray is up: API %s, NATS %s, data in %s\nThe CLI on this machine uses the admin token in %s (recorded in the dray config); NATS clients use the admin's nkey: nats --nkey %s.\n",
+				in.URL, in.NATS.ClientURL(), o.DataDir, allinone.AdminTokenFile(o.DataDir), allinone.AdminNKeyFile(o.DataDir))
 			if demo {
 				if err := runDemo(ctx, cmd, in.URL, in.AdminToken); err != nil {
 					in.Stop()

@@ -1,10 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync/atomic"
 	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drayhq/dray/cmd/dray/allinone"
+	"github.com/drayhq/dray/pkg/executor"
 )
 
 func TestCheckExposure(t *testing.T) {
@@ -55,5 +66,49 @@ func TestGuardPush(t *testing.T) {
 		if w.Code != tt.want {
 			t.Errorf("%s with password %q: %d, want %d", tt.path, tt.pass, w.Code, tt.want)
 		}
+	}
+}
+
+// dray up's NATS takes no client without credentials; the admin's nkey seed in the data
+// directory lets a person (nats --nkey) publish a command.
+func TestUpNATSNeedsCredentials(t *testing.T) {
+	dir := t.TempDir()
+	in, err := allinone.Start(context.Background(), allinone.Options{
+		DataDir: dir, Addr: "127.0.0.1:0", NATSPort: -1,
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Executor: executor.Options{CacheDir: t.TempDir()},
+	})
+	if err != nil {
+		t.Fatalf("dray up: %v", err)
+	}
+	t.Cleanup(in.Stop)
+	if nc, err := nats.Connect(in.NATS.ClientURL(), nats.MaxReconnects(0)); err == nil {
+		nc.Close()
+		t.Fatal("a client without credentials connected to dray up's NATS")
+	} else if !errors.Is(err, nats.ErrAuthorization) {
+		t.Fatalf("want an authorization error, got %v", err)
+	}
+	fi, err := os.Stat(allinone.AdminNKeyFile(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", allinone.AdminNKeyFile(dir), fi.Mode().Perm())
+	}
+	opt, err := nats.NkeyOptionFromSeed(allinone.AdminNKeyFile(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(in.NATS.ClientURL(), opt)
+	if err != nil {
+		t.Fatalf("connect with the admin's nkey: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(t.Context(), "dray.cmd.demo.refresh", []byte(`{}`)); err != nil {
+		t.Fatalf("the admin cannot publish a command: %v", err)
 	}
 }

@@ -15,7 +15,17 @@ import (
 )
 
 func main() {
-	nc, err := nats.Connect(nats.DefaultURL) // dray up's embedded NATS
+	// dray up's embedded NATS takes clients with credentials: its admin's nkey seed, or the
+	// seed file $DRAY_NATS_NKEY names.
+	seed := os.Getenv("DRAY_NATS_NKEY")
+	if seed == "" {
+		seed = ".dray/nats-admin.nk"
+	}
+	auth, err := nats.NkeyOptionFromSeed(seed)
+	if err != nil {
+		log.Fatal(err)
+	}
+	nc, err := nats.Connect(nats.DefaultURL, auth)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -14,6 +14,9 @@ type EmbeddedOptions struct {
 	// Host and Port to listen on. Port -1 picks a free port; 0 means the NATS default 4222.
 	Host string
 	Port int
+	// Users, when set, are the only clients the server accepts (see Users); nil accepts
+	// every client, as tests of other things do.
+	Users *Users
 }
 
 // StartEmbedded starts a nats-server with JetStream on Dir, in this process, and waits until it
@@ -22,11 +25,12 @@ func StartEmbedded(o EmbeddedOptions) (*server.Server, error) {
 	if o.Dir == "" {
 		return nil, fmt.Errorf("%w: embedded NATS needs a data directory", ErrInvalidOption)
 	}
+	var err error
 	host := o.Host
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	ns, err := server.NewServer(&server.Options{
+	so := &server.Options{
 		ServerName: "dray",
 		Host:       host,
 		Port:       o.Port,
@@ -34,7 +38,13 @@ func StartEmbedded(o EmbeddedOptions) (*server.Server, error) {
 		StoreDir:   o.Dir,
 		NoSigs:     true,
 		NoLog:      true,
-	})
+	}
+	if o.Users != nil {
+		if so.Nkeys, err = o.Users.ServerUsers(); err != nil {
+			return nil, err
+		}
+	}
+	ns, err := server.NewServer(so)
 	if err != nil {
 		return nil, fmt.Errorf("configure embedded NATS: %w", err)
 	}

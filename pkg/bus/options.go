@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -84,9 +85,12 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Connect dials NATS with the options. name identifies the client to the server.
+// Connect dials NATS with the options. name identifies the client to the server; without its
+// "dray-" prefix it is the client's role, whose inbox prefix (InboxPrefix) it takes, as its
+// NATS user's permissions expect.
 func (o *Options) Connect(name string, extra ...nats.Option) (*nats.Conn, error) {
-	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1)}
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1),
+		nats.CustomInboxPrefix(InboxPrefix(strings.TrimPrefix(name, "dray-")))}
 	if o.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(o.CredsFile))
 	}

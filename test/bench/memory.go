@@ -21,8 +21,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/drayhq/dray/cmd/dray/allinone"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
@@ -99,7 +97,7 @@ func memory(ctx context.Context, log *slog.Logger, f *MemoryFigures) error {
 		return err
 	}
 	defer h.in.Stop()
-	nc, err := nats.Connect("", nats.InProcessServer(h.in.NATS))
+	nc, err := h.in.Connect("test")
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // a second stream that the requester consumes. Both sides ack, as Dray's do.
 func jetStreamRoundTrip(ctx context.Context, in *allinone.Instance, n int) ([]time.Duration, error) {
 	connect := func() (jetstream.JetStream, *nats.Conn, error) {
-		nc, err := nats.Connect("", nats.InProcessServer(in.NATS))
+		nc, err := in.Connect("test")
 		if err != nil {
 			return nil, nil, err
 		}

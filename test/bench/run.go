@@ -77,7 +77,7 @@ func run(ctx context.Context, log *slog.Logger, c config) (*Figures, error) {
 		return nil, err
 	}
 	defer h.in.Stop()
-	nc, err := nats.Connect("", nats.InProcessServer(h.in.NATS))
+	nc, err := h.in.Connect("test")
 	if err != nil {
 		return nil, err
 	}

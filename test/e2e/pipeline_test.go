@@ -17,7 +17,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/nats-io/nats.go"
 
 	"github.com/drayhq/dray/cmd/dray/allinone"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -286,7 +285,7 @@ func findFreight(t *testing.T, c *client.Client, name string) *v1.Freight {
 // story lists the events about one Freight, as "type [stage]" without the dev.dray. prefix.
 func story(t *testing.T, in *allinone.Instance, freight string) []string {
 	t.Helper()
-	nc, err := nats.Connect("", nats.InProcessServer(in.NATS))
+	nc, err := in.Connect("test")
 	if err != nil {
 		t.Fatal(err)
 	}

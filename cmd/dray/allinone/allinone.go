@@ -100,7 +100,26 @@ type Instance struct {
 	mu     sync.Mutex
 	errs   []error
 	conns  []*nats.Conn
+	users  *bus.Users
 }
+
+// Connect connects to the embedded NATS in this process as the admin, who may do everything
+// (tests, benchmarks). name identifies the connection.
+func (in *Instance) Connect(name string, opts ...nats.Option) (*nats.Conn, error) {
+	auth, err := in.users.ConnectOptions(bus.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect("", append(append(auth, nats.InProcessServer(in.NATS), nats.Name(name)), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to embedded NATS as admin: %w", err)
+	}
+	return nc, nil
+}
+
+// AdminNKeyFile is where Start keeps the nkey seed of the embedded NATS's admin user in
+// dataDir (mode 0600): nats --nkey <file> … works against dray up.
+func AdminNKeyFile(dataDir string) string { return filepath.Join(dataDir, "nats-admin.nk") }
 
 // Start starts NATS and every service, and returns once the gateway listens.
 func Start(ctx context.Context, o Options) (*Instance, error) {
@@ -128,12 +147,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	ns, err := bus.StartEmbedded(bus.EmbeddedOptions{Dir: filepath.Join(o.DataDir, "nats"), Port: port})
-	if err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(ctx)
-	in := &Instance{NATS: ns, cancel: cancel}
+	in := &Instance{cancel: cancel}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var shared *workspace.Store // set with the first bus, before any executor starts
@@ -210,8 +225,60 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			})
 		}})
 	}
+	// Every service connects as its own NATS user (pkg/bus/README.md "Who may do what on the
+	// bus"), with an nkey made now and kept in memory; the admin's seed is kept in the data
+	// directory for people and outside tools (nats --nkey).
+	roles := make([]string, len(services))
 	for i, s := range services {
-		nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("dray-"+s.name), nats.MaxReconnects(-1))
+		roles[i] = s.name
+	}
+	users, err := bus.NewUsers(roles...)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	adminKey, err := bus.EnsureSeed(AdminNKeyFile(o.DataDir))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := users.Add(bus.RoleAdmin, adminKey); err != nil {
+		cancel()
+		return nil, err
+	}
+	in.users = users
+	if in.NATS, err = bus.StartEmbedded(bus.EmbeddedOptions{Dir: filepath.Join(o.DataDir, "nats"), Port: port, Users: users}); err != nil {
+		cancel()
+		return nil, err
+	}
+	// The admin declares the layout (the only user who may change its configuration) and
+	// makes the admin token before any service starts.
+	adminConn, err := in.Connect("dray-admin")
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	in.conns = append(in.conns, adminConn)
+	admin, err := bus.New(ctx, adminConn, bus.Options{})
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	// Before the gateway serves: its first request may carry this token.
+	if in.AdminToken, err = token.NewStore(admin.Tokens).EnsureAdminFile(ctx, AdminTokenFile(o.DataDir), "admin"); err != nil {
+		in.Stop()
+		return nil, err
+	}
+	for i, s := range services {
+		auth, err := users.ConnectOptions(s.name)
+		if err != nil {
+			in.Stop()
+			return nil, err
+		}
+		nc, err := nats.Connect("", append(auth, nats.InProcessServer(in.NATS), nats.Name("dray-"+s.name), nats.MaxReconnects(-1),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+				o.Log.Warn("NATS error", "service", s.name, "err", err) // e.g. a permissions violation
+			}))...)
 		if err != nil {
 			in.Stop()
 			return nil, fmt.Errorf("connect %s to embedded NATS: %w", s.name, err)
@@ -230,11 +297,6 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		if i == 0 {
 			// Encrypted with the secrets key: dray up always has one (README "Workspaces").
 			if shared, err = workspace.New(b.Workspaces, filepath.Join(o.DataDir, "workspaces"), workspace.WithKey(d.Secrets.WorkspaceKey())); err != nil {
-				in.Stop()
-				return nil, err
-			}
-			// Before the gateway serves: its first request may carry this token.
-			if in.AdminToken, err = token.NewStore(b.Tokens).EnsureAdminFile(ctx, AdminTokenFile(o.DataDir), "admin"); err != nil {
 				in.Stop()
 				return nil, err
 			}
@@ -284,8 +346,10 @@ func (in *Instance) Stop() {
 	for _, nc := range in.conns {
 		nc.Close()
 	}
-	in.NATS.Shutdown()
-	in.NATS.WaitForShutdown()
+	if in.NATS != nil {
+		in.NATS.Shutdown()
+		in.NATS.WaitForShutdown()
+	}
 }
 
 // hostPort makes a listen address dialable: ":8080" becomes "127.0.0.1:8080".

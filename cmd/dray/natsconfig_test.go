@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/drayhq/dray/pkg/bus"
+)
+
+// dray nats config prints a configuration a nats-server runs with, whose users are the seeds
+// it keeps: each service opens the layout with its seed, and a project's credential reaches
+// its own commands only.
+func TestNATSConfig(t *testing.T) {
+	seeds := t.TempDir()
+	if _, err := dray(t, "http://127.0.0.1:1", "nats", "config"); err == nil {
+		t.Fatal("dray nats config without --seeds-dir: want an error")
+	}
+	out, err := dray(t, "http://127.0.0.1:1", "nats", "config", "--seeds-dir", seeds, "--project", "shop", "--store-dir", filepath.Join(t.TempDir(), "js"))
+	if err != nil {
+		t.Fatalf("dray nats config: %v\n%s", err, out)
+	}
+	again, err := dray(t, "http://127.0.0.1:1", "nats", "config", "--seeds-dir", seeds, "--project", "shop", "--store-dir", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) < 100 || again[len(again)-200:] != out[len(out)-200:] {
+		t.Error("a second run with the same seeds printed other users")
+	}
+	fi, err := os.Stat(bus.SeedFile(seeds, "executor-git"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("seed file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	conf := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(conf, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(conf)
+	if err != nil {
+		t.Fatalf("nats-server cannot load the printed configuration: %v\n%s", err, out)
+	}
+	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, true, true
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	for _, role := range []string{"admin", "state", "scheduler", "gateway", "warehouse", "executor-git", "executor-argocd"} {
+		o := bus.Options{URL: ns.ClientURL(), NKeyFile: bus.SeedFile(seeds, role), Timeout: 5 * time.Second}
+		nc, err := o.Connect("dray-" + role)
+		if err != nil {
+			t.Fatalf("%s: %v", role, err)
+		}
+		if _, err := bus.New(t.Context(), nc, o); err != nil {
+			t.Errorf("%s cannot open the layout with its seed: %v", role, err)
+		}
+		nc.Close()
+	}
+	o := bus.Options{URL: ns.ClientURL(), NKeyFile: bus.SeedFile(seeds, "project-shop")}
+	errs := make(chan error, 8)
+	nc, err := o.Connect("ci", nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if err := nc.Publish("dray.cmd.other.promote", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, nats.ErrPermissionViolation) {
+			t.Fatalf("want a permissions violation, got %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("project shop's credential published another project's command")
+	}
+	if _, err := nats.Connect(ns.ClientURL(), nats.MaxReconnects(0)); err == nil {
+		t.Fatal("a client without credentials connected")
+	}
+}

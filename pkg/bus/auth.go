@@ -1,0 +1,169 @@
+package bus
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+)
+
+// Users are NATS users by role, each an nkey: the server knows the public key and the
+// role's permissions, the client proves it holds the seed. See pkg/bus/README.md
+// "Who may do what on the bus".
+type Users struct {
+	keys map[string]nkeys.KeyPair
+}
+
+// NewUsers makes a user with a fresh nkey, kept in memory, for every role.
+func NewUsers(roles ...string) (*Users, error) {
+	u := &Users{keys: map[string]nkeys.KeyPair{}}
+	for _, r := range roles {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			return nil, fmt.Errorf("make an nkey for NATS role %s: %w", r, err)
+		}
+		if err := u.Add(r, kp); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// Add gives role the nkey kp (replacing one it had). The role must be known (PermissionsOf).
+func (u *Users) Add(role string, kp nkeys.KeyPair) error {
+	if _, err := PermissionsOf(role); err != nil {
+		return err
+	}
+	if u.keys == nil {
+		u.keys = map[string]nkeys.KeyPair{}
+	}
+	u.keys[role] = kp
+	return nil
+}
+
+// Roles are the users' roles, sorted.
+func (u *Users) Roles() []string {
+	roles := make([]string, 0, len(u.keys))
+	for r := range u.keys {
+		roles = append(roles, r)
+	}
+	slices.Sort(roles)
+	return roles
+}
+
+// ConnectOptions authenticate a connection as role's user, with the role's inbox prefix.
+func (u *Users) ConnectOptions(role string) ([]nats.Option, error) {
+	kp, ok := u.keys[role]
+	if !ok {
+		return nil, fmt.Errorf("no NATS user for role %s", role)
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("public key of NATS role %s: %w", role, err)
+	}
+	return []nats.Option{nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(InboxPrefix(role))}, nil
+}
+
+// ServerUsers are the users as nats-server configures them, with their permissions.
+func (u *Users) ServerUsers() ([]*server.NkeyUser, error) {
+	var out []*server.NkeyUser
+	for _, role := range u.Roles() {
+		p, err := PermissionsOf(role)
+		if err != nil {
+			return nil, err
+		}
+		pub, err := u.keys[role].PublicKey()
+		if err != nil {
+			return nil, fmt.Errorf("public key of NATS role %s: %w", role, err)
+		}
+		out = append(out, &server.NkeyUser{Nkey: pub, Permissions: &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: p.Publish},
+			Subscribe: &server.SubjectPermission{Allow: p.Subscribe},
+		}})
+	}
+	return out, nil
+}
+
+// WriteServerConfig writes a nats-server configuration with JetStream and the users: paste
+// it into (or include it from) the server's configuration. storeDir may be empty.
+func (u *Users) WriteServerConfig(w io.Writer, storeDir string) error {
+	users, err := u.ServerUsers()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# NATS users of Dray, one per role (dray nats config; see pkg/bus/README.md).\n")
+	b.WriteString("# Each service connects with its role's nkey seed: --nats-nkey or $DRAY_NATS_NKEY.\n")
+	if storeDir != "" {
+		fmt.Fprintf(&b, "jetstream {\n  store_dir: %s\n}\n", strconv.Quote(storeDir))
+	} else {
+		b.WriteString("jetstream {}\n")
+	}
+	b.WriteString("authorization {\n  users: [\n")
+	for i, su := range users {
+		fmt.Fprintf(&b, "    # %s\n    {\n      nkey: %s\n      permissions: {\n", u.Roles()[i], su.Nkey)
+		fmt.Fprintf(&b, "        publish: { allow: %s }\n", quoteList(su.Permissions.Publish.Allow))
+		fmt.Fprintf(&b, "        subscribe: { allow: %s }\n", quoteList(su.Permissions.Subscribe.Allow))
+		b.WriteString("      }\n    }\n")
+	}
+	b.WriteString("  ]\n}\n")
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// SeedFile is where a role's nkey seed is kept in dir.
+func SeedFile(dir, role string) string { return filepath.Join(dir, role+".nk") }
+
+// EnsureSeed reads the nkey seed of path, or makes one there (mode 0600) if there is none.
+func EnsureSeed(path string) (nkeys.KeyPair, error) {
+	seed, err := os.ReadFile(path)
+	if err == nil {
+		kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(seed))))
+		if err != nil {
+			return nil, fmt.Errorf("nkey seed %s: %w", path, err)
+		}
+		return kp, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read nkey seed: %w", err)
+	}
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		return nil, fmt.Errorf("make an nkey: %w", err)
+	}
+	seed, err = kp.Seed()
+	if err != nil {
+		return nil, fmt.Errorf("make an nkey: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("write nkey seed: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("write nkey seed: %w", err)
+	}
+	_, err = f.Write(append(seed, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write nkey seed %s: %w", path, err)
+	}
+	return kp, nil
+}

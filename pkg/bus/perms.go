@@ -1,0 +1,275 @@
+package bus
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/drayhq/dray/pkg/names"
+)
+
+// Roles of NATS users. Each Dray service connects as its own user, whose permissions
+// (Permissions) allow only its subjects and the JetStream API calls it makes; see
+// pkg/bus/README.md "Who may do what on the bus".
+const (
+	RoleGateway   = "gateway"
+	RoleScheduler = "scheduler"
+	RoleState     = "state"
+	RoleWarehouse = "warehouse"
+	// RoleArgoCDHealth watches Argo CD health; dray up runs it on a connection of its own,
+	// the external layout inside executor-argocd (whose role includes it).
+	RoleArgoCDHealth = "argocd-health"
+	// RoleAdmin may do everything: people operating the bus (nats stream view DRAY_DEAD)
+	// and the one who changes the layout's configuration (Declare updates streams).
+	RoleAdmin = "admin"
+)
+
+// executorRolePrefix and projectRolePrefix start the roles of executors and outside clients.
+const (
+	executorRolePrefix = "executor-"
+	projectRolePrefix  = "project-"
+)
+
+// BuiltinExecutors are the executors Dray ships, whose steps read repository, registry and
+// Argo CD credentials from dray-secrets through pkg/secret (so their users may read that
+// bucket; an executor of another kind may not).
+var BuiltinExecutors = []string{"git", "config", "argocd", "http", "container"}
+
+// ExecutorRole is the role of the executor of a kind, e.g. executor-git.
+func ExecutorRole(kind string) string { return executorRolePrefix + kind }
+
+// ProjectRole is the role of an outside client of a project (a CI system that triggers
+// promotions): it may publish the project's commands and subscribe to its events, nothing else.
+func ProjectRole(project string) string { return projectRolePrefix + project }
+
+// InboxPrefix is the reply-subject prefix of a role's connections (nats.CustomInboxPrefix):
+// each role may subscribe only to its own inboxes, so no user reads another's replies.
+func InboxPrefix(role string) string { return "_INBOX." + role }
+
+// Permissions are the subjects a role may publish and subscribe to; nothing else is allowed.
+type Permissions struct {
+	Role      string
+	Publish   []string
+	Subscribe []string
+	// Why says in a few words what the role does; Sends, Gets and JetStream say what the
+	// subjects allow, in the words of the README table.
+	Why                    string
+	Sends, Gets, JetStream []string
+}
+
+// layoutStreams are the JetStream streams behind every stream, bucket and store of the layout.
+func layoutStreams() []string {
+	s := []string{StreamEvents, StreamCommands, StreamSteps, StreamResults, StreamAudit, StreamDead}
+	for _, b := range []string{BucketResources, BucketFreight, BucketPromotions, BucketStages,
+		BucketWarehouses, BucketSecrets, BucketTokens, BucketLocks} {
+		s = append(s, "KV_"+b)
+	}
+	return append(s, "OBJ_"+ObjectWorkspaces)
+}
+
+// grant collects a role's permissions.
+// pub and sub are the subjects; sends, gets and js say the same in words, for the README.
+type grant struct {
+	pub, sub        []string
+	sends, gets, js []string
+}
+
+func (g *grant) publish(s ...string) { g.pub = append(g.pub, s...) }
+
+// send and receive grant subjects of the layout a role publishes or subscribes to itself.
+func (g *grant) send(s ...string) {
+	g.publish(s...)
+	g.sends = append(g.sends, s...)
+}
+
+func (g *grant) receive(s ...string) {
+	g.sub = append(g.sub, s...)
+	g.gets = append(g.gets, s...)
+}
+
+// base is what every service needs: its inbox, and to open (and create if missing — an
+// identical create changes nothing) the layout. Updating the layout's configuration is the
+// admin's: an update may add sources to a stream, which would let a user read another.
+func (g *grant) base(role string) {
+	g.sub = append(g.sub, InboxPrefix(role)+".>")
+	g.publish("$JS.API.INFO")
+	for _, s := range layoutStreams() {
+		g.publish("$JS.API.STREAM.INFO."+s, "$JS.API.STREAM.CREATE."+s)
+	}
+}
+
+// consume lets the role run the durable consumer of a stream: create it, pull, ack, and
+// dead-letter what it cannot handle.
+func (g *grant) consume(stream, durable string) {
+	g.js = append(g.js, "consume "+stream+" as "+durable)
+	g.publish("$JS.API.CONSUMER.CREATE."+stream+"."+durable, "$JS.API.CONSUMER.CREATE."+stream+"."+durable+".>",
+		"$JS.API.CONSUMER.INFO."+stream+"."+durable, "$JS.API.CONSUMER.MSG.NEXT."+stream+"."+durable,
+		"$JS.ACK."+stream+"."+durable+".>", DeadSubject(stream, durable))
+}
+
+// read lets the role get, list and watch a bucket's (or store's) stream: direct and leader
+// gets, and ephemeral consumers of its own.
+func (g *grant) read(stream string) {
+	g.publish("$JS.API.DIRECT.GET."+stream, "$JS.API.DIRECT.GET."+stream+".>", "$JS.API.STREAM.MSG.GET."+stream,
+		"$JS.API.CONSUMER.CREATE."+stream, "$JS.API.CONSUMER.CREATE."+stream+".>",
+		"$JS.API.CONSUMER.INFO."+stream+".>", "$JS.API.CONSUMER.DELETE."+stream+".>",
+		"$JS.API.CONSUMER.MSG.NEXT."+stream+".>", "$JS.FC."+stream+".>", "$JS.ACK."+stream+".>")
+}
+
+// readKV and writeKV grant a KV bucket; a writer reads too (compare-and-set reads first).
+func (g *grant) readKV(buckets ...string) {
+	for _, b := range buckets {
+		g.read("KV_" + b)
+		g.js = append(g.js, "read "+b)
+	}
+}
+
+func (g *grant) writeKV(buckets ...string) {
+	for _, b := range buckets {
+		g.read("KV_" + b)
+		g.publish("$KV." + b + ".>")
+		g.js = append(g.js, "write "+b)
+	}
+}
+
+// workspaces grants the object store: put, get, and delete (a purge of an object's chunks).
+func (g *grant) workspaces() {
+	g.read("OBJ_" + ObjectWorkspaces)
+	g.js = append(g.js, "put, get and delete "+ObjectWorkspaces)
+	g.publish("$O."+ObjectWorkspaces+".>", "$JS.API.STREAM.PURGE.OBJ_"+ObjectWorkspaces)
+}
+
+// Permissions of a role: gateway, scheduler, state, warehouse, argocd-health, admin,
+// executor-<kind> or project-<project>. An unknown role is an error, so a typo grants nothing.
+func PermissionsOf(role string) (Permissions, error) {
+	var g grant
+	var why string
+	switch {
+	case role == RoleAdmin:
+		return Permissions{Role: role, Publish: []string{">"}, Subscribe: []string{">"},
+			Why:   "everything: people operating the bus, changing the layout's configuration",
+			Sends: []string{">"}, Gets: []string{">"}, JetStream: []string{"everything"}}, nil
+	case role == RoleGateway:
+		why = "API: applies resources, Secrets and tokens, publishes commands, events and audit records"
+		g.base(role)
+		g.send("dray.cmd.*.*", "dray.events.>", "dray.audit.>")
+		g.writeKV(BucketResources, BucketFreight, BucketSecrets, BucketTokens)
+		g.readKV(BucketPromotions, BucketStages, BucketWarehouses)
+		g.read(StreamAudit)
+		g.js = append(g.js, "read "+StreamAudit)
+		g.receive("dray.events.>")
+	case role == RoleScheduler:
+		why = "turns commands and events into Promotions and step jobs; seals a job's secrets"
+		g.base(role)
+		g.consume(StreamCommands, "scheduler-commands")
+		for _, d := range []string{"scheduler-pipeline", "scheduler-promotions", "scheduler-health"} {
+			g.consume(StreamEvents, d)
+		}
+		g.send("dray.steps.>", "dray.results.*.step", "dray.results.*.promotion", "dray.results.*.freight", "dray.results.*.stage",
+			"dray.events.>", "dray.audit.>")
+		g.readKV(BucketResources, BucketFreight, BucketPromotions, BucketStages, BucketWarehouses, BucketSecrets)
+	case role == RoleState:
+		why = "records results: the only writer of Promotions, and of Stage status but its health; deletes workspaces"
+		g.base(role)
+		g.consume(StreamResults, "state")
+		g.send("dray.events.>")
+		g.writeKV(BucketPromotions, BucketStages, BucketFreight)
+		g.readKV(BucketResources)
+		g.workspaces()
+	case role == RoleWarehouse:
+		why = "discovers Freight (reads repository credentials), handles refresh commands"
+		g.base(role)
+		g.consume(StreamCommands, "warehouse-refresh")
+		g.send("dray.events.>", "dray.audit.>")
+		g.writeKV(BucketWarehouses, BucketFreight)
+		g.readKV(BucketResources, BucketSecrets)
+	case role == RoleArgoCDHealth:
+		why = "watches Argo CD health of Stages and records it in their status (reads Argo CD credentials)"
+		g.argocdHealth(role)
+	case strings.HasPrefix(role, executorRolePrefix):
+		kind := strings.TrimPrefix(role, executorRolePrefix)
+		if err := names.Project(kind); err != nil { // a DNS label: one subject token
+			return Permissions{}, fmt.Errorf("NATS role %q: executor kind: %w", role, err)
+		}
+		why = "runs the steps of dray.steps." + kind + ".>"
+		g.base(role)
+		g.consume(StreamSteps, "executor-"+kind)
+		g.send("dray.results.*.step")
+		g.receive("dray.events.*.promotion.*") // aborts, and promotions that ended
+		g.readKV(BucketResources, BucketFreight, BucketPromotions)
+		g.workspaces()
+		if slices.Contains(BuiltinExecutors, kind) {
+			why += "; reads credentials from dray-secrets"
+			g.readKV(BucketSecrets)
+		}
+		switch kind {
+		case "git":
+			g.writeKV(BucketLocks) // push leases
+		case "argocd":
+			g.argocdHealth(role) // the external executor-argocd runs the health watch too
+		}
+	case strings.HasPrefix(role, projectRolePrefix):
+		project := strings.TrimPrefix(role, projectRolePrefix)
+		if err := names.Project(project); err != nil {
+			return Permissions{}, fmt.Errorf("NATS role %q: project: %w", role, err)
+		}
+		return Permissions{Role: role,
+			Publish:   []string{"dray.cmd." + project + ".>"},
+			Subscribe: []string{"dray.events." + project + ".>", InboxPrefix(role) + ".>"},
+			Why:       "outside client of a project (CI): its commands and events only",
+			Sends:     []string{"dray.cmd." + project + ".>"}, Gets: []string{"dray.events." + project + ".>"}}, nil
+	default:
+		return Permissions{}, fmt.Errorf("unknown NATS role %q: want one of gateway, scheduler, state, warehouse, argocd-health, admin, executor-<kind> or project-<project>", role)
+	}
+	return Permissions{Role: role, Publish: dedupe(g.pub), Subscribe: dedupe(g.sub), Why: why,
+		Sends: dedupe(g.sends), Gets: dedupe(g.gets), JetStream: dedupe(g.js)}, nil
+}
+
+func (g *grant) argocdHealth(role string) {
+	g.base(role)
+	g.receive("dray.events.*.>")
+	g.send(EventSubject("*", "stage.health.changed"))
+	g.writeKV(BucketStages) // a Stage's health, compare-and-set
+	g.readKV(BucketResources, BucketPromotions, BucketFreight, BucketSecrets)
+}
+
+// ServiceRoles are the roles of every service of Dray with the executors of the kinds given.
+func ServiceRoles(executors []string) []string {
+	roles := []string{RoleGateway, RoleScheduler, RoleState, RoleWarehouse, RoleArgoCDHealth}
+	for _, k := range executors {
+		roles = append(roles, ExecutorRole(k))
+	}
+	return roles
+}
+
+func dedupe(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// PermissionTable is the table of pkg/bus/README.md "Who may do what on the bus". A test
+// keeps the README equal to it.
+func PermissionTable(executors []string) string {
+	var b strings.Builder
+	b.WriteString("| role | does | publishes | subscribes to | JetStream |\n|---|---|---|---|---|\n")
+	for _, role := range append(ServiceRoles(executors), ProjectRole("p"), RoleAdmin) {
+		p, err := PermissionsOf(role)
+		if err != nil {
+			panic(err) // the roles above are fixed
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", role, p.Why, codeList(p.Sends), codeList(p.Gets), strings.Join(p.JetStream, "; "))
+	}
+	return b.String()
+}
+
+func codeList(s []string) string {
+	if len(s) == 0 {
+		return "—"
+	}
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = "`" + v + "`"
+	}
+	return strings.Join(q, " ")
+}
