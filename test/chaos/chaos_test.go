@@ -8,20 +8,28 @@ import (
 )
 
 // TestChaosShort is the short configuration of the kill -9 harness (make chaos runs the long
-// one): a few promotions over three Stages while dray up is killed twice.
+// one): a few promotions over three Stages while dray up is killed twice, and while services
+// running as separate processes are killed.
 func TestChaosShort(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	if os.Getenv("DRAY_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	f, err := Run(t.Context(), Config{Promotions: 12, Stages: 3, Kills: 2, Seed: time.Now().UnixNano(), Log: log})
-	if f != nil {
-		t.Log(f)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !f.OK() {
-		t.Errorf("chaos run lost, doubled or refused work:\n%s", f)
+	for _, tc := range []Config{
+		{Mode: ModeAllInOne, Promotions: 12, Stages: 3, Kills: 2},
+		{Mode: ModeSplit, Promotions: 12, Stages: 3, Kills: 3},
+	} {
+		t.Run(tc.Mode, func(t *testing.T) {
+			tc.Log, tc.Seed = slog.New(slog.DiscardHandler), time.Now().UnixNano()
+			if os.Getenv("DRAY_TEST_LOG") != "" {
+				tc.Log, tc.ServiceLog = slog.New(slog.NewTextHandler(os.Stderr, nil)), os.Stderr
+			}
+			f, err := Run(t.Context(), tc)
+			if f != nil {
+				t.Log(f)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !f.OK() {
+				t.Errorf("chaos run lost, doubled or refused work (seed %d):\n%s", tc.Seed, f)
+			}
+		})
 	}
 }
