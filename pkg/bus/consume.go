@@ -73,25 +73,60 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", o.Durable, o.Stream, err)
 	}
+	for {
+		err := consume(ctx, log, cons, o, workers, ackWait, h)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// The server ended the consumer's message stream — it answers "consumer deleted" when
+		// the consumer is lost with a node, or deleted — and it would deliver nothing more:
+		// declare it again and go on, rather than idle for good.
+		log.Warn("consumer stopped; declaring it again", "consumer", o.Durable, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+		if err := b.Retry(ctx, func(ctx context.Context) (err error) {
+			cons, err = b.JS.CreateOrUpdateConsumer(ctx, o.Stream, cfg)
+			return err
+		}); err != nil && ctx.Err() == nil {
+			log.Warn("consumer not declared again; trying again", "consumer", o.Durable, "err", err)
+		}
+	}
+}
+
+// consume handles cons's messages with workers until ctx ends or the server ends the stream
+// of messages, and returns why.
+func consume(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, o ConsumerOptions, workers int, ackWait time.Duration, h Handler) error {
 	next := func() (jetstream.Msg, error) { return pullOne(ctx, log, cons, o.Durable) }
 	if !o.NoBuffer {
 		msgs, err := cons.Messages(jetstream.PullMaxMessages(workers * 2))
 		if err != nil {
 			return fmt.Errorf("consume %s: %w", o.Durable, err)
 		}
+		stopped := make(chan struct{})
+		defer close(stopped)
 		go func() {
-			<-ctx.Done()
+			select {
+			case <-ctx.Done():
+			case <-stopped:
+			}
 			msgs.Stop()
 		}()
 		next = func() (jetstream.Msg, error) { return msgs.Next() }
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		cause error
+	)
 	for range workers {
 		wg.Go(func() {
 			for {
 				msg, err := next()
 				if err != nil {
+					once.Do(func() { cause = err })
 					return // stopped
 				}
 				stop := heartbeat(msg, ackWait)
@@ -100,8 +135,8 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 			}
 		})
 	}
-	<-ctx.Done()
-	return nil
+	wg.Wait()
+	return cause
 }
 
 // pullOne waits for one message of cons, pulling again after a pull that found none or
