@@ -40,6 +40,7 @@ func main() {
 	flag.Int64Var(&c.Seed, "seed", time.Now().UnixNano(), "seed of the random kill moments and targets")
 	flag.DurationVar(&c.Timeout, "timeout", 20*time.Minute, "each mode's run ends by then")
 	flag.StringVar(&c.LogLevel, "log-level", "warn", "the services' log level (their output goes to stderr)")
+	debug := flag.Bool("debug", false, "log every request the harness sends again")
 	flag.Parse()
 	modes := Modes
 	if *mode != "all" {
@@ -49,7 +50,11 @@ func main() {
 		}
 		modes = []string{*mode}
 	}
-	c.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	lvl := slog.LevelInfo
+	if *debug {
+		lvl = slog.LevelDebug
+	}
+	c.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	c.ServiceLog = os.Stderr
 	failed := false
 	var all []*Figures

@@ -126,7 +126,7 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 		return nil, err
 	}
 	defer sys.stop()
-	api := &apiClient{c: client.New(sys.url())}
+	api := &apiClient{c: client.New(sys.url()), log: c.Log}
 
 	if err := api.apply(ctx, resources(gitURL, stages)); err != nil {
 		return nil, err
@@ -227,6 +227,7 @@ func tag(i int) string { return fmt.Sprintf("t%05d", i) }
 // the gateway down is sent again.
 type apiClient struct {
 	c                   *client.Client
+	log                 *slog.Logger
 	errors, unreachable atomic.Int64
 }
 
@@ -243,12 +244,14 @@ func (a *apiClient) call(ctx context.Context, do func(ctx context.Context) error
 		case errors.As(err, &apiErr):
 			if apiErr.Status != http.StatusNotFound {
 				a.errors.Add(1)
+				a.log.Error("API error", "status", apiErr.Status, "err", err)
 			}
 			return err
 		case ctx.Err() != nil:
 			return ctx.Err()
 		}
 		a.unreachable.Add(1) // killed mid-request, or not up yet
+		a.log.Debug("request found no gateway; sending it again", "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
