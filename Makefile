@@ -31,7 +31,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x $(MODULES)
 	$(GO) run ./test/bench
 
-## chaos: the kill -9 harness over 200 promotions with 20 kills of dray up (a short run is in make test)
+## chaos: the kill -9 harness, 200 promotions each with dray up, split services and a 3-node NATS cluster disrupted 20 times (a short run is in make test)
 chaos:
 	$(GO) run ./test/chaos -promotions 200 -stages 4 -kills 20
 

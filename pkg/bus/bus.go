@@ -43,7 +43,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Bus, error) {
 		b.timeout = 10 * time.Second
 	}
 	if b.retryFor <= 0 {
-		b.retryFor = 30 * time.Second
+		b.retryFor = DefaultRetryFor
 	}
 	ctx, cancel := b.withTimeout(ctx)
 	defer cancel()

@@ -107,27 +107,65 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", o.Durable, o.Stream, err)
 	}
+	c := &consumer{bus: b, log: log, durable: o.Durable, maxDeliver: maxDeliver, backoff: backoff, dead: dead}
+	for {
+		err := consume(ctx, log, cons, o, workers, ackWait, c, h)
+		if ctx.Err() != nil {
+			return nil
+		}
+		// The server ended the consumer's message stream — it answers "consumer deleted" when
+		// the consumer is lost with a node, or deleted — and it would deliver nothing more:
+		// declare it again and go on, rather than idle for good.
+		log.Warn("consumer stopped; declaring it again", "consumer", o.Durable, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+		if err := b.Retry(ctx, func(ctx context.Context) (err error) {
+			cons, err = b.JS.CreateOrUpdateConsumer(ctx, o.Stream, cfg)
+			return err
+		}); err != nil && ctx.Err() == nil {
+			log.Warn("consumer not declared again; trying again", "consumer", o.Durable, "err", err)
+		}
+	}
+}
+
+// consume handles cons's messages with workers until ctx ends or the server ends the stream
+// of messages, and returns why.
+func consume(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, o ConsumerOptions, workers int, ackWait time.Duration, c *consumer, h Handler) error {
 	next := func() (jetstream.Msg, error) { return pullOne(ctx, log, cons, o.Durable) }
 	if !o.NoBuffer {
 		msgs, err := cons.Messages(jetstream.PullMaxMessages(workers*2), jetstream.WithMessagesErrOnMissingHeartbeat(false))
 		if err != nil {
 			return fmt.Errorf("consume %s: %w", o.Durable, err)
 		}
+		stopped := make(chan struct{})
+		defer close(stopped)
 		go func() {
-			<-ctx.Done()
+			select {
+			case <-ctx.Done():
+			case <-stopped:
+			}
 			msgs.Stop()
 		}()
 		next = func() (jetstream.Msg, error) { return msgs.Next() }
 	}
-	c := &consumer{bus: b, log: log, durable: o.Durable, maxDeliver: maxDeliver, backoff: backoff, dead: dead}
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		cause error
+	)
 	for range workers {
 		wg.Go(func() {
 			for {
 				msg, err := next()
-				if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if ctx.Err() != nil {
 					return // stopped
+				}
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) || consumerGone(err) {
+					once.Do(func() { cause = err })
+					return // the server ended the stream of messages: Consume declares it again
 				}
 				if err != nil {
 					// A pull interrupted (a missed heartbeat, a reconnect) is re-issued by
@@ -146,8 +184,14 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 			}
 		})
 	}
-	<-ctx.Done()
-	return nil
+	wg.Wait()
+	return cause
+}
+
+// consumerGone reports whether err says the server lost or deleted the consumer, which then
+// delivers nothing more until it is declared again.
+func consumerGone(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound)
 }
 
 // pullOne waits for one message of cons, pulling again after a pull that found none or
@@ -164,6 +208,8 @@ func pullOne(ctx context.Context, log *slog.Logger, cons jetstream.Consumer, dur
 			return nil, ctx.Err()
 		case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 			continue // nothing to do yet
+		case consumerGone(err):
+			return nil, err // Consume declares it again
 		}
 		log.Warn("pull failed; pulling again", "consumer", durable, "err", err)
 		select {

@@ -38,12 +38,29 @@ func Transient(err error) bool {
 // write, whose repeat fails as a conflict the caller already handles. Retry returns op's last
 // error.
 func (b *Bus) Retry(ctx context.Context, op func(ctx context.Context) error) error {
+	return retry(ctx, b.retryFor, min(b.timeout, maxAttempt), op)
+}
+
+// DefaultRetryFor is how long RetryWithin keeps retrying when ctx has no deadline, as
+// Options.RetryFor's default: a JetStream election takes 4–9s after a node is lost.
+const DefaultRetryFor = 30 * time.Second
+
+// RetryWithin is Bus.Retry for code that holds a bucket rather than a Bus (the secret store,
+// leases): attempts of at most 5s, for at most within (DefaultRetryFor when 0) when ctx has
+// no deadline.
+func RetryWithin(ctx context.Context, within time.Duration, op func(ctx context.Context) error) error {
+	if within <= 0 {
+		within = DefaultRetryFor
+	}
+	return retry(ctx, within, maxAttempt, op)
+}
+
+func retry(ctx context.Context, within, attempt time.Duration, op func(ctx context.Context) error) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.retryFor)
+		ctx, cancel = context.WithTimeout(ctx, within)
 		defer cancel()
 	}
-	attempt := min(b.timeout, maxAttempt)
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval, bo.MaxInterval = 50*time.Millisecond, time.Second
 	var last error

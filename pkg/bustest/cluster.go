@@ -94,6 +94,11 @@ func (c *Cluster) URL() string {
 	return strings.Join(urls, ",")
 }
 
+// NodeURL is server i's client URL alone.
+func (c *Cluster) NodeURL(i int) string {
+	return fmt.Sprintf("nats://127.0.0.1:%d", c.opts[i].Port)
+}
+
 // StreamLeader returns the index of the server that leads stream, or -1 when none does.
 func (c *Cluster) StreamLeader(stream string) int {
 	for i, ns := range c.Servers {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drayhq/dray/pkg/bus"
 )
 
 // DefaultTTL is the lease lifetime unless WithTTL says otherwise; it matches the TTL of
@@ -72,26 +74,26 @@ type record struct {
 // may be called more than once.
 func (l *Leases) Acquire(ctx context.Context, key string) (release func(), err error) {
 	// A free lease is one Create; only a taken one needs the watch (a consumer) to wait on.
-	rev, err := l.kv.Create(ctx, key, l.value())
+	rev, err := l.create(ctx, key)
 	if err == nil {
 		return l.hold(ctx, key, rev), nil
 	}
-	if !errors.Is(err, jetstream.ErrKeyExists) {
+	if !taken(err) {
 		return nil, fmt.Errorf("lease %s: %w", key, err)
 	}
 	// Watch before trying again, so that a delete between a failed Create and the wait is
 	// not missed.
-	w, err := l.kv.Watch(ctx, key)
+	w, err := l.watch(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("lease %s: watch: %w", key, err)
 	}
 	defer func() { _ = w.Stop() }()
 	for {
-		rev, err := l.kv.Create(ctx, key, l.value())
+		rev, err := l.create(ctx, key)
 		if err == nil {
 			return l.hold(ctx, key, rev), nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		if !taken(err) {
 			return nil, fmt.Errorf("lease %s: %w", key, err)
 		}
 		if err := l.waitFree(ctx, key, w); err != nil {
@@ -100,11 +102,44 @@ func (l *Leases) Acquire(ctx context.Context, key string) (release func(), err e
 	}
 }
 
+// watch watches key, retrying through a leader election (bus.RetryWithin). The watch lives
+// until ctx ends or it is stopped.
+func (l *Leases) watch(ctx context.Context, key string) (jetstream.KeyWatcher, error) {
+	var w jetstream.KeyWatcher
+	err := bus.RetryWithin(ctx, 0, func(context.Context) (err error) {
+		w, err = l.kv.Watch(ctx, key) // not the attempt's context, which ends with the attempt
+		return err
+	})
+	return w, err
+}
+
+// create writes the lease on key if there is none, retrying through a leader election of the
+// bucket's stream (bus.RetryWithin). A repeat of a Create that was stored although its answer
+// was lost finds the lease taken, by this very caller: it waits for it to expire, as for any
+// other holder's.
+func (l *Leases) create(ctx context.Context, key string) (uint64, error) {
+	var rev uint64
+	err := bus.RetryWithin(ctx, 0, func(ctx context.Context) (err error) { rev, err = l.kv.Create(ctx, key, l.value()); return err })
+	return rev, err
+}
+
+// taken reports whether Create failed because key holds a lease: ErrKeyExists, or the "wrong
+// last sequence" that Create returns unwrapped when it found the key deleted (a lease given
+// back or expired) and another holder created it before Create wrote over the delete. On a
+// replicated bucket the read that finds it deleted may also come from a replica that has not
+// applied the other holder's write yet.
+func taken(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
 // waitFree returns when key may be free: its lease was deleted or expired (as the watcher
 // tells), or its holder let it pass its expiry without the bucket removing it, in which case
 // waitFree deletes it.
 func (l *Leases) waitFree(ctx context.Context, key string, w jetstream.KeyWatcher) error {
-	e, err := l.kv.Get(ctx, key)
+	var e jetstream.KeyValueEntry
+	err := bus.RetryWithin(ctx, 0, func(ctx context.Context) (err error) { e, err = l.kv.Get(ctx, key); return err })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil
 	}

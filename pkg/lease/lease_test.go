@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/lease"
 )
@@ -169,4 +170,54 @@ func TestHolderRenews(t *testing.T) {
 		t.Fatalf("Acquire() after release = %v", err)
 	}
 	got()
+}
+
+// TestExclusiveOnCluster: replicas on a 3-node cluster with 3 replicas of the bucket, each
+// connected to its own node, take turns on one lease many times; each hands it on the moment
+// it is given back, so Create often finds a delete a replica still shows while another holder
+// has already taken the lease. No Acquire fails, and never do two hold the lease at once.
+func TestExclusiveOnCluster(t *testing.T) {
+	c := bustest.StartCluster(t, 3)
+	c.Connect(t) // declares the layout with 3 replicas
+	const replicas, rounds = 6, 15
+	var holders, maxHolders, total atomic.Int32
+	var wg sync.WaitGroup
+	for i := range replicas {
+		nc, err := nats.Connect(c.NodeURL(i%3), nats.IgnoreDiscoveredServers())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kv, err := js.KeyValue(t.Context(), bus.BucketLocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := lease.New(kv, lease.WithHolder("replica-"+string(rune('a'+i))))
+		wg.Go(func() {
+			for range rounds {
+				release, err := l.Acquire(t.Context(), "push.abc")
+				if err != nil {
+					t.Errorf("Acquire() = %v", err)
+					return
+				}
+				n := holders.Add(1)
+				for m := maxHolders.Load(); n > m && !maxHolders.CompareAndSwap(m, n); m = maxHolders.Load() {
+				}
+				total.Add(1)
+				holders.Add(-1)
+				release()
+			}
+		})
+	}
+	wg.Wait()
+	if got := maxHolders.Load(); got != 1 {
+		t.Errorf("at most %d holders at once, want 1", got)
+	}
+	if got := total.Load(); got != replicas*rounds {
+		t.Errorf("%d leases taken, want %d", got, replicas*rounds)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 )
 
 // Store keeps Secrets in a KV bucket (dray-secrets), under <project>.<name>, each sealed with
@@ -101,7 +102,7 @@ func (st *Store) Put(ctx context.Context, s *v1.Secret) (result string, err erro
 		return "", err
 	}
 	sealed := st.aead.Seal(nonce, nonce, plain, []byte(k))
-	if _, err := st.kv.Put(ctx, k, sealed); err != nil {
+	if err := bus.RetryWithin(ctx, 0, func(ctx context.Context) error { _, err := st.kv.Put(ctx, k, sealed); return err }); err != nil {
 		return "", fmt.Errorf("store secret %s: %w", k, err)
 	}
 	return result, nil
@@ -113,7 +114,7 @@ func (st *Store) Get(ctx context.Context, project, name string) (*v1.Secret, err
 }
 
 func (st *Store) get(ctx context.Context, k string) (*v1.Secret, error) {
-	e, err := st.kv.Get(ctx, k)
+	e, err := st.kvGet(ctx, k)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, nil
 	}
@@ -121,6 +122,14 @@ func (st *Store) get(ctx context.Context, k string) (*v1.Secret, error) {
 		return nil, fmt.Errorf("read secret %s: %w", k, err)
 	}
 	return st.open(k, e.Value())
+}
+
+// kvGet reads k, retrying through a leader election of the bucket's stream (bus.RetryWithin):
+// a step that looks up credentials then must not fail.
+func (st *Store) kvGet(ctx context.Context, k string) (jetstream.KeyValueEntry, error) {
+	var e jetstream.KeyValueEntry
+	err := bus.RetryWithin(ctx, 0, func(ctx context.Context) (err error) { e, err = st.kv.Get(ctx, k); return err })
+	return e, err
 }
 
 func (st *Store) open(k string, sealed []byte) (*v1.Secret, error) {
@@ -179,7 +188,8 @@ func (st *Store) List(ctx context.Context, project string) ([]*v1.Secret, error)
 
 // lastSeq returns the sequence of the bucket's last put or delete.
 func (st *Store) lastSeq(ctx context.Context) (uint64, error) {
-	status, err := st.kv.Status(ctx)
+	var status jetstream.KeyValueStatus
+	err := bus.RetryWithin(ctx, 0, func(ctx context.Context) (err error) { status, err = st.kv.Status(ctx); return err })
 	if err != nil {
 		return 0, fmt.Errorf("read the secrets bucket's state: %w", err)
 	}
@@ -223,12 +233,23 @@ func (st *Store) list(ctx context.Context, project string, seq uint64) ([]*v1.Se
 // read lists the project's sealed secrets from the bucket, after its sequence was seq.
 func (st *Store) read(ctx context.Context, project string, seq uint64) (listing, error) {
 	l := listing{seq: seq, sealed: map[string][]byte{}}
-	lister, err := st.kv.ListKeysFiltered(ctx, key(project, "*"))
+	var keys []string
+	err := bus.RetryWithin(ctx, 0, func(ctx context.Context) error {
+		lister, err := st.kv.ListKeysFiltered(ctx, key(project, "*"))
+		if err != nil {
+			return err
+		}
+		keys = keys[:0]
+		for k := range lister.Keys() {
+			keys = append(keys, k)
+		}
+		return nil
+	})
 	if err != nil {
 		return l, fmt.Errorf("list secrets of %s: %w", project, err)
 	}
-	for k := range lister.Keys() {
-		e, err := st.kv.Get(ctx, k)
+	for _, k := range keys {
+		e, err := st.kvGet(ctx, k)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // deleted meanwhile
 		}
@@ -242,7 +263,8 @@ func (st *Store) read(ctx context.Context, project string, seq uint64) (listing,
 
 // Delete removes the project's secret name; a missing one is not an error.
 func (st *Store) Delete(ctx context.Context, project, name string) error {
-	if err := st.kv.Delete(ctx, key(project, name)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	err := bus.RetryWithin(ctx, 0, func(ctx context.Context) error { return st.kv.Delete(ctx, key(project, name)) })
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("delete secret %s.%s: %w", project, name, err)
 	}
 	return nil

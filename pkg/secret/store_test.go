@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
@@ -217,5 +218,50 @@ func TestListingsFollowTheBucket(t *testing.T) {
 	lookup("after a delete by another Store", "")
 	if list, err := here.List(ctx, "other"); err != nil || len(list) != 1 || list[0].Metadata.Name != "x" {
 		t.Errorf("List(other) = %v, %v; want [x]", list, err)
+	}
+}
+
+// TestListThroughLeaderElection: on a 3-node cluster, a lookup of credentials (a git step's)
+// made while the secrets bucket has no leader — two of its three nodes are lost, and come back
+// seconds later — waits for the new leader rather than failing, and its Promotion with it.
+func TestListThroughLeaderElection(t *testing.T) {
+	c := bustest.StartCluster(t, 3)
+	b := c.Connect(t)
+	key, err := secret.EnsureKey(filepath.Join(t.TempDir(), "secrets.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openStore(t, b, key).Put(t.Context(), sec("shop", "repo", "git", map[string]string{"password": "pw"})); err != nil {
+		t.Fatal(err)
+	}
+	leader := c.StreamLeader("KV_" + bus.BucketSecrets)
+	if leader < 0 {
+		t.Fatal("the secrets bucket has no leader")
+	}
+	lost := []int{leader, (leader + 1) % 3}
+	for _, i := range lost {
+		c.Stop(i)
+	}
+	type listed struct {
+		ss  []*v1.Secret
+		err error
+	}
+	done := make(chan listed, 1)
+	fresh := openStore(t, b, key) // no listing kept: it reads the bucket
+	go func() {
+		ss, err := fresh.List(t.Context(), "shop")
+		done <- listed{ss, err}
+	}()
+	time.Sleep(6 * time.Second) // longer than one request's timeout
+	for _, i := range lost {
+		c.Start(i)
+	}
+	got := <-done
+	ss, err := got.ss, got.err
+	if err != nil {
+		t.Fatalf("List() while the bucket had no leader = %v", err)
+	}
+	if len(ss) != 1 || ss[0].Metadata.Name != "repo" {
+		t.Errorf("List() = %d secrets, want repo", len(ss))
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drayhq/dray/pkg/bus"
 )
 
 // objects is what a Store needs of the object store.
@@ -203,7 +205,12 @@ func (s *Store) fetch(ctx context.Context, t *Tree) error {
 		return fmt.Errorf("create workspace: %w", err)
 	}
 	if t.Rev > 0 {
-		obj, err := s.objs.Get(ctx, ObjectName(t.promotion, t.Rev))
+		var obj jetstream.ObjectResult
+		err := bus.RetryWithin(ctx, 0, func(context.Context) (err error) {
+			// ctx rather than the attempt's, which would end while the object is read.
+			obj, err = s.objs.Get(ctx, ObjectName(t.promotion, t.Rev))
+			return err
+		})
 		if err != nil {
 			if errors.Is(err, jetstream.ErrObjectNotFound) {
 				return fmt.Errorf("%w: %s", ErrRevisionMissing, ObjectName(t.promotion, t.Rev))
@@ -239,7 +246,13 @@ func (t *Tree) Commit(ctx context.Context) (int, error) {
 	if fp == t.c.fp {
 		return t.Rev, nil
 	}
-	if _, err := t.s.objs.PutBytes(ctx, ObjectName(t.promotion, next), buf.Bytes()); err != nil {
+	err = bus.RetryWithin(ctx, 0, func(context.Context) error {
+		// ctx rather than the attempt's, so that a large workspace is not cut short; a
+		// repeat stores the same bytes under the same name.
+		_, err := t.s.objs.PutBytes(ctx, ObjectName(t.promotion, next), buf.Bytes())
+		return err
+	})
+	if err != nil {
 		t.c.rev = -1
 		return 0, fmt.Errorf("store workspace %s: %w", ObjectName(t.promotion, next), err)
 	}

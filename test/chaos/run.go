@@ -1,22 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -28,24 +28,35 @@ const project = "chaos"
 
 // Config is one chaos run.
 type Config struct {
+	// Mode is what runs Dray and what is killed: ModeAllInOne, ModeSplit or ModeCluster.
+	Mode string
+	// Promotions are promote requests in all, across Stages Stages; Kills are the disruptions
+	// (a kill -9 of dray up or of a service, or a lost NATS node) during the run.
 	Promotions, Stages, Kills int
 	Seed                      int64
 	Timeout                   time.Duration
 	Log                       *slog.Logger
+	// LogLevel is the services' log level. Default warn.
+	LogLevel string
+	// ServiceLog receives the services' output; nil discards it.
+	ServiceLog *os.File
 }
 
 // Figures are what a run counted.
 type Figures struct {
-	Promotions  int           // promote requests
-	Kills       int           // SIGKILLs of dray up
-	Succeeded   int           // Promotions that ended Succeeded
-	Lost        int           // promote requests whose Promotion ended otherwise, or never existed
-	DoublePush  int           // Promotions whose commit is in the repository more than once
-	Missing     int           // Succeeded Promotions whose commit is not in the repository
-	Stuck       int           // Promotions not finished when the run ended
-	APIErrors   int           // API requests answered with a non-2xx status
-	Unreachable int           // API requests that found the gateway down, and were sent again
-	Elapsed     time.Duration // from the first promote request to the last Promotion's end
+	Mode        string
+	Promotions  int            // promote requests
+	Kills       int            // disruptions
+	Killed      map[string]int // disruptions by what was killed
+	Exits       int            // processes that ended by themselves and were started again
+	Succeeded   int            // Promotions that ended Succeeded
+	Lost        int            // promote requests whose Promotion ended otherwise, or never existed
+	DoublePush  int            // Promotions whose commit is in the repository more than once
+	Missing     int            // Succeeded Promotions whose commit is not in the repository
+	Stuck       int            // Promotions not finished when the run ended
+	APIErrors   int            // API requests answered with a non-2xx status
+	Unreachable int            // API requests that found the gateway down, and were sent again
+	Elapsed     time.Duration  // from the first promote request to the last Promotion's end
 }
 
 // OK reports whether nothing was lost, doubled, stuck or refused.
@@ -54,14 +65,19 @@ func (f *Figures) OK() bool {
 }
 
 func (f *Figures) String() string {
-	return fmt.Sprintf("chaos: %d promotions, %d kill -9 of dray up, %s\n"+
+	what := map[string]string{ModeAllInOne: "kill -9 of dray up", ModeSplit: "kill -9 of a service", ModeCluster: "NATS node lost and back"}[f.Mode]
+	var killed []string
+	for _, k := range slices.Sorted(maps.Keys(f.Killed)) {
+		killed = append(killed, fmt.Sprintf("%s %d", k, f.Killed[k]))
+	}
+	return fmt.Sprintf("chaos %s: %d promotions, %d × %s (%s), %s\n"+
 		"  succeeded %d, lost %d, double pushes %d, commits missing %d, stuck %d\n"+
-		"  API errors %d (requests retried while the gateway was down: %d)",
-		f.Promotions, f.Kills, f.Elapsed.Round(time.Second), f.Succeeded, f.Lost, f.DoublePush, f.Missing, f.Stuck,
-		f.APIErrors, f.Unreachable)
+		"  API errors %d (requests retried while the gateway was down: %d); processes that ended by themselves: %d",
+		f.Mode, f.Promotions, f.Kills, what, strings.Join(killed, ", "), f.Elapsed.Round(time.Second),
+		f.Succeeded, f.Lost, f.DoublePush, f.Missing, f.Stuck, f.APIErrors, f.Unreachable, f.Exits)
 }
 
-// Run runs the harness: Git server, dray up, pipeline, promotions with kills, checks.
+// Run runs the harness in c.Mode: Git server, Dray, pipeline, promotions with kills, checks.
 func Run(ctx context.Context, c Config) (*Figures, error) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -72,11 +88,17 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 	}
 	defer os.RemoveAll(dir)
 
-	dray := filepath.Join(dir, "dray")
-	build := exec.CommandContext(ctx, "go", "build", "-o", dray, "github.com/drayhq/dray/cmd/dray")
+	if c.LogLevel == "" {
+		c.LogLevel = "warn"
+	}
+	if c.Mode == "" {
+		c.Mode = ModeAllInOne
+	}
+	bin := filepath.Join(dir, "bin")
+	build := exec.CommandContext(ctx, "go", append([]string{"build", "-o", bin + "/"}, binaries(c.Mode)...)...)
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build dray: %w", err)
+		return nil, fmt.Errorf("build %v: %w", binaries(c.Mode), err)
 	}
 	git, gitURL, err := serveGit(ctx, filepath.Join(dir, "git"))
 	if err != nil {
@@ -95,19 +117,20 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 		return nil, err
 	}
 
-	up := &process{bin: dray, dataDir: filepath.Join(dir, "data"), log: c.Log}
-	if up.addr, err = freeAddr(); err != nil {
-		return nil, err
-	}
-	if err := up.start(); err != nil {
-		return nil, err
-	}
-	defer up.kill()
-	tok, err := up.adminToken(ctx)
+	sys, err := newSystem(c.Mode, bin, dir, c)
 	if err != nil {
 		return nil, err
 	}
-	api := &apiClient{c: client.New("http://"+up.addr, client.WithToken(tok))}
+	if err := sys.start(ctx); err != nil {
+		sys.stop()
+		return nil, err
+	}
+	defer sys.stop()
+	tok, err := sys.token(ctx)
+	if err != nil {
+		return nil, err
+	}
+	api := &apiClient{c: client.New(sys.url(), client.WithToken(tok)), log: c.Log}
 
 	if err := api.apply(ctx, resources(gitURL, stages)); err != nil {
 		return nil, err
@@ -126,11 +149,11 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 		return nil, err
 	}
 
-	f := &Figures{Promotions: c.Promotions}
+	f := &Figures{Mode: c.Mode, Promotions: c.Promotions, Killed: map[string]int{}}
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 1))
 	// The promotions go in Kills+1 batches; while each batch but the last is in flight,
-	// dray up is killed at a random moment and started again.
+	// something is killed at a random moment and started again.
 	promotions := make([]string, c.Promotions)
 	batches := c.Kills + 1
 	for b := range batches {
@@ -150,14 +173,13 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 			})
 		}
 		if b < c.Kills {
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Duration(rng.IntN(2500)) * time.Millisecond):
-			}
-			up.kill()
+			sleep(ctx, time.Duration(rng.IntN(2500))*time.Millisecond)
+			what, err := sys.disrupt(ctx, rng)
 			f.Kills++
-			c.Log.Info("killed dray up", "kill", f.Kills)
-			if err := up.start(); err != nil {
+			f.Killed[what]++
+			c.Log.Info("killed and started again", "what", what, "kill", f.Kills)
+			if err != nil {
+				wg.Wait()
 				return f, err
 			}
 		}
@@ -198,6 +220,7 @@ func Run(ctx context.Context, c Config) (*Figures, error) {
 		}
 	}
 	f.APIErrors, f.Unreachable = int(api.errors.Load()), int(api.unreachable.Load())
+	f.Exits = sys.exits()
 	return f, nil
 }
 
@@ -208,6 +231,7 @@ func tag(i int) string { return fmt.Sprintf("t%05d", i) }
 // the gateway down is sent again.
 type apiClient struct {
 	c                   *client.Client
+	log                 *slog.Logger
 	errors, unreachable atomic.Int64
 }
 
@@ -224,12 +248,14 @@ func (a *apiClient) call(ctx context.Context, do func(ctx context.Context) error
 		case errors.As(err, &apiErr):
 			if apiErr.Status != http.StatusNotFound {
 				a.errors.Add(1)
+				a.log.Error("API error", "status", apiErr.Status, "err", err)
 			}
 			return err
 		case ctx.Err() != nil:
 			return ctx.Err()
 		}
 		a.unreachable.Add(1) // killed mid-request, or not up yet
+		a.log.Debug("request found no gateway; sending it again", "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -277,55 +303,6 @@ func (a *apiClient) wait(ctx context.Context, name string) *v1.Promotion {
 			return last
 		case <-time.After(200 * time.Millisecond):
 		}
-	}
-}
-
-// process is dray up on one data directory, killed and started again.
-type process struct {
-	bin, dataDir, addr string
-	log                *slog.Logger
-	mu                 sync.Mutex
-	cmd                *exec.Cmd
-}
-
-func (p *process) start() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	cmd := exec.Command(p.bin, "up", "--data-dir", p.dataDir, "--addr", p.addr, "--nats-port", "-1", "--log-level", "warn")
-	// dray up records its admin context in the Dray config: keep it beside the data, not in
-	// the user's own config.
-	cmd.Env = append(os.Environ(), "DRAY_CONFIG="+filepath.Join(p.dataDir, "config.yaml"))
-	cmd.Stdout, cmd.Stderr = nil, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start dray up: %w", err)
-	}
-	p.cmd = cmd
-	return nil
-}
-
-// adminToken waits for the system-admin token dray up writes into its data dir on first start.
-func (p *process) adminToken(ctx context.Context) (string, error) {
-	file := filepath.Join(p.dataDir, "admin.token")
-	for {
-		if data, err := os.ReadFile(file); err == nil && len(bytes.TrimSpace(data)) > 0 {
-			return string(bytes.TrimSpace(data)), nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("dray up wrote no admin token to %s: %w", file, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func (p *process) kill() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd != nil {
-		_ = p.cmd.Process.Kill() // SIGKILL
-		_ = p.cmd.Wait()
-		p.cmd = nil
 	}
 }
 

@@ -34,12 +34,19 @@ func logger() *slog.Logger {
 // The returned func stops it (like a crash: in-flight messages are not acknowledged).
 func startService(t *testing.T, ns *bustest.Server, name string, run func(context.Context, service.Deps) error) (stop func()) {
 	t.Helper()
-	nc, err := nats.Connect(ns.ClientURL(), nats.Name("test-"+name))
+	return startServiceAt(t, ns.ClientURL(), bus.Options{}, name, run)
+}
+
+// startServiceAt is startService for a service connected to url with the bus options o and
+// the connection options opts, e.g. to one node of a cluster.
+func startServiceAt(t *testing.T, url string, o bus.Options, name string, run func(context.Context, service.Deps) error, opts ...nats.Option) (stop func()) {
+	t.Helper()
+	nc, err := nats.Connect(url, append([]nats.Option{nats.Name("test-" + name)}, opts...)...)
 	if err != nil {
 		t.Fatalf("connect %s: %v", name, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bus.New(ctx, nc, bus.Options{})
+	b, err := bus.New(ctx, nc, o)
 	if err != nil {
 		t.Fatalf("declare layout for %s: %v", name, err)
 	}
