@@ -24,7 +24,9 @@ func Transient(err error) bool {
 		return false
 	case errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrNoStreamResponse),
 		errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, nats.ErrDisconnected):
+		errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, nats.ErrDisconnected),
+		// An object store's Put waits for its chunks' acks; with no leader they time out.
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout):
 		return true
 	}
 	var apiErr *jetstream.APIError
