@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 )
 
 // Index keeps every stored token in memory by hash, following the bucket, so checking a
@@ -30,35 +31,10 @@ func Watch(ctx context.Context, kv jetstream.KeyValue) (*Index, error) {
 		return nil, fmt.Errorf("watch tokens: %w", err)
 	}
 	ix := &Index{byHash: map[string]v1.APIToken{}, hashOf: map[string]string{}}
-	loaded := make(chan struct{})
-	go func() {
-		defer func() { _ = w.Stop() }()
-		first := true
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil {
-					if first {
-						first = false
-						close(loaded)
-					}
-					continue
-				}
-				ix.apply(e)
-			}
-		}
-	}()
-	select {
-	case <-loaded:
-		return ix, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := bus.Follow(ctx, w, ix.apply); err != nil {
+		return nil, err
 	}
+	return ix, nil
 }
 
 func (ix *Index) apply(e jetstream.KeyValueEntry) {

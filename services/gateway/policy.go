@@ -11,6 +11,7 @@ import (
 
 	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 )
 
 // policyIndex keeps every project's declared roles (ServiceAccount, Role and RoleBinding
@@ -35,35 +36,10 @@ func watchPolicies(ctx context.Context, kv jetstream.KeyValue) (*policyIndex, er
 		return nil, fmt.Errorf("watch roles: %w", err)
 	}
 	ix := &policyIndex{objs: map[string]map[string][]byte{}, built: map[string]*access.Policy{}}
-	loaded := make(chan struct{})
-	go func() {
-		defer func() { _ = w.Stop() }()
-		first := true
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil {
-					if first {
-						first = false
-						close(loaded)
-					}
-					continue
-				}
-				ix.apply(e)
-			}
-		}
-	}()
-	select {
-	case <-loaded:
-		return ix, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := bus.Follow(ctx, w, ix.apply); err != nil {
+		return nil, err
 	}
+	return ix, nil
 }
 
 func (ix *policyIndex) apply(e jetstream.KeyValueEntry) {
