@@ -75,7 +75,8 @@ func newSystem(mode, bin, dir string, c Config) (system, error) {
 	case ModeAllInOne:
 		data := filepath.Join(dir, "data")
 		up := &process{name: "dray up", log: c.Log, out: c.ServiceLog, bin: filepath.Join(bin, "dray"),
-			args: []string{"up", "--data-dir", data, "--addr", addr, "--nats-port", "-1", "--log-level", c.LogLevel},
+			// Every Promotion is read at the end: none may be trimmed as finished before.
+			args: []string{"up", "--data-dir", data, "--addr", addr, "--nats-port", "-1", "--log-level", c.LogLevel, "--keep-promotions", "-1"},
 			// dray up records its admin context in the Dray config: keep it beside the data,
 			// not in the user's own config.
 			env: []string{"DRAY_CONFIG=" + filepath.Join(data, "config.yaml")}}
@@ -181,7 +182,7 @@ func (s *split) start(ctx context.Context) error {
 		s.procs = append(s.procs, &process{name: name, log: s.c.Log, out: s.c.ServiceLog,
 			bin: filepath.Join(s.bin, "dray-"+svc), args: append(append([]string{}, common...), args...)})
 	}
-	add("state", "state")
+	add("state", "state", "--keep-promotions", "-1") // every Promotion is read at the end
 	add("scheduler", "scheduler")
 	add("gateway", "gateway", "--addr", s.addr)
 	add("executor-config", "executor-config", "--cache-dir", filepath.Join(s.dir, "cache", "config"))
