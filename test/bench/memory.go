@@ -147,7 +147,7 @@ func memory(ctx context.Context, log *slog.Logger, f *MemoryFigures) error {
 	var pages, wholes []time.Duration
 	for range 5 {
 		start := time.Now()
-		n, _, err := get(ctx, base)
+		n, _, err := get(ctx, h.in.AdminToken, base)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func memory(ctx context.Context, log *slog.Logger, f *MemoryFigures) error {
 			if next != "first" {
 				u += "&continue=" + url.QueryEscape(next)
 			}
-			if n, next, err = get(ctx, u); err != nil {
+			if n, next, err = get(ctx, h.in.AdminToken, u); err != nil {
 				return err
 			}
 			total += n
@@ -204,12 +204,13 @@ func storePromotions(ctx context.Context, b *bus.Bus, project string, template *
 	return <-errs
 }
 
-// get reads a list page and returns its size and continue token.
-func get(ctx context.Context, u string) (int, string, error) {
+// get reads a list page with the API token tok and returns its size and continue token.
+func get(ctx context.Context, tok, u string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return 0, "", err
 	}
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", err
