@@ -11,6 +11,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
 )
 
@@ -220,5 +221,24 @@ func TestName(t *testing.T) {
 	}
 	if a, b := promotion.Name("dev", fr, "k", at), promotion.Name("dev", fr, "k", at.Add(time.Second)); a >= b {
 		t.Errorf("Name at %v = %q, a second later = %q; want later names to sort after", at, a, b)
+	}
+}
+
+// TestNameOfALongStage: the name of a Promotion of a Stage with the longest name a Stage may
+// have is still a valid name (Kargo shortens the Stage's part too).
+func TestNameOfALongStage(t *testing.T) {
+	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	for _, stage := range []string{
+		strings.Repeat("a", 253),
+		strings.Repeat("a", 217) + "-b" + strings.Repeat("c", 30), // cut right after '-'
+		strings.Repeat("ab.", 84) + "c",                           // dotted, cut after '.'
+	} {
+		if err := names.Object(stage); err != nil {
+			t.Fatalf("test Stage name invalid: %v", err)
+		}
+		name := promotion.Name(stage, "0123456789abcdef", "k", at)
+		if err := names.Object(name); err != nil {
+			t.Errorf("Name(%.20q…) = %.40q…: %v", stage, name, err)
+		}
 	}
 }
