@@ -292,11 +292,17 @@ func (a *apiClient) wait(ctx context.Context, name string) *v1.Promotion {
 	for {
 		var p *v1.Promotion
 		err := a.call(ctx, func(ctx context.Context) (err error) { p, err = a.c.Promotion(ctx, project, name); return err })
-		if err == nil {
+		var apiErr *client.APIError
+		switch {
+		case err == nil:
 			last = p
 			if p.Status.Finished() {
 				return p
 			}
+		case last != nil && errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
+			// Seen before and gone now: deleted (e.g. trimmed by retention), never to finish.
+			a.log.Error("promotion disappeared before it finished", "promotion", name, "phase", last.Status.Phase)
+			return last
 		}
 		select {
 		case <-ctx.Done():
