@@ -231,7 +231,7 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 	started := time.Now()
 	step, err := e.Steps.Lookup(job.Uses)
 	if err != nil {
-		// STEPS.md §2.1: an unknown kind errors the step, with no retry.
+		// An unknown kind errors the step, with no retry: running it again cannot help.
 		o := steps.Outcome{Status: v1.StepErrored, Terminal: true, Reason: "UnknownStep",
 			Message: fmt.Sprintf("step %q: %v", job.Alias, err)}
 		return e.result(job, o, nil, job.Workspace, started, nil)
@@ -296,7 +296,7 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 	return e.result(job, outcome, out.Outputs, rev, started, job.RecordedConfig)
 }
 
-// errPanicked marks a step that panicked: the step errors, with no retry (STEPS.md §2.1).
+// errPanicked marks a step that panicked: the step errors, with no retry (as Kargo does).
 var errPanicked = errors.New("step panicked")
 
 // runStep calls the step, turning a panic into an error with its stack logged.

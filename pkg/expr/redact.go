@@ -15,7 +15,7 @@ import (
 const Redacted = "[redacted]"
 
 // RenderRedacted is Render that also returns a redacted copy of the result, fit to be recorded
-// (DESIGN.md §6): in it, the value of every template that read a secret, through secret(),
+// (secrets never reach recorded configs, events or logs): in it, the value of every template that read a secret, through secret(),
 // sharedSecret() or one of the Env.SecretVars, is replaced as a whole by Redacted, even when
 // the secret is only part of a longer string. Values of other templates are the same as in
 // rendered; the two copies share no map or list. It is safe for concurrent use.

@@ -14,7 +14,7 @@ import (
 	drayexpr "github.com/drayhq/dray/pkg/expr"
 )
 
-// delimiters are the opening and closing pairs of a template (EXPRESSIONS.md §2).
+// delimiters are the opening and closing pairs of a template: ${{ … }} and ${% … %}.
 var delimiters = [...]struct{ open, close string }{{"${{", "}}"}, {"${%", "%}"}}
 
 // templated reports whether s contains an expression, so that its value is only known when
@@ -76,7 +76,7 @@ type ref struct {
 	name string
 }
 
-// statusFunctions are only available in if and config (EXPRESSIONS.md §5.8).
+// statusFunctions are only available in a step's if and config, as in Kargo.
 var statusFunctions = map[string]bool{"success": true, "failure": true, "always": true, "status": true}
 
 // compileOptions mirror the evaluator's: unknown identifiers are resolved at run time, and the
