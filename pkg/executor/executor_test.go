@@ -71,7 +71,7 @@ type env struct {
 func start(t *testing.T, with ...func(*bus.Bus, *executor.Deps)) *env {
 	t.Helper()
 	b := bustest.Start(t).Connect(t)
-	reg, err := steps.NewRegistry(writeFile{}, panics{}, waits{})
+	reg, err := steps.NewRegistry(writeFile{}, panics{}, waits{}, leaky{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,13 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
@@ -63,34 +59,10 @@ func (l *logBuffer) String() string {
 // startSealed runs an executor holding st (nil: no key) on a fresh server, logging to logs.
 func startSealed(t *testing.T, st func(*bus.Bus) *secret.Store, logs *logBuffer) *env {
 	t.Helper()
-	b := bustest.Start(t).Connect(t)
-	reg, err := steps.NewRegistry(leaky{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := b.JS.CreateConsumer(t.Context(), bus.StreamResults, jetstream.ConsumerConfig{
-		Durable: "test-results", AckPolicy: jetstream.AckExplicitPolicy, FilterSubject: bus.StepResultSubject(project),
+	return start(t, func(b *bus.Bus, d *executor.Deps) {
+		d.Secrets = st(b)
+		d.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- executor.Run(ctx, executor.Options{Workers: 1, CacheDir: t.TempDir(), Instance: instance}, executor.Deps{
-			Name: name, Bus: b, Steps: reg, Secrets: st(b),
-			Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("executor.Run() did not return within 10s of its context ending")
-		}
-	})
-	return &env{b: b, results: results}
 }
 
 // sealedJob is a job of leaky whose token came from a secret, sealed as the scheduler does.

@@ -2,61 +2,32 @@ package executor_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/secret"
-	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/workspace"
 )
 
-// startWithKey runs an executor of write-file holding the secrets key on a fresh server,
-// and returns it with its secret.Store.
+// startWithKey runs an executor holding the secrets key on a fresh server, and returns it
+// with its secret.Store.
 func startWithKey(t *testing.T) (*env, *secret.Store) {
 	t.Helper()
-	b := bustest.Start(t).Connect(t)
-	st, err := secret.NewStore(b.Secrets, keyFile(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := steps.NewRegistry(writeFile{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	results, err := b.JS.CreateConsumer(t.Context(), bus.StreamResults, jetstream.ConsumerConfig{
-		Durable: "test-results", AckPolicy: jetstream.AckExplicitPolicy, FilterSubject: bus.StepResultSubject(project),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- executor.Run(ctx, executor.Options{Workers: 1, CacheDir: t.TempDir(), Instance: instance}, executor.Deps{
-			Name: name, Bus: b, Steps: reg, Secrets: st, Log: slog.New(slog.DiscardHandler),
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("executor.Run() did not return within 10s of its context ending")
+	var st *secret.Store
+	e := start(t, func(b *bus.Bus, d *executor.Deps) {
+		var err error
+		if st, err = secret.NewStore(b.Secrets, keyFile(t)); err != nil {
+			t.Fatal(err)
 		}
+		d.Secrets = st
 	})
-	return &env{b: b, results: results}, st
+	return e, st
 }
 
 // TestWorkspaceEncryptedWithSecretsKey: an executor with the secrets key stores revisions
