@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -30,8 +31,16 @@ func Transient(err error) bool {
 		return true
 	}
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == 503
+	if errors.As(err, &apiErr) && apiErr.Code == 503 {
+		return true
+	}
+	// A direct get (a KV read, a key listing's first message) answered with status 503 comes
+	// back from nats.go as a plain error carrying only the server's description.
+	return strings.Contains(err.Error(), unavailable)
 }
+
+// unavailable is the description of the JetStream API's 503 (JSClusterNotAvailErr).
+const unavailable = "JetStream system temporarily unavailable"
 
 // Retry calls op until it succeeds or returns an error that is not Transient, waiting with
 // exponential backoff in between. Each attempt gets its own deadline (at most 5s), and all of
