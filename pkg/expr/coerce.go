@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// text renders an expression's result into template text (§3.1): a string verbatim, a
+// text renders an expression's result into template text (docs/expressions.md#values-and-types): a string verbatim, a
 // Version as its String(), anything else as JSON with JSON field names.
 func text(v any) (string, error) {
 	switch v := v.(type) {
@@ -28,7 +28,7 @@ func text(v any) (string, error) {
 // errNotFinite reports a template that coerces to NaN or an infinity, which JSON cannot hold.
 var errNotFinite = errors.New("not a JSON number (NaN or infinity); wrap the value in quote()")
 
-// coerce turns a substituted template back into a JSON value (§3.2). Each parse is tried only
+// coerce turns a substituted template back into a JSON value (docs/expressions.md#values-and-types). Each parse is tried only
 // when the first byte allows it to succeed, since most templates are plain text and a failed
 // parse allocates its error.
 func coerce(s string) (any, error) {

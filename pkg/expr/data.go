@@ -9,7 +9,7 @@ import (
 // function is called but its Env callback is nil.
 var ErrDataUnavailable = errors.New("not available here")
 
-// dataFunc describes one data function (§5.6) for its argument checks and errors.
+// dataFunc describes one data function (docs/expressions.md#data-functions) for its argument checks and errors.
 type dataFunc struct {
 	// name is the function as called, e.g. sharedSecret.
 	name string

@@ -1,4 +1,4 @@
-// Package expr implements Dray's ${{ }} template language (EXPRESSIONS.md): it scans
+// Package expr implements Dray's ${{ }} template language (docs/expressions.md): it scans
 // templates for ${{ }} and ${% %} delimiters, evaluates each expression with expr-lang
 // against a step's environment (ctx, vars, outputs, task), renders the results into text and
 // coerces the whole string back into a JSON value.

@@ -2,10 +2,10 @@ package expr
 
 import v1 "github.com/drayhq/dray/pkg/api/v1"
 
-// Env is the evaluation environment of one step (EXPRESSIONS.md §4). A nil *Env is treated as
+// Env is the evaluation environment of one step (docs/expressions.md#variables). A nil *Env is treated as
 // an empty one. An Env must not be modified while it is being evaluated.
 //
-// The data functions (§5.6) read through callbacks, so that the caller supplies the data and
+// The data functions (#data-functions) read through callbacks, so that the caller supplies the data and
 // this package stays pure. A nil callback makes its function fail with an error wrapping
 // ErrDataUnavailable. A callback's error fails the expression; it must not contain secret
 // values.
@@ -26,7 +26,7 @@ type Env struct {
 	// means the status functions (success, failure, always, status) are not available, as
 	// while evaluating vars.
 	Status func(alias string) string
-	// Failed reports whether an earlier step counts as failed (STEPS.md semantics); it drives
+	// Failed reports whether an earlier step counts as failed (docs/steps/README.md#skipping-a-step-if); it drives
 	// success() and failure().
 	Failed bool
 

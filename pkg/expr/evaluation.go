@@ -7,7 +7,7 @@ import (
 // evaluation is the state of one Render, RenderRedacted, Template or TemplateSecret call. It
 // is used by one goroutine only: the variables are built on the first expression and shared by
 // the rest, one VM runs every expression, and the secrets and config maps read so far are
-// cached, so a template that reads the same secret twice asks the Env once (§5.6).
+// cached, so a template that reads the same secret twice asks the Env once (docs/expressions.md#data-functions).
 type evaluation struct {
 	e   *Evaluator
 	env *Env
@@ -41,7 +41,7 @@ func (e *Evaluator) newEvaluation(env *Env, root string, redact bool) *evaluatio
 }
 
 // variables returns the map expressions run against, built on first use: the variables of
-// §4 and the bound functions that the program about to run uses.
+// docs/expressions.md#variables and the bound functions that the program about to run uses.
 func (ev *evaluation) variables(c *compiled) map[string]any {
 	m := ev.vars
 	if m == nil {

@@ -24,7 +24,7 @@ func warehouse(args ...any) (any, error) {
 	return v1.FreightOrigin{Kind: warehouseKind, Name: name}, nil
 }
 
-// imageFrom implements imageFrom(repoURL[, origin]) (§5.3): the first image of the Freight
+// imageFrom implements imageFrom(repoURL[, origin]) (docs/expressions.md#freight): the first image of the Freight
 // with exactly that repoURL, or nil.
 func (env *Env) imageFrom(args ...any) (any, error) {
 	repoURL, origin, err := urlAndOrigin("imageFrom", args)
@@ -42,7 +42,7 @@ func (env *Env) imageFrom(args ...any) (any, error) {
 	})
 }
 
-// commitFrom implements commitFrom(repoURL[, origin]) (§5.2): the first commit of the Freight
+// commitFrom implements commitFrom(repoURL[, origin]) (docs/expressions.md#freight): the first commit of the Freight
 // whose repoURL normalises (NormalizeGitURL) to the same URL, or nil.
 func (env *Env) commitFrom(args ...any) (any, error) {
 	repoURL, origin, err := urlAndOrigin("commitFrom", args)
@@ -61,7 +61,7 @@ func (env *Env) commitFrom(args ...any) (any, error) {
 	})
 }
 
-// chartFrom implements chartFrom(repoURL[, name][, origin]) (§5.4): the first chart of the
+// chartFrom implements chartFrom(repoURL[, name][, origin]) (docs/expressions.md#freight): the first chart of the
 // Freight with exactly that repoURL and name (empty for OCI). Unlike the other two, it is an
 // error when no origin is given and no Freight has the chart.
 func (env *Env) chartFrom(args ...any) (any, error) {
@@ -104,7 +104,7 @@ func (env *Env) chartFrom(args ...any) (any, error) {
 	return chart, err
 }
 
-// artifactFrom implements artifactFrom(subscriptionName[, origin]) (§5.5). v1.Freight has no
+// artifactFrom implements artifactFrom(subscriptionName[, origin]) (docs/expressions.md#freight). v1.Freight has no
 // generic artifacts yet, so after checking its arguments it always returns nil, the result for
 // a subscription that no Freight provides.
 func (env *Env) artifactFrom(args ...any) (any, error) {

@@ -7,19 +7,19 @@ import (
 
 // templateOptions are the compile options of template expressions. The functions here need
 // no Env, so they are compiled in and their arguments are type-checked at compile time. The
-// quote family's names are reserved (§3.3): no variable or Env-bound function may use them.
+// quote family's names are reserved (docs/expressions.md#quoting): no variable or Env-bound function may use them.
 // The patcher is stateful, so the options are built anew for every compilation.
 func templateOptions() []expr.Option {
 	return append([]expr.Option{
 		expr.AllowUndefinedVariables(),
-		// Quote family (§3.3).
+		// Quote family (#quoting).
 		expr.Function("quote", quote, new(func(any) string)),
 		expr.Function("unsafeQuote", unsafeQuote, new(func(any) string)),
 		expr.Function("asYAML", asYAML, new(func(any) string)),
 		expr.Function("asJSON", asJSON, new(func(any) string)),
-		// Freight origin (§5.1).
+		// Freight origin (#freight).
 		expr.Function("warehouse", warehouse, new(func(string) v1.FreightOrigin)),
-		// Utilities (§5.7).
+		// Utilities (#semantic-versions).
 		expr.Function("semverParse", semverParse, new(func(string) Version)),
 		expr.Function("semverDiff", semverDiff, new(func(string, string) string)),
 		expr.Patch(&methodPatcher{}),
@@ -39,17 +39,17 @@ type function = func(args ...any) (any, error)
 // compile time and are looked up in the variables at run time, so one compiled program serves
 // every Env; an evaluation binds only the ones its programs use (uses.funcs).
 var boundFunctions = map[string]func(*evaluation) function{
-	// Freight (§5.2–5.5).
+	// Freight (#freight).
 	"imageFrom":    func(ev *evaluation) function { return ev.env.imageFrom },
 	"commitFrom":   func(ev *evaluation) function { return ev.env.commitFrom },
 	"chartFrom":    func(ev *evaluation) function { return ev.env.chartFrom },
 	"artifactFrom": func(ev *evaluation) function { return ev.env.artifactFrom },
-	// Status (§5.8).
+	// Status (#status-functions).
 	"success": func(ev *evaluation) function { return ev.env.success },
 	"failure": func(ev *evaluation) function { return ev.env.failure },
 	"always":  func(ev *evaluation) function { return ev.env.always },
 	"status":  func(ev *evaluation) function { return ev.env.status },
-	// Data (§5.6), through the Env's callbacks; secrets and config maps are cached in ev.
+	// Data (#data-functions), through the Env's callbacks; secrets and config maps are cached in ev.
 	"secret":          func(ev *evaluation) function { return ev.secret },
 	"sharedSecret":    func(ev *evaluation) function { return ev.sharedSecret },
 	"configMap":       func(ev *evaluation) function { return ev.configMap },

@@ -10,8 +10,8 @@ import (
 // scpURL matches the SCP-like Git form [user@]host:path.
 var scpURL = regexp.MustCompile(`^((?:[\w.-]+@)?[\w-]+(?:\.[\w-]+)*):(.*)$`)
 
-// NormalizeGitURL returns the form of a Git URL used to compare repositories (RESOURCES.md
-// §2.6): lower-cased, without whitespace or non-printable runes, without one trailing "/"
+// NormalizeGitURL returns the form of a Git URL used to compare repositories
+// (docs/resources.md#how-urls-are-compared): lower-cased, without whitespace or non-printable runes, without one trailing "/"
 // and then one trailing ".git". HTTP(S) URLs lose their user info; ssh:// URLs keep it; the
 // SCP form [user@]host:path becomes ssh://[user@]host/path. A URL with a query string, or
 // one it does not recognise, is returned unchanged. It is safe for concurrent use.

@@ -9,7 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// quote implements quote(v) (§3.3): a string (or Version) becomes its Go-quoted form, anything
+// quote implements quote(v) (docs/expressions.md#quoting): a string (or Version) becomes its Go-quoted form, anything
 // else its JSON text in double quotes. Template coercion strips the outer quotes when the
 // call is the whole value, so the result stays a string.
 func quote(args ...any) (any, error) {

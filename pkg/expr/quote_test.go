@@ -15,7 +15,7 @@ func TestQuoteFamily(t *testing.T) {
 			Images: []v1.Image{{RepoURL: "ghcr.io/x/fe", Tag: "1.0"}},
 		}},
 	}
-	// Every row and note of EXPRESSIONS.md §3.3.
+	// Every row and note of docs/expressions.md#quoting.
 	runEval(t, env, []evalCase{
 		{"quote string keeps escapes", "${{ quote(vars.s) }}", `a\"b`},
 		{"quote newline becomes backslash n", "${{ quote(vars.multi) }}", `l1\nl2`},

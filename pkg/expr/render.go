@@ -12,7 +12,7 @@ import (
 // keys are never evaluated; values of other types are returned as they are. Maps are visited
 // in key order, so the first error is always the same one. An error is an *Error whose Path
 // starts with root, e.g. "config.updates[0].value". Secrets and config maps read by the
-// templates are read once per call (§5.6). It is safe for concurrent use.
+// templates are read once per call (docs/expressions.md#data-functions). It is safe for concurrent use.
 func (e *Evaluator) Render(root string, v any, env *Env) (any, error) {
 	out, _, err := e.newEvaluation(env, root, false).value(v)
 	return out, err

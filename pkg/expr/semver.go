@@ -7,7 +7,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 )
 
-// Version is a semantic version as returned by semverParse (§5.7). Expressions call its
+// Version is a semantic version as returned by semverParse (docs/expressions.md#semantic-versions). Expressions call its
 // methods, with or without parentheses (semverParse(x).Major() or semverParse(x).Major).
 // Rendered into a template, and in JSON, it is its String() text.
 type Version struct {

@@ -8,7 +8,7 @@ import (
 
 func TestSemverParse(t *testing.T) {
 	const v = "semverParse('v2.4.1-rc.1+build.123')"
-	// The method table of EXPRESSIONS.md §5.7, in method and property form.
+	// The method table of docs/expressions.md#semantic-versions, in method and property form.
 	runEval(t, &expr.Env{Vars: map[string]any{"ver": "1.2"}}, []evalCase{
 		{"Major", "${{ " + v + ".Major() }}", 2.0},
 		{"Minor", "${{ " + v + ".Minor() }}", 4.0},

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// success implements success() (§5.8): true unless an earlier step counts as failed.
+// success implements success() (docs/expressions.md#status-functions): true unless an earlier step counts as failed.
 func (env *Env) success(args ...any) (any, error) {
 	if err := env.statusCall("success", 0, args); err != nil {
 		return nil, err

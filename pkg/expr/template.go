@@ -5,14 +5,14 @@ import (
 	"strings"
 )
 
-// delimiter is an opening and closing pair (§2).
+// delimiter is an opening and closing pair (docs/expressions.md#syntax).
 type delimiter struct{ open, close string }
 
 var delimiters = []delimiter{{"${{", "}}"}, {"${%", "%}"}}
 
 // Template evaluates one template string: it evaluates every ${{ }} and ${% %} expression
-// against env, substitutes its text (§3.1) and coerces the whole string into a JSON value
-// (§3.2): a string, float64, bool, nil, map[string]any or []any. A string without an opening
+// against env, substitutes its text (docs/expressions.md#values-and-types) and coerces the whole string into a JSON value
+// (#values-and-types): a string, float64, bool, nil, map[string]any or []any. A string without an opening
 // delimiter is returned unchanged. An error is an *Error naming the failing expression; an
 // unclosed delimiter wraps ErrUnclosed; a data function without its Env callback wraps
 // ErrDataUnavailable. Secrets and config maps are read once per call. It is safe for
@@ -71,7 +71,7 @@ func (ev *evaluation) template(tmpl string) (any, bool, error) {
 	return v, secret || ev.secretReads != reads, nil
 }
 
-// expression runs one expression and renders its result as template text (§3.1). It reports
+// expression runs one expression and renders its result as template text (docs/expressions.md#values-and-types). It reports
 // whether the expression may read one of the Env.SecretVars.
 func (ev *evaluation) expression(source string) (string, bool, error) {
 	c := ev.e.compile(templateProgram, source)

@@ -7,13 +7,13 @@ import (
 	"github.com/drayhq/dray/pkg/expr"
 )
 
-// examples is the environment of EXPRESSIONS.md §3.2: x = "123", o = {"a": 1}.
+// examples is the environment of docs/expressions.md#values-and-types: x = "123", o = {"a": 1}.
 func examples() *expr.Env {
 	return &expr.Env{Vars: map[string]any{"x": "123", "o": map[string]any{"a": 1.0}}}
 }
 
 func TestTemplateCoercion(t *testing.T) {
-	// Every example row of EXPRESSIONS.md §3.2, with x and o read from vars.
+	// Every example row of docs/expressions.md#values-and-types, with x and o read from vars.
 	runEval(t, examples(), []evalCase{
 		{"no delimiter stays a string", "42", "42"},
 		{"number", "${{ 40 + 2 }}", 42.0},
@@ -34,7 +34,7 @@ func TestTemplateCoercion(t *testing.T) {
 }
 
 func TestTemplateCoercionNotes(t *testing.T) {
-	// The notes under §3.2 and the order of the coercion steps.
+	// The notes under #values-and-types and the order of the coercion steps.
 	runEval(t, &expr.Env{Vars: map[string]any{"tag": "0123"}}, []evalCase{
 		{"date-like tag", "${{ '20260331' }}", 20260331.0},
 		{"leading zero lost", "${{ vars.tag }}", 123.0},

@@ -58,7 +58,7 @@ func (n names) clone() names {
 
 func (n names) add(s string) { n.known[s] = true }
 
-// scope is what the expressions of one field may read (EXPRESSIONS.md §4.2).
+// scope is what the expressions of one field may read (docs/expressions.md#where-expressions-are-evaluated).
 type scope struct {
 	// vars are the variables defined before the field.
 	vars names

@@ -45,7 +45,7 @@ func (l *linter) task(info *taskInfo, i int, o manifest.Object, spec *v1.Promoti
 		}
 	}
 
-	// Defaults become the first step vars of every inner step (RESOURCES.md §6.3); each sees
+	// Defaults become the first step vars of every inner step (docs/resources.md#how-a-task-becomes-steps); each sees
 	// the defaults before it.
 	defaults := newNames()
 	for k, v := range spec.Vars {
@@ -104,7 +104,7 @@ func (l *linter) taskStep(a at, s v1.PromotionStep, project string, globals name
 	}
 	info.used = true
 
-	// RESOURCES.md §6.2: a variable without a default needs a value, from the globals or
+	// docs/resources.md#task-variables: a variable without a default needs a value, from the globals or
 	// from this step. An empty string counts as not set.
 	given := map[string]bool{}
 	for _, v := range s.Vars {

@@ -31,7 +31,7 @@ func SameOrigin(a, b v1.FreightOrigin) bool {
 	return kind(a.Kind) == kind(b.Kind) && a.Name == b.Name
 }
 
-// Available reports whether f is available to Stage s at now (RESOURCES.md §4.2), and when it
+// Available reports whether f is available to Stage s at now (docs/resources.md#which-freight-a-stage-may-take), and when it
 // is not, why, in words a user can act on.
 func Available(s *v1.Stage, f *v1.Freight, now time.Time) (bool, string) {
 	r := Request(s, f.Origin)
@@ -131,7 +131,7 @@ func soakTime(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// Candidate returns the Freight auto-promotion would pick for origin (RESOURCES.md §4.3): the
+// Candidate returns the Freight auto-promotion would pick for origin (docs/resources.md#auto-promotion): the
 // newest available one by discoveredAt (ties: name descending), or nil. With the MatchUpstream
 // selection policy only Freight the one upstream Stage holds is a candidate, and there is none
 // while it (transiently) holds more than one of the origin.
@@ -193,7 +193,7 @@ func Promotable(s *v1.Stage) bool {
 }
 
 // Approvable reports why f cannot be approved for Stage s, or nil: approval is allowed only
-// for a Stage that requests Freight from f's origin (RESOURCES.md §3.3).
+// for a Stage that requests Freight from f's origin (docs/resources.md#approvals).
 func Approvable(s *v1.Stage, f *v1.Freight) error {
 	if Request(s, f.Origin) == nil {
 		return fmt.Errorf("Stage %q requests no Freight from %s %q, so it cannot be approved there", s.Metadata.Name, f.Origin.Kind, f.Origin.Name)

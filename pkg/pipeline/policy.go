@@ -11,7 +11,7 @@ import (
 
 // AutoPromotionEnabled applies the project's promotion policies to Stage s: the first policy
 // whose selector matches decides, even when it says false; none matching, or no config, means
-// disabled (RESOURCES.md §1).
+// disabled (docs/resources.md#promotion-policies).
 func AutoPromotionEnabled(cfg *v1.ProjectConfig, s *v1.Stage) bool {
 	if cfg == nil {
 		return false

@@ -7,7 +7,7 @@ import (
 	"github.com/drayhq/dray/pkg/expr"
 )
 
-// Env builds the expression environment of step i (EXPRESSIONS.md §4): ctx; the promotion's
+// Env builds the expression environment of step i (docs/expressions.md#variables): ctx; the promotion's
 // vars in order, each seeing the ones before it and no outputs; the step's own vars, which see
 // outputs (for a step inflated from a task, the task's chosen defaults and the task step's vars
 // come first in that list); task.outputs inside a task; and the status functions.
@@ -82,7 +82,7 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 }
 
 // Data gives expressions what they read from outside the Promotion: secrets, config maps and
-// the metadata of Freight and Stages (EXPRESSIONS.md §5.6). A nil function makes the
+// the metadata of Freight and Stages (docs/expressions.md#data-functions). A nil function makes the
 // expression function that needs it fail with "not available here".
 type Data struct {
 	Secret          func(name string) (map[string]string, error)

@@ -61,7 +61,7 @@ func Backoff(n int) time.Duration {
 	return min(time.Second<<min(max(n-1, 0), 9), 5*time.Minute)
 }
 
-// severity orders step statuses for the final phase (STEPS.md §2.6).
+// severity orders step statuses for the final phase (docs/steps/README.md#the-promotions-phase).
 var severity = map[string]int{
 	v1.StepSucceeded: 0, v1.StepSkipped: 1, v1.StepRunning: 2,
 	v1.StepAborted: 3, v1.StepFailed: 4, v1.StepErrored: 5,

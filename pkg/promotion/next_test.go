@@ -245,7 +245,7 @@ func TestFinalPhase(t *testing.T) {
 }
 
 // TestRecordThenNext drives whole promotions through Record and Next, as the state service and
-// the scheduler do, for the examples of STEPS.md §2.6.
+// the scheduler do, for the examples of docs/steps/README.md#the-promotions-phase.
 func TestRecordThenNext(t *testing.T) {
 	type attempt struct {
 		status   string

@@ -39,7 +39,7 @@ type PrepareOptions struct {
 	Now time.Time
 }
 
-// Prepare renders the step that act names (STEPS.md §2.1 steps 2 to 5): it evaluates the
+// Prepare renders the step that act names (docs/steps/README.md#how-steps-run, steps 1 to 3): it evaluates the
 // step's if on its first attempt, its vars and its config, finds its executor with route, and
 // runs the orchestrator's own steps. It is pure; the scheduler publishes what it returns, and
 // dray run runs it in place.
@@ -105,7 +105,7 @@ type SetMetadataConfig struct {
 	Updates []v1.MetadataUpdate `json:"updates"`
 }
 
-// ShouldRun evaluates a step's if (STEPS.md §2.2); empty means success(). A value that is not
+// ShouldRun evaluates a step's if (docs/steps/README.md#skipping-a-step-if); empty means success(). A value that is not
 // a boolean is an error.
 func ShouldRun(ev *expr.Evaluator, step v1.PromotionStep, env *expr.Env) (bool, error) {
 	if step.If == "" {

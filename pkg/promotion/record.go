@@ -19,7 +19,7 @@ func Start(p *v1.Promotion, now time.Time) bool {
 	return true
 }
 
-// Record applies one attempt's result to the Promotion, classifying it as STEPS.md §2.3 says.
+// Record applies one attempt's result to the Promotion, classifying it as docs/steps/README.md#statuses-and-retries says.
 // It reports false, changing nothing, when the result is stale: the Promotion has finished,
 // the step is not the current one, or that attempt is already recorded. So recording is
 // idempotent, and a redelivered result is recorded once.
@@ -58,7 +58,7 @@ func Record(p *v1.Promotion, r *v1.StepResult, now time.Time) bool {
 			p.Status.State = map[string]map[string]any{}
 		}
 		p.Status.State[step.As] = r.Outputs
-		// compose-output inside a task exports its keys as outputs.<task> (RESOURCES.md §6.4).
+		// compose-output inside a task exports its keys as outputs.<task> (docs/resources.md#outputs-of-a-task).
 		if task, _ := TaskOf(step.As); task != "" && step.Uses == "compose-output" && r.Status == v1.StepSucceeded {
 			merged := map[string]any{}
 			for k, v := range p.Status.State[task] {
@@ -120,7 +120,7 @@ var validStatus = map[string]bool{
 	v1.StepSucceeded: true, v1.StepSkipped: true, v1.StepRunning: true, v1.StepFailed: true, v1.StepErrored: true,
 }
 
-// PollDelay is how long a Running step waits before it runs again (STEPS.md §2.4): its
+// PollDelay is how long a Running step waits before it runs again (docs/steps/README.md#statuses-and-retries): its
 // retryAfter, at least 10s; 5m when it suggested none.
 func PollDelay(retryAfter string) time.Duration {
 	d, err := time.ParseDuration(retryAfter)
@@ -153,7 +153,7 @@ func Timeout(s v1.PromotionStep) time.Duration {
 	return d
 }
 
-// Abort stops a Promotion that has not finished (RESOURCES.md §5): a step that started and
+// Abort stops a Promotion that has not finished (docs/resources.md#promotion): a step that started and
 // did not finish becomes Aborted, and the Promotion ends Aborted with the message
 // "Promotion terminated by <actor>". It reports false for a finished Promotion.
 func Abort(p *v1.Promotion, actor string, now time.Time) bool {

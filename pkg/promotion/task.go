@@ -27,7 +27,7 @@ func TaskOf(alias string) (task, inner string) {
 	return "", alias
 }
 
-// inflate replaces template step i, a task step, by the task's steps (RESOURCES.md §6.3):
+// inflate replaces template step i, a task step, by the task's steps (docs/resources.md#how-a-task-becomes-steps):
 // inner step j gets alias <T>::<its alias or step-<j+1>>, and its vars become the task's
 // chosen defaults, then the task step's vars, then its own.
 func inflate(s v1.PromotionStep, i int, global []v1.ExpressionVariable, tasks TaskResolver) ([]v1.PromotionStep, error) {
@@ -65,7 +65,7 @@ func inflate(s v1.PromotionStep, i int, global []v1.ExpressionVariable, tasks Ta
 	return out, nil
 }
 
-// taskVars chooses the task's defaults (RESOURCES.md §6.2): a global variable with a value
+// taskVars chooses the task's defaults (docs/resources.md#task-variables): a global variable with a value
 // hides the default; else a default is used; else the task step must give a value. An empty
 // string counts as not set.
 func taskVars(declared, global, given []v1.ExpressionVariable) ([]v1.ExpressionVariable, error) {

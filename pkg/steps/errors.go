@@ -63,7 +63,7 @@ type failedError struct{ err error }
 func (e *failedError) Error() string { return e.err.Error() }
 func (e *failedError) Unwrap() error { return e.err }
 
-// Failed marks err as a business failure that is still retried (STEPS.md §2.3 rule 4): the
+// Failed marks err as a business failure that is still retried (docs/steps/README.md#statuses-and-retries, rule 4): the
 // attempt is Failed, not Errored, and the step is tried again until retry.errorThreshold. A
 // custom step whose command exits non-zero returns it. Terminal(Failed(err)) is not retried.
 // Failed(nil) is nil.

@@ -1,6 +1,6 @@
 package steps
 
-// Executors maps every built-in step kind to the executor that runs it (STEPS.md §3). A kind
+// Executors maps every built-in step kind to the executor that runs it (docs/steps/README.md#executors). A kind
 // not listed here is a CustomPromotionStep, run by the container executor, or unknown.
 var executors = map[string]string{
 	"compose-output": "scheduler", "set-metadata": "scheduler", "set-freight-alias": "scheduler",

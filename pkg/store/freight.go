@@ -15,7 +15,7 @@ import (
 	"github.com/drayhq/dray/pkg/freight"
 )
 
-// CreateFreight stores f in project under its content-derived ID (RESOURCES.md §3.1, which
+// CreateFreight stores f in project under its content-derived ID (docs/resources.md#freight-ids, which
 // overwrites any name f has) and publishes freight.created. A Freight with that ID that
 // exists already is left alone: CreateFreight then reports created false, and f is not
 // changed further. On create it sets the creation time, discoveredAt (when unset) and the

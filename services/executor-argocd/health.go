@@ -114,7 +114,7 @@ func (m *monitor) check(ctx context.Context, project, stage string) error {
 	return m.record(ctx, project, stage, h)
 }
 
-// evaluate computes a Stage's health (RESOURCES.md §4.5): Unknown while a Promotion runs or
+// evaluate computes a Stage's health (docs/resources.md#health): Unknown while a Promotion runs or
 // when the last one failed; else the worst of the health checks registered by the Promotion
 // that delivered the current Freight; Healthy when there are none.
 func (m *monitor) evaluate(ctx context.Context, project string, st *v1.StageStatus) *v1.StageHealth {

@@ -1,5 +1,5 @@
 // Package executorcontainer is the container executor service: it runs CustomPromotionSteps
-// (RESOURCES.md §7) with runc. A job whose uses names no built-in step is looked up as the
+// (docs/resources.md#custompromotionstep) with runc. A job whose uses names no built-in step is looked up as the
 // project's CustomPromotionStep (dray-resources key <project>.CustomPromotionStep.<name>,
 // else the cluster-wide _cluster.CustomPromotionStep.<name>) and run by pkg/steps/customstep.
 // It is wiring: the job loop is pkg/executor's.

@@ -245,7 +245,7 @@ type push struct {
 }
 
 // watchedBy returns the repoURL of the first of subs that watches the pushed repository,
-// comparing normalised URLs (RESOURCES.md §2.6), and whether there is one.
+// comparing normalised URLs (docs/resources.md#how-urls-are-compared), and whether there is one.
 func (p push) watchedBy(subs []v1.RepoSubscription) (string, bool) {
 	for _, s := range subs {
 		for _, u := range p.urls {

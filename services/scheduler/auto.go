@@ -97,7 +97,7 @@ func (s *scheduler) recorded(ctx context.Context, project, stage, name string) (
 }
 
 // autoPromote promotes, in every auto-promoting Stage that requests origin, the newest Freight
-// available to it (RESOURCES.md §4.3). It creates nothing when that Freight is already in the
+// available to it (docs/resources.md#auto-promotion). It creates nothing when that Freight is already in the
 // Stage, on its way there, or failed there last time (a user must promote it by hand then), and
 // it aborts the Stage's queued auto-promotions of older Freight, which the new one supersedes.
 // A Promotion it creates has a name derived from the Stage, the Freight and the Promotion that
@@ -179,7 +179,7 @@ func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin 
 }
 
 // clearHolds drops the auto-promotion holds of Stage st, where auto-promotion is off
-// (RESOURCES.md §4.4: disabling clears them).
+// (docs/resources.md#auto-promotion-holds: disabling clears them).
 func (s *scheduler) clearHolds(ctx context.Context, project string, st *v1.Stage) error {
 	status, err := s.stageStatus(ctx, project, st.Metadata.Name)
 	if err != nil {

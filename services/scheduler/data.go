@@ -13,7 +13,7 @@ import (
 )
 
 // data gives a Promotion's expressions the secrets, config maps and the Freight and Stage
-// metadata of its project, read fresh on every render (EXPRESSIONS.md §5.6). Without a
+// metadata of its project, read fresh on every render (docs/expressions.md#data-functions). Without a
 // secrets key, secret() and sharedSecret() report that they are not available.
 func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 	project := p.Metadata.Namespace

@@ -11,8 +11,8 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 )
 
-// handleHealth lets a verification that waits for its Stage to be Healthy run (RESOURCES.md
-// §4.6): when a stage.health.changed event says Healthy and the Stage's status names such a
+// handleHealth lets a verification that waits for its Stage to be Healthy run
+// (docs/resources.md#verification): when a stage.health.changed event says Healthy and the Stage's status names such a
 // verification, it sends the state service a healthy record. The record's ID names the
 // Promotion waited for, so the same wait is ended once however often the Stage turns Healthy.
 func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {

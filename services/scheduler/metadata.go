@@ -58,7 +58,7 @@ func (s *scheduler) checkTargets(ctx context.Context, project string, updates []
 	return nil
 }
 
-// setAlias runs set-freight-alias (STEPS.md): it gives a Freight a new alias. A missing
+// setAlias runs set-freight-alias (docs/steps/set-freight-alias.md): it gives a Freight a new alias. A missing
 // Freight or an alias another Freight holds fails the step for good.
 func (s *scheduler) setAlias(ctx context.Context, job *v1.StepJob, red *secret.Redactor) error {
 	started := time.Now().UTC()

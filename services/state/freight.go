@@ -18,7 +18,7 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// received records that p's Freight is now in p's Stage sp (RESOURCES.md §3.3): the Freight of
+// received records that p's Freight is now in p's Stage sp (docs/resources.md#freight-status): the Freight of
 // the same origin it replaces leaves the Stage, keeping its longest soak (a Stage holds one
 // Freight per origin it requests); the new one is currentlyIn the Stage from when p finished;
 // the Stage's history gains p, and its freightSummary says what it holds.
@@ -96,7 +96,7 @@ func (s *state) received(ctx context.Context, p *v1.Promotion, sp *v1.Stage) err
 	})
 }
 
-// summary is a Stage's freightSummary (RESOURCES.md §4.8): the Freight's name when it
+// summary is a Stage's freightSummary (docs/resources.md#stage-status): the Freight's name when it
 // requests one origin, else "<held>/<requested> Fulfilled".
 func summary(history []v1.StageHistoryEntry, requested int) string {
 	var held []v1.FreightOrigin
@@ -118,7 +118,7 @@ func sameOrigin(a, b v1.FreightOrigin) bool {
 }
 
 // verify runs the Stage's verification of the Freight that p, a successful Promotion,
-// delivered or verified (RESOURCES.md §4.6):
+// delivered or verified (docs/resources.md#verification):
 //   - p is itself a verification run: the Freight is verified in the Stage;
 //   - the Stage verifies with steps: their run is created ahead of the Stage's queue, so no
 //     other Promotion starts before it ends;

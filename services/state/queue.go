@@ -17,7 +17,7 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// startNext runs the Stage's queue (RESOURCES.md §4.5): when no Promotion runs in the Stage,
+// startNext runs the Stage's queue (docs/resources.md#the-queue): when no Promotion runs in the Stage,
 // the oldest queued one becomes current and starts — unless the Stage is paused, or a
 // promotion window keeps it closed and the Promotion was not started with an override; then
 // the Stage says why it waits, and a timer looks again when the window opens. Claiming the

@@ -149,7 +149,7 @@ func (s *state) pause(ctx context.Context, r *v1.StageRecord) error {
 }
 
 // holdChange is what a person's successful Promotion does to the auto-promotion hold of its
-// origin in its Stage (RESOURCES.md §4.4).
+// origin in its Stage (docs/resources.md#auto-promotion-holds).
 type holdChange int
 
 const (

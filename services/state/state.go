@@ -229,7 +229,7 @@ func isConflict(err error) bool {
 }
 
 // create stores a new Promotion, Pending, and announces it; it starts at once when its Stage
-// runs no other Promotion, else it waits in the Stage's queue (RESOURCES.md §4.5). A Promotion
+// runs no other Promotion, else it waits in the Stage's queue (docs/resources.md#the-queue). A Promotion
 // that exists already is left alone; its events are re-sent with the same IDs, in case a crash
 // came between.
 func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
@@ -369,7 +369,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	}
 	switch {
 	case p.Status.Phase == v1.PhaseSucceeded && !isVerification && len(argocdupdate.HealthChecks(p)) > 0:
-		// RESOURCES.md §4.6: verification runs once the Stage is Healthy, which the health
+		// docs/resources.md#verification: verification runs once the Stage is Healthy, which the health
 		// checks this Promotion registered decide.
 		if err := s.awaitHealth(ctx, p); err != nil {
 			return err

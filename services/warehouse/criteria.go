@@ -11,7 +11,7 @@ import (
 	"github.com/drayhq/dray/pkg/freight"
 )
 
-// The values the criteria functions return (EXPRESSIONS.md §5.9): element 0 of the matching
+// The values the criteria functions return (docs/expressions.md#freightcreationcriteria): element 0 of the matching
 // subscription's discovery.
 type (
 	criteriaCommit struct {

@@ -30,7 +30,7 @@ func artifacts(subs []v1.RepoSubscription, found []Artifacts, now time.Time) *v1
 }
 
 // newFreight builds the Freight of element 0 of every subscription's artifacts, all of which
-// found at least one (RESOURCES.md §2.5). Its name is set when it is stored.
+// found at least one (docs/resources.md#discovery-and-freight-creation). Its name is set when it is stored.
 func newFreight(warehouse string, subs []v1.RepoSubscription, found []Artifacts, discoveredAt time.Time) *v1.Freight {
 	f := &v1.Freight{
 		TypeMeta:     v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindFreight},

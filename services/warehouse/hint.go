@@ -131,7 +131,7 @@ func (s *tracker) fromHints(ctx context.Context, j job, sub v1.RepoSubscription,
 	return prev, false
 }
 
-// concerns reports whether h names sub's repository (normalised, RESOURCES.md §2.6).
+// concerns reports whether h names sub's repository (normalised, docs/resources.md#how-urls-are-compared).
 func concerns(h hint, sub v1.RepoSubscription) bool {
 	switch {
 	case sub.Git != nil:

@@ -35,7 +35,7 @@ func (syncedStep) Run(context.Context, *steps.Context) (steps.Result, error) {
 }
 
 // TestVerificationWaitsForHealth: a Promotion whose argocd-update registered a health check
-// is verified only once the Stage is Healthy (RESOURCES.md §4.6): while the Application is
+// is verified only once the Stage is Healthy (docs/resources.md#verification): while the Application is
 // Progressing the Stage says it waits and no verification runs; when it turns Healthy the
 // verification runs and verifies the Freight.
 func TestVerificationWaitsForHealth(t *testing.T) {

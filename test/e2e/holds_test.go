@@ -9,7 +9,7 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// TestAutoPromotionHolds (RESOURCES.md §4.4): a person's rollback in an auto-promoting Stage
+// TestAutoPromotionHolds (docs/resources.md#auto-promotion-holds): a person's rollback in an auto-promoting Stage
 // holds auto-promotion there, so new Freight does not undo it; promoting the candidate lifts
 // the hold; switching auto-promotion off clears holds.
 func TestAutoPromotionHolds(t *testing.T) {

@@ -6,7 +6,7 @@ import "time"
 // a StageHealthEvent; it travels on dray.events.<project>.stage.health.changed.
 const TypeStageHealthChanged = "dev.dray.stage.health.changed"
 
-// Stage health statuses, from best to worst (RESOURCES.md §4.5): when several health checks
+// Stage health statuses, from best to worst (docs/resources.md#health): when several health checks
 // report, the worst wins.
 const (
 	HealthHealthy       = "Healthy"
@@ -17,7 +17,7 @@ const (
 )
 
 // StageHealth is the health of a Stage: the merge of the health checks registered by the last
-// successful Promotion (RESOURCES.md §4.5, §4.8). The argocd executor evaluates it.
+// successful Promotion (docs/resources.md#health). The argocd executor evaluates it.
 type StageHealth struct {
 	// Status is Healthy, NotApplicable, Progressing, Unknown or Unhealthy.
 	Status string `json:"status"`

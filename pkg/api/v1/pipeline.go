@@ -13,7 +13,7 @@ const (
 )
 
 // ApproveCommand approves a Freight for a Stage, making it available there whatever the
-// upstream Stages say (RESOURCES.md §3.3): published on dray.cmd.<project>.approve. Approval
+// upstream Stages say (docs/resources.md#approvals): published on dray.cmd.<project>.approve. Approval
 // creates no Promotion; an auto-promoting Stage then promotes it.
 type ApproveCommand struct {
 	Project string `json:"project"`

@@ -76,7 +76,7 @@ type PromotionStatus struct {
 	Freight *Freight `json:"freight,omitempty"`
 	// Collection is the other Freight the Stage held when the Promotion was created, one per
 	// origin besides the promoted Freight's: with it, the Promotion's Freight collection,
-	// which imageFrom, commitFrom and chartFrom search (EXPRESSIONS.md §5.2).
+	// which imageFrom, commitFrom and chartFrom search (docs/expressions.md#freight).
 	Collection []Freight `json:"collection,omitempty"`
 	// StepExecutionMetadata has one entry per step reached, in step order.
 	StepExecutionMetadata []StepExecutionMetadata `json:"stepExecutionMetadata,omitempty"`

@@ -122,11 +122,11 @@ type StageStatus struct {
 	// while it waits for the Stage to be Healthy.
 	Verification string `json:"verification,omitempty"`
 	// AutoPromotionHolds are the origins whose auto-promotion a person's Promotion holds, by
-	// "<Kind>/<name>" (RESOURCES.md §4.4): promoting Freight other than the auto-promotion
+	// "<Kind>/<name>" (docs/resources.md#auto-promotion-holds): promoting Freight other than the auto-promotion
 	// candidate holds the origin; promoting the candidate lifts the hold.
 	AutoPromotionHolds map[string]AutoPromotionHold `json:"autoPromotionHolds,omitempty"`
 	// VerifyWhenHealthy names the successful Promotion whose verification waits for the Stage
-	// to be Healthy (RESOURCES.md §4.6): its argocd-update steps registered health checks,
+	// to be Healthy (docs/resources.md#verification): its argocd-update steps registered health checks,
 	// and verification, or the Freight's verifiedIn when there is none, follows once they pass.
 	VerifyWhenHealthy string `json:"verifyWhenHealthy,omitempty"`
 	// Health is the merge of the health checks of the last successful Promotion, evaluated

@@ -81,7 +81,7 @@ type ChartSubscription struct {
 	InsecureSkipTLSVerify bool   `json:"insecureSkipTLSVerify,omitempty"`
 }
 
-// WarehouseStatus is what the warehouse service last discovered and decided (RESOURCES.md §2.5).
+// WarehouseStatus is what the warehouse service last discovered and decided (docs/resources.md#discovery-and-freight-creation).
 type WarehouseStatus struct {
 	// DiscoveredArtifacts is the result of the last discovery that succeeded.
 	DiscoveredArtifacts *DiscoveredArtifacts `json:"discoveredArtifacts,omitempty"`
@@ -130,7 +130,7 @@ type GitDiscoveryResult struct {
 	Commits          []DiscoveredCommit `json:"commits"`
 }
 
-// DiscoveredCommit is one candidate commit (RESOURCES.md §2.3).
+// DiscoveredCommit is one candidate commit (docs/resources.md#git-subscriptions).
 type DiscoveredCommit struct {
 	ID          string     `json:"id"`
 	Branch      string     `json:"branch,omitempty"`
@@ -149,7 +149,7 @@ type ImageDiscoveryResult struct {
 	References       []DiscoveredImageReference `json:"references"`
 }
 
-// DiscoveredImageReference is one candidate image (RESOURCES.md §2.2).
+// DiscoveredImageReference is one candidate image (docs/resources.md#image-subscriptions).
 type DiscoveredImageReference struct {
 	Tag         string            `json:"tag"`
 	Digest      string            `json:"digest"`

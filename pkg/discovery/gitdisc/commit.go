@@ -9,7 +9,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
 
-// discovered is the record of commit c (RESOURCES.md §2.3), without branch or tag.
+// discovered is the record of commit c (docs/resources.md#git-subscriptions), without branch or tag.
 func discovered(c *object.Commit) v1.DiscoveredCommit {
 	when := c.Committer.When.UTC()
 	return v1.DiscoveredCommit{

@@ -17,7 +17,7 @@ import (
 	"github.com/drayhq/dray/pkg/discovery"
 )
 
-// maxReusableTags bounds the tag sets whose fingerprint is remembered (RESOURCES.md §2.3).
+// maxReusableTags bounds the tag sets whose fingerprint is remembered (docs/resources.md#git-subscriptions).
 const maxReusableTags = 1000
 
 // maxTagRefSpecs is how many tags are fetched one refspec each; more fetch refs/tags/*.

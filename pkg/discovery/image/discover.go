@@ -32,7 +32,7 @@ var ErrNotFound = errors.New("image not found")
 var ErrNotEligible = errors.New("image not eligible for the subscription")
 
 // Discover lists the images of sub's repository that its strategy selects, best first, at most
-// discoveryLimit of them (RESOURCES.md §2.2). A Digest subscription whose tag does not exist
+// discoveryLimit of them (docs/resources.md#image-subscriptions). A Digest subscription whose tag does not exist
 // gives an empty result, not an error. Errors name the repository and, for a bad subscription,
 // the field to fix. Discover is safe for concurrent use.
 func Discover(ctx context.Context, sub v1.ImageSubscription, o Options) (v1.ImageDiscoveryResult, error) {

@@ -1,4 +1,4 @@
-// Package image discovers container images for an image subscription (RESOURCES.md §2.2): it
+// Package image discovers container images for an image subscription (docs/resources.md#image-subscriptions): it
 // lists a repository's tags with go-containerregistry, filters and orders them by the
 // subscription's selection strategy, and records each chosen image's digest, annotations and
 // build time.

@@ -18,7 +18,7 @@ import (
 // Lister shares tag listings between the subscriptions that watch one repository with the same
 // credentials: concurrent discoveries wait for one listing, and later ones reuse it until it is
 // older than the Lister's max age. Listings are keyed by the normalised repository URL
-// (RESOURCES.md §2.6) and a fingerprint of the credentials, so a subscription never sees a
+// (docs/resources.md#how-urls-are-compared) and a fingerprint of the credentials, so a subscription never sees a
 // listing made with credentials it does not hold. Failed listings are not kept.
 //
 // Make one Lister per refresh cycle (max age 0: kept for the Lister's life), or keep one with

@@ -9,7 +9,7 @@ import (
 const DefaultTagCacheEntries = 100000
 
 // TagCache remembers what a tag's manifest said, for subscriptions that declare their tags
-// immutable (cacheByTag, RESOURCES.md §2.2): a later discovery takes such a tag's digest,
+// immutable (cacheByTag, docs/resources.md#image-subscriptions): a later discovery takes such a tag's digest,
 // build time and annotations from the cache instead of the registry, and only lists tags.
 // Entries are keyed by repository, credentials and platform, so what one set of credentials
 // read is never handed to another. When full, the cache starts over. Safe for concurrent use.

@@ -20,7 +20,7 @@
 //	          - key: image.tag
 //	            value: ${{ imageFrom("ghcr.io/example/web").Tag }}
 //
-// Each attempt (STEPS.md §7) reads every Application (by name or label selector, in the
+// Each attempt (docs/steps/argocd-update.md) reads every Application (by name or label selector, in the
 // configured namespace unless one is given) and checks its kargo.akuity.io/authorized-stage
 // annotation lists <project>:<stage>; every update must match a source (Helm charts by
 // repoURL and chart, Git sources by normalised URL) before anything changes. Then, per

@@ -47,7 +47,7 @@ func DecodeHealthConfig(m map[string]any) (HealthConfig, error) {
 	return cfg, nil
 }
 
-// CheckHealth evaluates a health check (STEPS.md §7, argocd-update): the worst status of its
+// CheckHealth evaluates a health check (docs/steps/argocd-update.md): the worst status of its
 // Applications, each problem as an issue, and what was observed of each Application. It
 // reports through its results only: a failed call makes that Application Unknown.
 func CheckHealth(ctx context.Context, c *argocd.Client, cfg HealthConfig) (status string, issues []string, apps []AppStatus) {

@@ -54,12 +54,12 @@ var _ steps.Step = (*Step)(nil)
 func New(clients Clients) *Step { return &Step{clients: clients, poll: DefaultPollInterval} }
 
 // Info names the step: it runs on the argocd executor, never changes the workspace, and
-// defaults retry.timeout to 5m (STEPS.md §1).
+// defaults retry.timeout to 5m (docs/steps/README.md#the-step-object).
 func (*Step) Info() steps.Info {
 	return steps.Info{Name: Name, Executor: "argocd", ReadOnly: true, DefaultTimeout: 5 * time.Minute}
 }
 
-// Run performs one attempt (STEPS.md §7): for each Application it waits while another
+// Run performs one attempt (docs/steps/argocd-update.md): for each Application it waits while another
 // operation runs, starts its own sync (after applying the source updates) unless one it
 // started already reached the desired revisions, and follows that sync. It returns
 // steps.Wait while any sync runs, an error (Errored) when a sync failed or an Application is

@@ -11,7 +11,7 @@
 //	    - name: web-${{ ctx.stage }}
 //	      waitFor: [health, sync]
 //
-// Per Application and attempt (STEPS.md §7): operation means no operation is pending or
+// Per Application and attempt (docs/steps/argocd-wait.md): operation means no operation is pending or
 // running; sync means Synced; health, suspended and degraded are health statuses (Healthy,
 // Suspended, Degraded) of which any will do. Health is not trusted until Argo CD reconciled
 // the Application after its last operation. When health is awaited and an Application turns

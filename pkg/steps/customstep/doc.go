@@ -2,7 +2,7 @@
 // an OCI image and a command, and `uses: <name>` runs that command in a container (runc), in
 // the promotion workspace, reading the step's outputs from what the command wrote.
 //
-// A CustomPromotionStep (RESOURCES.md §7):
+// A CustomPromotionStep (docs/resources.md#custompromotionstep):
 //
 //	apiVersion: ee.kargo.akuity.io/v1alpha1
 //	kind: CustomPromotionStep

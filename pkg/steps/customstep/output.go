@@ -13,7 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/expr"
 )
 
-// Output sources and formats (RESOURCES.md §7).
+// Output sources and formats (docs/resources.md#custompromotionstep).
 const (
 	SourcePipe   = "Pipe"
 	SourceStdout = "Stdout"

@@ -43,7 +43,7 @@ const ReasonNetworkNotGranted = "NetworkNotGranted"
 // HostNetworkFlag is the container executor's option that grants CapabilityNetwork.
 const HostNetworkFlag = "--container-host-network"
 
-// UID and GID run the command when the executor runs as root (RESOURCES.md §7).
+// UID and GID run the command when the executor runs as root (docs/resources.md#custompromotionstep).
 const (
 	UID = 65532
 	GID = 65532

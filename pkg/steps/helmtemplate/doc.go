@@ -22,7 +22,7 @@
 // config.valuesFiles (a missing one is an error unless ignoreMissingValueFiles), then
 // config.setValues as helm's --set (or --set-literal when literal). The namespace defaults
 // to the project's name, not "default". kubeVersion and apiVersions set the capabilities
-// the templates see (STEPS.md §6, helm-template).
+// the templates see (docs/steps/helm-template.md).
 //
 // With buildDependencies, the chart's dependencies are fetched into its charts/ directory
 // first, from Chart.lock when there is one, else resolved from Chart.yaml (helm dependency

@@ -19,7 +19,7 @@
 // survive); no such dependency is Errored with reason DependencyNotFound. Then the step runs
 // a Helm dependency update: versions and ranges in Chart.yaml are resolved, the tarballs in
 // charts/ are replaced and Chart.lock is written. Without config.charts only the update runs
-// (STEPS.md §6, helm-update-chart).
+// (docs/steps/helm-update-chart.md).
 //
 // Repositories are read with the project's Helm credentials for their URL (Secrets labelled
 // kargo.akuity.io/cred-type: helm; oci://host/path for a registry), anonymously when there

@@ -20,7 +20,7 @@
 // created meanwhile is not overwritten either. outPath may not leave the workspace, also
 // through a symlink (terminal).
 //
-// Outcome (STEPS.md §8): a non-2xx response ⇒ Failed, retried up to retry.errorThreshold; a
+// Outcome (docs/steps/http-download.md): a non-2xx response ⇒ Failed, retried up to retry.errorThreshold; a
 // declared Content-Length over the limit (100 MiB, the http executor's
 // --http-max-download-size) ⇒ Failed, terminal; a body that exceeds the limit while streaming ⇒
 // Errored. timeout (default 5m) bounds the whole download. The request goes through the same

@@ -101,7 +101,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	defer cancel()
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// Failed without a terminal error: retried up to retry.errorThreshold (STEPS.md §8).
+		// Failed without a terminal error: retried up to retry.errorThreshold (docs/steps/http-download.md).
 		msg := req.Redact(fmt.Errorf("%s: HTTP (%d) response is not 2xx", prefix, resp.StatusCode)).Error()
 		return steps.Result{Status: v1.StepFailed, Message: msg}, nil
 	}

@@ -31,7 +31,7 @@
 // of another type that is valid JSON is parsed as JSON; anything else, and an empty body, is
 // {}.
 //
-// Outcome (STEPS.md §8): failureExpression true ⇒ Failed, not retried, with the message
+// Outcome (docs/steps/http.md): failureExpression true ⇒ Failed, not retried, with the message
 // `HTTP (<code>) response met failure criteria: "<errorExpression result>"`; else
 // successExpression true ⇒ Succeeded, with the outputs; with neither expression, a 2xx ⇒
 // Succeeded and any other status ⇒ Running (Kargo's "Failed without an error": asked again

@@ -63,7 +63,7 @@ func New(opts Options) *Step {
 // Info names the step, says it runs on the http executor and never changes the workspace.
 func (*Step) Info() steps.Info { return steps.Info{Name: Name, Executor: "http", ReadOnly: true} }
 
-// Run sends the request and decides the outcome from the response (STEPS.md §8, http):
+// Run sends the request and decides the outcome from the response (docs/steps/http.md):
 // failureExpression true ⇒ Failed (terminal); else successExpression true ⇒ Succeeded with
 // the outputs; with neither expression set, a 2xx ⇒ Succeeded and any other status ⇒
 // Running; otherwise Running, asked again after pollInterval. A bad config, a host outside
@@ -163,7 +163,7 @@ func (s *Step) decide(cfg *Config, env map[string]any, status int, poll time.Dur
 	case cfg.FailureExpression == "":
 		if status < 200 || status > 299 {
 			// Kargo's "Failed without an error": not finished, asked again until the step's
-			// retry.timeout ends it (STEPS.md §2.3).
+			// retry.timeout ends it (docs/steps/README.md#statuses-and-retries).
 			return steps.Result{}, steps.Wait(poll, fmt.Sprintf("HTTP (%d) response is not 2xx; asking again", status))
 		}
 		succeeded = true

@@ -18,7 +18,7 @@
 // disabled. The builtin Helm inflation (helmCharts) is enabled and runs the helm command on
 // PATH with config.plugin.helm's apiVersions and kubeVersion; without a helm command such a
 // kustomization fails. Builds run one at a time per process, as kustomize's global state
-// needs (STEPS.md §6, kustomize-build).
+// needs (docs/steps/kustomize-build.md).
 //
 // An outPath ending in .yaml or .yml receives every resource as one multi-document file.
 // Any other outPath is a directory that receives a file per resource (files already there are

@@ -23,7 +23,7 @@
 // name is images[].name (default: images[].image); "*" in newName, tag or digest keeps the
 // value the existing entry has. Other entries are kept, the list is sorted by name, and the
 // file is re-serialised by kyaml: comments survive, indentation and quoting are normalised
-// (STEPS.md §6, kustomize-set-image).
+// (docs/steps/kustomize-set-image.md).
 //
 // Without config.images, the images come from every Freight of the promotion, each keyed by
 // its repoURL and set with both its tag and its digest. The step reads that Freight from the

@@ -20,7 +20,7 @@
 // Safety: an entry whose name is absolute or climbs out of outPath with "..", a symlink whose
 // target is absolute or leads out of outPath, and an entry that would be written through a
 // symlink are rejected: the step fails (terminal, reason PathEscapes) and nothing is written.
-// (STEPS.md says such entries are skipped; Dray refuses the whole archive instead, because an
+// (Kargo skips such entries; Dray refuses the whole archive instead, because an
 // archive that carries them was built to attack.) Limits: 100 MiB of file data in all, 50 MiB
 // per file; a larger archive fails the step. The step has no output.
 package untar

@@ -11,7 +11,7 @@
 //	    - ./src/envs/prod/values.yaml
 //	    outFile: ./out/values.yaml
 //
-// Merge rules (STEPS.md §6): a later scalar overrides; maps merge recursively; lists are
+// Merge rules (docs/steps/yaml-merge.md): a later scalar overrides; maps merge recursively; lists are
 // replaced wholesale; keys only in one side are kept, new keys after the existing ones; an
 // explicit null in a later file removes the key. Only the first document of each file is read,
 // and empty files are skipped. With no usable input the output file is empty. A missing input

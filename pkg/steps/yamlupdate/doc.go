@@ -16,7 +16,7 @@
 //	      value: "42"
 //
 // Keys use the key-path syntax of package keypath (`\.` escapes a dot, a leading ':' forces
-// an object key). The edit is line based, as in Kargo (STEPS.md §6, yaml-update):
+// an object key). The edit is line based, as in Kargo (docs/steps/yaml-update.md):
 //
 //   - Only the first document of the file is searched, and only existing scalar values can be
 //     set. A missing key, a non-numeric index into a list or an index past its end is Errored

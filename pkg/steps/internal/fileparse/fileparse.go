@@ -43,7 +43,7 @@ type Decoder func([]byte) (any, error)
 // Run reads path (config field config.path) from the workspace, decodes it, and returns one
 // output per entry of outputs. A path outside the workspace is terminal; an empty file, a
 // decode error, a root that is not an object, and an expression that does not compile or
-// fails are Errored, as STEPS.md says.
+// fails are Errored, as docs/steps/yaml-parse.md says.
 func Run(ctx context.Context, sc *steps.Context, ev *expr.Evaluator, step, path string, outputs []Output, format string, decode Decoder) (steps.Result, error) {
 	name, err := files.Local(sc, step, "config.path", path)
 	if err != nil {
