@@ -24,6 +24,7 @@ import (
 	executorconfig "github.com/drayhq/dray/services/executor-config"
 	executorgit "github.com/drayhq/dray/services/executor-git"
 	executorhttp "github.com/drayhq/dray/services/executor-http"
+	"github.com/drayhq/dray/services/scheduler"
 )
 
 // runExecutor names the executor in the results of dray run.
@@ -135,7 +136,7 @@ func runTemplate(ctx context.Context, out, logOut io.Writer, project string, o r
 		fmt.Fprintln(out, "--diff: nothing leaves this machine; git-push shows what it would push")
 	}
 	r.header(p)
-	d := &promotion.Driver{Eval: expr.New(), Route: r.route, Run: r.run, Observe: r.observe, Data: in.data(project)}
+	d := &promotion.Driver{Eval: expr.New(), Route: r.route, Orchestrated: scheduler.Runs, Run: r.run, Observe: r.observe, Data: in.data(project)}
 	p, err = d.Drive(ctx, p)
 	r.printPushes()
 	if err != nil {
@@ -257,8 +258,7 @@ func newRunner(out, logOut io.Writer, dir string, diff bool, limits runLimits) (
 // route says which steps can run: those the executors register and those the orchestrator
 // runs itself; with --diff also the other built-in kinds, which get stand-ins.
 func (r *runner) route(uses string) (string, bool) {
-	switch uses {
-	case "compose-output", "fail":
+	if promotion.LocalStep(uses) {
 		return promotion.Scheduler, true
 	}
 	if s, ok := r.steps[uses]; ok {

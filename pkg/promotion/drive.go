@@ -16,6 +16,9 @@ type Driver struct {
 	Eval *expr.Evaluator
 	// Route says which steps exist; the orchestrator's own ("scheduler") run in Prepare.
 	Route func(uses string) (string, bool)
+	// Orchestrated reports which of the kinds Route sends to Scheduler Run runs (see
+	// PrepareOptions); nil means none.
+	Orchestrated func(uses string) bool
 	// Data backs secret(), configMap() and the metadata functions; zero means none.
 	Data Data
 	// Run runs one attempt of a job and returns its result.
@@ -63,7 +66,7 @@ func (d *Driver) Drive(ctx context.Context, p *v1.Promotion) (*v1.Promotion, err
 				return p, fmt.Errorf("promotion %s: %w", p.Metadata.Name, err)
 			}
 		}
-		prep := Prepare(d.Eval, p, act, PrepareOptions{Route: d.Route, Data: d.Data, Now: now()})
+		prep := Prepare(d.Eval, p, act, PrepareOptions{Route: d.Route, Data: d.Data, Now: now(), Orchestrated: d.Orchestrated})
 		r := prep.Result
 		if r == nil {
 			// As an executor does, report nothing of the secrets the config read.

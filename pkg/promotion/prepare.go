@@ -37,6 +37,11 @@ type PrepareOptions struct {
 	Data Data
 	// Now is the time the outcome is recorded at.
 	Now time.Time
+	// Orchestrated reports whether the caller runs the step kind uses itself when Route
+	// sends it to Scheduler (the scheduler's set-metadata, which needs the control plane);
+	// Prepare then returns its Job for Scheduler. Nil means none: such a kind is not
+	// implemented. The kinds that need nothing but their config (LocalStep) Prepare runs.
+	Orchestrated func(uses string) bool
 }
 
 // Prepare renders the step that act names (docs/steps/README.md#how-steps-run, steps 1 to 3): it evaluates the
@@ -83,7 +88,7 @@ func Prepare(ev *expr.Evaluator, p *v1.Promotion, act Action, o PrepareOptions) 
 	switch {
 	case !ok:
 		return decided(v1.StepErrored, "UnknownStep", fmt.Sprintf("step %q: step kind %q not registered", step.As, step.Uses), nil)
-	case executor == Scheduler && step.Uses != "set-metadata" && step.Uses != "set-freight-alias":
+	case executor == Scheduler && (o.Orchestrated == nil || !o.Orchestrated(step.Uses)):
 		prep := runLocal(job, decided)
 		secret.NewRedactor(secrets).Result(prep.Result)
 		return prep
@@ -122,20 +127,43 @@ func ShouldRun(ev *expr.Evaluator, step v1.PromotionStep, env *expr.Env) (bool, 
 	return b, nil
 }
 
-// runLocal runs the steps that touch nothing outside the promotion.
+// localSteps are the orchestrator's steps whose outcome follows from their config alone, by
+// name: Prepare runs them in place, for the scheduler and dray run alike. Each returns the
+// step's status, reason, message and outputs.
+var localSteps = map[string]func(job *v1.StepJob) (status, reason, msg string, outputs map[string]any){
+	"compose-output": composeOutput,
+	"fail":           fail,
+}
+
+// LocalStep reports whether Prepare runs the step kind uses itself: its outcome needs
+// nothing but its config. Route such a kind to Scheduler.
+func LocalStep(uses string) bool {
+	_, ok := localSteps[uses]
+	return ok
+}
+
+// composeOutput makes its config the step's outputs; they are recorded, so they hold no
+// secrets.
+func composeOutput(job *v1.StepJob) (string, string, string, map[string]any) {
+	if len(job.Config) == 0 {
+		return v1.StepFailed, "InvalidConfig", fmt.Sprintf("step %q: compose-output needs at least one key in config", job.Alias), nil
+	}
+	return v1.StepSucceeded, "", "", job.RecordedConfig
+}
+
+// fail fails the Promotion with its config's message.
+func fail(job *v1.StepJob) (string, string, string, map[string]any) {
+	msg, _ := job.Config["message"].(string)
+	if msg == "" {
+		msg = "failed by fail step"
+	}
+	return v1.StepFailed, "Failed", msg, nil
+}
+
+// runLocal runs a step kind routed to Scheduler that the caller does not run itself.
 func runLocal(job *v1.StepJob, decided func(status, reason, msg string, outputs map[string]any) Prepared) Prepared {
-	switch job.Uses {
-	case "compose-output":
-		if len(job.Config) == 0 {
-			return decided(v1.StepFailed, "InvalidConfig", fmt.Sprintf("step %q: compose-output needs at least one key in config", job.Alias), nil)
-		}
-		return decided(v1.StepSucceeded, "", "", job.RecordedConfig) // outputs are recorded: no secrets
-	case "fail":
-		msg, _ := job.Config["message"].(string)
-		if msg == "" {
-			msg = "failed by fail step"
-		}
-		return decided(v1.StepFailed, "Failed", msg, nil)
+	if run, ok := localSteps[job.Uses]; ok {
+		return decided(run(job))
 	}
 	return decided(v1.StepErrored, "NotImplemented", fmt.Sprintf("step %q: %s is not implemented yet", job.Alias, job.Uses), nil)
 }

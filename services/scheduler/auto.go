@@ -14,6 +14,7 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/stage"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -138,29 +139,20 @@ func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin 
 		if st.Status, err = s.stageStatus(ctx, project, st.Metadata.Name); err != nil {
 			return err
 		}
-		if h, held := st.Status.AutoPromotionHolds[pipeline.HoldKey(origin)]; held {
-			s.Log.Debug("auto-promotion held", "project", project, "stage", st.Metadata.Name, "by", h.PromotionName)
+		auto := stage.AutoPromotion(st, origin, freight, time.Now())
+		if auto.HeldBy != "" {
+			s.Log.Debug("auto-promotion held", "project", project, "stage", st.Metadata.Name, "by", auto.HeldBy)
 			continue
 		}
-		now := time.Now()
-		s.wakeForSoak(project, st, origin, freight, now)
-		c := pipeline.Candidate(st, origin, freight, now)
-		if c == nil || !wanted(&st.Status, origin, c.Metadata.Name) {
+		s.wakeForSoak(project, st.Metadata.Name, origin, auto.WakeAt)
+		c := auto.Candidate
+		if c == nil {
 			continue
 		}
 		if err := s.supersede(ctx, project, &st.Status, c.Metadata.Name); err != nil {
 			return err
 		}
-		// The ID, and so the Promotion's name, is the same for every evaluation while the
-		// Stage holds the same Freight of the origin, and new once it holds another: then
-		// the candidate may be one it held before (MatchUpstream following a rollback).
-		id := "auto/" + st.Metadata.Name + "/" + c.Metadata.Name
-		for _, h := range pipeline.Current(st.Status.FreightHistory) {
-			if pipeline.SameOrigin(h.Origin, origin) {
-				id += "/after/" + h.Promotion
-			}
-		}
-		cmd := &v1.PromoteCommand{Project: project, Stage: st.Metadata.Name, Freight: c.Metadata.Name, Actor: AutoActor, ID: id}
+		cmd := &v1.PromoteCommand{Project: project, Stage: st.Metadata.Name, Freight: c.Metadata.Name, Actor: AutoActor, ID: auto.ID}
 		p, err := promote.Build(ctx, s.Bus, cmd)
 		if promote.IsRejected(err) {
 			s.Log.Warn("auto-promotion not possible", "project", project, "stage", st.Metadata.Name, "freight", c.Metadata.Name, "err", err)
@@ -197,36 +189,11 @@ func (s *scheduler) clearHolds(ctx context.Context, project string, st *v1.Stage
 	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), project+"/"+st.Metadata.Name+"/clear-holds/"+strings.Join(by, ","), rec)
 }
 
-// wanted reports whether auto-promotion should promote freight, of origin, into a Stage with
-// status st: not when it is the Stage's Freight of that origin, running or queued there, or
-// when its last Promotion there failed.
-func wanted(st *v1.StageStatus, origin v1.FreightOrigin, freight string) bool {
-	for _, h := range st.FreightHistory {
-		if h.Origin.Name != "" && !pipeline.SameOrigin(h.Origin, origin) {
-			continue // another origin's slot
-		}
-		if h.Freight == freight {
-			return false
-		}
-		break
-	}
-	if st.CurrentPromotion != nil && st.CurrentPromotion.Freight == freight {
-		return false
-	}
-	if slices.ContainsFunc(st.Queued, func(r v1.PromotionReference) bool { return r.Freight == freight }) {
-		return false
-	}
-	return st.LastPromotion == nil || st.LastPromotion.Freight != freight || st.LastPromotion.Phase == v1.PhaseSucceeded
-}
-
 // supersede aborts the queued auto-promotions of other Freight in a Stage: a newer Freight
 // replaces them. Promotions people asked for stay queued.
 func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageStatus, freight string) error {
-	for _, q := range st.Queued {
-		if q.Freight == freight {
-			continue
-		}
-		p, err := store.Promotion(ctx, s.Bus, project, q.Name)
+	for _, name := range stage.Superseded(st, freight) {
+		p, err := store.Promotion(ctx, s.Bus, project, name)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -236,40 +203,26 @@ func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageS
 		if p.Metadata.Annotations[v1.AnnotationCreateActor] != AutoActor || p.Status.Finished() {
 			continue
 		}
-		rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: q.Name, Actor: AutoActor}
-		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), q.Name+"/abort", rec); err != nil {
+		rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: name, Actor: AutoActor}
+		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), name+"/abort", rec); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// wakeForSoak evaluates auto-promotion again when the first Freight of origin that is
-// verified upstream but still soaking has soaked long enough: time passing makes it
-// available, and no event says so. Timers are not durable; the scheduler evaluates every
+// wakeForSoak evaluates auto-promotion of origin again at t, when a Freight has soaked long
+// enough upstream of Stage name (stage.Auto.WakeAt): time passing makes it available, and no
+// event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
 // project once at start (autoPromoteAll).
-func (s *scheduler) wakeForSoak(project string, st *v1.Stage, origin v1.FreightOrigin, freight []v1.Freight, now time.Time) {
-	var first time.Time
-	for i := range freight {
-		if !pipeline.SameOrigin(freight[i].Origin, origin) {
-			continue
-		}
-		if at, ok := pipeline.SoakReadyAt(st, &freight[i], now); ok && (first.IsZero() || at.Before(first)) {
-			first = at
-		}
-	}
-	if first.IsZero() {
+func (s *scheduler) wakeForSoak(project, name string, origin v1.FreightOrigin, t time.Time) {
+	if t.IsZero() {
 		return
 	}
-	key := project + "/" + st.Metadata.Name + "/" + origin.Kind + "/" + origin.Name
-	s.timersMu.Lock()
-	defer s.timersMu.Unlock()
-	if t, ok := s.timers[key]; ok {
-		t.Stop()
-	}
-	s.timers[key] = time.AfterFunc(time.Until(first)+time.Second, func() {
-		if err := s.autoPromote(s.ctx, project, origin); err != nil && s.ctx.Err() == nil {
-			s.Log.Error("auto-promotion after a soak", "project", project, "stage", st.Metadata.Name, "err", err)
+	key := project + "/" + name + "/" + origin.Kind + "/" + origin.Name
+	s.timers.At(key, t.Add(time.Second), func(ctx context.Context) {
+		if err := s.autoPromote(ctx, project, origin); err != nil && ctx.Err() == nil {
+			s.Log.Error("auto-promotion after a soak", "project", project, "stage", name, "err", err)
 		}
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
-	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -57,16 +56,12 @@ func (s *scheduler) reconcile(ctx context.Context, project, name string) error {
 // dispatch renders the step and publishes its job — or, when its outcome was decided without
 // an executor (skipped, a bad expression, an orchestrator step), its result.
 func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion.Action) error {
-	prep := promotion.Prepare(s.expr, p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, p.Metadata.Namespace), Data: s.data(ctx, p), Now: time.Now()})
+	prep := promotion.Prepare(s.expr, p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, p.Metadata.Namespace), Data: s.data(ctx, p), Now: time.Now(), Orchestrated: Runs})
 	if r := prep.Result; r != nil {
 		return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)
 	}
 	if prep.Executor == promotion.Scheduler {
-		red := secret.NewRedactor(prep.Secrets)
-		if prep.Job.Uses == "set-freight-alias" {
-			return s.setAlias(ctx, prep.Job, red)
-		}
-		return s.setMetadata(ctx, prep.Job, red)
+		return s.runOwn(ctx, prep.Job, prep.Secrets)
 	}
 	// A config that read secrets travels sealed for the executor: no subscriber to
 	// dray.steps.> sees a secret value (pkg/secret).

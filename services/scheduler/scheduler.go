@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -14,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/timer"
 )
 
 // Options tune the scheduler.
@@ -44,21 +44,15 @@ type scheduler struct {
 	route func(string) (string, bool)
 	expr  *expr.Evaluator
 
-	ctx      context.Context // the service's, for timers
-	timersMu sync.Mutex
-	timers   map[string]*time.Timer // auto-promotion re-evaluations when a soak ends
+	timers timer.Set // auto-promotion re-evaluations when a soak ends
 }
 
 // Run handles commands and promotion events until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ctx: ctx, timers: map[string]*time.Timer{}}
-	defer func() {
-		s.timersMu.Lock()
-		for _, t := range s.timers {
-			t.Stop()
-		}
-		s.timersMu.Unlock()
-	}()
+	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New()}
+	timers, stopTimers := context.WithCancel(ctx)
+	defer stopTimers()
+	go s.timers.Run(timers)
 	if s.route == nil {
 		s.route = Route
 	}

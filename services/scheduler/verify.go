@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/stage"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -42,11 +43,12 @@ func (s *scheduler) handleVerify(ctx context.Context, msg jetstream.Msg) error {
 	if err != nil {
 		return err
 	}
-	if len(st.FreightHistory) == 0 {
-		return reject(fmt.Errorf("Stage %q holds no Freight to verify", cmd.Stage))
+	freight, err := stage.Reverify(cmd.Stage, &st)
+	if err != nil {
+		return reject(err)
 	}
 	key := "reverify/" + cmd.ID
-	p, err := promote.Verification(ctx, s.Bus, project, cmd.Stage, st.FreightHistory[0].Freight, key, cmd.Actor, key, md.Timestamp)
+	p, err := promote.Verification(ctx, s.Bus, project, cmd.Stage, freight, key, cmd.Actor, key, md.Timestamp)
 	if promote.IsRejected(err) {
 		return reject(err)
 	}

@@ -42,7 +42,7 @@ func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
 		return nil // not waiting (any more): nothing to wake
 	}
 	act.NotBefore = time.Time{}
-	prep := promotion.Prepare(s.expr, &p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, project), Data: s.data(ctx, &p), Now: now})
+	prep := promotion.Prepare(s.expr, &p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, project), Data: s.data(ctx, &p), Now: now, Orchestrated: Runs})
 	if prep.Job == nil || prep.Result != nil || prep.Executor == promotion.Scheduler {
 		return nil
 	}

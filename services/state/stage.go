@@ -5,39 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/pipeline"
-	"github.com/drayhq/dray/pkg/promotion"
-	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/stage"
 )
-
-// setLast records p, finished, as the Stage's last Promotion, and its Freight as the Stage's
-// when it succeeded; p leaves the Stage's current slot or queue.
-func (s *state) setLast(ctx context.Context, p *v1.Promotion) error {
-	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool {
-		changed := false
-		if st.CurrentPromotion != nil && st.CurrentPromotion.Name == p.Metadata.Name {
-			st.CurrentPromotion, changed = nil, true
-		}
-		if i := queued(st, p.Metadata.Name); i >= 0 {
-			st.Queued, changed = slices.Delete(st.Queued, i, i+1), true
-		}
-		if st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
-			return changed
-		}
-		st.LastPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}
-		if p.Status.Phase == v1.PhaseSucceeded && st.FreightSummary == "" {
-			st.FreightSummary = p.Spec.Freight // received() refines it per origin
-		}
-		return true
-	})
-}
 
 // updateStage applies change to a Stage's status with compare-and-set.
 func (s *state) updateStage(ctx context.Context, project, stage string, change func(*v1.StageStatus) bool) error {
@@ -73,20 +48,11 @@ func (s *state) updateStage(ctx context.Context, project, stage string, change f
 // compare-and-set.
 func (s *state) setMetadata(ctx context.Context, project string, updates []v1.MetadataUpdate) error {
 	for _, u := range updates {
-		set := func(m map[string]any) map[string]any {
-			if m == nil {
-				m = map[string]any{}
-			}
-			for k, v := range u.Values {
-				m[k] = v
-			}
-			return m
-		}
 		var err error
 		if u.Kind == v1.KindFreight {
-			err = s.updateFreight(ctx, bus.Key(project, u.Name), func(f *v1.Freight) { f.Status.Metadata = set(f.Status.Metadata) })
+			err = s.updateFreight(ctx, bus.Key(project, u.Name), func(f *v1.Freight) { f.Status.Metadata = stage.SetMetadata(f.Status.Metadata, u.Values) })
 		} else {
-			err = s.updateStage(ctx, project, u.Name, func(st *v1.StageStatus) bool { st.Metadata = set(st.Metadata); return true })
+			err = s.updateStage(ctx, project, u.Name, func(st *v1.StageStatus) bool { st.Metadata = stage.SetMetadata(st.Metadata, u.Values); return true })
 		}
 		if err != nil {
 			return fmt.Errorf("set metadata of %s %q: %w", u.Kind, u.Name, err)
@@ -122,15 +88,9 @@ func (s *state) pause(ctx context.Context, r *v1.StageRecord) error {
 	}
 	err := s.updateStage(ctx, r.Project, r.Stage, func(st *v1.StageStatus) bool {
 		if r.Op == v1.StageResume {
-			changed := st.Paused != nil
-			st.Paused = nil
-			return changed
+			return stage.Resume(st)
 		}
-		if st.Paused != nil {
-			return false // the first pause is the one on record
-		}
-		st.Paused = &v1.StagePaused{By: r.Actor, Reason: r.Reason, At: &at}
-		return true
+		return stage.Pause(st, r.Actor, r.Reason, at)
 	})
 	if err != nil {
 		return err
@@ -146,71 +106,4 @@ func (s *state) pause(ctx context.Context, r *v1.StageRecord) error {
 		return err
 	}
 	return s.startNext(ctx, r.Project, r.Stage)
-}
-
-// holdChange is what a person's successful Promotion does to the auto-promotion hold of its
-// origin in its Stage (docs/resources.md#auto-promotion-holds).
-type holdChange int
-
-const (
-	holdKeep  holdChange = iota // an auto-promotion: holds stay as they are
-	holdSet                     // not the candidate: hold the origin
-	holdLift                    // the candidate: lift the origin's hold
-	holdClear                   // auto-promotion is off in the Stage: no holds
-)
-
-// holdFor says what p, a successful Promotion into Stage st, does to holds: when p's Freight
-// is not the origin's auto-promotion candidate, auto-promotion of the origin stops there until
-// someone promotes the candidate. Auto-promotions change no hold, and where auto-promotion is
-// off there are none.
-func (s *state) holdFor(ctx context.Context, p *v1.Promotion, st *v1.Stage) (holdChange, error) {
-	if st == nil || p.Status.Freight == nil || p.Metadata.Annotations[v1.AnnotationCreateActor] == v1.ActorAutoPromotion {
-		return holdKeep, nil
-	}
-	project := p.Metadata.Namespace
-	cfg, err := store.ProjectConfig(ctx, s.Bus, project)
-	if err != nil {
-		return holdKeep, err
-	}
-	if cfg == nil || !pipeline.AutoPromotionEnabled(cfg, st) {
-		return holdClear, nil
-	}
-	all, err := store.List[v1.Freight](ctx, s.Bus, s.Bus.Freight, bus.Key(project, ">"))
-	if err != nil {
-		return holdKeep, err
-	}
-	if c := pipeline.Candidate(st, p.Status.Freight.Origin, all, time.Now()); c != nil && c.Metadata.Name == p.Spec.Freight {
-		return holdLift, nil
-	}
-	return holdSet, nil
-}
-
-// applyHold records change, made by p, on the Stage's holds.
-func (s *state) applyHold(ctx context.Context, p *v1.Promotion, change holdChange) error {
-	if change == holdKeep {
-		return nil
-	}
-	origin := p.Status.Freight.Origin
-	key := pipeline.HoldKey(origin)
-	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(ss *v1.StageStatus) bool {
-		h, had := ss.AutoPromotionHolds[key]
-		switch change {
-		case holdClear:
-			some := len(ss.AutoPromotionHolds) > 0
-			ss.AutoPromotionHolds = nil
-			return some
-		case holdLift:
-			delete(ss.AutoPromotionHolds, key)
-			return had
-		}
-		if had && h.PromotionName == p.Metadata.Name {
-			return false
-		}
-		if ss.AutoPromotionHolds == nil {
-			ss.AutoPromotionHolds = map[string]v1.AutoPromotionHold{}
-		}
-		ss.AutoPromotionHolds[key] = v1.AutoPromotionHold{FreightName: p.Spec.Freight, Origin: origin,
-			PromotionName: p.Metadata.Name, Actor: promotion.Actor(p), CreatedAt: p.Status.FinishedAt}
-		return true
-	})
 }

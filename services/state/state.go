@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,8 +18,9 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/service"
-	"github.com/drayhq/dray/pkg/steps/argocdupdate"
+	"github.com/drayhq/dray/pkg/stage"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/pkg/workspace"
 )
 
@@ -54,11 +54,8 @@ type state struct {
 	opts     Options
 	finished *prometheus.CounterVec
 
-	written written // the Promotions this service stored last
-
-	ctx      context.Context // the service's, for timers
-	timersMu sync.Mutex
-	timers   map[string]*time.Timer // per <project>.<stage>: when a window opens
+	written written   // the Promotions this service stored last
+	timers  timer.Set // per <project>.<stage>: when a window opens
 }
 
 // Run records results until ctx ends.
@@ -75,14 +72,9 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			return fmt.Errorf("register metrics: %w", err)
 		}
 	}
-	s.ctx, s.timers = ctx, map[string]*time.Timer{}
-	defer func() {
-		s.timersMu.Lock()
-		for _, t := range s.timers {
-			t.Stop()
-		}
-		s.timersMu.Unlock()
-	}()
+	timers, stopTimers := context.WithCancel(ctx)
+	defer stopTimers()
+	go s.timers.Run(timers)
 	if err := s.resumeQueues(ctx); err != nil {
 		d.Log.Warn("queues not resumed at start; they run on their next record", "err", err)
 	}
@@ -143,11 +135,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		case v1.StageHealthy:
 			return s.healthy(ctx, &r)
 		case v1.StageClearHolds:
-			return s.updateStage(ctx, r.Project, r.Stage, func(st *v1.StageStatus) bool {
-				changed := len(st.AutoPromotionHolds) > 0
-				st.AutoPromotionHolds = nil
-				return changed
-			})
+			return s.updateStage(ctx, r.Project, r.Stage, stage.ClearHolds)
 		}
 		return invalid(fmt.Errorf("op: %s is not a stage record op", short(r.Op)))
 	case "freight":
@@ -299,29 +287,22 @@ func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
 	return s.publish(ctx, p, t, v1.AttemptID(p.Metadata.Name, r.Step, r.Attempt), step)
 }
 
-// finish records a Promotion's final phase (or its abort), announces it and deletes its
-// workspace. Ending an ended Promotion changes nothing; its event is re-sent with the same ID.
+// finish records a Promotion's final phase (or its abort), announces it, carries out what
+// follows in its Stage, starts the Stage's next Promotion and deletes the workspace. Ending an
+// ended Promotion changes nothing; its events are re-sent with the same IDs.
 func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	key := bus.Key(r.Project, r.Name)
 	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool {
 		if r.Op == v1.RecordAbort {
 			return promotion.Abort(p, r.Actor, time.Now())
 		}
-		if p.Status.Finished() {
-			return false
-		}
-		now := time.Now().UTC()
-		p.Status.Phase, p.Status.Message, p.Status.FinishedAt = r.Phase, r.Message, &now
-		return true
+		return promotion.End(p, r.Phase, r.Message, time.Now())
 	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return bus.Poison(bus.ReasonNotFound, fmt.Errorf("%s record for promotion %q, which does not exist in project %q", r.Op, r.Name, r.Project))
 	}
-	if err != nil {
+	if err != nil || !p.Status.Finished() {
 		return err
-	}
-	if !p.Status.Finished() {
-		return nil
 	}
 	s.written.forget(key) // it changes no more
 	if changed {
@@ -329,63 +310,17 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
 			"phase", p.Status.Phase, "message", p.Status.Message)
 	}
-	if err := s.setLast(ctx, p); err != nil {
+	if err := s.updateStage(ctx, r.Project, p.Spec.Stage, func(st *v1.StageStatus) bool { return stage.End(st, p) }); err != nil {
 		return err
 	}
 	t := v1.PhaseEventType(p.Status.Phase)
 	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
 		return err
 	}
-	// Where the Freight now is is recorded after the announcement, so the Promotion's end
-	// is not delayed by it; a crash between redelivers this record and records it then.
-	_, isVerification := p.Metadata.Annotations[v1.AnnotationVerifies]
-	var stage *v1.Stage // nil when it was deleted since
-	if p.Status.Phase == v1.PhaseSucceeded {
-		if stage, err = store.Stage(ctx, s.Bus, r.Project, p.Spec.Stage); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
-	if p.Status.Phase == v1.PhaseSucceeded && !isVerification {
-		// A hold is set before the Stage holds p's Freight and lifted after: in between,
-		// auto-promotion would promote the candidate over a person's rollback, or the
-		// candidate a second time.
-		change, err := s.holdFor(ctx, p, stage)
-		if err != nil {
-			return err
-		}
-		if change != holdLift {
-			if err := s.applyHold(ctx, p, change); err != nil {
-				return err
-			}
-		}
-		if err := s.received(ctx, p, stage); err != nil {
-			return err
-		}
-		if change == holdLift {
-			if err := s.applyHold(ctx, p, change); err != nil {
-				return err
-			}
-		}
-	}
-	switch {
-	case p.Status.Phase == v1.PhaseSucceeded && !isVerification && len(argocdupdate.HealthChecks(p)) > 0:
-		// docs/resources.md#verification: verification runs once the Stage is Healthy, which the health
-		// checks this Promotion registered decide.
-		if err := s.awaitHealth(ctx, p); err != nil {
-			return err
-		}
-	case p.Status.Phase == v1.PhaseSucceeded:
-		if err := s.verify(ctx, p, stage); err != nil {
-			return err
-		}
-	case isVerification:
-		why := "verification " + p.Metadata.Name + " " + strings.ToLower(p.Status.Phase)
-		if p.Status.Message != "" {
-			why += ": " + p.Status.Message
-		}
-		if err := s.verificationFailed(ctx, p, why); err != nil {
-			return err
-		}
+	// What follows is recorded after the announcement, so the Promotion's end is not
+	// delayed by it; a crash between redelivers this record and records it then.
+	if err := s.follow(ctx, p); err != nil {
+		return err
 	}
 	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
 		return err

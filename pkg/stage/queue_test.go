@@ -1,0 +1,267 @@
+package stage_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/stage"
+)
+
+func TestEnqueue(t *testing.T) {
+	tests := []struct {
+		name    string
+		st      v1.StageStatus
+		front   bool
+		want    v1.StageStatus
+		changed bool
+	}{
+		{
+			name: "to an empty queue", changed: true,
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p3", "f3")}},
+		},
+		{
+			name:    "at the end: creation order",
+			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")}},
+			changed: true,
+			want:    v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2"), ref("p3", "f3")}},
+		},
+		{
+			name:    "a verification run goes to the front",
+			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1")}},
+			front:   true,
+			changed: true,
+			want:    v1.StageStatus{Queued: []v1.PromotionReference{ref("p3", "f3"), ref("p1", "f1")}},
+		},
+		{
+			name: "queued already: once",
+			st:   v1.StageStatus{Queued: []v1.PromotionReference{ref("p3", "f3")}},
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p3", "f3")}},
+		},
+		{
+			name: "running already: once",
+			st:   v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p3", Freight: "f3"}},
+			want: v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p3", Freight: "f3"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.st
+			if got := stage.Enqueue(&st, ref("p3", "f3"), tt.front); got != tt.changed {
+				t.Errorf("Enqueue() = %v, want %v", got, tt.changed)
+			}
+			if diff := cmp.Diff(tt.want, st); diff != "" {
+				t.Errorf("status (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestClaim(t *testing.T) {
+	running := &v1.PromotionReference{Name: "p0", Freight: "f0"}
+	tests := []struct {
+		name    string
+		st      v1.StageStatus
+		want    v1.StageStatus
+		claimed bool
+	}{
+		{
+			name:    "the head starts when nothing runs, and the Stage no longer waits",
+			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")}, Waiting: "paused"},
+			claimed: true,
+			want:    v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1"}, Queued: []v1.PromotionReference{ref("p2", "f2")}},
+		},
+		{
+			name: "at most one Promotion runs per Stage",
+			st:   v1.StageStatus{CurrentPromotion: running, Queued: []v1.PromotionReference{ref("p1", "f1")}},
+			want: v1.StageStatus{CurrentPromotion: running, Queued: []v1.PromotionReference{ref("p1", "f1")}},
+		},
+		{
+			name: "the queue changed meanwhile: another head",
+			st:   v1.StageStatus{Queued: []v1.PromotionReference{ref("p9", "f9"), ref("p1", "f1")}},
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p9", "f9"), ref("p1", "f1")}},
+		},
+		{name: "the queue emptied meanwhile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.st
+			if got := stage.Claim(&st, "p1"); got != tt.claimed {
+				t.Errorf("Claim() = %v, want %v", got, tt.claimed)
+			}
+			if diff := cmp.Diff(tt.want, st); diff != "" {
+				t.Errorf("status (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestReleaseAndEnd(t *testing.T) {
+	tests := []struct {
+		name    string
+		st      v1.StageStatus
+		p       *v1.Promotion
+		want    v1.StageStatus
+		changed bool
+	}{
+		{
+			name:    "a failed Promotion leaves the current slot and is the last",
+			st:      v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1"}, Queued: []v1.PromotionReference{ref("p2", "f2")}},
+			p:       promo("p1", "f1", v1.PhaseFailed),
+			changed: true,
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")},
+				LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseFailed}},
+		},
+		{
+			name:    "a Promotion aborted while queued leaves the queue",
+			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")}},
+			p:       promo("p1", "f1", v1.PhaseAborted),
+			changed: true,
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")},
+				LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseAborted}},
+		},
+		{
+			name:    "the first success gives the Stage a summary",
+			st:      v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1"}},
+			p:       promo("p1", "f1", v1.PhaseSucceeded),
+			changed: true,
+			want:    v1.StageStatus{LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseSucceeded}, FreightSummary: "f1"},
+		},
+		{
+			name:    "a summary is kept: Receive refines it per origin",
+			st:      v1.StageStatus{FreightSummary: "1/2 Fulfilled"},
+			p:       promo("p1", "f1", v1.PhaseSucceeded),
+			changed: true,
+			want:    v1.StageStatus{LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseSucceeded}, FreightSummary: "1/2 Fulfilled"},
+		},
+		{
+			name: "recorded already: nothing changes",
+			st:   v1.StageStatus{LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseFailed}},
+			p:    promo("p1", "f1", v1.PhaseFailed),
+			want: v1.StageStatus{LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseFailed}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := tt.st
+			if got := stage.End(&st, tt.p); got != tt.changed {
+				t.Errorf("End() = %v, want %v", got, tt.changed)
+			}
+			if diff := cmp.Diff(tt.want, st); diff != "" {
+				t.Errorf("status (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("release of a Promotion the Stage does not name changes nothing", func(t *testing.T) {
+		st := v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")}}
+		if stage.Release(&st, "p1") {
+			t.Error("Release() = true, want false")
+		}
+	})
+}
+
+func TestSetWaiting(t *testing.T) {
+	st := v1.StageStatus{}
+	if !stage.SetWaiting(&st, "paused") || st.Waiting != "paused" {
+		t.Errorf("SetWaiting(paused) left %q", st.Waiting)
+	}
+	if stage.SetWaiting(&st, "paused") {
+		t.Error("SetWaiting with the same reason reported a change")
+	}
+	if !stage.SetWaiting(&st, "") || st.Waiting != "" {
+		t.Errorf("SetWaiting(\"\") left %q", st.Waiting)
+	}
+}
+
+func TestBlocked(t *testing.T) {
+	// Monday 12:00 UTC: inside a deny window until 13:00, outside office hours at 18:00.
+	deny := v1.PromotionWindow{Name: "lunch", Kind: "deny", Schedule: "0 11 * * *", Duration: "2h"}
+	office := v1.PromotionWindow{Name: "office", Kind: "allow", Schedule: "0 9 * * 1-5", Duration: "8h"}
+	paused := &v1.StagePaused{By: "ana", Reason: "release freeze", At: at(-time.Hour)}
+	tests := []struct {
+		name       string
+		st         v1.StageStatus
+		p          *v1.Promotion
+		at         time.Time
+		windows    []v1.PromotionWindow
+		windowsErr error
+		want       stage.Wait
+		wantPrefix bool // want.Why is the start of the reason
+		wantErr    error
+		noWindows  bool // the windows must not be read
+	}{
+		{name: "nothing blocks", p: promo("p1", "f1", v1.PhasePending), at: now},
+		{name: "a Promotion that is gone is released, not blocked", at: now, st: v1.StageStatus{Paused: paused}, noWindows: true},
+		{name: "a finished (aborted) Promotion is released, not blocked", p: promo("p1", "f1", v1.PhaseAborted), at: now,
+			st: v1.StageStatus{Paused: paused}, noWindows: true},
+		{name: "a verification run is never blocked, not even by a pause", p: promo("p1", "f1", v1.PhasePending, verificationRun), at: now,
+			st: v1.StageStatus{Paused: paused}, windows: []v1.PromotionWindow{deny}, noWindows: true},
+		{
+			name: "paused: says by whom, why and how to resume", p: promo("p1", "f1", v1.PhasePending), at: now,
+			st:        v1.StageStatus{Paused: paused},
+			want:      stage.Wait{Why: "paused by ana: release freeze; dray resume prod lets its Promotions start"},
+			noWindows: true,
+		},
+		{
+			name: "paused by nobody named, for no reason", p: promo("p1", "f1", v1.PhasePending), at: now,
+			st:        v1.StageStatus{Paused: &v1.StagePaused{}},
+			want:      stage.Wait{Why: "paused; dray resume prod lets its Promotions start"},
+			noWindows: true,
+		},
+		{
+			name: "a pause blocks even a window override", p: promo("p1", "f1", v1.PhasePending, overridden), at: now,
+			st:        v1.StageStatus{Paused: &v1.StagePaused{By: "ana"}},
+			want:      stage.Wait{Why: "paused by ana; dray resume prod lets its Promotions start"},
+			noWindows: true,
+		},
+		{
+			name: "a deny window blocks until it closes", p: promo("p1", "f1", v1.PhasePending), at: now,
+			windows: []v1.PromotionWindow{deny},
+			want: stage.Wait{Why: `Promotion p1 waits: deny window "lunch" is open until 2026-11-23T13:00:00Z`,
+				Until: time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)},
+		},
+		{
+			name: "outside every allow window it waits for the next", p: promo("p1", "f1", v1.PhasePending),
+			at: time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC), windows: []v1.PromotionWindow{office},
+			want: stage.Wait{Why: "Promotion p1 waits: no allow window is open; the next opens at 2026-11-24T09:00:00Z",
+				Until: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)},
+		},
+		{name: "inside an allow window it starts", p: promo("p1", "f1", v1.PhasePending), at: now, windows: []v1.PromotionWindow{office}},
+		{name: "a window override starts it in a closed window", p: promo("p1", "f1", v1.PhasePending, overridden), at: now,
+			windows: []v1.PromotionWindow{deny}, noWindows: true},
+		{
+			name: "an invalid window blocks the queue, naming it", p: promo("p1", "f1", v1.PhasePending), at: now,
+			windows:    []v1.PromotionWindow{{Name: "bad", Kind: "deny", Schedule: "every day", Duration: "1h"}},
+			want:       stage.Wait{Why: "Promotions wait: promotionWindows[0] bad: "},
+			wantPrefix: true,
+		},
+		{name: "an error reading the windows is returned", p: promo("p1", "f1", v1.PhasePending), at: now,
+			windowsErr: errors.New("bucket unavailable"), wantErr: errors.New("bucket unavailable")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			read := false
+			got, err := stage.Blocked("prod", &tt.st, tt.p, tt.at, func() ([]v1.PromotionWindow, error) {
+				read = true
+				return tt.windows, tt.windowsErr
+			})
+			if (err == nil) != (tt.wantErr == nil) || err != nil && err.Error() != tt.wantErr.Error() {
+				t.Fatalf("Blocked() error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantPrefix {
+				if !strings.HasPrefix(got.Why, tt.want.Why) || len(got.Why) == len(tt.want.Why) || !got.Until.IsZero() {
+					t.Errorf("Blocked() = %+v, want a reason starting %q and no time", got, tt.want.Why)
+				}
+			} else if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Blocked() (-want +got):\n%s", diff)
+			}
+			if tt.noWindows && read {
+				t.Error("the windows were read, though they cannot change the answer")
+			}
+		})
+	}
+}
