@@ -71,10 +71,10 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 	}
 	env.Failed = Failed(p, i)
 	env.Status = func(alias string) string {
-		if task != "" { // inside a task, aliases resolve within the same task instance
-			if s := StepStatus(p, task+TaskSeparator+alias); s != "" {
-				return s
-			}
+		// Inside a task, status() sees only the task instance's own steps: a top-level
+		// step, another task's step, or a qualified "task::x" is not found and gives "".
+		if task != "" {
+			return StepStatus(p, task+TaskSeparator+alias)
 		}
 		return StepStatus(p, alias)
 	}
