@@ -15,9 +15,10 @@
 //	      fromExpression: replicaCount ?? 1
 //
 // Later steps read ${{ outputs.values.tag }}. The file's first document is decoded with
-// JSON semantics (numbers become floats) and its root object is the expression environment,
-// so expressions say image.tag, not outputs.image.tag. A missing leaf is nil; a missing
-// intermediate key is an error, so use ?. and ?? for optional keys. An empty file, YAML that
-// does not parse, a root that is not an object, and an expression that does not compile or
-// fails are Errored. The step only reads the workspace.
+// JSON semantics (numbers become floats) and the keys of its root object are the expression's
+// variables, so expressions say image.tag, not outputs.image.tag. $env is the root itself, so
+// a document whose root is a list or a plain value is read with $env[0], len($env) or $env.
+// A missing leaf is nil; a missing intermediate key is an error, so use ?. and ?? for
+// optional keys. An empty file, YAML that does not parse, and an expression that does not
+// compile or fails are Errored. The step only reads the workspace.
 package yamlparse
