@@ -17,8 +17,9 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 		"project":   p.Metadata.Namespace,
 		"stage":     p.Spec.Stage,
 		"promotion": p.Metadata.Name,
+		"uiBaseUrl": data.UIBaseURL,
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": Actor(p)},
+			"promotion": map[string]any{"actor": Actor(p), "rollback": p.Status.Rollback},
 			"step":      map[string]any{"alias": step.As},
 		},
 	}
@@ -85,6 +86,10 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 // the metadata of Freight and Stages (EXPRESSIONS.md §5.6). A nil function makes the
 // expression function that needs it fail with "not available here".
 type Data struct {
+	// UIBaseURL is ctx.uiBaseUrl: the gateway's URL as people reach it, for links in
+	// messages; it may be empty.
+	UIBaseURL string
+
 	Secret          func(name string) (map[string]string, error)
 	SharedSecret    func(name string) (map[string]string, error)
 	ConfigMap       func(name string) (map[string]string, error)

@@ -38,6 +38,7 @@ func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 		return cm.Data, nil
 	}
 	d := promotion.Data{
+		UIBaseURL:       s.ui,
 		ConfigMap:       func(name string) (map[string]string, error) { return configMap(project, name) },
 		SharedConfigMap: func(name string) (map[string]string, error) { return configMap(v1.SharedProject, name) },
 		FreightMetadata: func(name string) (map[string]any, error) {
