@@ -40,6 +40,7 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 		Secret: data.Secret, SharedSecret: data.SharedSecret,
 		ConfigMap: data.ConfigMap, SharedConfigMap: data.SharedConfigMap,
 		FreightMetadata: data.FreightMetadata, FreightStatus: data.FreightStatus, StageMetadata: data.StageMetadata,
+		Requested: data.Warehouses,
 	}
 	setVar := func(v v1.ExpressionVariable, field string) error {
 		val, secret, err := ev.TemplateSecret(v.Value, env)
@@ -97,4 +98,8 @@ type Data struct {
 	FreightMetadata func(name string) (map[string]any, error)
 	FreightStatus   func(name string) (map[string]any, error)
 	StageMetadata   func(name string) (map[string]any, error)
+	// Warehouses returns the Warehouses of the Stage's requested Freight, in order, from
+	// which imageFrom, commitFrom and chartFrom without an origin argument decide their
+	// origin (expr.Env.Requested); nil decides from the Freight collection alone.
+	Warehouses func() ([]v1.Warehouse, error)
 }
