@@ -111,7 +111,8 @@ func (e *Evaluator) Bare(expression string, env map[string]any) (any, error) {
 // Document evaluates a bare expression over a parsed document, as the parse steps do: root is
 // the document's root, whatever it is. When it is an object its keys are the variables
 // (image.tag); $env is always the root itself, so $env[0], len($env) and $env work on a list
-// or a plain value too. Unknown identifiers evaluate to nil. Errors are as Bare's.
+// or a plain value too, which Kargo also names root (root[0]). Unknown identifiers evaluate to
+// nil. Errors are as Bare's.
 func (e *Evaluator) Document(expression string, root any) (any, error) {
 	c := e.compile(documentProgram, expression)
 	err := c.err
@@ -120,6 +121,9 @@ func (e *Evaluator) Document(expression string, root any) (any, error) {
 		run := make(map[string]any, len(obj)+2)
 		maps.Copy(run, obj)
 		run[rootName] = root
+		if obj == nil {
+			run["root"] = root // Kargo's name for a root that is not an object
+		}
 		run[checkpointName] = function(newBudget().checkpoint)
 		machine := vm.VM{MemoryBudget: MemoryBudget}
 		var out any

@@ -56,18 +56,25 @@ func Run(ctx context.Context, sc *steps.Context, ev *expr.Evaluator, step, path 
 	if err != nil {
 		return steps.Result{}, files.Error(sc, step, "config.path", "read", path, err)
 	}
+	// The messages follow Kargo's wording ("could not parse YAML file", "failed to extract
+	// outputs", "error evaluating expression"), so that a search for Kargo's finds Dray's.
 	if len(bytes.TrimSpace(data)) == 0 {
-		return steps.Result{}, fmt.Errorf("parse %s: the file is empty", path)
+		return steps.Result{}, fmt.Errorf("could not parse empty %s file %q", format, path)
 	}
 	doc, err := decode(data)
 	if err != nil {
-		return steps.Result{}, fmt.Errorf("parse %s as %s: %w", path, format, err)
+		return steps.Result{}, fmt.Errorf("could not parse %s file %q: %w", format, path, err)
 	}
 	out := make(map[string]any, len(outputs))
 	for i, o := range outputs {
 		v, err := ev.Document(o.FromExpression, doc)
 		if err != nil {
-			return steps.Result{}, fmt.Errorf("config.outputs[%d] (%s): %w", i, o.Name, err)
+			var xe *expr.Error
+			if errors.As(err, &xe) {
+				err = xe.Err // the expression is named below
+			}
+			return steps.Result{}, fmt.Errorf("failed to extract outputs from %s file %q: output %q (config.outputs[%d]): error evaluating expression %q: %w",
+				format, path, o.Name, i, o.FromExpression, err)
 		}
 		out[o.Name] = v
 	}
