@@ -73,6 +73,10 @@ type Server struct {
 	token    string
 	prs      []*PR
 	requests []Request
+	// apiCommits are the commits created through GitHub's Git database API; gitDir is the
+	// WithGit repository's directory.
+	apiCommits []APICommit
+	gitDir     string
 }
 
 // Option configures a Server.
