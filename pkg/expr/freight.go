@@ -129,14 +129,33 @@ func (env *Env) chartFrom(args ...any) (any, error) {
 	return chart, err
 }
 
-// artifactFrom implements artifactFrom(subscriptionName[, origin]) (§5.5). v1.Freight has no
-// generic artifacts yet, so after checking its arguments it always returns nil, the result for
-// a subscription that no Freight provides.
+// artifactFrom implements artifactFrom(subscriptionName[, origin]) (§5.5): the artifact of
+// the generic subscription of that name, or nil. Without an origin, the origin is the one
+// requested Warehouse with a subscription of that name.
 func (env *Env) artifactFrom(args ...any) (any, error) {
-	if _, _, err := stringAndOrigin("artifactFrom", "subscriptionName", args); err != nil {
+	name, origin, err := stringAndOrigin("artifactFrom", "subscriptionName", args)
+	if err != nil {
 		return nil, err
 	}
-	return nil, nil
+	what := fmt.Sprintf("the artifact of subscription %q", name)
+	match := func(f *v1.Freight) (any, bool) {
+		for _, a := range f.Artifacts {
+			if a.SubscriptionName == name {
+				if a.Metadata == nil {
+					a.Metadata = map[string]any{}
+				}
+				return a, true
+			}
+		}
+		return nil, false
+	}
+	origin, err = env.resolve(origin, what, func(s v1.RepoSubscription) bool {
+		return s.Generic != nil && s.Name == name
+	}, match)
+	if err != nil || origin == nil && env.Requested != nil {
+		return nil, err
+	}
+	return find(env.Freight, origin, what, match)
 }
 
 // urlAndOrigin checks the (repoURL[, origin]) arguments of imageFrom and commitFrom.

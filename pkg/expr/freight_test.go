@@ -199,3 +199,33 @@ func TestOriginFromRequestedWarehouses(t *testing.T) {
 	runEval(t, gone, []evalCase{{"gone Warehouse's Freight decides", "${{ imageFrom('ghcr.io/x/old').Tag }}", "v0"}})
 	runErr(t, gone, []errCase{{"gone Warehouse's Freight counts", "${{ imageFrom('ghcr.io/x/fe') }}", []string{"Warehouses fe, old"}}})
 }
+
+// TestArtifactFrom: artifactFrom returns the Freight's artifact of a generic subscription by
+// name, Metadata {} when it has none; without an origin the requested Warehouses decide.
+func TestArtifactFrom(t *testing.T) {
+	env := &expr.Env{Freight: []v1.Freight{{
+		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "ml"},
+		Artifacts: []v1.GenericArtifact{
+			{ArtifactType: "modelhub", SubscriptionName: "model", Version: "v3", Metadata: map[string]any{"accuracy": 0.93}},
+			{ArtifactType: "modelhub", SubscriptionName: "bare", Version: "v1"},
+		},
+	}}}
+	runEval(t, env, []evalCase{
+		{"version", "${{ artifactFrom('model').Version }}", "v3"},
+		{"metadata", "${{ artifactFrom('model').Metadata.accuracy }}", 0.93},
+		{"type", "${{ artifactFrom('model').ArtifactType }}", "modelhub"},
+		{"metadata is {} when absent", "${{ artifactFrom('bare').Metadata }}", map[string]any{}},
+		{"renders with JSON names", "${{ artifactFrom('bare') }}", map[string]any{"artifactType": "modelhub", "subscriptionName": "bare", "version": "v1"}},
+		{"with origin", "${{ artifactFrom('model', warehouse('ml')).Version }}", "v3"},
+		{"other origin is nil", "${{ artifactFrom('model', warehouse('other')) }}", nil},
+		{"unknown is nil", "${{ artifactFrom('nothing') }}", nil},
+	})
+	warehouses := []v1.Warehouse{
+		{Metadata: v1.ObjectMeta{Name: "ml"}, Spec: v1.WarehouseSpec{Subscriptions: []v1.RepoSubscription{{Name: "model", Generic: &v1.GenericSubscription{Type: "modelhub"}}}}},
+		{Metadata: v1.ObjectMeta{Name: "ml2"}, Spec: v1.WarehouseSpec{Subscriptions: []v1.RepoSubscription{{Name: "model", Generic: &v1.GenericSubscription{Type: "modelhub"}}}}},
+	}
+	env.Requested = func() ([]v1.Warehouse, error) { return warehouses[:1], nil }
+	runEval(t, env, []evalCase{{"one requested subscriber", "${{ artifactFrom('model').Version }}", "v3"}})
+	env.Requested = func() ([]v1.Warehouse, error) { return warehouses, nil }
+	runErr(t, env, []errCase{{"two requested subscribers", "${{ artifactFrom('model') }}", []string{"multiple requested Freight", "ml, ml2"}}})
+}
