@@ -175,3 +175,34 @@ func TestRefusedToken(t *testing.T) {
 		t.Errorf("%d commits made with a refused token", len(srv.APICommits()))
 	}
 }
+
+// TestBranchMovesMeanwhile: when someone pushes to the branch while the commits are made, the
+// branch update is refused (422 "Update is not a fast forward"); the step integrates their
+// commit and makes its commits again on top of it.
+func TestBranchMovesMeanwhile(t *testing.T) {
+	g, srv, work := setup(t)
+	var theirs string
+	srv.OnRequest(func(method, path string) {
+		if theirs == "" && method == "POST" && strings.HasSuffix(path, "/git/commits") {
+			theirs = g.Commit(t, "acme/deploy", "main", "Someone else's change", map[string]string{"README.md": "hello\n"})
+		}
+	})
+	out := mustRun(t, pushStep(), work, map[string]any{"path": "out", "targetBranch": "main"})
+	head := g.Head(t, "acme/deploy", "main")
+	if out["commit"] != head {
+		t.Errorf("outputs = %v, want main's head %s", out, head)
+	}
+	refused := 0
+	for _, r := range srv.Requests() {
+		if r.Method == "PATCH" && strings.HasSuffix(r.Path, "/git/refs/heads/main") {
+			refused++
+		}
+	}
+	made := srv.APICommits()
+	if refused != 2 || len(made) != 4 || made[2].Parents[0] != theirs || made[3].SHA != head {
+		t.Errorf("%d branch updates, API commits %+v; want a refused update, then the two commits again on %s", refused, made, theirs)
+	}
+	if diff := cmp.Diff([]string{"README.md", "app.yaml", "deploy.sh"}, g.Files(t, "acme/deploy", "main")); diff != "" {
+		t.Errorf("files on main (-want +got):\n%s", diff)
+	}
+}
