@@ -34,6 +34,8 @@ type programKind uint8
 const (
 	templateProgram programKind = iota
 	bareProgram
+	// documentProgram is a bare program whose $env is a parsed document's root (Document).
+	documentProgram
 )
 
 type programKey struct {
@@ -59,8 +61,11 @@ func (e *Evaluator) compile(kind programKind, source string) compiled {
 	}
 
 	opts := bareOptions()
-	if kind == templateProgram {
+	switch kind {
+	case templateProgram:
 		opts = templateOptions()
+	case documentProgram:
+		opts = append(opts, expr.Patch(rootPatcher{}))
 	}
 	e.compiles.Add(1)
 	c.program, c.err = expr.Compile(source, opts...)
@@ -93,6 +98,32 @@ func (e *Evaluator) Bare(expression string, env map[string]any) (any, error) {
 		// The budget's checkpoint joins a copy of env, so the caller's map is left alone.
 		run := make(map[string]any, len(env)+1)
 		maps.Copy(run, env)
+		run[checkpointName] = function(newBudget().checkpoint)
+		machine := vm.VM{MemoryBudget: MemoryBudget}
+		var out any
+		if out, err = machine.Run(c.program, run); err == nil {
+			return out, nil
+		}
+	}
+	return nil, &Error{Expr: expression, Err: budgetError(err)}
+}
+
+// Document evaluates a bare expression over a parsed document, as the parse steps do: root is
+// the document's root, whatever it is. When it is an object its keys are the variables
+// (image.tag); $env is always the root itself, so $env[0], len($env) and $env work on a list
+// or a plain value too, which Kargo also names root (root[0]). Unknown identifiers evaluate to
+// nil. Errors are as Bare's.
+func (e *Evaluator) Document(expression string, root any) (any, error) {
+	c := e.compile(documentProgram, expression)
+	err := c.err
+	if err == nil {
+		obj, _ := root.(map[string]any)
+		run := make(map[string]any, len(obj)+2)
+		maps.Copy(run, obj)
+		run[rootName] = root
+		if obj == nil {
+			run["root"] = root // Kargo's name for a root that is not an object
+		}
 		run[checkpointName] = function(newBudget().checkpoint)
 		machine := vm.VM{MemoryBudget: MemoryBudget}
 		var out any

@@ -29,7 +29,7 @@ var (
 	configMapFunc       = &dataFunc{name: "configMap", param: "name", what: "config map"}
 	sharedConfigMapFunc = &dataFunc{name: "sharedConfigMap", param: "name", what: "shared config map"}
 	freightMetadataFunc = &dataFunc{name: "freightMetadata", param: "freightName", what: "metadata of Freight", requireName: true}
-	freightStatusFunc   = &dataFunc{name: "freightStatus", param: "freightName", what: "status of Freight"}
+	freightStatusFunc   = &dataFunc{name: "freightStatus", param: "freightName", what: "status of Freight", requireName: true}
 	stageMetadataFunc   = &dataFunc{name: "stageMetadata", param: "stageName", what: "metadata of Stage", requireName: true}
 )
 

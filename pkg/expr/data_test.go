@@ -91,7 +91,6 @@ func TestDataFunctions(t *testing.T) {
 		{"missing freight metadata with default", "${{ freightMetadata('none')?.ticket ?? 'none' }}", "none"},
 		{"freight status", "${{ freightStatus('f1').verifiedIn.test.longestSoak }}", "1h"},
 		{"missing freight status is nil", "${{ freightStatus('none') == nil }}", true},
-		{"empty freight status name is nil", "${{ freightStatus('') }}", nil},
 		{"stage metadata", "${{ stageMetadata('prod').owner }}", "sre"},
 		{"missing stage metadata is nil", "${{ stageMetadata('none') ?? 'none' }}", "none"},
 		{"artifact is nil", "${{ artifactFrom('charts') }}", nil},
@@ -99,6 +98,7 @@ func TestDataFunctions(t *testing.T) {
 	})
 	runErr(t, env, []errCase{
 		{"freight metadata empty name", "${{ freightMetadata('') }}", []string{"freightMetadata: freightName must not be empty", "(1:"}},
+		{"freight status empty name", "${{ freightStatus('') }}", []string{"freightStatus: freightName must not be empty", "(1:"}},
 		{"stage metadata empty name", "${{ stageMetadata('') }}", []string{"stageMetadata: stageName must not be empty"}},
 		{"secret no argument", "${{ secret() }}", []string{"secret: expected 1 argument (name), got 0"}},
 		{"secret two arguments", "${{ secret('a', 'b') }}", []string{"secret: expected 1 argument (name), got 2"}},

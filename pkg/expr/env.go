@@ -22,6 +22,15 @@ type Env struct {
 	// Freight is the Promotion's Freight collection, searched by imageFrom, commitFrom and
 	// chartFrom.
 	Freight []v1.Freight
+	// Requested returns the Warehouses of the Stage's requested Freight, in order. Without an
+	// origin argument, imageFrom, commitFrom and chartFrom take the origin from them: the one
+	// Warehouse that subscribes to the repository (two or more are an error, even when only
+	// one has Freight in the collection yet). A Warehouse that no longer exists is given by
+	// name alone, without subscriptions: its Freight in the collection decides for it (Kargo
+	// fails with `Warehouse "x" not found`; Dray keeps promoting what the Stage holds). Nil
+	// means no Stage is at hand (dray run): the origin is then the one Freight of the
+	// collection that has the artifact.
+	Requested func() ([]v1.Warehouse, error)
 	// Status returns the recorded status of an earlier step by alias ("" if unknown). Nil
 	// means the status functions (success, failure, always, status) are not available, as
 	// while evaluating vars.

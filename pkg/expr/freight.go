@@ -32,14 +32,21 @@ func (env *Env) imageFrom(args ...any) (any, error) {
 		return nil, err
 	}
 	what := "a container image from repository " + repoURL
-	return find(env.Freight, origin, what, func(f *v1.Freight) (any, bool) {
+	match := func(f *v1.Freight) (any, bool) {
 		for _, img := range f.Images {
 			if img.RepoURL == repoURL {
 				return img, true
 			}
 		}
 		return nil, false
-	})
+	}
+	origin, err = env.resolve(origin, what, func(s v1.RepoSubscription) bool {
+		return s.Image != nil && s.Image.RepoURL == repoURL
+	}, match)
+	if err != nil || origin == nil && env.Requested != nil {
+		return nil, err
+	}
+	return find(env.Freight, origin, what, match)
 }
 
 // commitFrom implements commitFrom(repoURL[, origin]) (docs/expressions.md#freight): the first commit of the Freight
@@ -51,14 +58,21 @@ func (env *Env) commitFrom(args ...any) (any, error) {
 	}
 	want := NormalizeGitURL(repoURL)
 	what := "a commit from Git repository " + repoURL
-	return find(env.Freight, origin, what, func(f *v1.Freight) (any, bool) {
+	match := func(f *v1.Freight) (any, bool) {
 		for _, c := range f.Commits {
 			if NormalizeGitURL(c.RepoURL) == want {
 				return c, true
 			}
 		}
 		return nil, false
-	})
+	}
+	origin, err = env.resolve(origin, what, func(s v1.RepoSubscription) bool {
+		return s.Git != nil && NormalizeGitURL(s.Git.RepoURL) == want
+	}, match)
+	if err != nil || origin == nil && env.Requested != nil {
+		return nil, err
+	}
+	return find(env.Freight, origin, what, match)
 }
 
 // chartFrom implements chartFrom(repoURL[, name][, origin]) (docs/expressions.md#freight): the first chart of the
@@ -90,28 +104,58 @@ func (env *Env) chartFrom(args ...any) (any, error) {
 		}
 	}
 	what := fmt.Sprintf("chart %q from repository %s", name, repoURL)
-	chart, err := find(env.Freight, origin, what, func(f *v1.Freight) (any, bool) {
+	given := origin != nil
+	match := func(f *v1.Freight) (any, bool) {
 		for _, c := range f.Charts {
 			if c.RepoURL == repoURL && c.Name == name {
 				return c, true
 			}
 		}
 		return nil, false
-	})
-	if err == nil && chart == nil && origin == nil {
+	}
+	origin, err := env.resolve(origin, what, func(s v1.RepoSubscription) bool {
+		return s.Chart != nil && s.Chart.RepoURL == repoURL && s.Chart.Name == name
+	}, match)
+	if err != nil {
+		return nil, err
+	}
+	if origin == nil && env.Requested != nil {
+		return nil, fmt.Errorf("chart %q from repo %s not found in referenced Freight", name, repoURL)
+	}
+	chart, err := find(env.Freight, origin, what, match)
+	if err == nil && chart == nil && !given && env.Requested == nil {
 		return nil, fmt.Errorf("chart %q from repo %s not found in referenced Freight", name, repoURL)
 	}
 	return chart, err
 }
 
-// artifactFrom implements artifactFrom(subscriptionName[, origin]) (docs/expressions.md#freight). v1.Freight has no
-// generic artifacts yet, so after checking its arguments it always returns nil, the result for
-// a subscription that no Freight provides.
+// artifactFrom implements artifactFrom(subscriptionName[, origin]) (docs/expressions.md#freight):
+// the artifact of the generic subscription of that name, or nil. Without an origin, the origin
+// is the one requested Warehouse with a subscription of that name.
 func (env *Env) artifactFrom(args ...any) (any, error) {
-	if _, _, err := stringAndOrigin("artifactFrom", "subscriptionName", args); err != nil {
+	name, origin, err := stringAndOrigin("artifactFrom", "subscriptionName", args)
+	if err != nil {
 		return nil, err
 	}
-	return nil, nil
+	what := fmt.Sprintf("the artifact of subscription %q", name)
+	match := func(f *v1.Freight) (any, bool) {
+		for _, a := range f.Artifacts {
+			if a.SubscriptionName == name {
+				if a.Metadata == nil {
+					a.Metadata = map[string]any{}
+				}
+				return a, true
+			}
+		}
+		return nil, false
+	}
+	origin, err = env.resolve(origin, what, func(s v1.RepoSubscription) bool {
+		return s.Generic != nil && s.Name == name
+	}, match)
+	if err != nil || origin == nil && env.Requested != nil {
+		return nil, err
+	}
+	return find(env.Freight, origin, what, match)
 }
 
 // urlAndOrigin checks the (repoURL[, origin]) arguments of imageFrom and commitFrom.
@@ -147,6 +191,44 @@ func asOrigin(v any) (*v1.FreightOrigin, bool) {
 		return o, o != nil
 	}
 	return nil, false
+}
+
+// resolve returns origin when one was given. Without one, and with the Stage's requested
+// Warehouses at hand, it is the one requested Warehouse with a subscription that subscribes
+// says provides what; nil when none does. Several are an error naming them, whatever Freight
+// the collection holds. A Warehouse without subscriptions (one that no longer exists) counts
+// when its Freight in the collection has what (match). Without the Warehouses (env.Requested
+// nil), origin stays nil for find.
+func (env *Env) resolve(origin *v1.FreightOrigin, what string, subscribes func(v1.RepoSubscription) bool, match func(*v1.Freight) (any, bool)) (*v1.FreightOrigin, error) {
+	if origin != nil || env.Requested == nil {
+		return origin, nil
+	}
+	warehouses, err := env.Requested()
+	if err != nil {
+		return nil, err
+	}
+	held := func(name string) bool {
+		return slices.ContainsFunc(env.Freight, func(f v1.Freight) bool {
+			_, ok := match(&f)
+			return ok && sameOrigin(f.Origin, v1.FreightOrigin{Kind: warehouseKind, Name: name})
+		})
+	}
+	var from []string
+	for _, w := range warehouses {
+		name := w.Metadata.Name
+		provides := slices.ContainsFunc(w.Spec.Subscriptions, subscribes) || len(w.Spec.Subscriptions) == 0 && held(name)
+		if provides && !slices.Contains(from, name) {
+			from = append(from, name)
+		}
+	}
+	switch len(from) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &v1.FreightOrigin{Kind: warehouseKind, Name: from[0]}, nil
+	}
+	return nil, fmt.Errorf("multiple requested Freight could potentially provide %s (Warehouses %s subscribe to it): disambiguate with warehouse(...) as the origin argument",
+		what, strings.Join(from, ", "))
 }
 
 // find returns the first artifact that match finds in the Freight of origin, or, without an

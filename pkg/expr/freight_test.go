@@ -1,6 +1,7 @@
 package expr_test
 
 import (
+	"errors"
 	"testing"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -131,4 +132,100 @@ func TestWarehouse(t *testing.T) {
 		{"empty name", "${{ warehouse('') }}", []string{"name must not be empty", "(1:"}},
 		{"not a string", "${{ warehouse(1) }}", []string{"warehouse(1)", "(1:"}},
 	})
+}
+
+// requested is a Stage that requests Freight from three Warehouses: fe and be both subscribe
+// to ghcr.io/x/shared, the cfg repository and the shared chart, but only fe has Freight in the
+// collection yet; ops subscribes to ghcr.io/x/ops alone and has none.
+func requested() *expr.Env {
+	wh := func(name string, subs ...v1.RepoSubscription) v1.Warehouse {
+		return v1.Warehouse{Metadata: v1.ObjectMeta{Name: name}, Spec: v1.WarehouseSpec{Subscriptions: subs}}
+	}
+	image := func(u string) v1.RepoSubscription {
+		return v1.RepoSubscription{Image: &v1.ImageSubscription{RepoURL: u}}
+	}
+	git := func(u string) v1.RepoSubscription { return v1.RepoSubscription{Git: &v1.GitSubscription{RepoURL: u}} }
+	chart := func(u, n string) v1.RepoSubscription {
+		return v1.RepoSubscription{Chart: &v1.ChartSubscription{RepoURL: u, Name: n}}
+	}
+	warehouses := []v1.Warehouse{
+		wh("fe", image("ghcr.io/x/fe"), image("ghcr.io/x/shared"), git("https://github.com/x/cfg.git"), chart("https://charts.example.com", "shared"), chart("https://charts.example.com", "app")),
+		wh("be", image("ghcr.io/x/shared"), git("HTTPS://GitHub.com/x/CFG/"), chart("https://charts.example.com", "shared")),
+		wh("ops", image("ghcr.io/x/ops")),
+	}
+	env := &expr.Env{
+		Freight: []v1.Freight{{
+			Origin:  v1.FreightOrigin{Kind: "Warehouse", Name: "fe"},
+			Images:  []v1.Image{{RepoURL: "ghcr.io/x/fe", Tag: "v1"}, {RepoURL: "ghcr.io/x/shared", Tag: "from-fe"}},
+			Commits: []v1.GitCommit{{RepoURL: "https://github.com/x/cfg.git", ID: "c0ffee"}},
+			Charts:  []v1.Chart{{RepoURL: "https://charts.example.com", Name: "app", Version: "1.0.0"}, {RepoURL: "https://charts.example.com", Name: "shared", Version: "2.0.0"}},
+		}},
+		Requested: func() ([]v1.Warehouse, error) { return warehouses, nil },
+	}
+	return env
+}
+
+// TestOriginFromRequestedWarehouses: without an origin the freight functions decide from the
+// Stage's requested Warehouses and their subscriptions, not from the Freight present.
+func TestOriginFromRequestedWarehouses(t *testing.T) {
+	env := requested()
+	runEval(t, env, []evalCase{
+		{"one subscriber", "${{ imageFrom('ghcr.io/x/fe').Tag }}", "v1"},
+		{"subscriber without Freight yet is nil", "${{ imageFrom('ghcr.io/x/ops') }}", nil},
+		{"no subscriber is nil", "${{ imageFrom('ghcr.io/x/none') }}", nil},
+		{"origin still disambiguates", "${{ imageFrom('ghcr.io/x/shared', warehouse('fe')).Tag }}", "from-fe"},
+		{"origin without Freight is nil", "${{ imageFrom('ghcr.io/x/shared', warehouse('be')) }}", nil},
+		{"chart of one subscriber", "${{ chartFrom('https://charts.example.com', 'app').Version }}", "1.0.0"},
+	})
+	runErr(t, env, []errCase{
+		{"image two subscribers", "${{ imageFrom('ghcr.io/x/shared') }}", []string{"multiple requested Freight could potentially provide a container image from repository ghcr.io/x/shared", "Warehouses fe, be"}},
+		{"commit two subscribers, normalised", "${{ commitFrom('https://GitHub.com/x/cfg') }}", []string{"multiple requested Freight", "fe, be"}},
+		{"chart two subscribers", "${{ chartFrom('https://charts.example.com', 'shared') }}", []string{"multiple requested Freight", "fe, be"}},
+		{"chart no subscriber", "${{ chartFrom('https://charts.example.com', 'none') }}", []string{`chart "none" from repo https://charts.example.com not found in referenced Freight`}},
+	})
+	broken := &expr.Env{Requested: func() ([]v1.Warehouse, error) { return nil, errors.New("read Stage dev: store unavailable") }}
+	runErr(t, broken, []errCase{
+		{"callback error", "${{ imageFrom('ghcr.io/x/fe') }}", []string{"read Stage dev: store unavailable"}},
+	})
+	// A Warehouse that no longer exists comes by name alone: its Freight decides for it.
+	gone := requested()
+	warehouses, _ := gone.Requested()
+	warehouses = append(warehouses, v1.Warehouse{Metadata: v1.ObjectMeta{Name: "old"}})
+	gone.Requested = func() ([]v1.Warehouse, error) { return warehouses, nil }
+	gone.Freight = append(gone.Freight, v1.Freight{
+		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "old"},
+		Images: []v1.Image{{RepoURL: "ghcr.io/x/old", Tag: "v0"}, {RepoURL: "ghcr.io/x/fe", Tag: "v0"}},
+	})
+	runEval(t, gone, []evalCase{{"gone Warehouse's Freight decides", "${{ imageFrom('ghcr.io/x/old').Tag }}", "v0"}})
+	runErr(t, gone, []errCase{{"gone Warehouse's Freight counts", "${{ imageFrom('ghcr.io/x/fe') }}", []string{"Warehouses fe, old"}}})
+}
+
+// TestArtifactFrom: artifactFrom returns the Freight's artifact of a generic subscription by
+// name, Metadata {} when it has none; without an origin the requested Warehouses decide.
+func TestArtifactFrom(t *testing.T) {
+	env := &expr.Env{Freight: []v1.Freight{{
+		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "ml"},
+		Artifacts: []v1.GenericArtifact{
+			{ArtifactType: "modelhub", SubscriptionName: "model", Version: "v3", Metadata: map[string]any{"accuracy": 0.93}},
+			{ArtifactType: "modelhub", SubscriptionName: "bare", Version: "v1"},
+		},
+	}}}
+	runEval(t, env, []evalCase{
+		{"version", "${{ artifactFrom('model').Version }}", "v3"},
+		{"metadata", "${{ artifactFrom('model').Metadata.accuracy }}", 0.93},
+		{"type", "${{ artifactFrom('model').ArtifactType }}", "modelhub"},
+		{"metadata is {} when absent", "${{ artifactFrom('bare').Metadata }}", map[string]any{}},
+		{"renders with JSON names", "${{ artifactFrom('bare') }}", map[string]any{"artifactType": "modelhub", "subscriptionName": "bare", "version": "v1"}},
+		{"with origin", "${{ artifactFrom('model', warehouse('ml')).Version }}", "v3"},
+		{"other origin is nil", "${{ artifactFrom('model', warehouse('other')) }}", nil},
+		{"unknown is nil", "${{ artifactFrom('nothing') }}", nil},
+	})
+	warehouses := []v1.Warehouse{
+		{Metadata: v1.ObjectMeta{Name: "ml"}, Spec: v1.WarehouseSpec{Subscriptions: []v1.RepoSubscription{{Name: "model", Generic: &v1.GenericSubscription{Type: "modelhub"}}}}},
+		{Metadata: v1.ObjectMeta{Name: "ml2"}, Spec: v1.WarehouseSpec{Subscriptions: []v1.RepoSubscription{{Name: "model", Generic: &v1.GenericSubscription{Type: "modelhub"}}}}},
+	}
+	env.Requested = func() ([]v1.Warehouse, error) { return warehouses[:1], nil }
+	runEval(t, env, []evalCase{{"one requested subscriber", "${{ artifactFrom('model').Version }}", "v3"}})
+	env.Requested = func() ([]v1.Warehouse, error) { return warehouses, nil }
+	runErr(t, env, []errCase{{"two requested subscribers", "${{ artifactFrom('model') }}", []string{"multiple requested Freight", "ml, ml2"}}})
 }

@@ -40,3 +40,18 @@ func (p *methodPatcher) Reset() { p.patched = false }
 
 // ShouldRepeat reports whether the pass patched anything.
 func (p *methodPatcher) ShouldRepeat() bool { return p.patched }
+
+// rootName is the variable that holds a parsed document's root for Document; a document key
+// of that name is hidden by it.
+const rootName = "__$root"
+
+// rootPatcher makes $env read rootName, so that $env is a document's root itself, not the
+// variables map built around it.
+type rootPatcher struct{}
+
+// Visit patches one node.
+func (rootPatcher) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "$env" {
+		ast.Patch(node, &ast.IdentifierNode{Value: rootName})
+	}
+}

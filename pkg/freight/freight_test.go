@@ -200,3 +200,28 @@ func TestNewAliasWhenPlainNamesAreTaken(t *testing.T) {
 		t.Errorf("NewAlias(all plain taken) = %q after %d calls, want <adjective>-<animal>-<n>", a, calls)
 	}
 }
+
+// TestIDOfGenericArtifacts: a generic artifact counts in the ID with its type, version and
+// subscription name.
+func TestIDOfGenericArtifacts(t *testing.T) {
+	base := v1.Freight{Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "ml"}, Images: []v1.Image{{RepoURL: "ghcr.io/x/app", Tag: "v1"}}}
+	with := func(a ...v1.GenericArtifact) string {
+		f := base
+		f.Artifacts = a
+		return freight.ID(&f)
+	}
+	v3 := v1.GenericArtifact{ArtifactType: "modelhub", SubscriptionName: "model", Version: "v3"}
+	renamed, newer := v3, v3
+	renamed.SubscriptionName, newer.Version = "other", "v4"
+	ids := map[string]string{"none": freight.ID(&base), "v3": with(v3), "renamed": with(renamed), "v4": with(newer)}
+	seen := map[string]string{}
+	for k, id := range ids {
+		if prev, dup := seen[id]; dup {
+			t.Errorf("Freight %s and %s have the same ID %s", prev, k, id)
+		}
+		seen[id] = k
+	}
+	if with(v3) != with(v3) {
+		t.Error("the same artifacts give different IDs")
+	}
+}

@@ -19,6 +19,7 @@ import (
 //	commit: NormalizeGitURL(repoURL) + ":" + [tag + ":"] + id
 //	image:  repoURL + ":" + tag + "@" + digest        (repoURL as it is)
 //	chart:  path.Join(NormalizeChartURL(repoURL), name) + ":" + version
+//	generic artifact: artifactType + ":" + version
 //
 // each followed by ":" + subscriptionName when that is set. Equal content from the same origin
 // always gives the same ID, whatever the order of the artifacts; f's name and status are not
@@ -39,6 +40,9 @@ func ID(f *v1.Freight) string {
 		// path.Join cleans, so "https://x" becomes "https:/x"; Kargo does the same.
 		p := path.Join(NormalizeChartURL(c.RepoURL), c.Name) + ":" + c.Version
 		parts = append(parts, withSubscription(p, c.SubscriptionName))
+	}
+	for _, a := range f.Artifacts {
+		parts = append(parts, withSubscription(a.ArtifactType+":"+a.Version, a.SubscriptionName))
 	}
 	sort.Strings(parts)
 	sum := sha1.Sum([]byte(f.Origin.Kind + "/" + f.Origin.Name + ":" + strings.Join(parts, "|")))

@@ -2,11 +2,13 @@ package manifest
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/discovery"
+	"github.com/drayhq/dray/pkg/freight"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
 )
@@ -102,18 +104,31 @@ func (c *checker) warehouse(s *v1.WarehouseSpec) {
 		c.add("spec.subscriptions", "must list at least one subscription")
 	}
 	seen := map[string]int{}
+	repos := map[string]int{} // repository → first subscription to it
 	for i, sub := range s.Subscriptions {
 		p := fmt.Sprintf("spec.subscriptions[%d]", i)
 		n := 0
-		for _, set := range []bool{sub.Image != nil, sub.Git != nil, sub.Chart != nil} {
+		for _, set := range []bool{sub.Image != nil, sub.Git != nil, sub.Chart != nil, sub.Generic != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			c.add(p, fmt.Sprintf("must have exactly one of image, git or chart, has %d", n))
+			c.add(p, fmt.Sprintf("must have exactly one of image, git, chart or a generic type, has %d", n))
 		}
 		c.tagFilters(p, sub)
+		if sub.Generic != nil && sub.Name == "" {
+			c.add(p+".name", fmt.Sprintf("is required for a generic subscription (%s): artifactFrom() finds its artifact by that name", sub.Generic.Type))
+		}
+		// Several subscriptions to one repository must all be named, so that the name tells
+		// their artifacts apart (Kargo #6724).
+		if repo := subscribedRepo(sub); repo != "" {
+			if j, dup := repos[repo]; !dup {
+				repos[repo] = i
+			} else if sub.Name == "" || s.Subscriptions[j].Name == "" {
+				c.add(p, fmt.Sprintf("subscribes to the same repository as subscriptions[%d] (%s): name both subscriptions to tell their artifacts apart", j, repo))
+			}
+		}
 		if sub.Name == "" {
 			continue
 		}
@@ -126,6 +141,20 @@ func (c *checker) warehouse(s *v1.WarehouseSpec) {
 			seen[sub.Name] = i
 		}
 	}
+}
+
+// subscribedRepo identifies what sub subscribes to: a normalised Git URL, an image repository,
+// or a chart repository and name; "" for a generic subscription.
+func subscribedRepo(sub v1.RepoSubscription) string {
+	switch {
+	case sub.Git != nil:
+		return "git " + freight.NormalizeGitURL(sub.Git.RepoURL)
+	case sub.Image != nil:
+		return "image " + sub.Image.RepoURL
+	case sub.Chart != nil:
+		return "chart " + path.Join(freight.NormalizeChartURL(sub.Chart.RepoURL), sub.Chart.Name)
+	}
+	return ""
 }
 
 // tagFilters reports the tag filters of an image or git subscription that discovery could
@@ -216,8 +245,8 @@ func (c *checker) origin(path string, o v1.FreightOrigin) {
 
 func (c *checker) freight(f *v1.Freight) {
 	c.origin("origin", f.Origin)
-	if len(f.Commits)+len(f.Images)+len(f.Charts) == 0 {
-		c.add("", "Freight must have at least one commit, image or chart")
+	if len(f.Commits)+len(f.Images)+len(f.Charts)+len(f.Artifacts) == 0 {
+		c.add("", "Freight must have at least one commit, image, chart or artifact")
 	}
 }
 

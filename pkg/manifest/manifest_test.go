@@ -312,9 +312,25 @@ spec:
 			name: "warehouse subscriptions",
 			doc:  head + "kind: Warehouse\nmetadata: {name: w, namespace: demo}\nspec:\n  subscriptions:\n  - {name: a, git: {repoURL: x}, image: {repoURL: ghcr.io/y}}\n  - {name: a, chart: {repoURL: z}}\n  - {name: b}\n",
 			want: []v1.FieldError{
-				{Resource: "Warehouse/w", Path: "spec.subscriptions[0]", Msg: "must have exactly one of image, git or chart, has 2"},
+				{Resource: "Warehouse/w", Path: "spec.subscriptions[0]", Msg: "must have exactly one of image, git, chart or a generic type, has 2"},
 				{Resource: "Warehouse/w", Path: "spec.subscriptions[1].name", Msg: `"a" is also the name of subscriptions[0]`},
-				{Resource: "Warehouse/w", Path: "spec.subscriptions[2]", Msg: "must have exactly one of image, git or chart, has 0"},
+				{Resource: "Warehouse/w", Path: "spec.subscriptions[2]", Msg: "must have exactly one of image, git, chart or a generic type, has 0"},
+			},
+		},
+		{
+			name: "warehouse generic subscriptions and one repository twice",
+			doc: head + "kind: Warehouse\nmetadata: {name: w, namespace: demo}\nspec:\n  subscriptions:\n" +
+				"  - {modelhub: {config: {model: m}}}\n" +
+				"  - {name: ok, modelhub: {config: {model: n}, discoveryLimit: 5}}\n" +
+				"  - {name: stable, image: {repoURL: ghcr.io/x/app, constraint: ^1}}\n" +
+				"  - {name: canary, image: {repoURL: ghcr.io/x/app}}\n" +
+				"  - {image: {repoURL: ghcr.io/x/app}}\n" +
+				"  - {git: {repoURL: https://github.com/x/cfg.git}}\n" +
+				"  - {name: main, git: {repoURL: https://GitHub.com/x/cfg}}\n",
+			want: []v1.FieldError{
+				{Resource: "Warehouse/w", Path: "spec.subscriptions[0].name", Msg: "is required for a generic subscription (modelhub): artifactFrom() finds its artifact by that name"},
+				{Resource: "Warehouse/w", Path: "spec.subscriptions[4]", Msg: "subscribes to the same repository as subscriptions[2] (image ghcr.io/x/app): name both subscriptions to tell their artifacts apart"},
+				{Resource: "Warehouse/w", Path: "spec.subscriptions[6]", Msg: "subscribes to the same repository as subscriptions[5] (git https://github.com/x/cfg): name both subscriptions to tell their artifacts apart"},
 			},
 		},
 		{
@@ -325,7 +341,7 @@ spec:
 		{
 			name: "freight without artifacts",
 			doc:  head + "kind: Freight\nmetadata: {name: f, namespace: demo}\norigin: {kind: Warehouse, name: w}\n",
-			want: []v1.FieldError{{Resource: "Freight/f", Msg: "Freight must have at least one commit, image or chart"}},
+			want: []v1.FieldError{{Resource: "Freight/f", Msg: "Freight must have at least one commit, image, chart or artifact"}},
 		},
 		{
 			name: "wrong apiVersion",

@@ -17,8 +17,9 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 		"project":   p.Metadata.Namespace,
 		"stage":     p.Spec.Stage,
 		"promotion": p.Metadata.Name,
+		"uiBaseUrl": data.UIBaseURL,
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": Actor(p)},
+			"promotion": map[string]any{"actor": Actor(p), "rollback": p.Status.Rollback},
 			"step":      map[string]any{"alias": step.As},
 		},
 	}
@@ -39,6 +40,7 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 		Secret: data.Secret, SharedSecret: data.SharedSecret,
 		ConfigMap: data.ConfigMap, SharedConfigMap: data.SharedConfigMap,
 		FreightMetadata: data.FreightMetadata, FreightStatus: data.FreightStatus, StageMetadata: data.StageMetadata,
+		Requested: data.Warehouses,
 	}
 	setVar := func(v v1.ExpressionVariable, field string) error {
 		val, secret, err := ev.TemplateSecret(v.Value, env)
@@ -71,10 +73,10 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 	}
 	env.Failed = Failed(p, i)
 	env.Status = func(alias string) string {
-		if task != "" { // inside a task, aliases resolve within the same task instance
-			if s := StepStatus(p, task+TaskSeparator+alias); s != "" {
-				return s
-			}
+		// Inside a task, status() sees only the task instance's own steps: a top-level
+		// step, another task's step, or a qualified "task::x" is not found and gives "".
+		if task != "" {
+			return StepStatus(p, task+TaskSeparator+alias)
 		}
 		return StepStatus(p, alias)
 	}
@@ -85,6 +87,10 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 // the metadata of Freight and Stages (docs/expressions.md#data-functions). A nil function makes the
 // expression function that needs it fail with "not available here".
 type Data struct {
+	// UIBaseURL is ctx.uiBaseUrl: the gateway's URL as people reach it, for links in
+	// messages; it may be empty.
+	UIBaseURL string
+
 	Secret          func(name string) (map[string]string, error)
 	SharedSecret    func(name string) (map[string]string, error)
 	ConfigMap       func(name string) (map[string]string, error)
@@ -92,4 +98,8 @@ type Data struct {
 	FreightMetadata func(name string) (map[string]any, error)
 	FreightStatus   func(name string) (map[string]any, error)
 	StageMetadata   func(name string) (map[string]any, error)
+	// Warehouses returns the Warehouses of the Stage's requested Freight, in order, from
+	// which imageFrom, commitFrom and chartFrom without an origin argument decide their
+	// origin (expr.Env.Requested); nil decides from the Freight collection alone.
+	Warehouses func() ([]v1.Warehouse, error)
 }

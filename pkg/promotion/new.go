@@ -56,12 +56,31 @@ func New(r Request) (*v1.Promotion, error) {
 		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindPromotion},
 		Metadata: v1.ObjectMeta{Name: r.Name, Namespace: r.Project, CreationTimestamp: &now},
 		Spec:     v1.PromotionSpec{Stage: r.Stage.Metadata.Name, Freight: r.Freight.Metadata.Name, Vars: vars, Steps: steps},
-		Status:   v1.PromotionStatus{Phase: v1.PhasePending, Freight: r.Freight, Collection: r.Collection},
+		Status: v1.PromotionStatus{
+			Phase: v1.PhasePending, Freight: r.Freight, Collection: r.Collection, Rollback: Rollback(r.Stage, r.Freight),
+		},
 	}
 	if r.Actor != "" {
 		p.Metadata.Annotations = map[string]string{v1.AnnotationCreateActor: r.Actor}
 	}
 	return p, nil
+}
+
+// Rollback reports whether promoting f moves stage back to Freight it held before: f is in
+// the Stage's freightHistory but is not the newest entry of its origin there (that one is the
+// Freight the Stage holds now, and promoting it again is no rollback).
+func Rollback(stage *v1.Stage, f *v1.Freight) bool {
+	newest := true
+	for _, h := range stage.Status.FreightHistory {
+		if h.Origin.Name != "" && h.Origin.Name != f.Origin.Name {
+			continue
+		}
+		if h.Freight == f.Metadata.Name {
+			return !newest
+		}
+		newest = false
+	}
+	return false
 }
 
 // Alias is a step's alias: as, trimmed, or step-<i+1>.

@@ -168,6 +168,11 @@ func TestPrepareSendsCtx(t *testing.T) {
 		Spec: v1.StageSpec{PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{
 			Steps: []v1.PromotionStep{{Uses: "my-step", As: "mine"}},
 		}}},
+		// The Stage held this Freight before the one it holds now: promoting it is a rollback.
+		Status: v1.StageStatus{FreightHistory: []v1.StageHistoryEntry{
+			{Freight: "0ther0ther12", Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"}},
+			{Freight: "f00dfeed1234", Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"}},
+		}},
 	}
 	freight := &v1.Freight{
 		Metadata: v1.ObjectMeta{Name: "f00dfeed1234"}, Alias: "calm-heron",
@@ -180,19 +185,51 @@ func TestPrepareSendsCtx(t *testing.T) {
 	act := promotion.Next(p, now)
 	prep := promotion.Prepare(expr.New(), p, act, promotion.PrepareOptions{
 		Route: func(string) (string, bool) { return "container", true }, Now: now,
+		Data: promotion.Data{UIBaseURL: "https://dray.example.com"},
 	})
 	if prep.Job == nil {
 		t.Fatalf("Prepare() = %+v, want a job", prep)
 	}
 	want := map[string]any{
-		"project": "demo", "stage": "dev", "promotion": "dev.x.f00dfee",
+		"project": "demo", "stage": "dev", "promotion": "dev.x.f00dfee", "uiBaseUrl": "https://dray.example.com",
 		"targetFreight": map[string]any{"name": "f00dfeed1234", "alias": "calm-heron", "origin": map[string]any{"name": "app"}},
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": "ops@example.com"},
+			"promotion": map[string]any{"actor": "ops@example.com", "rollback": true},
 			"step":      map[string]any{"alias": "mine"},
 		},
 	}
 	if diff := cmp.Diff(want, prep.Job.Ctx); diff != "" {
 		t.Errorf("job ctx (-want +got):\n%s", diff)
+	}
+}
+
+// TestRollback: a Promotion is a rollback when it moves the Stage back to Freight of the same
+// origin that it held before, not when it repeats the current one or brings new Freight.
+func TestRollback(t *testing.T) {
+	app := v1.FreightOrigin{Kind: "Warehouse", Name: "app"}
+	db := v1.FreightOrigin{Kind: "Warehouse", Name: "db"}
+	history := []v1.StageHistoryEntry{
+		{Freight: "db2", Origin: db}, {Freight: "app2", Origin: app}, {Freight: "db1", Origin: db}, {Freight: "app1", Origin: app},
+	}
+	tests := []struct {
+		freight string
+		origin  v1.FreightOrigin
+		want    bool
+	}{
+		{"app1", app, true},  // held before app2
+		{"app2", app, false}, // the current Freight of its origin, promoted again
+		{"db2", db, false},
+		{"db1", db, true},
+		{"app3", app, false}, // never held
+	}
+	stage := &v1.Stage{Status: v1.StageStatus{FreightHistory: history}}
+	for _, tt := range tests {
+		f := &v1.Freight{Metadata: v1.ObjectMeta{Name: tt.freight}, Origin: tt.origin}
+		if got := promotion.Rollback(stage, f); got != tt.want {
+			t.Errorf("Rollback(%s) = %v, want %v", tt.freight, got, tt.want)
+		}
+	}
+	if promotion.Rollback(&v1.Stage{}, &v1.Freight{Metadata: v1.ObjectMeta{Name: "x"}}) {
+		t.Error("Rollback() on a Stage without history = true, want false")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/drayhq/dray/pkg/steps/gitclear"
 	"github.com/drayhq/dray/pkg/steps/gitclone"
 	"github.com/drayhq/dray/pkg/steps/gitcommit"
+	"github.com/drayhq/dray/pkg/steps/githubpush"
 	"github.com/drayhq/dray/pkg/steps/gitmergepr"
 	"github.com/drayhq/dray/pkg/steps/gitopenpr"
 	"github.com/drayhq/dray/pkg/steps/gitpush"
@@ -71,12 +72,14 @@ func StepsWith(cache *gitrepo.Cache, secrets *secret.Store, opts ...Option) (*st
 	var openOpts []gitopenpr.Option
 	var waitOpts []gitwaitforpr.Option
 	var mergeOpts []gitmergepr.Option
+	ghPushOpts := []githubpush.Option{githubpush.WithTransports(o.transports)}
 	if secrets != nil { // a nil *secret.Store in the interface would not read as "none"
 		cloneOpts = append(cloneOpts, gitclone.WithCredentials(secrets))
 		pushOpts = append(pushOpts, gitpush.WithCredentials(secrets))
 		openOpts = append(openOpts, gitopenpr.WithCredentials(secrets))
 		waitOpts = append(waitOpts, gitwaitforpr.WithCredentials(secrets))
 		mergeOpts = append(mergeOpts, gitmergepr.WithCredentials(secrets))
+		ghPushOpts = append(ghPushOpts, githubpush.WithCredentials(secrets))
 	}
 	if o.lease != nil {
 		pushOpts = append(pushOpts, gitpush.WithLease(o.lease))
@@ -84,7 +87,7 @@ func StepsWith(cache *gitrepo.Cache, secrets *secret.Store, opts ...Option) (*st
 	cloneOpts = append(cloneOpts, gitclone.WithTransports(o.transports))
 	pushOpts = append(pushOpts, gitpush.WithTransports(o.transports))
 	return steps.NewRegistry(gitclone.New(cloneOpts...), gitclear.New(), gitcommit.New(), gittag.New(), gitpush.New(pushOpts...),
-		gitopenpr.New(openOpts...), gitwaitforpr.New(waitOpts...), gitmergepr.New(mergeOpts...))
+		gitopenpr.New(openOpts...), gitwaitforpr.New(waitOpts...), gitmergepr.New(mergeOpts...), githubpush.New(ghPushOpts...))
 }
 
 // Option adds to the steps StepsWith returns.

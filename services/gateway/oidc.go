@@ -65,7 +65,7 @@ func (o *OIDCOptions) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ClientID, "oidc-client-id", os.Getenv("DRAY_OIDC_CLIENT_ID"), "OIDC client ID of the gateway ($DRAY_OIDC_CLIENT_ID)")
 	fs.StringVar(&o.ClientSecretFile, "oidc-client-secret-file", os.Getenv("DRAY_OIDC_CLIENT_SECRET_FILE"), "file holding the OIDC client secret ($DRAY_OIDC_CLIENT_SECRET_FILE)")
 	fs.StringVar(&o.CLIClientID, "oidc-cli-client-id", os.Getenv("DRAY_OIDC_CLI_CLIENT_ID"), "public OIDC client ID dray login uses ($DRAY_OIDC_CLI_CLIENT_ID; default --oidc-client-id)")
-	fs.StringVar(&o.ExternalURL, "external-url", os.Getenv("DRAY_EXTERNAL_URL"), "the gateway's URL as browsers reach it; the OIDC redirect URL is <url>/auth/callback ($DRAY_EXTERNAL_URL)")
+	fs.StringVar(&o.ExternalURL, "external-url", os.Getenv("DRAY_EXTERNAL_URL"), "the gateway's URL as browsers reach it: ctx.uiBaseUrl in promotion expressions, and the OIDC redirect URL is <url>/auth/callback ($DRAY_EXTERNAL_URL)")
 	fs.StringVar(&o.SessionKeyFile, "session-key-file", os.Getenv("DRAY_SESSION_KEY_FILE"), "key sealing session cookies, created when missing ($DRAY_SESSION_KEY_FILE)")
 	fs.Func("oidc-scopes", "comma-separated scopes to ask the OIDC provider (default openid,profile,email,groups)", func(s string) error {
 		o.Scopes = splitList(s)
@@ -79,10 +79,13 @@ func (o *OIDCOptions) BindFlags(fs *flag.FlagSet) {
 
 // Validate reports every problem at once.
 func (o *OIDCOptions) Validate() error {
-	if o.Issuer == "" {
-		return nil
-	}
 	var errs []error
+	if u, err := url.Parse(o.ExternalURL); o.ExternalURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("--external-url %q is not the gateway's http(s) URL", o.ExternalURL))
+	}
+	if o.Issuer == "" {
+		return errors.Join(errs...)
+	}
 	if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" {
 		errs = append(errs, fmt.Errorf("--oidc-issuer %q is not a URL", o.Issuer))
 	}
@@ -91,9 +94,6 @@ func (o *OIDCOptions) Validate() error {
 	}
 	if o.ClientSecretFile == "" {
 		errs = append(errs, errors.New("--oidc-issuer needs --oidc-client-secret-file (the browser sign-in is a confidential client)"))
-	}
-	if u, err := url.Parse(o.ExternalURL); o.ExternalURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
-		errs = append(errs, fmt.Errorf("--external-url %q is not the gateway's http(s) URL", o.ExternalURL))
 	}
 	return errors.Join(errs...)
 }

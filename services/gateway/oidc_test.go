@@ -453,3 +453,16 @@ func BenchmarkAuthOIDC(b *testing.B) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
 }
+
+// TestExternalURLChecked: --external-url is checked even without OIDC, since it is also
+// ctx.uiBaseUrl in promotion expressions.
+func TestExternalURLChecked(t *testing.T) {
+	for _, u := range []string{"dray.example.com", "ftp://dray.example.com", "https://"} {
+		if err := (&OIDCOptions{ExternalURL: u}).Validate(); err == nil || !strings.Contains(err.Error(), "--external-url") {
+			t.Errorf("Validate(--external-url %q) = %v, want an error naming --external-url", u, err)
+		}
+	}
+	if err := (&OIDCOptions{ExternalURL: "https://dray.example.com"}).Validate(); err != nil {
+		t.Errorf("Validate(https URL) = %v", err)
+	}
+}

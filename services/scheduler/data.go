@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // data gives a Promotion's expressions the secrets, config maps and the Freight and Stage
@@ -38,6 +40,7 @@ func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 		return cm.Data, nil
 	}
 	d := promotion.Data{
+		UIBaseURL:       s.ui,
 		ConfigMap:       func(name string) (map[string]string, error) { return configMap(project, name) },
 		SharedConfigMap: func(name string) (map[string]string, error) { return configMap(v1.SharedProject, name) },
 		FreightMetadata: func(name string) (map[string]any, error) {
@@ -65,6 +68,7 @@ func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
 			return st.Metadata, nil
 		},
 	}
+	d.Warehouses = sync.OnceValues(func() ([]v1.Warehouse, error) { return s.requested(ctx, project, p.Spec.Stage) })
 	if s.Secrets != nil {
 		d.Secret = func(name string) (map[string]string, error) { return s.Secrets.Data(ctx, project, name) }
 		d.SharedSecret = func(name string) (map[string]string, error) { return s.Secrets.SharedData(ctx, name) }
@@ -80,4 +84,31 @@ func asMap(v any) (map[string]any, error) {
 	}
 	var m map[string]any
 	return m, json.Unmarshal(b, &m)
+}
+
+// requested returns the Warehouses the Stage requests Freight from, in order: the freight
+// functions decide their origin from their subscriptions (expr.Env.Requested). A missing
+// Warehouse is returned by name alone.
+func (s *scheduler) requested(ctx context.Context, project, stage string) ([]v1.Warehouse, error) {
+	st, err := store.Stage(ctx, s.Bus, project, stage)
+	if err != nil {
+		return nil, err
+	}
+	var out []v1.Warehouse
+	for _, r := range st.Spec.RequestedFreight {
+		if r.Origin.Kind != "" && r.Origin.Kind != v1.KindWarehouse {
+			continue
+		}
+		w, err := store.Warehouse(ctx, s.Bus, project, r.Origin.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			// Gone: by name alone, its Freight in the collection decides (expr.Env.Requested).
+			out = append(out, v1.Warehouse{Metadata: v1.ObjectMeta{Name: r.Origin.Name, Namespace: project}})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *w)
+	}
+	return out, nil
 }

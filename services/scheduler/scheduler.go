@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"flag"
+	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -25,6 +27,10 @@ type Options struct {
 	// apply asks for it, so that the pipeline converges after anything missed. 0 means
 	// DefaultResync (5m); negative turns it off. Default $DRAY_SCHEDULER_RESYNC.
 	Resync time.Duration
+	// UIBaseURL is ctx.uiBaseUrl in promotion expressions: the gateway's URL as people reach
+	// it, for links in messages. Default $DRAY_UI_BASE_URL, else $DRAY_EXTERNAL_URL (the
+	// gateway's --external-url); empty when neither is set.
+	UIBaseURL string
 }
 
 // BindFlags registers the options as flags.
@@ -33,23 +39,34 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	if d, err := time.ParseDuration(os.Getenv("DRAY_SCHEDULER_RESYNC")); err == nil {
 		resync = d
 	}
+	ui := os.Getenv("DRAY_UI_BASE_URL")
+	if ui == "" {
+		ui = os.Getenv("DRAY_EXTERNAL_URL")
+	}
+	fs.StringVar(&o.UIBaseURL, "ui-base-url", ui, "the gateway's URL as people reach it: ctx.uiBaseUrl in promotion expressions ($DRAY_UI_BASE_URL, else $DRAY_EXTERNAL_URL)")
 	fs.DurationVar(&o.Resync, "resync", resync, "how often auto-promotion is evaluated in every project without an event asking for it (negative: never)")
 }
 
 // Validate reports every problem at once.
-func (o *Options) Validate() error { return nil }
+func (o *Options) Validate() error {
+	if u, err := url.Parse(o.UIBaseURL); o.UIBaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return fmt.Errorf("--ui-base-url %q is not an http(s) URL such as https://dray.example.com", o.UIBaseURL)
+	}
+	return nil
+}
 
 type scheduler struct {
 	service.Deps
 	route func(string) (string, bool)
 	expr  *expr.Evaluator
+	ui    string // ctx.uiBaseUrl
 
 	timers timer.Set // auto-promotion re-evaluations when a soak ends
 }
 
 // Run handles commands and promotion events until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New()}
+	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ui: opts.UIBaseURL}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)

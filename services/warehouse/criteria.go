@@ -26,6 +26,16 @@ type (
 	criteriaChart struct{ RepoURL, Name, Version string }
 )
 
+// genericArtifact is what artifactFrom returns (docs/expressions.md#freight): Metadata is {} when
+// absent.
+func genericArtifact(kind, subscription string, a v1.DiscoveredGenericArtifact) v1.GenericArtifact {
+	md := a.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	return v1.GenericArtifact{ArtifactType: kind, SubscriptionName: subscription, Version: a.Version, Metadata: md}
+}
+
 // criteriaMet evaluates a freightCreationCriteria expression over what was discovered. An
 // empty expression is met. A non-bool result is read with strconv.ParseBool of its %v text.
 func criteriaMet(expression string, found []Artifacts) (bool, error) {
@@ -67,7 +77,15 @@ func criteriaMet(expression string, found []Artifacts) (bool, error) {
 			}
 			return nil, err
 		},
-		"artifactFrom": func(...any) (any, error) { return nil, nil }, // no generic subscriptions in v1
+		"artifactFrom": func(args ...any) (any, error) {
+			name, err := stringArg("artifactFrom", args, 0)
+			for _, a := range found {
+				if g := a.Generic; err == nil && g != nil && len(g.Artifacts) > 0 && g.SubscriptionName == name {
+					return genericArtifact(g.ArtifactType, name, g.Artifacts[0]), nil
+				}
+			}
+			return nil, err
+		},
 	}
 	out, err := expr.Eval(expression, env)
 	if err != nil {

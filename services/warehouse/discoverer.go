@@ -33,9 +33,27 @@ type Discoverer interface {
 
 // Artifacts is what one subscription's discovery found: exactly one field is set.
 type Artifacts struct {
-	Git   *v1.GitDiscoveryResult
-	Image *v1.ImageDiscoveryResult
-	Chart *v1.ChartDiscoveryResult
+	Git     *v1.GitDiscoveryResult
+	Image   *v1.ImageDiscoveryResult
+	Chart   *v1.ChartDiscoveryResult
+	Generic *v1.GenericDiscoveryResult
+}
+
+// GenericDiscoverer discovers the artifacts of generic subscriptions of one type (Kargo's
+// generic subscriptions), best first. It must be safe for concurrent use.
+type GenericDiscoverer interface {
+	Discover(ctx context.Context, project string, sub v1.GenericSubscription) ([]v1.DiscoveredGenericArtifact, error)
+}
+
+// WithGeneric registers d as the discoverer of generic subscriptions of type kind. Without
+// one, such a subscription fails discovery with ErrUnsupported, naming the type.
+func WithGeneric(kind string, d GenericDiscoverer) RemoteOption {
+	return func(r *RemoteDiscoverer) {
+		if r.generic == nil {
+			r.generic = map[string]GenericDiscoverer{}
+		}
+		r.generic[kind] = d
+	}
 }
 
 // count is how many artifacts were found.
@@ -47,6 +65,8 @@ func (a Artifacts) count() int {
 		return len(a.Image.References)
 	case a.Chart != nil:
 		return len(a.Chart.Versions)
+	case a.Generic != nil:
+		return len(a.Generic.Artifacts)
 	}
 	return 0
 }
@@ -93,6 +113,7 @@ type RemoteDiscoverer struct {
 
 	mu        sync.Mutex
 	forgotten map[string]time.Time // normalised image repository → when its results were dropped
+	generic   map[string]GenericDiscoverer
 }
 
 var _ Discoverer = (*RemoteDiscoverer)(nil)
@@ -193,6 +214,20 @@ func (r *RemoteDiscoverer) Discover(ctx context.Context, project string, sub v1.
 		}
 		res, err := chart.Discover(ctx, *sub.Chart, o)
 		return Artifacts{Chart: &res}, err
+	case sub.Generic != nil:
+		res := &v1.GenericDiscoveryResult{SubscriptionName: sub.Name, ArtifactType: sub.Generic.Type}
+		d := r.generic[sub.Generic.Type]
+		if d == nil {
+			return Artifacts{Generic: res}, fmt.Errorf("%w: no discoverer for generic subscriptions of type %q is registered", ErrUnsupported, sub.Generic.Type)
+		}
+		found, err := d.Discover(ctx, project, *sub.Generic)
+		limit := sub.Generic.DiscoveryLimit
+		if limit <= 0 {
+			limit = 20
+		}
+		found = found[:min(len(found), limit)]
+		res.Artifacts = found
+		return Artifacts{Generic: res}, err
 	}
 	return Artifacts{}, fmt.Errorf("%w: the subscription has no git, image or chart key", ErrUnsupported)
 }

@@ -24,6 +24,10 @@ func artifacts(subs []v1.RepoSubscription, found []Artifacts, now time.Time) *v1
 			r := *a.Chart
 			r.SubscriptionName = subs[i].Name
 			d.Charts = append(d.Charts, r)
+		case a.Generic != nil:
+			r := *a.Generic
+			r.SubscriptionName = subs[i].Name
+			d.Results = append(d.Results, r)
 		}
 	}
 	return d
@@ -54,6 +58,11 @@ func newFreight(warehouse string, subs []v1.RepoSubscription, found []Artifacts,
 		case a.Chart != nil:
 			f.Charts = append(f.Charts, v1.Chart{
 				RepoURL: a.Chart.RepoURL, Name: a.Chart.Name, Version: a.Chart.Versions[0], SubscriptionName: name,
+			})
+		case a.Generic != nil:
+			g := a.Generic.Artifacts[0]
+			f.Artifacts = append(f.Artifacts, v1.GenericArtifact{
+				ArtifactType: a.Generic.ArtifactType, SubscriptionName: name, Version: g.Version, Metadata: g.Metadata,
 			})
 		}
 	}

@@ -196,6 +196,8 @@ func repoURL(sub v1.RepoSubscription) string {
 		return sub.Image.RepoURL
 	case sub.Chart != nil:
 		return sub.Chart.RepoURL
+	case sub.Generic != nil:
+		return sub.Generic.Type // generic subscriptions have no repository
 	}
 	return ""
 }

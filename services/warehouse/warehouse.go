@@ -33,6 +33,9 @@ type Options struct {
 	// Discoverer is nil: "file" (file:// and local paths) or "git". Default none: such a
 	// subscription fails its discovery, naming --allow-git-transport.
 	GitTransports gitrepo.Transports
+	// Generic discovers generic subscriptions, by type, when Discoverer is nil. Default none:
+	// a generic subscription fails its discovery, naming its type.
+	Generic map[string]GenericDiscoverer
 }
 
 // BindFlags registers the options as flags.
@@ -70,7 +73,11 @@ func (o *Options) defaults(d service.Deps) {
 		o.Timeout = 2 * time.Minute
 	}
 	if o.Discoverer == nil {
-		o.Discoverer = NewRemoteDiscoverer(WithCredentials(d.Secrets), WithGitTransports(o.GitTransports))
+		opts := []RemoteOption{WithCredentials(d.Secrets), WithGitTransports(o.GitTransports)}
+		for kind, g := range o.Generic {
+			opts = append(opts, WithGeneric(kind, g))
+		}
+		o.Discoverer = NewRemoteDiscoverer(opts...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var shared *workspace.Store // set with the first bus, before any executor starts
 	ready := make(chan string, 1)
+	listening := make(chan struct{}) // closed once in.URL is the gateway's
 
 	type svc struct {
 		name string
@@ -195,7 +197,17 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return state.Run(ctx, state.Options{KeepPromotions: o.KeepPromotions}, d)
 		}},
 		{"scheduler", func(ctx context.Context, d service.Deps) error {
-			return scheduler.Run(ctx, scheduler.Options{Route: o.Route, Resync: o.Resync}, d)
+			// ctx.uiBaseUrl is --external-url, else the gateway's address once it listens.
+			ui := strings.TrimRight(o.OIDC.ExternalURL, "/")
+			if ui == "" {
+				select {
+				case <-listening:
+					ui = in.URL
+				case <-ctx.Done():
+					return nil
+				}
+			}
+			return scheduler.Run(ctx, scheduler.Options{Route: o.Route, Resync: o.Resync, UIBaseURL: ui}, d)
 		}},
 		{"warehouse", func(ctx context.Context, d service.Deps) error {
 			return warehouse.Run(ctx, warehouse.Options{GitTransports: o.GitTransports}, d)
@@ -318,6 +330,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			scheme = "https://"
 		}
 		in.URL = scheme + hostPort(addr)
+		close(listening)
 	case <-ctx.Done():
 		in.Stop()
 		return nil, errors.Join(append(in.errs, errors.New("dray stopped before the gateway listened"))...)

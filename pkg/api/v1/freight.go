@@ -19,6 +19,8 @@ type Freight struct {
 	Images []Image `json:"images,omitempty"`
 	// Charts are the Helm charts in the Freight.
 	Charts []Chart `json:"charts,omitempty"`
+	// Artifacts are the artifacts of generic subscriptions in the Freight.
+	Artifacts []GenericArtifact `json:"artifacts,omitempty"`
 	// Status is written by Dray only.
 	Status FreightStatus `json:"status,omitzero"`
 }
@@ -58,6 +60,15 @@ type Chart struct {
 	Name             string `json:"name,omitempty"`
 	Version          string `json:"version,omitempty"`
 	SubscriptionName string `json:"subscriptionName,omitempty"`
+}
+
+// GenericArtifact is one artifact of a generic subscription in a Freight, as artifactFrom()
+// returns it.
+type GenericArtifact struct {
+	ArtifactType     string         `json:"artifactType"`
+	SubscriptionName string         `json:"subscriptionName"`
+	Version          string         `json:"version"`
+	Metadata         map[string]any `json:"metadata,omitempty"`
 }
 
 // FreightStatus records where a Freight is, where it was verified and where it is approved.

@@ -78,6 +78,9 @@ type PromotionStatus struct {
 	// origin besides the promoted Freight's: with it, the Promotion's Freight collection,
 	// which imageFrom, commitFrom and chartFrom search (docs/expressions.md#freight).
 	Collection []Freight `json:"collection,omitempty"`
+	// Rollback is true when the Promotion moves the Stage back to Freight it held before
+	// (in its freightHistory, but not the newest of its origin): ctx.meta.promotion.rollback.
+	Rollback bool `json:"rollback,omitempty"`
 	// StepExecutionMetadata has one entry per step reached, in step order.
 	StepExecutionMetadata []StepExecutionMetadata `json:"stepExecutionMetadata,omitempty"`
 	// State maps step aliases to their outputs.

@@ -1,6 +1,12 @@
 package v1
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+)
 
 // Warehouse watches artifact repositories and produces Freight from what it discovers.
 type Warehouse struct {
@@ -28,12 +34,86 @@ type FreightCreationCriteria struct {
 	Expression string `json:"expression,omitempty"`
 }
 
-// RepoSubscription has exactly one of Image, Git or Chart, plus an optional Name.
+// RepoSubscription has exactly one of Image, Git, Chart or Generic, plus an optional Name (a
+// generic subscription must be named).
 type RepoSubscription struct {
 	Name  string             `json:"name,omitempty"`
 	Image *ImageSubscription `json:"image,omitempty"`
 	Git   *GitSubscription   `json:"git,omitempty"`
 	Chart *ChartSubscription `json:"chart,omitempty"`
+	// Generic is a subscription of any other type (Kargo's generic subscriptions): its key
+	// is the type, e.g. {name: model, modelhub: {config: {…}, discoveryLimit: 5}}, and the
+	// warehouse service discovers it with the discoverer registered for that type.
+	Generic *GenericSubscription `json:"-"`
+}
+
+// GenericSubscription is a subscription to artifacts that are neither images, commits nor
+// charts; Type is the key it is written under.
+type GenericSubscription struct {
+	Type string `json:"-"`
+	// Config is the type's own configuration.
+	Config map[string]any `json:"config,omitempty"`
+	// DiscoveryLimit is how many artifacts discovery keeps, 1 to 100. Default 20.
+	DiscoveryLimit int `json:"discoveryLimit,omitempty"`
+}
+
+// repoSubscription is RepoSubscription without its JSON methods.
+type repoSubscription RepoSubscription
+
+// MarshalJSON writes a generic subscription under its type's key.
+func (s RepoSubscription) MarshalJSON() ([]byte, error) {
+	if s.Generic == nil {
+		return json.Marshal(repoSubscription(s))
+	}
+	out := map[string]any{s.Generic.Type: s.Generic}
+	if s.Name != "" {
+		out["name"] = s.Name
+	}
+	for k, v := range map[string]any{"image": s.Image, "git": s.Git, "chart": s.Chart} {
+		if !reflect.ValueOf(v).IsNil() {
+			out[k] = v
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads name, image, git and chart strictly, and takes any other key as a
+// generic subscription of that type; two other keys are an error.
+func (s *RepoSubscription) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*s = RepoSubscription{}
+	strict := func(b json.RawMessage, v any) error {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		return dec.Decode(v)
+	}
+	for k, v := range raw {
+		var err error
+		switch k {
+		case "name":
+			err = json.Unmarshal(v, &s.Name)
+		case "image":
+			err = strict(v, &s.Image)
+		case "git":
+			err = strict(v, &s.Git)
+		case "chart":
+			err = strict(v, &s.Chart)
+		default:
+			if s.Generic != nil {
+				return fmt.Errorf("subscription has two types besides image, git and chart: %q and %q", s.Generic.Type, k)
+			}
+			s.Generic = &GenericSubscription{}
+			err = strict(v, s.Generic)
+			s.Generic.Type = k
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // ImageSubscription watches a container image repository.
@@ -121,6 +201,21 @@ type DiscoveredArtifacts struct {
 	Git          []GitDiscoveryResult   `json:"git,omitempty"`
 	Images       []ImageDiscoveryResult `json:"images,omitempty"`
 	Charts       []ChartDiscoveryResult `json:"charts,omitempty"`
+	// Results are what the generic subscriptions found.
+	Results []GenericDiscoveryResult `json:"results,omitempty"`
+}
+
+// GenericDiscoveryResult is what one generic subscription found, best first.
+type GenericDiscoveryResult struct {
+	SubscriptionName string                      `json:"subscriptionName"`
+	ArtifactType     string                      `json:"artifactType"`
+	Artifacts        []DiscoveredGenericArtifact `json:"artifacts"`
+}
+
+// DiscoveredGenericArtifact is one candidate artifact of a generic subscription.
+type DiscoveredGenericArtifact struct {
+	Version  string         `json:"version"`
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // GitDiscoveryResult is what one git subscription found.

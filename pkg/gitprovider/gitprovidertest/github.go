@@ -24,6 +24,9 @@ func (s *Server) github(c *call) {
 		n, _ := strconv.Atoi(m[1])
 		return s.pr(n)
 	}
+	if s.githubGit(c) {
+		return
+	}
 	switch {
 	case ghPulls.MatchString(c.rest) && c.r.Method == http.MethodGet:
 		q := c.r.URL.Query()

@@ -73,6 +73,21 @@ type Server struct {
 	token    string
 	prs      []*PR
 	requests []Request
+	// apiCommits are the commits created through GitHub's Git database API; gitDir is the
+	// WithGit repository's directory.
+	apiCommits []APICommit
+	gitDir     string
+	onRequest  func(method, path string)
+}
+
+// OnRequest makes the server call hook with each API request's method and path before it
+// answers it, e.g. to let someone else change the repository meanwhile. The hook runs on a
+// server goroutine with the server locked: it must not call the Server's methods. nil removes
+// it.
+func (s *Server) OnRequest(hook func(method, path string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onRequest = hook
 }
 
 // Option configures a Server.
@@ -237,6 +252,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: string(body)})
+	if s.onRequest != nil {
+		s.onRequest(r.Method, path)
+	}
 	if !s.authorized(r) {
 		s.unauthorized(w)
 		return

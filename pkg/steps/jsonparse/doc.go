@@ -12,9 +12,10 @@
 //	    - name: version
 //	      fromExpression: version
 //
-// The file's root object is the expression environment (numbers are floats). A missing leaf
-// is nil; a missing intermediate key is an error, so use ?. and ?? for optional keys. An empty
-// file, JSON that does not parse or has data after its value, a root that is not an object,
-// and an expression that does not compile or fails are Errored. The step only reads the
-// workspace.
+// The keys of the file's root object are the expression's variables (numbers are floats), and
+// $env is the root itself, so a file whose root is a list or a plain value is read with
+// $env[0], len($env) or $env. A missing leaf is nil; a missing intermediate key is an error,
+// so use ?. and ?? for optional keys. An empty file, JSON that does not parse or has data
+// after its value, and an expression that does not compile or fails are Errored. The step
+// only reads the workspace.
 package jsonparse

@@ -39,7 +39,10 @@ func TestRun(t *testing.T) {
 	}{
 		{name: "number is float", file: `{"a": 1, "b": {"c": ["x", "y"]}}`, outputs: []any{out("a", "a"), out("c", "b.c[1]")}, want: map[string]any{"a": 1.0, "c": "y"}},
 		{name: "empty file", file: " \n", outputs: []any{out("a", "a")}, errored: true},
-		{name: "root is a list", file: `[1]`, outputs: []any{out("a", "a")}, errored: true},
+		{name: "root is a list", file: `[1, {"b": "x"}]`, outputs: []any{out("first", "$env[0]"), out("n", "len($env)"), out("b", "$env[1].b")},
+			want: map[string]any{"first": 1.0, "n": 2, "b": "x"}},
+		{name: "root is a plain value", file: `"v1.2.3"`, outputs: []any{out("v", "$env")}, want: map[string]any{"v": "v1.2.3"}},
+		{name: "root is a number", file: `42`, outputs: []any{out("v", "$env + 1")}, want: map[string]any{"v": 43.0}},
 		{name: "data after value", file: `{"a": 1} {}`, outputs: []any{out("a", "a")}, errored: true},
 		{name: "bad json", file: `{"a": `, outputs: []any{out("a", "a")}, errored: true},
 		{name: "missing file", file: "", outputs: []any{out("a", "a")}, errored: true, wantErr: fs.ErrNotExist},

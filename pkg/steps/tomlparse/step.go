@@ -27,7 +27,7 @@ func (*Step) Info() steps.Info { return steps.Info{Name: Name, Executor: "config
 
 // Run reads the TOML file at config.path and outputs each of config.outputs. A bad config or
 // a path outside the workspace is terminal (Failed). A missing or empty file, TOML that does
-// not parse, a root that is not an object, and an expression that does not compile or fails
+// not parse, and an expression that does not compile or fails
 // are Errored.
 func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error) {
 	cfg, err := steps.Decode[Config](sc, Name)

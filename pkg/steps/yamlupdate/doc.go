@@ -16,23 +16,31 @@
 //	      value: "42"
 //
 // Keys use the key-path syntax of package keypath (`\.` escapes a dot, a leading ':' forces
-// an object key). The edit is line based, as in Kargo (docs/steps/yaml-update.md):
+// an object key). The edit replaces only the text of each addressed value, as Kargo's
+// line-based edit does (docs/steps/yaml-update.md), but keeps what Kargo loses:
 //
 //   - Only the first document of the file is searched, and only existing scalar values can be
 //     set. A missing key, a non-numeric index into a list or an index past its end is Errored
-//     with reason KeyPathNotFound; a key that names a map, a list or an alias is Errored with
-//     reason KeyPathNotScalar.
-//   - On each addressed line the text up to the old value is kept, followed by one space and
-//     the new value; anything after the old value on that line (a "# comment") is dropped.
-//     The old quoting style is not kept. A block scalar has only its first line replaced, and
-//     of two updates on one line (flow style) only the last is kept.
+//     with reason KeyPathNotFound; a key that names a map, a list or an alias, or a plain value
+//     written over several lines, is Errored with reason KeyPathNotScalar. The message names
+//     the file, the key and the reason in Kargo's words ("error finding key image.tag: key
+//     path not found: image has no key \"tag\"").
+//   - Everything around the old value is kept: its anchor and tag, a trailing "# comment",
+//     and the rest of a flow collection ({repo: a, tag: v1} stays whole, and two updates on
+//     one line both apply). A quoted value is replaced through its closing quote, even over
+//     several lines; a block scalar (| or >) is replaced whole, its content lines too. The old
+//     quoting style is not kept.
 //   - Strings that parse as a number or a boolean, or that are valid JSON, are written in
-//     double quotes ("42", "true"); other strings are written as they are, unquoted (so a
-//     string holding ": " or " #" yields wrong YAML, "" writes a null, and yes, off or ~ are
-//     written raw). Numbers and booleans are written with Go's %v (1e+06 for a million).
+//     double quotes ("42", "true"), as Kargo writes them; other strings are written as they
+//     are when they read back as the same string, else in double quotes: a value holding ": "
+//     or " #", an empty string, ~, YAML 1.1 words such as yes or off (booleans to Helm's
+//     parser), and in a flow collection a value holding , [ ] { }. Numbers and booleans are
+//     written with Go's %v (1e+06 for a million).
+//   - The result is parsed again before it is written: every updated key must read back as
+//     the value asked for and every other value, tag, anchor and comment must be unchanged,
+//     else the step is Errored with reason UpdateNotVerified and the file is left as it was.
 //   - Line endings become LF, the file ends with a newline, and lines longer than 1 MiB are
 //     an error.
-//   - An anchor on the old value (&name) is kept, so aliases of it stay valid.
 //
 // The step outputs commitMessage, "Updated <path>\n" followed by "\n- <key>: <value>" for each
 // update, values rendered as above, for git-commit to use.

@@ -19,6 +19,8 @@ const Name = "yaml-update"
 const (
 	ReasonKeyPathNotFound  = "KeyPathNotFound"
 	ReasonKeyPathNotScalar = "KeyPathNotScalar"
+	// ReasonUpdateNotVerified: the edited file would not read back as asked (ErrNotVerified).
+	ReasonUpdateNotVerified = "UpdateNotVerified"
 )
 
 // Step is the yaml-update step. It is safe for concurrent use.
@@ -64,6 +66,8 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 			err = steps.Reasoned(ReasonKeyPathNotFound, err)
 		case errors.Is(err, ErrNotScalar):
 			err = steps.Reasoned(ReasonKeyPathNotScalar, err)
+		case errors.Is(err, ErrNotVerified):
+			err = steps.Reasoned(ReasonUpdateNotVerified, err)
 		}
 		return steps.Result{}, err
 	}

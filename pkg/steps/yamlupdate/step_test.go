@@ -3,8 +3,10 @@ package yamlupdate_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drayhq/dray/pkg/keypath"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/yamlupdate"
 )
@@ -24,8 +27,9 @@ var update = flag.Bool("update", false, "rewrite the want/ sections of testdata/
 
 // TestGolden runs every testdata/<case>.txtar. A case holds config.yaml (the step config),
 // the workspace files, and the expected results: want/outcome (status, reason, message),
-// want/commitMessage, and want/<file> for every file the step changes. A workspace file with no
-// want/<file> must be left unchanged.
+// want/commitMessage, want/<file> for every file the step changes, and want/read-back, each
+// updated key with the value the changed file reads back as (JSON, as Helm's YAML parser
+// sigs.k8s.io/yaml reads it). A workspace file with no want/<file> must be left unchanged.
 func TestGolden(t *testing.T) {
 	cases, err := filepath.Glob("testdata/*.txtar")
 	if err != nil || len(cases) == 0 {
@@ -63,6 +67,7 @@ func TestGolden(t *testing.T) {
 				}
 				if !bytes.Equal(in, out) {
 					got["want/"+name] = out
+					got["want/read-back"] = readBackAll(t, out, cfg)
 				}
 			}
 			if *update {
@@ -99,7 +104,7 @@ func TestRunTwiceIsIdempotent(t *testing.T) {
 		}
 		outs = append(outs, string(b))
 	}
-	if want := "a:\n  b: x\n"; outs[0] != want || outs[1] != want {
+	if want := "a:\n  b: x # old\n"; outs[0] != want || outs[1] != want {
 		t.Errorf("file after two runs = %q, want %q twice", outs, want)
 	}
 }
@@ -168,9 +173,18 @@ func TestApply(t *testing.T) {
 		{"crlf becomes lf", "a: 1\r\nb: 2\r\n", []yamlupdate.Update{{Key: "b", Value: 3.0}}, "a: 1\nb: 3\n"},
 		{"final newline added", "a: 1\nb: 2", []yamlupdate.Update{{Key: "a", Value: "x"}}, "a: x\nb: 2\n"},
 		{"unchanged lines normalised too", "a: 1\r\n# c\r\nb: 2", []yamlupdate.Update{{Key: "a", Value: true}}, "a: true\n# c\nb: 2\n"},
-		{"flow style keeps last update of a line", "l: [1, 2]\n", []yamlupdate.Update{{Key: "l.0", Value: 7.0}, {Key: "l.1", Value: 8.0}}, "l: [1, 8\n"},
+		{"two updates on one flow line", "l: [1, 2] # c\n", []yamlupdate.Update{{Key: "l.0", Value: 7.0}, {Key: "l.1", Value: 8.0}}, "l: [7, 8] # c\n"},
+		{"flow mapping is not cut", "image: {repo: a, tag: v1} # pinned\n", []yamlupdate.Update{{Key: "image.tag", Value: "v2"}}, "image: {repo: a, tag: v2} # pinned\n"},
+		{"flow value with a comma is quoted", "l: [a, b]\n", []yamlupdate.Update{{Key: "l.0", Value: "x,y"}}, "l: [\"x,y\", b]\n"},
+		{"flow mapping over lines", "m: {\n  a: 1,\n  b: 2\n}\n", []yamlupdate.Update{{Key: "m.a", Value: "x]"}}, "m: {\n  a: \"x]\",\n  b: 2\n}\n"},
+		{"double quoted keeps what follows", "a: \"v1\" # c\n", []yamlupdate.Update{{Key: "a", Value: "v2"}}, "a: v2 # c\n"},
+		{"single quoted with escaped quote", "a: 'it''s' # c\n", []yamlupdate.Update{{Key: "a", Value: "v2"}}, "a: v2 # c\n"},
+		{"quoted over two lines", "a: \"one\n  two\" # c\nb: 1\n", []yamlupdate.Update{{Key: "a", Value: "v2"}}, "a: v2 # c\nb: 1\n"},
+		{"block scalar replaced whole", "s: | # keep\n  old\n  more\nb: 1\n", []yamlupdate.Update{{Key: "s", Value: "new"}}, "s: new # keep\nb: 1\n"},
+		{"block scalar in a list of maps", "- s: >-\n    old\n  t: 1\n", []yamlupdate.Update{{Key: "0.s", Value: "new"}}, "- s: new\n  t: 1\n"},
+		{"empty list item", "- a\n-\n", []yamlupdate.Update{{Key: "1", Value: "b"}}, "- a\n- b\n"},
 		{"value on its own line", "a:\n  old\n", []yamlupdate.Update{{Key: "a", Value: "new"}}, "a:\n  new\n"},
-		{"tab before value", "a:\tx\n", []yamlupdate.Update{{Key: "a", Value: "y"}}, "a:\t y\n"},
+		{"tab before value", "a:\tx\n", []yamlupdate.Update{{Key: "a", Value: "z"}}, "a:\tz\n"},
 		{"int value", "n: 1\n", []yamlupdate.Update{{Key: "n", Value: 5}}, "n: 5\n"},
 	}
 	for _, tt := range tests {
@@ -350,8 +364,8 @@ func (ar *archive) format() []byte {
 	return b.Bytes()
 }
 
-// FuzzApply checks that Apply never panics and that a successful update leaves a file whose
-// line count is unchanged.
+// FuzzApply checks that Apply never panics and that a successful update leaves a file that
+// parses, reads back the string asked for at the key, and has no more lines than before.
 func FuzzApply(f *testing.F) {
 	f.Add("a:\n  b: 1 # c\n", "a.b", "x")
 	f.Add("l: [1, 2]\n", "l.1", "")
@@ -359,11 +373,72 @@ func FuzzApply(f *testing.F) {
 	f.Add("k: |\n  x\n", "k", "y")
 	f.Fuzz(func(t *testing.T, in, key, value string) {
 		out, err := yamlupdate.Apply([]byte(in), []yamlupdate.Update{{Key: key, Value: value}})
-		if err != nil || strings.ContainsAny(value, "\r\n") {
+		if err != nil {
 			return
 		}
-		if got, want := bytes.Count(out, []byte("\n")), len(strings.Split(strings.TrimSuffix(strings.ReplaceAll(in, "\r\n", "\n"), "\n"), "\n")); in != "" && got != want {
-			t.Errorf("Apply(%q, %q=%q) = %q: %d lines, want %d", in, key, value, out, got, want)
+		if got, want := bytes.Count(out, []byte("\n")), len(strings.Split(strings.TrimSuffix(strings.ReplaceAll(in, "\r\n", "\n"), "\n"), "\n")); in != "" && got > want {
+			t.Errorf("Apply(%q, %q=%q) = %q: %d lines, want at most %d", in, key, value, out, got, want)
+		}
+		if got, err := readBack(out, key); err != nil || got != any(value) {
+			t.Errorf("Apply(%q, %q=%q) = %q, which reads back as %#v (%v)", in, key, value, out, got, err)
 		}
 	})
+}
+
+// readBackAll renders, for each update of cfg, the key and the value out reads back as.
+func readBackAll(t *testing.T, out []byte, cfg map[string]any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	list, _ := cfg["updates"].([]any)
+	for _, u := range list {
+		key, _ := u.(map[string]any)["key"].(string)
+		v, err := readBack(out, key)
+		if err != nil {
+			t.Fatalf("read back %s: %v", key, err)
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", key, j)
+	}
+	return b.Bytes()
+}
+
+// readBack decodes the first document of out as Helm does (sigs.k8s.io/yaml) and returns the
+// value at key.
+func readBack(out []byte, key string) (any, error) {
+	var doc any
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		return nil, err
+	}
+	parts, err := keypath.Parse(key)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		switch n := doc.(type) {
+		case map[string]any:
+			doc = n[p.Key]
+		case []any:
+			i, ok := p.Index()
+			if !ok || i >= len(n) {
+				return nil, fmt.Errorf("no index %s", p.Key)
+			}
+			doc = n[i]
+		default:
+			return nil, fmt.Errorf("no key %s", p.Key)
+		}
+	}
+	return doc, nil
+}
+
+// TestApplyRefusesWhatWouldNotReadBack: an edit whose result would not read back as the value
+// asked for, with everything else unchanged, is refused, here because the old value's
+// explicit tag does not fit the new one.
+func TestApplyRefusesWhatWouldNotReadBack(t *testing.T) {
+	_, err := yamlupdate.Apply([]byte("a: !!int 5 # n\nb: 1\n"), []yamlupdate.Update{{Key: "a", Value: "five"}})
+	if !errors.Is(err, yamlupdate.ErrNotVerified) || !strings.Contains(err.Error(), "key a") {
+		t.Errorf("Apply(tagged value) = %v, want ErrNotVerified naming key a", err)
+	}
 }

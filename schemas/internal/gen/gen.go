@@ -33,6 +33,17 @@ func Schema(e v1.Entry, apiDir string) ([]byte, error) {
 	r.CommentMap = comments
 	s := r.Reflect(e.New())
 	s.ID = jsonschema.ID(BaseURL + e.Name + ".json")
+	if d, ok := s.Definitions["RepoSubscription"]; ok {
+		// Any key besides name, image, git and chart is a generic subscription of that type
+		// (v1.RepoSubscription's UnmarshalJSON).
+		generic := jsonschema.NewProperties()
+		generic.Set("config", &jsonschema.Schema{Type: "object", Description: "The generic type's own configuration."})
+		generic.Set("discoveryLimit", &jsonschema.Schema{Type: "integer", Minimum: "1", Maximum: "100", Description: "How many artifacts discovery keeps. Default 20."})
+		d.AdditionalProperties = &jsonschema.Schema{
+			Type: "object", Properties: generic, AdditionalProperties: jsonschema.FalseSchema,
+			Description: "A generic subscription: its key is its type, and it must be named.",
+		}
+	}
 	switch {
 	case e.ID == v1.KindSecret || e.ID == v1.KindConfigMap || e.ID == v1.KindServiceAccount:
 		s.Properties.Set("apiVersion", &jsonschema.Schema{

@@ -1,6 +1,7 @@
 // Package fileparse runs the parse steps (yaml-parse, json-parse, toml-parse): it reads a
 // workspace file, decodes it with the step's decoder, and evaluates each output's bare
-// expression with the file's root object as the environment.
+// expression over the file's root (expr.Evaluator.Document): an object's keys are variables,
+// and $env is the root itself, whether object, list or plain value.
 package fileparse
 
 import (
@@ -18,7 +19,7 @@ import (
 type Output struct {
 	// Name is the output's key in outputs.<alias>.
 	Name string `json:"name"`
-	// FromExpression is a bare expr-lang expression (no ${{ }}) over the file's root object.
+	// FromExpression is a bare expr-lang expression (no ${{ }}) over the file's root.
 	FromExpression string `json:"fromExpression"`
 }
 
@@ -42,8 +43,8 @@ type Decoder func([]byte) (any, error)
 
 // Run reads path (config field config.path) from the workspace, decodes it, and returns one
 // output per entry of outputs. A path outside the workspace is terminal; an empty file, a
-// decode error, a root that is not an object, and an expression that does not compile or
-// fails are Errored, as docs/steps/yaml-parse.md says.
+// decode error, and an expression that does not compile or fails are Errored, as
+// docs/steps/yaml-parse.md says.
 func Run(ctx context.Context, sc *steps.Context, ev *expr.Evaluator, step, path string, outputs []Output, format string, decode Decoder) (steps.Result, error) {
 	name, err := files.Local(sc, step, "config.path", path)
 	if err != nil {
@@ -56,40 +57,27 @@ func Run(ctx context.Context, sc *steps.Context, ev *expr.Evaluator, step, path 
 	if err != nil {
 		return steps.Result{}, files.Error(sc, step, "config.path", "read", path, err)
 	}
+	// The messages follow Kargo's wording ("could not parse YAML file", "failed to extract
+	// outputs", "error evaluating expression"), so that a search for Kargo's finds Dray's.
 	if len(bytes.TrimSpace(data)) == 0 {
-		return steps.Result{}, fmt.Errorf("parse %s: the file is empty", path)
+		return steps.Result{}, fmt.Errorf("could not parse empty %s file %q", format, path)
 	}
 	doc, err := decode(data)
 	if err != nil {
-		return steps.Result{}, fmt.Errorf("parse %s as %s: %w", path, format, err)
-	}
-	env, ok := doc.(map[string]any)
-	if !ok {
-		return steps.Result{}, fmt.Errorf("parse %s: the root of the document is %s, not an object", path, kind(doc))
+		return steps.Result{}, fmt.Errorf("could not parse %s file %q: %w", format, path, err)
 	}
 	out := make(map[string]any, len(outputs))
 	for i, o := range outputs {
-		v, err := ev.Bare(o.FromExpression, env)
+		v, err := ev.Document(o.FromExpression, doc)
 		if err != nil {
-			return steps.Result{}, fmt.Errorf("config.outputs[%d] (%s): %w", i, o.Name, err)
+			var xe *expr.Error
+			if errors.As(err, &xe) {
+				err = xe.Err // the expression is named below
+			}
+			return steps.Result{}, fmt.Errorf("failed to extract outputs from %s file %q: output %q (config.outputs[%d]): error evaluating expression %q: %w",
+				format, path, o.Name, i, o.FromExpression, err)
 		}
 		out[o.Name] = v
 	}
 	return steps.Result{Outputs: out, Message: fmt.Sprintf("parsed %d output(s) from %s", len(outputs), path)}, nil
-}
-
-func kind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case []any:
-		return "a list"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case float64:
-		return "a number"
-	}
-	return fmt.Sprintf("%T", v)
 }
