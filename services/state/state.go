@@ -19,7 +19,6 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/service"
-	"github.com/drayhq/dray/pkg/steps/argocdupdate"
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/workspace"
 )
@@ -368,7 +367,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 		}
 	}
 	switch {
-	case p.Status.Phase == v1.PhaseSucceeded && !isVerification && len(argocdupdate.HealthChecks(p)) > 0:
+	case p.Status.Phase == v1.PhaseSucceeded && !isVerification && len(promotion.HealthChecks(p)) > 0:
 		// RESOURCES.md §4.6: verification runs once the Stage is Healthy, which the health
 		// checks this Promotion registered decide.
 		if err := s.awaitHealth(ctx, p); err != nil {
