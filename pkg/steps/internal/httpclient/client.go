@@ -1,4 +1,4 @@
-package httpstep
+package httpclient
 
 import (
 	"context"
@@ -132,7 +132,7 @@ func (o ClientOptions) Do(ctx context.Context, r Request) (resp *http.Response, 
 		return nil, nil, steps.Terminal(fmt.Errorf("build request: %w", unwrapURLError(err)))
 	}
 	for i, h := range r.Headers {
-		if !validHeaderName(h.Name) {
+		if !ValidHeaderName(h.Name) {
 			cancel()
 			return nil, nil, steps.Terminal(fmt.Errorf("config.headers[%d].name: %q is not a valid header name", i, h.Name))
 		}
@@ -152,7 +152,7 @@ func (o ClientOptions) Do(ctx context.Context, r Request) (resp *http.Response, 
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		return nil, nil, classify(err, r.Timeout)
+		return nil, nil, Classify(err, r.Timeout)
 	}
 	return resp, cancel, nil
 }
@@ -273,9 +273,9 @@ func hostMatches(entry, host, port string) bool {
 	return name != "" && name == host
 }
 
-// classify turns an error of http.Client.Do into one with a reason, without the URL that
+// Classify turns an error of http.Client.Do into one with a reason, without the URL that
 // *url.Error would print.
-func classify(err error, timeout time.Duration) error {
+func Classify(err error, timeout time.Duration) error {
 	err = unwrapURLError(err)
 	var (
 		netErr  net.Error
@@ -372,8 +372,8 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// validHeaderName reports whether name is an RFC 7230 token.
-func validHeaderName(name string) bool {
+// ValidHeaderName reports whether name is an RFC 7230 token.
+func ValidHeaderName(name string) bool {
 	if name == "" {
 		return false
 	}
