@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -17,10 +16,11 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/steptest"
 	"github.com/drayhq/dray/pkg/steps/yamlupdate"
 )
 
-var update = flag.Bool("update", false, "rewrite the want/ sections of testdata/*.txtar from actual results")
+var update = steptest.Update
 
 // TestGolden runs every testdata/<case>.txtar. A case holds config.yaml (the step config),
 // the workspace files, and the expected results: want/outcome (status, reason, message),
