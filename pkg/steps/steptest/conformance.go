@@ -21,6 +21,9 @@ import (
 type Case struct {
 	// Config is the step's config.
 	Config map[string]any
+	// From, when set, is a directory copied into each fresh workspace first, as an executor
+	// checks out the job's workspace revision: a clone with a commit, for the git steps.
+	From string
 	// Files are the workspace's files before the step runs, by slash-separated name.
 	Files map[string][]byte
 	// Prepare, when set, readies each fresh workspace after Files are written, e.g. with a
@@ -48,7 +51,13 @@ func Conformance(t *testing.T, s steps.Step, c Case) {
 	name := s.Info().Name
 	run := func(t *testing.T, ctx context.Context) (steps.Result, error, map[string]string, map[string]string) {
 		t.Helper()
-		sc := NewContext(t, maps.Clone(c.Config), c.Files)
+		sc := NewContext(t, maps.Clone(c.Config), nil)
+		if c.From != "" {
+			if err := os.CopyFS(sc.WorkDir, os.DirFS(c.From)); err != nil {
+				t.Fatalf("copy %s into the workspace: %v", c.From, err)
+			}
+		}
+		writeFiles(t, sc.WorkDir, c.Files)
 		if c.Prepare != nil {
 			c.Prepare(t, sc.WorkDir)
 		}
