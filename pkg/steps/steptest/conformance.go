@@ -32,6 +32,9 @@ type Case struct {
 	// Varying are outputs that may differ between two runs of one job, e.g. a commit's hash,
 	// which holds the commit time; they are compared by presence only.
 	Varying []string
+	// Scrub, when set, rewrites a workspace file's content before two runs' workspaces are
+	// compared, to drop what may differ between them (a generated: time in Chart.lock).
+	Scrub func(name, content string) string
 }
 
 // Conformance checks what every step promises the executors that run it:
@@ -84,7 +87,7 @@ func Conformance(t *testing.T, s steps.Step, c Case) {
 		if diff := cmp.Diff(stable(first.Outputs, c.Varying), stable(again.Outputs, c.Varying)); diff != "" {
 			t.Errorf("%s run twice: outputs differ (-first +second):\n%s", name, diff)
 		}
-		if diff := cmp.Diff(withoutGit(after), withoutGit(afterAgain)); diff != "" {
+		if diff := cmp.Diff(scrub(withoutGit(after), c.Scrub), scrub(withoutGit(afterAgain), c.Scrub)); diff != "" {
 			t.Errorf("%s run twice: workspaces differ (-first +second):\n%s", name, diff)
 		}
 	})
@@ -127,6 +130,18 @@ func stable(outputs map[string]any, varying []string) map[string]any {
 		if _, ok := out[k]; ok {
 			out[k] = "(varies)"
 		}
+	}
+	return out
+}
+
+// scrub returns files with f applied to each content; f nil leaves them as they are.
+func scrub(files map[string]string, f func(name, content string) string) map[string]string {
+	if f == nil {
+		return files
+	}
+	out := map[string]string{}
+	for name, data := range files {
+		out[name] = f(name, data)
 	}
 	return out
 }
