@@ -20,6 +20,7 @@ import (
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	executorconfig "github.com/drayhq/dray/services/executor-config"
 	executorgit "github.com/drayhq/dray/services/executor-git"
@@ -227,23 +228,25 @@ func newRunner(out, logOut io.Writer, dir string, diff bool, limits runLimits) (
 		steps:   map[string]steps.Step{},
 		workDir: abs, root: root, diff: diff,
 	}
-	builds := []func() (*steps.Registry, error){
-		func() (*steps.Registry, error) {
-			return executorgit.StepsWith(nil, nil, executorgit.WithTransports(limits.gitTransports))
+	// The executors dray run stands in for, built with their services' New as dray up and
+	// their own mains build them, but without a bus, secrets or caches.
+	builds := []func() (*executor.Executor, error){
+		func() (*executor.Executor, error) {
+			return executorgit.New(executorgit.Options{Transports: limits.gitTransports}, service.Deps{})
 		},
-		executorconfig.Steps,
-		func() (*steps.Registry, error) {
-			return executorhttp.StepsWith(executorhttp.Options{AllowedHosts: allowed})
+		func() (*executor.Executor, error) { return executorconfig.New(service.Deps{}) },
+		func() (*executor.Executor, error) {
+			return executorhttp.New(executorhttp.Options{AllowedHosts: allowed}, service.Deps{})
 		},
 	}
 	for _, build := range builds {
-		reg, err := build()
+		x, err := build()
 		if err != nil {
 			root.Close()
 			return nil, err
 		}
-		for _, name := range reg.Names() {
-			s, _ := reg.Lookup(name)
+		for _, name := range x.Steps.Names() {
+			s, _ := x.Steps.Lookup(name)
 			if _, dup := r.steps[name]; dup {
 				root.Close()
 				return nil, &steps.DuplicateStepError{Name: name}
