@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/promotion"
@@ -123,5 +125,38 @@ func TestAttemptPanicErrorsThePromotion(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "step panicked") || !strings.Contains(logs.String(), "goroutine") {
 		t.Errorf("log = %q, want the panic and its stack", logs.String())
+	}
+}
+
+// lockedBuffer is a log sink that the executor's goroutines and the test share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPanicStackLogged: under the executors' job loop, a panicking step's result is
+// Errored with reason Panicked, and its stack is in the executor's log.
+func TestPanicStackLogged(t *testing.T) {
+	var logs lockedBuffer
+	e := start(t, func(_ *bus.Bus, d *executor.Deps) { d.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
+	e.promote(t, "p-panic-logged", "panic", v1.PhaseRunning, nil, nil)
+	r := e.result(t)
+	if r.Status != v1.StepErrored || !r.Terminal || r.Reason != "Panicked" {
+		t.Errorf("result of a panic = %s (terminal %t, reason %s), want Errored, terminal, Panicked", r.Status, r.Terminal, r.Reason)
+	}
+	if log := logs.String(); !strings.Contains(log, "step panicked") || !strings.Contains(log, "goroutine") {
+		t.Errorf("executor log = %q, want the panic and its stack", log)
 	}
 }
