@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -17,9 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	executorconfig "github.com/drayhq/dray/services/executor-config"
 	executorgit "github.com/drayhq/dray/services/executor-git"
@@ -228,23 +229,25 @@ func newRunner(out, logOut io.Writer, dir string, diff bool, limits runLimits) (
 		steps:   map[string]steps.Step{},
 		workDir: abs, root: root, diff: diff,
 	}
-	builds := []func() (*steps.Registry, error){
-		func() (*steps.Registry, error) {
-			return executorgit.StepsWith(nil, nil, executorgit.WithTransports(limits.gitTransports))
+	// The executors dray run stands in for, built with their services' New as dray up and
+	// their own mains build them, but without a bus, secrets or caches.
+	builds := []func() (*executor.Executor, error){
+		func() (*executor.Executor, error) {
+			return executorgit.New(executorgit.Options{Transports: limits.gitTransports}, service.Deps{})
 		},
-		executorconfig.Steps,
-		func() (*steps.Registry, error) {
-			return executorhttp.StepsWith(executorhttp.Options{AllowedHosts: allowed})
+		func() (*executor.Executor, error) { return executorconfig.New(service.Deps{}) },
+		func() (*executor.Executor, error) {
+			return executorhttp.New(executorhttp.Options{AllowedHosts: allowed}, service.Deps{})
 		},
 	}
 	for _, build := range builds {
-		reg, err := build()
+		x, err := build()
 		if err != nil {
 			root.Close()
 			return nil, err
 		}
-		for _, name := range reg.Names() {
-			s, _ := reg.Lookup(name)
+		for _, name := range x.Steps.Names() {
+			s, _ := x.Steps.Lookup(name)
 			if _, dup := r.steps[name]; dup {
 				root.Close()
 				return nil, &steps.DuplicateStepError{Name: name}
@@ -270,58 +273,27 @@ func (r *runner) route(uses string) (string, bool) {
 	return "", false
 }
 
-// run runs one attempt of job with the executors' step code, in the workspace, and
-// classifies its outcome as the executors do.
+// run runs one attempt of job with the executors' step code, in the workspace, as an
+// executor.Attempt: as the executors run it, but on --dir and with nothing stored.
 func (r *runner) run(ctx context.Context, job *v1.StepJob, _ string) *v1.StepResult {
-	started := time.Now()
-	step, ok := r.steps[job.Uses]
+	find := r.lookup
 	if r.diff {
-		step, ok = r.dryStep(job), true
+		find = func(string) (steps.Step, error) { return r.dryStep(job), nil }
 	}
-	res := &v1.StepResult{
-		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
-		Attempt: job.Attempt, Workspace: job.Workspace, Executor: runExecutor, Config: job.RecordedConfig,
+	a := executor.NewAttempt(job, find, r.log.With("step", job.Alias, "uses", job.Uses, "attempt", job.Attempt), runExecutor)
+	if res := a.Check(); res != nil {
+		return res
 	}
-	var outcome steps.Outcome
-	if !ok {
-		outcome = steps.Classify(steps.Result{}, steps.Terminal(fmt.Errorf("step %q: %w: %q", job.Alias, steps.ErrUnknownStep, job.Uses)))
-	} else {
-		if job.Deadline != nil {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, *job.Deadline)
-			defer cancel()
-		}
-		sc := &steps.Context{
-			Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
-			Attempt: job.Attempt, Config: job.Config, Previous: job.Previous, Ctx: job.Ctx,
-			WorkDir: r.workDir, Dir: r.root,
-			Log: r.log.With("step", job.Alias, "uses", job.Uses, "attempt", job.Attempt),
-		}
-		// As in the executors, a config that fails the step's schema fails the step first.
-		var out steps.Result
-		err := steps.ValidateConfig(sc, job.Uses)
-		if err == nil {
-			out, err = callStep(ctx, step, sc)
-		}
-		outcome, res.Outputs = steps.Classify(out, err), out.Outputs
-	}
-	res.Status, res.Terminal, res.Reason, res.Message = outcome.Status, outcome.Terminal, outcome.Reason, outcome.Message
-	if outcome.RetryAfter > 0 {
-		res.RetryAfter = outcome.RetryAfter.String()
-	}
-	res.StartedAt, res.FinishedAt = started.UTC(), time.Now().UTC()
-	return res
+	out, outcome := a.Run(ctx, r.workDir, r.root)
+	return a.Result(outcome, out.Outputs, job.Workspace)
 }
 
-// callStep runs the step; a panic becomes a terminal error, as in the executors.
-func callStep(ctx context.Context, s steps.Step, sc *steps.Context) (res steps.Result, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			sc.Log.Error("step panicked", "panic", p, "stack", string(debug.Stack()))
-			res, err = steps.Result{}, steps.Terminal(steps.Reasoned("Panicked", fmt.Errorf("step %q panicked: %v", sc.Alias, p)))
-		}
-	}()
-	return s.Run(ctx, sc)
+// lookup finds a step the executors register.
+func (r *runner) lookup(uses string) (steps.Step, error) {
+	if s, ok := r.steps[uses]; ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w: %q", steps.ErrUnknownStep, uses)
 }
 
 // header prints the column titles, sized for the Promotion's aliases and kinds.

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -229,20 +228,10 @@ func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 // run executes the step against the workspace and returns its result.
 func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *v1.StepResult {
 	started := time.Now()
-	step, err := e.Steps.Lookup(job.Uses)
-	if err != nil {
-		// An unknown kind errors the step, with no retry: running it again cannot help.
-		o := steps.Outcome{Status: v1.StepErrored, Terminal: true, Reason: "UnknownStep",
-			Message: fmt.Sprintf("step %q: %v", job.Alias, err)}
-		return e.result(job, o, nil, job.Workspace, started, nil)
-	}
-	sc := &steps.Context{
-		Project: job.Project, Stage: job.Stage, Promotion: job.Promotion, Alias: job.Alias,
-		Attempt: job.Attempt, Config: job.Config, Previous: job.Previous, Ctx: job.Ctx, Log: log,
-	}
+	a := NewAttempt(job, e.Steps.Lookup, log, e.opts.Instance)
 	// A config that fails the step's schema fails the step before the workspace is touched.
-	if err := steps.ValidateConfig(sc, job.Uses); err != nil {
-		return e.result(job, steps.Classify(steps.Result{}, err), nil, job.Workspace, started, job.RecordedConfig)
+	if res := a.Check(); res != nil {
+		return res
 	}
 	tree, err := e.Workspaces.Checkout(ctx, job.Promotion, job.Workspace)
 	checkedOut := time.Now()
@@ -251,37 +240,27 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 		if errors.Is(err, workspace.ErrUnreadable) { // another attempt reads the same bytes
 			o.Terminal, o.Reason = true, "WorkspaceUnreadable"
 		}
-		return e.result(job, o, nil, job.Workspace, started, nil)
+		return a.result(o, nil, job.Workspace, nil)
 	}
 	defer tree.Release()
 
 	sctx, cancelStep := context.WithCancelCause(ctx)
 	defer cancelStep(nil)
-	if job.Deadline != nil {
-		var cancel context.CancelFunc
-		sctx, cancel = context.WithDeadline(sctx, *job.Deadline)
-		defer cancel()
-	}
 	defer e.running.add(job.Promotion, cancelStep)()
 	root, err := os.OpenRoot(tree.Dir)
 	if err != nil {
 		tree.Discard()
-		return e.result(job, steps.Classify(steps.Result{}, fmt.Errorf("open workspace: %w", err)), nil, job.Workspace, started, nil)
+		return a.result(steps.Classify(steps.Result{}, fmt.Errorf("open workspace: %w", err)), nil, job.Workspace, nil)
 	}
 	defer root.Close()
-	sc.WorkDir, sc.Dir = tree.Dir, root
-	out, runErr := runStep(sctx, log, step, sc)
+	out, outcome := a.Run(sctx, tree.Dir, root)
 	ran := time.Now()
-	outcome := steps.Classify(out, runErr)
-	if errors.Is(runErr, errPanicked) {
-		outcome = steps.Outcome{Status: v1.StepErrored, Terminal: true, Reason: "Panicked", Message: runErr.Error()}
-	}
 	rev := job.Workspace
 	switch {
 	case ctx.Err() != nil:
 		tree.Discard()
 	case outcome.Status == v1.StepSucceeded || outcome.Status == v1.StepSkipped || outcome.Status == v1.StepRunning:
-		if !step.Info().ReadOnly {
+		if !a.Step().Info().ReadOnly {
 			if rev, err = tree.Commit(ctx); err != nil {
 				outcome = steps.Classify(steps.Result{}, err)
 				rev = job.Workspace
@@ -293,34 +272,11 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 	e.metrics.observe(job.Uses, outcome.Status, time.Since(started))
 	log.Info("step attempt done", "status", outcome.Status, "duration", time.Since(started),
 		"checkout", checkedOut.Sub(started), "run", ran.Sub(checkedOut), "store", time.Since(ran), "message", outcome.Message)
-	return e.result(job, outcome, out.Outputs, rev, started, job.RecordedConfig)
-}
-
-// errPanicked marks a step that panicked: the step errors, with no retry (as Kargo does).
-var errPanicked = errors.New("step panicked")
-
-// runStep calls the step, turning a panic into an error with its stack logged.
-func runStep(ctx context.Context, log *slog.Logger, s steps.Step, sc *steps.Context) (res steps.Result, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("step panicked", "panic", r, "stack", string(debug.Stack()))
-			res, err = steps.Result{}, fmt.Errorf("%w: %v", errPanicked, r)
-		}
-	}()
-	return s.Run(ctx, sc)
+	return a.Result(outcome, out.Outputs, rev)
 }
 
 func (e *executor) result(job *v1.StepJob, o steps.Outcome, outputs map[string]any, rev int, started time.Time, config map[string]any) *v1.StepResult {
-	r := &v1.StepResult{
-		Project: job.Project, Promotion: job.Promotion, Step: job.Step, Alias: job.Alias, Uses: job.Uses,
-		Attempt: job.Attempt, Status: o.Status, Terminal: o.Terminal, Reason: o.Reason, Message: o.Message,
-		Outputs: outputs, Workspace: rev, StartedAt: started.UTC(), FinishedAt: time.Now().UTC(),
-		Executor: e.opts.Instance, Config: config,
-	}
-	if o.RetryAfter > 0 {
-		r.RetryAfter = o.RetryAfter.String()
-	}
-	return r
+	return stepResult(job, e.opts.Instance, o, outputs, rev, started, config)
 }
 
 func (e *executor) publish(ctx context.Context, r *v1.StepResult) error {

@@ -44,13 +44,30 @@ func Provider(opts Options, d service.Deps) (*argocd.Provider, error) {
 	return argocd.NewProvider(cfg, d.Secrets), nil
 }
 
+// New builds the argocd executor: its steps reach Argo CD through Provider(opts, d).
+func New(opts Options, d service.Deps) (*executor.Executor, error) {
+	clients, err := Provider(opts, d)
+	if err != nil {
+		return nil, err
+	}
+	return newWith(clients)
+}
+
+func newWith(clients *argocd.Provider) (*executor.Executor, error) {
+	reg, err := StepsWith(clients)
+	if err != nil {
+		return nil, err
+	}
+	return &executor.Executor{Name: Name, Steps: reg}, nil
+}
+
 // Run serves the steps and evaluates Stage health until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
 	clients, err := Provider(opts, d)
 	if err != nil {
 		return err
 	}
-	reg, err := StepsWith(clients)
+	x, err := newWith(clients)
 	if err != nil {
 		return err
 	}
@@ -59,7 +76,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	errs := make(chan error, 2)
 	go func() { errs <- RunHealth(ctx, opts, d, clients) }()
 	go func() {
-		errs <- executor.Run(ctx, opts.Executor, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+		errs <- x.Serve(ctx, opts.Executor, d, nil)
 	}()
 	err = <-errs
 	cancel()

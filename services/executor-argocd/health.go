@@ -16,8 +16,8 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/argocd"
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/service"
-	"github.com/drayhq/dray/pkg/steps/argocdupdate"
 )
 
 // monitor evaluates Stage health: on a ticker for every Stage, and at once for a Stage whose
@@ -133,7 +133,7 @@ func (m *monitor) evaluate(ctx context.Context, project string, st *v1.StageStat
 		h.Status, h.Issues = v1.HealthUnknown, []string{fmt.Sprintf("cannot read Promotion %s: %v", delivered, err)}
 		return h
 	}
-	h.Config = argocdupdate.HealthChecks(&p)
+	h.Config = promotion.HealthChecks(&p)
 	if len(h.Config) == 0 {
 		return h
 	}
@@ -142,14 +142,14 @@ func (m *monitor) evaluate(ctx context.Context, project string, st *v1.StageStat
 		h.Status, h.Issues = v1.HealthUnknown, []string{err.Error()}
 		return h
 	}
-	var apps []argocdupdate.AppStatus
+	var apps []argocd.AppStatus
 	for _, check := range h.Config {
-		cfg, err := argocdupdate.DecodeHealthConfig(check.Config)
+		cfg, err := argocd.DecodeHealthConfig(check.Config)
 		if err != nil {
 			h.Status, h.Issues = v1.HealthUnknown, append(h.Issues, err.Error())
 			continue
 		}
-		status, issues, obs := argocdupdate.CheckHealth(ctx, c, cfg)
+		status, issues, obs := argocd.CheckHealth(ctx, c, cfg)
 		if v1.HealthSeverity(status) > v1.HealthSeverity(h.Status) {
 			h.Status = status
 		}

@@ -50,13 +50,28 @@ func StepsWith(freight kustomizesetimage.FreightSource, secrets *secret.Store) (
 	)
 }
 
+// New builds the config executor: kustomize-set-image reads the Freight of the promotion
+// from d.Bus (without a bus, as under dray run, it needs its images in its config), and the
+// Helm steps read chart repositories with the Helm credentials in d.Secrets.
+func New(d service.Deps) (*executor.Executor, error) {
+	var freight kustomizesetimage.FreightSource // a BusFreight without a bus would not read as "none"
+	if d.Bus != nil {
+		freight = BusFreight{Bus: d.Bus}
+	}
+	reg, err := StepsWith(freight, d.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	return &executor.Executor{Name: Name, Steps: reg}, nil
+}
+
 // Run serves the steps until ctx ends.
 func Run(ctx context.Context, opts executor.Options, d service.Deps) error {
-	reg, err := StepsWith(BusFreight{Bus: d.Bus}, d.Secrets)
+	x, err := New(d)
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+	return x.Serve(ctx, opts, d, nil)
 }
 
 // BusFreight gives steps the Freight of a promotion as it was recorded when the promotion was

@@ -102,13 +102,22 @@ func StepsWith(ctx context.Context, opts Options, d service.Deps) (*steps.Regist
 	return reg.WithFallback(runner.Step), nil
 }
 
+// New builds the container executor, which runs every CustomPromotionStep (see StepsWith).
+func New(ctx context.Context, opts Options, d service.Deps) (*executor.Executor, error) {
+	reg, err := StepsWith(ctx, opts, d)
+	if err != nil {
+		return nil, err
+	}
+	return &executor.Executor{Name: Name, Steps: reg}, nil
+}
+
 // Run serves the steps until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	reg, err := StepsWith(ctx, opts, d)
+	x, err := New(ctx, opts, d)
 	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts.Executor, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+	return x.Serve(ctx, opts.Executor, d, nil)
 }
 
 func envOr(key, def string) string {

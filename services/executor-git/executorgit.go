@@ -40,6 +40,10 @@ type Options struct {
 	// (file:// URLs and local paths, which read the host's filesystem) and "git" (git://).
 	// Default none.
 	Transports gitrepo.Transports
+	// Cache is the clone cache git-clone and git-push share. Default CacheDir under
+	// Options.CacheDir, or no cache when that is empty too. Not a flag: dray up passes the
+	// one in its data directory.
+	Cache *gitrepo.Cache
 }
 
 // BindFlags registers the options as flags, with --allow-git-transport (default
@@ -117,18 +121,37 @@ func PushLease(b *bus.Bus, instance string) gitrepo.PushLease {
 	return lease.New(b.Locks, append(opts, lease.WithTTL(bus.LockTTL))...)
 }
 
+// New builds the git executor: its steps share the clone cache (opts.Cache), reach remotes
+// with the git credentials in d.Secrets (anonymously without them) over opts.Transports, and
+// git-push serialises pushes to a branch across replicas with leases in d.Bus (within this
+// process when d has no bus, as under dray run).
+func New(opts Options, d service.Deps) (*executor.Executor, error) {
+	cache := opts.Cache
+	if cache == nil && opts.CacheDir != "" {
+		var err error
+		if cache, err = gitrepo.NewCache(filepath.Join(opts.CacheDir, CacheDir)); err != nil {
+			return nil, err
+		}
+	}
+	with := []Option{WithTransports(opts.Transports)}
+	if d.Bus != nil {
+		with = append(with, WithPushLease(PushLease(d.Bus, opts.Instance)))
+	}
+	reg, err := StepsWith(cache, d.Secrets, with...)
+	if err != nil {
+		return nil, err
+	}
+	return &executor.Executor{Name: Name, Steps: reg}, nil
+}
+
 // Run serves the steps until ctx ends. The clone cache is CacheDir under opts.CacheDir.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.CacheDir == "" {
 		opts.CacheDir = filepath.Join(os.TempDir(), "dray-workspaces", Name) // executor.Run's default
 	}
-	cache, err := gitrepo.NewCache(filepath.Join(opts.CacheDir, CacheDir))
+	x, err := New(opts, d)
 	if err != nil {
 		return err
 	}
-	reg, err := StepsWith(cache, d.Secrets, WithPushLease(PushLease(d.Bus, opts.Instance)), WithTransports(opts.Transports))
-	if err != nil {
-		return err
-	}
-	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+	return x.Serve(ctx, opts.Options, d, nil)
 }

@@ -128,8 +128,10 @@ func StepsWith(opts Options) (*steps.Registry, error) {
 	)
 }
 
-// Run serves the steps until ctx ends.
-func Run(ctx context.Context, opts Options, d service.Deps) error {
+// New builds the http executor with the limits of opts: oci-download and oci-push use the
+// registry credentials in opts.Secrets (default d.Secrets), and send-message finds its
+// channels with opts.Channels (default ChannelsOf(d) when d has a bus; none under dray run).
+func New(opts Options, d service.Deps) (*executor.Executor, error) {
 	if opts.Secrets == nil {
 		opts.Secrets = d.Secrets
 	}
@@ -138,9 +140,18 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	}
 	reg, err := StepsWith(opts)
 	if err != nil {
+		return nil, err
+	}
+	return &executor.Executor{Name: Name, Steps: reg}, nil
+}
+
+// Run serves the steps until ctx ends.
+func Run(ctx context.Context, opts Options, d service.Deps) error {
+	x, err := New(opts, d)
+	if err != nil {
 		return err
 	}
-	return executor.Run(ctx, opts.Options, executor.Deps{Name: Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Secrets: d.Secrets})
+	return x.Serve(ctx, opts.Options, d, nil)
 }
 
 // ParseAllowedHosts reads values of --http-allowed-hosts (project=host,host…) into the map

@@ -10,8 +10,8 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/stage"
-	"github.com/drayhq/dray/pkg/steps/argocdupdate"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -19,7 +19,7 @@ import (
 // Freight now is, the Stage's auto-promotion holds, and the Freight's verification or its
 // wait for the Stage to be Healthy.
 func (s *state) follow(ctx context.Context, p *v1.Promotion) error {
-	plan := stage.Finished(p, len(argocdupdate.HealthChecks(p)) > 0)
+	plan := stage.Finished(p, len(promotion.HealthChecks(p)) > 0)
 	var sp *v1.Stage // nil when it was deleted since
 	if p.Status.Phase == v1.PhaseSucceeded {
 		var err error

@@ -162,36 +162,44 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	execOpts := o.Executor
 	argocdOpts := executorargocd.OptionsFromEnv() // DRAY_ARGOCD_*
-	execs := []Executor{
-		{Name: executorgit.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithPushLease(executorgit.PushLease(d.Bus, execOpts.Instance)),
-				executorgit.WithTransports(o.GitTransports))
+	// Every executor is built with its service's New, as its own main builds it; dray up
+	// gives them one clone cache and one workspace cache in its data directory.
+	type exec struct {
+		name  string
+		build func(context.Context, service.Deps) (*executor.Executor, error)
+	}
+	execs := []exec{
+		{executorgit.Name, func(_ context.Context, d service.Deps) (*executor.Executor, error) {
+			return executorgit.New(executorgit.Options{Options: execOpts, Transports: o.GitTransports, Cache: gitCache}, d)
 		}},
-		{Name: executorconfig.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus}, d.Secrets)
+		{executorconfig.Name, func(_ context.Context, d service.Deps) (*executor.Executor, error) {
+			return executorconfig.New(d)
 		}},
-		{Name: executorargocd.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			clients, err := executorargocd.Provider(argocdOpts, d)
-			if err != nil {
-				return nil, err
-			}
-			return executorargocd.StepsWith(clients)
+		{executorargocd.Name, func(_ context.Context, d service.Deps) (*executor.Executor, error) {
+			return executorargocd.New(argocdOpts, d)
 		}},
-		{Name: executorhttp.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorhttp.StepsWith(executorhttp.Options{
-				Secrets:      d.Secrets, // registry credentials of oci-*
-				Channels:     executorhttp.ChannelsOf(d),
-				AllowedHosts: o.HTTPAllowedHosts,
-			})
+		{executorhttp.Name, func(_ context.Context, d service.Deps) (*executor.Executor, error) {
+			return executorhttp.New(executorhttp.Options{AllowedHosts: o.HTTPAllowedHosts}, d)
 		}},
-		{Name: executorcontainer.Name, Build: func(d service.Deps) (*steps.Registry, error) {
-			return executorcontainer.StepsWith(ctx, executorcontainer.Options{
+		{executorcontainer.Name, func(ctx context.Context, d service.Deps) (*executor.Executor, error) {
+			return executorcontainer.New(ctx, executorcontainer.Options{
 				Executor: execOpts, ImageCache: filepath.Join(o.DataDir, "images"), RuncRoot: filepath.Join(o.DataDir, "runc"),
 				HostNetwork: o.ContainerHostNetwork,
 			}, d)
 		}},
 	}
-	execs = append(execs, o.Executors...)
+	for _, e := range o.Executors {
+		execs = append(execs, exec{e.Name, func(_ context.Context, d service.Deps) (*executor.Executor, error) {
+			reg := e.Steps
+			if reg == nil {
+				var err error
+				if reg, err = e.Build(d); err != nil {
+					return nil, err
+				}
+			}
+			return &executor.Executor{Name: e.Name, Steps: reg}, nil
+		}})
+	}
 	services := []svc{
 		{"state", func(ctx context.Context, d service.Deps) error {
 			return state.Run(ctx, state.Options{KeepPromotions: o.KeepPromotions}, d)
@@ -224,17 +232,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 	}
 	for _, e := range execs {
-		services = append(services, svc{"executor-" + e.Name, func(ctx context.Context, d service.Deps) error {
-			reg := e.Steps
-			if reg == nil {
-				var err error
-				if reg, err = e.Build(d); err != nil {
-					return err
-				}
+		services = append(services, svc{"executor-" + e.name, func(ctx context.Context, d service.Deps) error {
+			x, err := e.build(ctx, d)
+			if err != nil {
+				return err
 			}
-			return executor.Run(ctx, execOpts, executor.Deps{
-				Name: e.Name, Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg, Workspaces: shared, Secrets: d.Secrets,
-			})
+			return x.Serve(ctx, execOpts, d, shared)
 		}})
 	}
 	// Every service connects as its own NATS user (pkg/bus/README.md "Who may do what on the

@@ -110,6 +110,9 @@ func (c *copier) dir(in, out string) error {
 
 // file copies one regular file, creating out's parent directories, keeping its mode.
 func (c *copier) file(in, out string, perm fs.FileMode) error {
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
 	if dir := filepath.Dir(out); dir != "." {
 		if err := c.sc.Dir.MkdirAll(dir, 0o755); err != nil {
 			return err

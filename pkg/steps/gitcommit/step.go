@@ -22,7 +22,7 @@ func (*Step) Info() steps.Info { return steps.Info{Name: "git-commit", Executor:
 
 // Run commits every change in the working tree and outputs commit. A bad config, a path
 // outside the workspace and a path that is not a working tree are terminal.
-func (s *Step) Run(_ context.Context, sc *steps.Context) (steps.Result, error) {
+func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error) {
 	cfg, err := steps.Decode[Config](sc, "git-commit")
 	if err != nil {
 		return steps.Result{}, err
@@ -43,6 +43,9 @@ func (s *Step) Run(_ context.Context, sc *steps.Context) (steps.Result, error) {
 		if errors.Is(err, gitrepo.ErrNotRepository) {
 			return steps.Result{}, steps.Terminal(steps.Reasoned("NotARepository", fmt.Errorf("config.path %q: %w", cfg.Path, err)))
 		}
+		return steps.Result{}, err
+	}
+	if err := ctx.Err(); err != nil { // the commit itself cannot be interrupted
 		return steps.Result{}, err
 	}
 	sha, created, err := repo.Commit(cfg.Message, author)

@@ -17,7 +17,8 @@ import (
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
 	"github.com/drayhq/dray/pkg/steps/internal/helmdep"
-	"github.com/drayhq/dray/pkg/steps/yamlupdate"
+	"github.com/drayhq/dray/pkg/steps/internal/updates"
+	"github.com/drayhq/dray/pkg/steps/internal/yamledit"
 )
 
 // Name is the step's name, the value of uses.
@@ -151,7 +152,7 @@ func setVersions(chartYAML []byte, charts []Chart) ([]byte, error) {
 	if err := yaml.Unmarshal(chartYAML, &md); err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	updates := make([]yamlupdate.Update, 0, len(charts))
+	list := make([]updates.Update, 0, len(charts))
 	for _, c := range charts {
 		i := slices.IndexFunc(md.Dependencies, func(d *chart.Dependency) bool {
 			return d != nil && d.Repository == c.Repository && d.Name == c.Name
@@ -159,9 +160,9 @@ func setVersions(chartYAML []byte, charts []Chart) ([]byte, error) {
 		if i < 0 {
 			return nil, steps.Reasoned(ReasonDependencyNotFound, fmt.Errorf("no dependency %s from repository %s", c.Name, c.Repository))
 		}
-		updates = append(updates, yamlupdate.Update{Key: fmt.Sprintf("dependencies.%d.version", i), Value: c.Version})
+		list = append(list, updates.Update{Key: fmt.Sprintf("dependencies.%d.version", i), Value: c.Version})
 	}
-	out, err := yamlupdate.Apply(chartYAML, updates)
+	out, err := yamledit.Apply(chartYAML, list)
 	if err != nil {
 		return nil, fmt.Errorf("set versions: %w", err)
 	}

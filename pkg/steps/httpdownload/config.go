@@ -3,7 +3,7 @@ package httpdownload
 import (
 	"time"
 
-	"github.com/drayhq/dray/pkg/steps/httpstep"
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 )
 
 // DefaultTimeout bounds a whole download when the config sets no timeout.
@@ -19,9 +19,9 @@ type Config struct {
 	// the step.
 	AllowOverwrite bool `json:"allowOverwrite,omitempty"`
 	// Headers are sent in order.
-	Headers []httpstep.NameValue `json:"headers,omitempty"`
+	Headers []httpclient.NameValue `json:"headers,omitempty"`
 	// QueryParams are URL-encoded and appended to the URL's query.
-	QueryParams []httpstep.NameValue `json:"queryParams,omitempty"`
+	QueryParams []httpclient.NameValue `json:"queryParams,omitempty"`
 	// InsecureSkipTLSVerify skips verification of the server's certificate.
 	InsecureSkipTLSVerify bool `json:"insecureSkipTLSVerify,omitempty"`
 	// Timeout bounds the whole download, e.g. "2m". Default 5m.

@@ -13,7 +13,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/steps"
-	"github.com/drayhq/dray/pkg/steps/httpstep"
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 )
 
 // Name is the step's name, the value of uses.
@@ -22,7 +22,7 @@ const Name = "http-download"
 // DefaultMaxBytes is the largest download when Options.MaxBytes is 0: 100 MiB.
 const DefaultMaxBytes = 100 << 20
 
-// Reasons of the step's results besides the client's (httpstep.ReasonHostNotAllowed, …).
+// Reasons of the step's results besides the client's (httpclient.ReasonHostNotAllowed, …).
 const (
 	// ReasonFileExists: outPath exists and allowOverwrite is not set (Failed, terminal).
 	ReasonFileExists = "FileExists"
@@ -32,7 +32,7 @@ const (
 
 // Options are the operator's limits on the step. The zero value is the defaults.
 type Options struct {
-	httpstep.ClientOptions
+	httpclient.ClientOptions
 	// MaxBytes is the largest file downloaded. 0 means DefaultMaxBytes (100 MiB).
 	MaxBytes int64
 }
@@ -69,7 +69,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	invalid := func(err error) error {
 		return steps.Terminal(fmt.Errorf("step %q (%s): %w: %w", sc.Alias, Name, steps.ErrInvalidConfig, err))
 	}
-	timeout, err := httpstep.Duration("config.timeout", cfg.Timeout, DefaultTimeout)
+	timeout, err := httpclient.Duration("config.timeout", cfg.Timeout, DefaultTimeout)
 	if err != nil {
 		return steps.Result{}, invalid(err)
 	}
@@ -77,11 +77,11 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	if !filepath.IsLocal(name) {
 		return steps.Result{}, steps.Terminal(fmt.Errorf("step %q (%s): config.outPath: %w: %q", sc.Alias, Name, steps.ErrPathEscape, cfg.OutPath))
 	}
-	req := httpstep.Request{
+	req := httpclient.Request{
 		Project: sc.Project, Method: "GET", URL: cfg.URL, Headers: cfg.Headers,
 		QueryParams: cfg.QueryParams, Timeout: timeout, InsecureSkipTLSVerify: cfg.InsecureSkipTLSVerify,
 	}
-	prefix := fmt.Sprintf("step %q (%s): download %s to %s", sc.Alias, Name, httpstep.RedactURL(cfg.URL), cfg.OutPath)
+	prefix := fmt.Sprintf("step %q (%s): download %s to %s", sc.Alias, Name, httpclient.RedactURL(cfg.URL), cfg.OutPath)
 	fail := func(err error) (steps.Result, error) {
 		if ctx.Err() != nil {
 			return steps.Result{}, ctx.Err()
@@ -106,9 +106,9 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		return steps.Result{Status: v1.StepFailed, Message: msg}, nil
 	}
 	if resp.ContentLength > s.opts.MaxBytes {
-		return fail(steps.Terminal(steps.Reasoned(httpstep.ReasonResponseTooLarge, fmt.Errorf(
+		return fail(steps.Terminal(steps.Reasoned(httpclient.ReasonResponseTooLarge, fmt.Errorf(
 			"the response declares %d bytes, more than the limit of %s (the http executor's --http-max-download-size)",
-			resp.ContentLength, httpstep.FormatBytes(s.opts.MaxBytes)))))
+			resp.ContentLength, httpclient.FormatBytes(s.opts.MaxBytes)))))
 	}
 	n, err := s.write(sc, name, resp.Body, cfg.AllowOverwrite)
 	if err != nil {
@@ -158,12 +158,12 @@ func (s *Step) write(sc *steps.Context, name string, body io.Reader, overwrite b
 	n, err := io.Copy(f, io.LimitReader(body, s.opts.MaxBytes+1))
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return 0, steps.Reasoned(httpstep.ReasonTimeout, fmt.Errorf("read the response: the download did not finish within its timeout: %w", err))
+		return 0, steps.Reasoned(httpclient.ReasonTimeout, fmt.Errorf("read the response: the download did not finish within its timeout: %w", err))
 	case err != nil:
 		return 0, fmt.Errorf("read the response: %w", err)
 	case n > s.opts.MaxBytes:
-		return 0, steps.Reasoned(httpstep.ReasonResponseTooLarge, fmt.Errorf("%w: more than the limit of %s (the http executor's --http-max-download-size)",
-			httpstep.ErrResponseTooLarge, httpstep.FormatBytes(s.opts.MaxBytes)))
+		return 0, steps.Reasoned(httpclient.ReasonResponseTooLarge, fmt.Errorf("%w: more than the limit of %s (the http executor's --http-max-download-size)",
+			httpclient.ErrResponseTooLarge, httpclient.FormatBytes(s.opts.MaxBytes)))
 	}
 	if err := f.Sync(); err != nil {
 		return 0, fileError("write", err)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 )
 
 // Defaults of the config.
@@ -79,10 +81,10 @@ func (c *Config) Validate() error {
 	if c.Body != "" && c.BodyFromFile != "" {
 		errs = append(errs, errors.New("config.body and config.bodyFromFile are mutually exclusive"))
 	}
-	if _, err := Duration("config.timeout", c.Timeout, DefaultTimeout); err != nil {
+	if _, err := httpclient.Duration("config.timeout", c.Timeout, DefaultTimeout); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := Duration("config.pollInterval", c.PollInterval, DefaultPollInterval); err != nil {
+	if _, err := httpclient.Duration("config.pollInterval", c.PollInterval, DefaultPollInterval); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ResponseContentType != "" && !slices.Contains(responseTypes, c.ResponseContentType) {
@@ -102,22 +104,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, h := range c.Headers {
-		if !validHeaderName(h.Name) {
+		if !httpclient.ValidHeaderName(h.Name) {
 			errs = append(errs, fmt.Errorf("config.headers[%d].name: %q is not a valid header name", i, h.Name))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// Duration parses a config duration such as "30s" for field, e.g. config.timeout; empty
-// means def. It returns an error naming field when s is not a positive duration.
-func Duration(field, s string, def time.Duration) (time.Duration, error) {
-	if s == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s: %q is not a positive duration such as 30s or 5m", field, s)
-	}
-	return d, nil
 }

@@ -2,7 +2,6 @@ package httpstep
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -10,13 +9,9 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 )
-
-// ErrResponseTooLarge means a response body is larger than the step allows.
-var ErrResponseTooLarge = errors.New("response body too large")
-
-// ReasonResponseTooLarge is the reason of ErrResponseTooLarge in results.
-const ReasonResponseTooLarge = "ResponseTooLarge"
 
 // readLimited reads r to its end, failing with ErrResponseTooLarge once it holds more than
 // limit bytes.
@@ -26,7 +21,7 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w: more than the limit of %s", ErrResponseTooLarge, FormatBytes(limit))
+		return nil, fmt.Errorf("%w: more than the limit of %s", ErrResponseTooLarge, httpclient.FormatBytes(limit))
 	}
 	return b, nil
 }
@@ -82,15 +77,4 @@ func parseBody(body []byte, contentType, forced string) (any, error) {
 		return v, nil
 	}
 	return map[string]any{}, nil
-}
-
-// FormatBytes renders n for messages: "2 MiB", "100 MiB", "512 KiB" or "1000 bytes".
-func FormatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

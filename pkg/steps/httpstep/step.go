@@ -15,6 +15,7 @@ import (
 
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 )
 
 // Name is the step's name, the value of uses.
@@ -79,8 +80,8 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 	if err := cfg.Validate(); err != nil {
 		return steps.Result{}, steps.Terminal(fmt.Errorf("step %q (%s): %w: %w", sc.Alias, Name, steps.ErrInvalidConfig, err))
 	}
-	timeout, _ := Duration("", cfg.Timeout, DefaultTimeout)
-	poll, _ := Duration("", cfg.PollInterval, DefaultPollInterval)
+	timeout, _ := httpclient.Duration("", cfg.Timeout, DefaultTimeout)
+	poll, _ := httpclient.Duration("", cfg.PollInterval, DefaultPollInterval)
 	req := Request{
 		Project: sc.Project, Method: cfg.Method, URL: cfg.URL, Headers: cfg.Headers,
 		QueryParams: cfg.QueryParams, Timeout: timeout,
@@ -119,7 +120,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		if errors.Is(err, ErrResponseTooLarge) {
 			return fail(steps.Reasoned(ReasonResponseTooLarge, fmt.Errorf("HTTP (%d): %w (the http executor's --http-max-response-size)", resp.StatusCode, err)))
 		}
-		return fail(classify(err, timeout))
+		return fail(httpclient.Classify(err, timeout))
 	}
 	sc.Log.Debug("http response", "method", cfg.Method, "url", RedactURL(cfg.URL), "status", resp.StatusCode, "bytes", len(body))
 	env, err := responseEnv(resp, body, cfg.ResponseContentType)
@@ -251,7 +252,7 @@ func readBodyFile(sc *steps.Context, rel string) ([]byte, error) {
 		return nil, fmt.Errorf("config.bodyFromFile: read %s: %w", rel, err)
 	}
 	if len(b) > MaxBodyFileBytes {
-		return nil, steps.Terminal(fmt.Errorf("config.bodyFromFile: %s is larger than %s", rel, FormatBytes(MaxBodyFileBytes)))
+		return nil, steps.Terminal(fmt.Errorf("config.bodyFromFile: %s is larger than %s", rel, httpclient.FormatBytes(MaxBodyFileBytes)))
 	}
 	return b, nil
 }

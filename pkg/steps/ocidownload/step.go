@@ -16,8 +16,8 @@ import (
 
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
-	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 	"github.com/drayhq/dray/pkg/steps/internal/ociremote"
 )
 
@@ -46,7 +46,7 @@ type Options struct {
 	// system's.
 	RootCAs *x509.CertPool
 	// Guard, when set, holds a project's registry requests to what it allows: the http
-	// executor passes its host allowlist (httpstep.ClientOptions.Guard), so these steps reach
+	// executor passes its host allowlist (httpclient.ClientOptions.Guard), so these steps reach
 	// only the hosts the http step may. nil lets every request through.
 	Guard func(project string, base *http.Transport) http.RoundTripper
 	// MaxBytes is the largest layer downloaded. 0 means DefaultMaxBytes (100 MiB).
@@ -97,7 +97,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		if ctx.Err() != nil {
 			return steps.Result{}, ctx.Err()
 		}
-		if refused := httpstep.Refused(err); refused != nil {
+		if refused := httpclient.Refused(err); refused != nil {
 			return steps.Result{}, fmt.Errorf("%s: %w", prefix, refused)
 		}
 		if files.IsEscape(err) {

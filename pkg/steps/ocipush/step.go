@@ -14,8 +14,8 @@ import (
 
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/steps"
-	"github.com/drayhq/dray/pkg/steps/httpstep"
 	"github.com/drayhq/dray/pkg/steps/internal/files"
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 	"github.com/drayhq/dray/pkg/steps/internal/ociremote"
 )
 
@@ -44,7 +44,7 @@ type Options struct {
 	// system's.
 	RootCAs *x509.CertPool
 	// Guard, when set, holds a project's registry requests to what it allows: the http
-	// executor passes its host allowlist (httpstep.ClientOptions.Guard), so these steps reach
+	// executor passes its host allowlist (httpclient.ClientOptions.Guard), so these steps reach
 	// only the hosts the http step may. nil lets every request through.
 	Guard func(project string, base *http.Transport) http.RoundTripper
 	// MaxCopyBytes bounds a copy to another repository. 0 means DefaultMaxCopyBytes (1 GiB).
@@ -93,7 +93,7 @@ func (s *Step) Run(ctx context.Context, sc *steps.Context) (steps.Result, error)
 		if ctx.Err() != nil {
 			return steps.Result{}, ctx.Err()
 		}
-		if refused := httpstep.Refused(err); refused != nil {
+		if refused := httpclient.Refused(err); refused != nil {
 			return steps.Result{}, fmt.Errorf("%s: %w", prefix, refused)
 		}
 		return steps.Result{}, fmt.Errorf("%s: %w", prefix, err)

@@ -15,7 +15,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/steps"
-	"github.com/drayhq/dray/pkg/steps/httpstep"
+	"github.com/drayhq/dray/pkg/steps/internal/httpclient"
 )
 
 // Name is the step's name, the value of uses.
@@ -24,7 +24,7 @@ const Name = "send-message"
 // DefaultTimeout bounds one request to a channel.
 const DefaultTimeout = time.Minute
 
-// Reasons of the step's results besides the client's (httpstep.ReasonHostNotAllowed, …).
+// Reasons of the step's results besides the client's (httpclient.ReasonHostNotAllowed, …).
 const (
 	// ReasonChannelNotFound: the channel does not exist (Errored, retried).
 	ReasonChannelNotFound = "ChannelNotFound"
@@ -42,7 +42,7 @@ const (
 // Options are what the step needs from its executor. The zero value has no channels: every
 // run fails with ReasonNoChannels.
 type Options struct {
-	httpstep.ClientOptions
+	httpclient.ClientOptions
 	// Channels finds channels and their Secrets.
 	Channels ChannelResolver
 }
@@ -135,11 +135,11 @@ func (s *Step) runSMTP(ctx context.Context, sc *steps.Context, cfg Config, ch *C
 		if ctx.Err() != nil {
 			return steps.Result{}, ctx.Err()
 		}
-		if refused := httpstep.Refused(err); refused != nil {
+		if refused := httpclient.Refused(err); refused != nil {
 			err = refused
 		}
 		// The password is the only secret a failure could quote.
-		return steps.Result{}, httpstep.Request{Headers: []httpstep.NameValue{{Value: m.password}}}.Redact(fmt.Errorf("%s: %w", prefix, err))
+		return steps.Result{}, httpclient.Request{Headers: []httpclient.NameValue{{Value: m.password}}}.Redact(fmt.Errorf("%s: %w", prefix, err))
 	}
 	sc.Log.Info("e-mail sent", "channel", cfg.Channel.String(), "recipients", len(m.to), "bytes", len(m.data))
 	return steps.Result{Message: fmt.Sprintf("sent an e-mail to %d recipient(s) through %s", len(m.to), cfg.Channel)}, nil
@@ -154,14 +154,14 @@ type message struct {
 // redact removes the channel's URL, its path and query, and its authorization from err's
 // message, keeping what errors.Is and errors.As find.
 func (m message) redact(err error) error {
-	vals := []httpstep.NameValue{{Value: m.url}, {Value: m.authorization}}
+	vals := []httpclient.NameValue{{Value: m.url}, {Value: m.authorization}}
 	if u, perr := url.Parse(m.url); perr == nil {
 		if u.Path != "/" {
-			vals = append(vals, httpstep.NameValue{Value: u.EscapedPath()}, httpstep.NameValue{Value: u.Path})
+			vals = append(vals, httpclient.NameValue{Value: u.EscapedPath()}, httpclient.NameValue{Value: u.Path})
 		}
-		vals = append(vals, httpstep.NameValue{Value: u.RawQuery})
+		vals = append(vals, httpclient.NameValue{Value: u.RawQuery})
 	}
-	return httpstep.Request{URL: m.url, Headers: vals}.Redact(err)
+	return httpclient.Request{URL: m.url, Headers: vals}.Redact(err)
 }
 
 // secretValue returns the Secret's value under key, or an error naming the Secret and key.
@@ -243,11 +243,11 @@ func webhookMessage(cfg Config, ch *Channel) (message, error) {
 
 // send makes the request and reads the answer; a non-2xx status is an error.
 func (s *Step) send(ctx context.Context, project string, m message) error {
-	headers := []httpstep.NameValue{{Name: "Content-Type", Value: m.contentType}}
+	headers := []httpclient.NameValue{{Name: "Content-Type", Value: m.contentType}}
 	if m.authorization != "" {
-		headers = append(headers, httpstep.NameValue{Name: "Authorization", Value: m.authorization})
+		headers = append(headers, httpclient.NameValue{Name: "Authorization", Value: m.authorization})
 	}
-	req := httpstep.Request{
+	req := httpclient.Request{
 		Project: project, Method: m.method, URL: m.url, Headers: headers,
 		Body: bytes.NewReader(m.body), Timeout: DefaultTimeout,
 	}

@@ -16,15 +16,7 @@ import (
 func NewContext(t testing.TB, cfg map[string]any, files map[string][]byte) *steps.Context {
 	t.Helper()
 	dir := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +25,20 @@ func NewContext(t testing.TB, cfg map[string]any, files map[string][]byte) *step
 	return &steps.Context{
 		Project: "kargo-demo", Stage: "prod", Promotion: "prod.01j", Alias: "step", Attempt: 1,
 		Config: cfg, WorkDir: dir, Dir: root, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// writeFiles writes files (slash-separated names) under dir.
+func writeFiles(t testing.TB, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

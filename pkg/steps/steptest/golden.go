@@ -16,7 +16,10 @@ import (
 	"github.com/drayhq/dray/pkg/steps"
 )
 
-var update = flag.Bool("update", false, "rewrite the want/ sections of testdata/*.txtar from actual results")
+// Update is the -update flag: Golden rewrites the want/ sections of testdata/*.txtar from
+// actual results. A test package that keeps golden files of its own reads this flag, since
+// a second -update in the same test binary would panic.
+var Update = flag.Bool("update", false, "rewrite the want/ sections of testdata/*.txtar from actual results")
 
 // Golden runs every testdata/<case>.txtar against s. A case holds config.yaml (the step
 // config), the workspace files, and the expected results:
@@ -93,7 +96,7 @@ func Golden(t *testing.T, s steps.Step) {
 				sort.Strings(removed)
 				got["want/removed"] = []byte(strings.Join(removed, "\n") + "\n")
 			}
-			if *update {
+			if *Update {
 				ar.setWant(got)
 				if err := os.WriteFile(file, ar.format(), 0o644); err != nil {
 					t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,10 +19,11 @@ import (
 
 	"github.com/drayhq/dray/pkg/keypath"
 	"github.com/drayhq/dray/pkg/steps"
+	"github.com/drayhq/dray/pkg/steps/steptest"
 	"github.com/drayhq/dray/pkg/steps/yamlupdate"
 )
 
-var update = flag.Bool("update", false, "rewrite the want/ sections of testdata/*.txtar from actual results")
+var update = steptest.Update
 
 // TestGolden runs every testdata/<case>.txtar. A case holds config.yaml (the step config),
 // the workspace files, and the expected results: want/outcome (status, reason, message),

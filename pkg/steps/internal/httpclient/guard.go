@@ -1,4 +1,4 @@
-package httpstep
+package httpclient
 
 import (
 	"context"

@@ -1,0 +1,17 @@
+package gitwaitforpr_test
+
+import (
+	"testing"
+
+	"github.com/drayhq/dray/pkg/gitprovider/gitprovidertest"
+	"github.com/drayhq/dray/pkg/steps/gitwaitforpr"
+	"github.com/drayhq/dray/pkg/steps/steptest"
+)
+
+func TestConformance(t *testing.T) {
+	srv := gitprovidertest.New(t, "github")
+	n := srv.AddPR(gitprovidertest.PR{Head: "feature", Base: "main", Title: "t"})
+	steptest.Conformance(t, gitwaitforpr.New(), steptest.Case{
+		Config: map[string]any{"repoURL": srv.RepoURL(), "provider": "github", "prNumber": n},
+	})
+}
