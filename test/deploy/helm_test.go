@@ -1,0 +1,800 @@
+package deploy
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
+
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/executor"
+	"github.com/drayhq/dray/pkg/service"
+	executorcontainer "github.com/drayhq/dray/services/executor-container"
+	"github.com/drayhq/dray/services/gateway"
+)
+
+var chartDir = filepath.Join(Root, "deploy", "helm", "dray")
+
+const namespace = "dray-system"
+
+// services are Dray's services as the chart deploys them, each a binary dray-<service> whose
+// NATS role is its name (pkg/bus/README.md "Who may do what on the bus").
+var services = []string{"gateway", "scheduler", "state", "warehouse",
+	"executor-git", "executor-config", "executor-argocd", "executor-http", "executor-container"}
+
+// scaledObject is the part of KEDA's ScaledObject (keda.sh/v1alpha1) the chart writes, with
+// the field names of KEDA's documentation of the nats-jetstream scaler; decoded strictly, a
+// misspelt field fails.
+type scaledObject struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		ScaleTargetRef struct {
+			Name string `json:"name"`
+		} `json:"scaleTargetRef"`
+		MinReplicaCount *int32 `json:"minReplicaCount"`
+		MaxReplicaCount *int32 `json:"maxReplicaCount"`
+		PollingInterval *int32 `json:"pollingInterval"`
+		CooldownPeriod  *int32 `json:"cooldownPeriod"`
+		Triggers        []struct {
+			Type     string            `json:"type"`
+			Metadata map[string]string `json:"metadata"`
+		} `json:"triggers"`
+	} `json:"spec"`
+}
+
+// rendered is a chart rendered and decoded.
+type rendered struct {
+	deployments  map[string]*appsv1.Deployment // by name
+	statefulSets map[string]*appsv1.StatefulSet
+	services     map[string]*corev1.Service
+	configMaps   map[string]*corev1.ConfigMap
+	pdbs         map[string]*policyv1.PodDisruptionBudget
+	scaled       map[string]*scaledObject
+}
+
+// render renders the chart as `helm template` would, with values over the chart's, and
+// decodes every object strictly into its Kubernetes API type: an unknown kind or field fails.
+func render(t *testing.T, release string, values string) *rendered {
+	t.Helper()
+	chrt, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatalf("load the chart: %v", err)
+	}
+	vals, err := chartutil.ReadValues([]byte(values))
+	if err != nil {
+		t.Fatalf("values: %v", err)
+	}
+	top, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: release, Namespace: namespace, IsInstall: true}, chartutil.DefaultCapabilities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := engine.Render(chrt, top)
+	if err != nil {
+		t.Fatalf("render the chart: %v", err)
+	}
+	r := &rendered{deployments: map[string]*appsv1.Deployment{}, statefulSets: map[string]*appsv1.StatefulSet{},
+		services: map[string]*corev1.Service{}, configMaps: map[string]*corev1.ConfigMap{},
+		pdbs: map[string]*policyv1.PodDisruptionBudget{}, scaled: map[string]*scaledObject{}}
+	names := sortedKeys(files)
+	for _, file := range names {
+		if filepath.Ext(file) != ".yaml" {
+			continue
+		}
+		for _, doc := range releaseutil.SplitManifests(files[file]) {
+			if strings.TrimSpace(doc) == "" {
+				continue
+			}
+			var head struct{ APIVersion, Kind string }
+			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+				t.Fatalf("%s: %v\n%s", file, err, doc)
+			}
+			var obj any
+			var name *string
+			switch head.APIVersion + " " + head.Kind {
+			case "apps/v1 Deployment":
+				o := &appsv1.Deployment{}
+				obj, name = o, &o.Name
+				defer func() { r.deployments[o.Name] = o }()
+			case "apps/v1 StatefulSet":
+				o := &appsv1.StatefulSet{}
+				obj, name = o, &o.Name
+				defer func() { r.statefulSets[o.Name] = o }()
+			case "v1 Service":
+				o := &corev1.Service{}
+				obj, name = o, &o.Name
+				defer func() { r.services[o.Name] = o }()
+			case "v1 ConfigMap":
+				o := &corev1.ConfigMap{}
+				obj, name = o, &o.Name
+				defer func() { r.configMaps[o.Name] = o }()
+			case "policy/v1 PodDisruptionBudget":
+				o := &policyv1.PodDisruptionBudget{}
+				obj, name = o, &o.Name
+				defer func() { r.pdbs[o.Name] = o }()
+			case "keda.sh/v1alpha1 ScaledObject":
+				o := &scaledObject{}
+				obj, name = o, &o.Metadata.Name
+				defer func() { r.scaled[o.Metadata.Name] = o }()
+			default:
+				t.Fatalf("%s: no API type for %s %s: add it to this test\n%s", file, head.APIVersion, head.Kind, doc)
+			}
+			if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
+				t.Fatalf("%s: %s %s does not decode strictly: %v\n%s", file, head.APIVersion, head.Kind, err, doc)
+			}
+			for _, msg := range validation.IsDNS1123Subdomain(*name) {
+				t.Errorf("%s: %s name %q: %s", file, head.Kind, *name, msg)
+			}
+		}
+	}
+	return r
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func TestChartLints(t *testing.T) {
+	for name, values := range valueSets {
+		t.Run(name, func(t *testing.T) {
+			vals, err := chartutil.ReadValues([]byte(values))
+			if err != nil {
+				t.Fatal(err)
+			}
+			linter := lint.All(chartDir, vals, namespace, false)
+			for _, m := range linter.Messages {
+				if m.Severity >= support.WarningSev {
+					t.Errorf("helm lint: %s", m)
+				}
+			}
+		})
+	}
+}
+
+// valueSets are the values the chart is tested with: its defaults, and others that change
+// what lines up (the gateway's port, NATS's size, KEDA, secrets).
+var valueSets = map[string]string{
+	"defaults": ``,
+	"non-default": `
+gateway:
+  port: 9443
+  tlsSecretName: dray-tls
+  oidc: {issuer: "https://idp.example.com", clientID: dray, externalURL: "https://dray.example.com", secretName: dray-oidc}
+healthPort: 9100
+nats: {replicas: 1, clientPort: 4333, monitorPort: 8333, auth: {secretName: my-nats}}
+secretsKey: {secretName: dray-secrets-key}
+keda: {enabled: true, maxReplicas: 20}
+services:
+  executor-git: {keda: {maxReplicas: 50, lagThreshold: 2}}
+  executor-http: {enabled: false}
+`,
+}
+
+// The chart renders with default and other values into objects the Kubernetes API types decode
+// strictly, and what must line up does: each Service's targetPort is a container port, each
+// container port is what the binary listens on given the environment the chart sets (read by
+// the binaries' own flag code), probes name ports that exist, the files the flags name are
+// mounted from the right Secret keys, every writable path is a volume.
+func TestChartRenders(t *testing.T) {
+	for name, values := range valueSets {
+		t.Run(name, func(t *testing.T) {
+			r := render(t, "rel", values)
+			checkChart(t, "rel", r)
+		})
+	}
+}
+
+func checkChart(t *testing.T, release string, r *rendered) {
+	t.Helper()
+	if len(r.deployments) == 0 {
+		t.Fatal("no Deployments rendered")
+	}
+	// Services select pods, and their target ports are ports of those pods' containers.
+	for _, svc := range r.services {
+		pods := selected(r, svc.Spec.Selector)
+		if len(pods) == 0 {
+			t.Errorf("Service %s selects no pods", svc.Name)
+		}
+		for _, p := range svc.Spec.Ports {
+			for _, pod := range pods {
+				if _, ok := containerPort(pod, p.TargetPort.String()); !ok && p.TargetPort.IntValue() == 0 {
+					t.Errorf("Service %s port %s: targetPort %s is no container port of its pods", svc.Name, p.Name, p.TargetPort.String())
+				}
+			}
+		}
+	}
+	for _, d := range r.deployments {
+		checkPodSpec(t, d.Name, d.Spec.Template.Spec)
+		if !labelsMatch(d.Spec.Selector.MatchLabels, d.Spec.Template.Labels) {
+			t.Errorf("Deployment %s: its selector does not select its pods", d.Name)
+		}
+	}
+	for _, s := range r.statefulSets {
+		checkPodSpec(t, s.Name, withClaims(s))
+		if !labelsMatch(s.Spec.Selector.MatchLabels, s.Spec.Template.Labels) {
+			t.Errorf("StatefulSet %s: its selector does not select its pods", s.Name)
+		}
+		if _, ok := r.services[s.Spec.ServiceName]; !ok {
+			t.Errorf("StatefulSet %s: serviceName %s is not rendered", s.Name, s.Spec.ServiceName)
+		}
+	}
+	for _, pdb := range r.pdbs {
+		if len(selected(r, pdb.Spec.Selector.MatchLabels)) != 1 {
+			t.Errorf("PodDisruptionBudget %s selects the pods of %d workloads, want 1", pdb.Name, len(selected(r, pdb.Spec.Selector.MatchLabels)))
+		}
+	}
+}
+
+// withClaims is the StatefulSet's pod spec with a volume per claim template, as each pod gets.
+func withClaims(s *appsv1.StatefulSet) corev1.PodSpec {
+	spec := *s.Spec.Template.Spec.DeepCopy()
+	for _, c := range s.Spec.VolumeClaimTemplates {
+		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: c.Name,
+			VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: c.Name}}})
+	}
+	return spec
+}
+
+// selected are the pod templates of the workloads whose pods carry every label of sel.
+func selected(r *rendered, sel map[string]string) []corev1.PodTemplateSpec {
+	var out []corev1.PodTemplateSpec
+	for _, d := range r.deployments {
+		if labelsMatch(sel, d.Spec.Template.Labels) {
+			out = append(out, d.Spec.Template)
+		}
+	}
+	for _, s := range r.statefulSets {
+		if labelsMatch(sel, s.Spec.Template.Labels) {
+			out = append(out, s.Spec.Template)
+		}
+	}
+	return out
+}
+
+func labelsMatch(sel, labels map[string]string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func containerPort(pod corev1.PodTemplateSpec, name string) (int32, bool) {
+	for _, c := range pod.Spec.Containers {
+		for _, p := range c.Ports {
+			if p.Name == name || strconv.Itoa(int(p.ContainerPort)) == name {
+				return p.ContainerPort, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// checkPodSpec: probes name ports of their container, mounts name volumes of the pod, and the
+// security context is the restricted one but where runc needs more.
+func checkPodSpec(t *testing.T, owner string, spec corev1.PodSpec) {
+	t.Helper()
+	volumes := map[string]bool{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = true
+	}
+	for _, c := range spec.Containers {
+		ports := map[string]bool{}
+		for _, p := range c.Ports {
+			ports[p.Name] = true
+		}
+		for kind, p := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
+			if p == nil || p.HTTPGet == nil {
+				t.Errorf("%s: container %s has no HTTP %s probe", owner, c.Name, kind)
+				continue
+			}
+			if !ports[p.HTTPGet.Port.String()] {
+				t.Errorf("%s: container %s: %s probe on port %s, which it does not declare", owner, c.Name, kind, p.HTTPGet.Port.String())
+			}
+		}
+		for _, m := range c.VolumeMounts {
+			if !volumes[m.Name] {
+				t.Errorf("%s: container %s mounts volume %s, which the pod does not have", owner, c.Name, m.Name)
+			}
+		}
+		if c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: container %s has no memory request and limit", owner, c.Name)
+		}
+		sc := c.SecurityContext
+		if sc == nil {
+			t.Errorf("%s: container %s has no securityContext", owner, c.Name)
+			continue
+		}
+		if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+			t.Errorf("%s: container %s: root filesystem not read-only", owner, c.Name)
+		}
+		if strings.HasSuffix(owner, "-executor-container") {
+			// runc: root and privileged (templates/deployments.yaml says why); Kubernetes
+			// refuses privileged with allowPrivilegeEscalation false.
+			if sc.Privileged == nil || !*sc.Privileged || sc.RunAsUser == nil || *sc.RunAsUser != 0 {
+				t.Errorf("%s: the container executor must run as root, privileged: runc needs it", owner)
+			}
+			if sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
+				t.Errorf("%s: privileged with allowPrivilegeEscalation false is refused by the API server", owner)
+			}
+			continue
+		}
+		if sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+			sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) > 0 ||
+			(sc.Privileged != nil && *sc.Privileged) {
+			t.Errorf("%s: container %s: securityContext %+v, want runAsNonRoot, no privilege escalation, every capability dropped", owner, c.Name, sc)
+		}
+	}
+	if spec.SecurityContext == nil || spec.SecurityContext.SeccompProfile == nil || spec.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: pod without the RuntimeDefault seccomp profile", owner)
+	}
+}
+
+// envOf sets the container's environment for the test (t.Setenv), as the kubelet would, and
+// clears every other DRAY_ variable.
+func envOf(t *testing.T, c corev1.Container) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "DRAY_") {
+			t.Setenv(k, "")
+		}
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil {
+			t.Fatalf("container %s: env %s from a reference: this test reads values only", c.Name, e.Name)
+		}
+		t.Setenv(e.Name, e.Value)
+	}
+}
+
+// mountOf is the volume mounted at the directory holding path, and the key of the Secret item
+// the file comes from ("" when the volume is not a Secret).
+func mountOf(pod corev1.PodSpec, c corev1.Container, path string) (v corev1.Volume, secretKey string, ok bool) {
+	for _, m := range c.VolumeMounts {
+		if path != m.MountPath && !strings.HasPrefix(path, m.MountPath+"/") {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name != m.Name {
+				continue
+			}
+			if v.Secret != nil {
+				rel := strings.TrimPrefix(strings.TrimPrefix(path, m.MountPath), "/")
+				for _, it := range v.Secret.Items {
+					if it.Path == rel {
+						return v, it.Key, true
+					}
+				}
+				if len(v.Secret.Items) == 0 {
+					return v, rel, true
+				}
+				return v, "", false
+			}
+			return v, "", true
+		}
+	}
+	return corev1.Volume{}, "", false
+}
+
+func portOf(t *testing.T, addr string) int32 {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("address %q: %v", addr, err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		t.Fatalf("address %q: %v", addr, err)
+	}
+	return int32(n)
+}
+
+// The binaries, reading the environment the chart gives them with their own flag code, listen
+// where the container ports and Services say, connect to the NATS Service with their own
+// seed, and find every file they are told of mounted from the right Secret.
+func TestChartMatchesTheBinariesFlags(t *testing.T) {
+	for name, values := range valueSets {
+		t.Run(name, func(t *testing.T) {
+			r := render(t, "rel", values)
+			vals, _ := chartutil.ReadValues([]byte(values))
+			authSecret := "dray-nats-auth"
+			if s, err := vals.PathValue("nats.auth.secretName"); err == nil {
+				authSecret = s.(string)
+			}
+			for _, svcName := range services {
+				d, ok := r.deployments["rel-"+svcName]
+				if !ok {
+					if svcName == "executor-http" && name == "non-default" {
+						continue // services.executor-http.enabled: false
+					}
+					t.Fatalf("no Deployment rel-%s", svcName)
+				}
+				pod := d.Spec.Template.Spec
+				c := pod.Containers[0]
+				if !slices.Equal(c.Command, []string{"dray-" + svcName}) {
+					t.Errorf("%s runs %v, want dray-%s", d.Name, c.Command, svcName)
+				}
+				envOf(t, c)
+				var opts service.Options
+				fs := flag.NewFlagSet(svcName, flag.ContinueOnError)
+				opts.BindFlags(fs, service.DefaultHTTPAddr)
+				health, ok := containerPort(d.Spec.Template, "health")
+				if !ok || portOf(t, opts.HTTPAddr) != health {
+					t.Errorf("%s: the binary serves health on %q, the container port health is %d", d.Name, opts.HTTPAddr, health)
+				}
+				if d.Spec.Template.Annotations["prometheus.io/port"] != strconv.Itoa(int(health)) {
+					t.Errorf("%s: scrape annotation port %q, health port %d", d.Name, d.Spec.Template.Annotations["prometheus.io/port"], health)
+				}
+				// NATS: the URL names a rendered Service port (when NATS is in the release)…
+				u, err := url.Parse(opts.Bus.URL)
+				if err != nil {
+					t.Fatalf("%s: NATS URL %q: %v", d.Name, opts.Bus.URL, err)
+				}
+				nats, ok := r.services[u.Hostname()]
+				if !ok {
+					t.Fatalf("%s: NATS URL %s names no rendered Service", d.Name, opts.Bus.URL)
+				}
+				if nats.Spec.Ports[0].Port != portOf(t, u.Host) {
+					t.Errorf("%s: NATS URL %s, the Service serves port %d", d.Name, opts.Bus.URL, nats.Spec.Ports[0].Port)
+				}
+				// …and the seed is this service's own, from the auth Secret.
+				v, key, ok := mountOf(pod, c, opts.Bus.NKeyFile)
+				if !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != bus.SeedFile("", svcName) {
+					t.Errorf("%s: --nats-nkey %q is not the %s key of Secret %s (volume %+v, key %q)", d.Name, opts.Bus.NKeyFile, bus.SeedFile("", svcName), authSecret, v, key)
+				}
+				if v.Secret != nil && len(v.Secret.Items) != 1 {
+					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only", d.Name, len(v.Secret.Items))
+				}
+				if _, err := bus.PermissionsOf(svcName); err != nil {
+					t.Errorf("%s: its seed's role: %v", d.Name, err)
+				}
+				if opts.SecretsKeyFile != "" {
+					v, key, ok := mountOf(pod, c, opts.SecretsKeyFile)
+					if !ok || v.Secret == nil || v.Secret.SecretName != "dray-secrets-key" || key != "key" {
+						t.Errorf("%s: --secrets-key-file %q is not key \"key\" of Secret dray-secrets-key", d.Name, opts.SecretsKeyFile)
+					}
+				} else if name == "non-default" && svcName != "state" {
+					t.Errorf("%s: no --secrets-key-file although secretsKey.secretName is set", d.Name)
+				}
+				if _, _, ok := mountOf(pod, c, os.TempDir()); !ok {
+					t.Errorf("%s: %s is not a volume, and the root filesystem is read-only", d.Name, os.TempDir())
+				}
+				switch {
+				case svcName == "gateway":
+					checkGateway(t, r, d, pod, c)
+				case strings.HasPrefix(svcName, "executor-"):
+					var eo executor.Options
+					fs := flag.NewFlagSet(svcName, flag.ContinueOnError)
+					eo.BindFlags(fs)
+					if _, _, ok := mountOf(pod, c, eo.CacheDir); eo.CacheDir == "" || !ok {
+						t.Errorf("%s: --cache-dir %q is not a volume", d.Name, eo.CacheDir)
+					}
+				}
+				if svcName == "executor-container" {
+					var co executorcontainer.Options
+					fs := flag.NewFlagSet(svcName, flag.ContinueOnError)
+					co.BindFlags(fs)
+					if v, _, ok := mountOf(pod, c, co.RuncRoot); !ok || v.EmptyDir == nil {
+						t.Errorf("%s: --runc-root %q is not an emptyDir", d.Name, co.RuncRoot)
+					}
+				}
+			}
+		})
+	}
+}
+
+func checkGateway(t *testing.T, r *rendered, d *appsv1.Deployment, pod corev1.PodSpec, c corev1.Container) {
+	t.Helper()
+	var gw gateway.Options
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	gw.BindFlags(fs)
+	svc, ok := r.services["rel-gateway"]
+	if !ok {
+		t.Fatal("no Service rel-gateway")
+	}
+	http, ok := containerPort(d.Spec.Template, svc.Spec.Ports[0].TargetPort.String())
+	if !ok {
+		t.Fatalf("Service rel-gateway: targetPort %s is no port of the gateway", svc.Spec.Ports[0].TargetPort.String())
+	}
+	if listen := portOf(t, gw.Addr); listen != http {
+		t.Errorf("the gateway listens on %q (DRAY_GATEWAY_ADDR), its Service targets container port %d", gw.Addr, http)
+	}
+	for flagName, file := range map[string]string{"--tls-cert": gw.TLSCert, "--tls-key": gw.TLSKey,
+		"--oidc-client-secret-file": gw.OIDC.ClientSecretFile, "--session-key-file": gw.OIDC.SessionKeyFile} {
+		if file == "" {
+			continue
+		}
+		if v, _, ok := mountOf(pod, c, file); !ok || v.Secret == nil {
+			t.Errorf("gateway: %s %q is not a file of a mounted Secret", flagName, file)
+		}
+	}
+	if err := gw.Validate(); err != nil {
+		t.Errorf("gateway: its options do not validate: %v", err)
+	}
+}
+
+// NATS's configuration, with the users `dray nats config --users-only` prints, is one the
+// nats-server loads, listening where the StatefulSet's ports and Services say, storing on the
+// volume, routing to every server; with one server it starts, refuses a client without
+// credentials, and every service opens the layout with the seed the chart mounts for it.
+func TestChartNATS(t *testing.T) {
+	for _, replicas := range []int{3, 1} {
+		t.Run(fmt.Sprintf("replicas=%d", replicas), func(t *testing.T) {
+			r := render(t, "rel", fmt.Sprintf("nats: {replicas: %d}\n", replicas))
+			sts, ok := r.statefulSets["rel-nats"]
+			if !ok {
+				t.Fatal("no StatefulSet rel-nats")
+			}
+			if int(*sts.Spec.Replicas) != replicas {
+				t.Errorf("NATS replicas %d, want %d", *sts.Spec.Replicas, replicas)
+			}
+			cm := r.configMaps["rel-nats-config"]
+			if cm == nil {
+				t.Fatal("no ConfigMap rel-nats-config")
+			}
+			dir := t.TempDir()
+			seeds := filepath.Join(dir, "seeds")
+			users := &bus.Users{}
+			for _, role := range bus.ServiceRoles(bus.BuiltinExecutors) {
+				kp, err := bus.EnsureSeed(bus.SeedFile(seeds, role))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := users.Add(role, kp); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// the files where the StatefulSet mounts them, under dir
+			c := sts.Spec.Template.Spec.Containers[0]
+			confPath := ""
+			for _, m := range c.VolumeMounts {
+				switch m.Name {
+				case "config":
+					confPath = filepath.Join(dir, m.MountPath)
+					if err := os.MkdirAll(filepath.Dir(confPath), 0o700); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(confPath, []byte(cm.Data[m.SubPath]), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				case "auth":
+					var b bytes.Buffer
+					if err := users.WriteAuthorization(&b); err != nil {
+						t.Fatal(err)
+					}
+					for _, v := range sts.Spec.Template.Spec.Volumes {
+						if v.Name == "auth" {
+							if v.Secret.SecretName != "dray-nats-auth" || len(v.Secret.Items) != 1 {
+								t.Errorf("NATS mounts %+v of its auth Secret, want auth.conf of dray-nats-auth alone", v.Secret)
+							}
+							p := filepath.Join(dir, m.MountPath, v.Secret.Items[0].Path)
+							if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+								t.Fatal(err)
+							}
+							if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+				}
+			}
+			for _, e := range c.Env {
+				if e.Name == "POD_NAME" && e.ValueFrom != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.name" {
+					t.Setenv("POD_NAME", "rel-nats-0")
+				}
+			}
+			if !slices.Equal(c.Args, []string{"--config", "/etc/nats/nats.conf"}) || confPath != filepath.Join(dir, "/etc/nats/nats.conf") {
+				t.Fatalf("NATS runs with %v, config mounted at %s", c.Args, confPath)
+			}
+			opts, err := server.ProcessConfigFile(confPath)
+			if err != nil {
+				t.Fatalf("nats-server cannot load the chart's configuration: %v\n%s", err, cm.Data["nats.conf"])
+			}
+			if opts.ServerName != "rel-nats-0" {
+				t.Errorf("server_name %q, want the pod's name", opts.ServerName)
+			}
+			pod := sts.Spec.Template
+			for port, want := range map[string]int{"client": opts.Port, "monitor": opts.HTTPPort, "cluster": opts.Cluster.Port} {
+				got, ok := containerPort(pod, port)
+				if replicas == 1 && port == "cluster" {
+					continue
+				}
+				if !ok || int(got) != want {
+					t.Errorf("container port %s is %d, nats-server listens on %d", port, got, want)
+				}
+			}
+			if v, _, ok := mountOf(withClaims(sts), c, opts.StoreDir); !ok || v.Name != "data" {
+				t.Errorf("JetStream stores in %s, which is not the data volume", opts.StoreDir)
+			}
+			if replicas > 1 {
+				if len(opts.Routes) != replicas {
+					t.Errorf("%d routes, want one per server (%d)", len(opts.Routes), replicas)
+				}
+				for _, u := range opts.Routes {
+					host := strings.SplitN(u.Hostname(), ".", 2)
+					if len(host) != 2 || r.services[host[1]] == nil || portOf(t, u.Host) != int32(opts.Cluster.Port) || !strings.HasPrefix(host[0], "rel-nats-") {
+						t.Errorf("route %s: not <pod>.<headless Service>:<cluster port>", u)
+					}
+				}
+			} else if len(opts.Routes) != 0 || opts.Cluster.Port != 0 {
+				t.Errorf("one server with a cluster: routes %v", opts.Routes)
+			}
+			if len(opts.Nkeys) != len(bus.ServiceRoles(bus.BuiltinExecutors)) {
+				t.Errorf("%d users, want one per service role", len(opts.Nkeys))
+			}
+			if replicas > 1 {
+				return
+			}
+			// one server: start it and let every service open the layout as the chart has it
+			opts.StoreDir = filepath.Join(dir, "js")
+			opts.Host, opts.Port, opts.HTTPPort, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, 0, true, true
+			ns, err := server.NewServer(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns.Start()
+			t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+			if !ns.ReadyForConnections(10 * time.Second) {
+				t.Fatal("nats-server did not start")
+			}
+			for _, svcName := range services {
+				d := r.deployments["rel-"+svcName]
+				envOf(t, d.Spec.Template.Spec.Containers[0])
+				var so service.Options
+				so.BindFlags(flag.NewFlagSet(svcName, flag.ContinueOnError), service.DefaultHTTPAddr)
+				_, key, _ := mountOf(d.Spec.Template.Spec, d.Spec.Template.Spec.Containers[0], so.Bus.NKeyFile)
+				so.Bus.URL, so.Bus.NKeyFile, so.Bus.Timeout = ns.ClientURL(), filepath.Join(seeds, key), 5*time.Second
+				if so.Bus.Replicas != 1 {
+					t.Errorf("%s: --nats-replicas %d on one server", svcName, so.Bus.Replicas)
+				}
+				nc, err := so.Bus.Connect("dray-" + svcName)
+				if err != nil {
+					t.Fatalf("%s: %v", svcName, err)
+				}
+				if _, err := bus.New(t.Context(), nc, so.Bus); err != nil {
+					t.Errorf("%s cannot open the layout with the seed the chart mounts: %v", svcName, err)
+				}
+				nc.Close()
+			}
+			if _, err := (&bus.Options{URL: ns.ClientURL()}).Connect("dray-nobody"); err == nil {
+				t.Error("a client without credentials connected to the chart's NATS")
+			}
+		})
+	}
+}
+
+// With three NATS servers Dray's streams and buckets get three replicas; with one, one.
+func TestChartStreamReplicas(t *testing.T) {
+	for values, want := range map[string]string{"": "3", "nats: {replicas: 1}": "1", "nats: {replicas: 5}": "3",
+		"nats: {replicas: 5, streamReplicas: 5}": "5", "nats: {enabled: false, url: nats://x:4222}": "1"} {
+		r := render(t, "rel", values)
+		for _, d := range r.deployments {
+			for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+				if e.Name == "DRAY_NATS_REPLICAS" && e.Value != want {
+					t.Errorf("values %q: %s has DRAY_NATS_REPLICAS %s, want %s", values, d.Name, e.Value, want)
+				}
+			}
+		}
+	}
+}
+
+// With KEDA on, each executor has a ScaledObject on its own durable consumer of DRAY_STEPS
+// (the one its NATS user may pull from), reading NATS's monitoring port, and its Deployment
+// leaves the replicas to KEDA; services that are not executors are not scaled.
+func TestChartKEDA(t *testing.T) {
+	r := render(t, "rel", valueSets["non-default"])
+	if len(r.scaled) == 0 {
+		t.Fatal("keda.enabled: no ScaledObject")
+	}
+	for _, svcName := range services {
+		d, deployed := r.deployments["rel-"+svcName]
+		so, scaled := r.scaled["rel-"+svcName]
+		if !strings.HasPrefix(svcName, "executor-") || !deployed {
+			if scaled {
+				t.Errorf("%s: scaled by KEDA, but it is not a deployed executor", svcName)
+			}
+			continue
+		}
+		if !scaled {
+			t.Errorf("%s: no ScaledObject", svcName)
+			continue
+		}
+		if d.Spec.Replicas != nil {
+			t.Errorf("%s: replicas %d in the Deployment would fight KEDA's", svcName, *d.Spec.Replicas)
+		}
+		if so.Spec.ScaleTargetRef.Name != d.Name {
+			t.Errorf("%s: scales %q", svcName, so.Spec.ScaleTargetRef.Name)
+		}
+		if len(so.Spec.Triggers) != 1 || so.Spec.Triggers[0].Type != "nats-jetstream" {
+			t.Fatalf("%s: triggers %+v, want one nats-jetstream", svcName, so.Spec.Triggers)
+		}
+		m := so.Spec.Triggers[0].Metadata
+		perms, err := bus.PermissionsOf(svcName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m["stream"] != bus.StreamSteps || !slices.Contains(perms.Publish, "$JS.API.CONSUMER.MSG.NEXT."+m["stream"]+"."+m["consumer"]) {
+			t.Errorf("%s: scales on %s/%s, which is not the consumer it pulls its jobs from", svcName, m["stream"], m["consumer"])
+		}
+		if m["account"] != "$G" {
+			t.Errorf("%s: account %q, want $G (NATS's users are in the global account)", svcName, m["account"])
+		}
+		host, port, _ := net.SplitHostPort(m["natsServerMonitoringEndpoint"])
+		name, ns, _ := strings.Cut(host, ".")
+		if r.services[name] == nil || !strings.HasPrefix(ns, namespace+".svc") || r.services[name].Spec.ClusterIP != corev1.ClusterIPNone {
+			t.Errorf("%s: monitoring endpoint %s is not the headless NATS Service", svcName, m["natsServerMonitoringEndpoint"])
+		}
+		if mon, _ := containerPort(r.statefulSets["rel-nats"].Spec.Template, "monitor"); strconv.Itoa(int(mon)) != port {
+			t.Errorf("%s: monitoring endpoint port %s, NATS monitors on %d", svcName, port, mon)
+		}
+		wantMax := int32(20)
+		if svcName == "executor-git" {
+			wantMax = 50
+		}
+		if *so.Spec.MaxReplicaCount != wantMax {
+			t.Errorf("%s: maxReplicaCount %d, want %d", svcName, *so.Spec.MaxReplicaCount, wantMax)
+		}
+	}
+}
+
+// Bad values fail the render with a message naming the value and what to do.
+func TestChartRefusesBadValues(t *testing.T) {
+	chrt, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for values, want := range map[string]string{
+		"services: {executor-gti: {enabled: true}}": "services.executor-gti: not a Dray service",
+		"nats: {enabled: false}":                    "nats.url",
+		"nats: {auth: {secretName: \"\"}}":          "nats.auth.secretName",
+		"gateway: {oidc: {issuer: https://idp}}":    "gateway.oidc.clientID",
+		"nats: {replicas: 0}":                       "nats.replicas must be at least 1",
+	} {
+		vals, err := chartutil.ReadValues([]byte(values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		top, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: "rel", Namespace: namespace, IsInstall: true}, chartutil.DefaultCapabilities)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.Render(chrt, top); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("values %q: render error %v, want one saying %q", values, err, want)
+		}
+	}
+}
