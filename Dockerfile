@@ -11,6 +11,9 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod \
     CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/dray ./services/*/cmd/*
+# The executors' cache directory, owned by the nonroot user so that a volume mounted there
+# starts writable (docker-compose.yaml).
+RUN mkdir -p /rootfs/var/cache/dray
 
 # The container executor: runc runs CustomPromotionSteps, and runc must run as root (it makes
 # namespaces, mounts /proc, pivots the root and writes cgroups; pkg/container). The steps run
@@ -27,5 +30,6 @@ ENTRYPOINT ["dray-executor-container"]
 # tzdata, no shell), as the nonroot user. The default target, so it comes last.
 FROM gcr.io/distroless/static-debian12:nonroot AS dray
 COPY --from=build /out/ /usr/local/bin/
+COPY --from=build --chown=65532:65532 /rootfs/ /
 USER 65532:65532
 ENTRYPOINT ["dray"]
