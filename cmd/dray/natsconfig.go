@@ -17,6 +17,7 @@ func newNATS() *cobra.Command {
 	var (
 		seedsDir, storeDir string
 		executors, projs   []string
+		usersOnly          bool
 	)
 	config := &cobra.Command{
 		Use:   "config --seeds-dir DIR",
@@ -29,7 +30,10 @@ again prints the same users). Start each service with --nats-nkey DIR/<service>.
 Roles: gateway, scheduler, state, warehouse, argocd-health, executor-<kind> for the built-in
 executors and each --executor, project-<project> for each --project (an outside system that
 publishes the project's commands and reads its events), and admin (everything: for people
-and for changing the layout's configuration).`,
+and for changing the layout's configuration).
+
+--users-only prints only the authorization block, for a server configuration of your own to
+include (the Helm chart's NATS includes it from a Secret: docs/deploy.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seedsDir == "" {
@@ -52,6 +56,12 @@ and for changing the layout's configuration).`,
 					return err
 				}
 			}
+			if usersOnly {
+				if storeDir != "" {
+					return errors.New("dray nats config: --store-dir and --users-only do not go together: --users-only prints no jetstream block")
+				}
+				return users.WriteAuthorization(cmd.OutOrStdout())
+			}
 			return users.WriteServerConfig(cmd.OutOrStdout(), storeDir)
 		},
 	}
@@ -59,6 +69,7 @@ and for changing the layout's configuration).`,
 	f.StringVar(&seedsDir, "seeds-dir", "", "directory of the roles' nkey seeds (<role>.nk, 0600); made if missing")
 	f.StringVar(&storeDir, "store-dir", "", "JetStream's store_dir in the printed configuration (default: the server's)")
 	f.StringSliceVar(&executors, "executor", nil, "kinds of executors beyond the built-in ones (repeatable)")
+	f.BoolVar(&usersOnly, "users-only", false, "print only the authorization block (users and permissions), to include from a configuration of your own")
 	f.StringSliceVar(&projs, "project", nil, "projects whose outside clients get a credential (repeatable)")
 	cmd.AddCommand(config)
 	return cmd

@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +88,60 @@ func TestNATSConfig(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("project shop's credential published another project's command")
+	}
+	if _, err := nats.Connect(ns.ClientURL(), nats.MaxReconnects(0)); err == nil {
+		t.Fatal("a client without credentials connected")
+	}
+}
+
+// --users-only prints the authorization block alone, which a configuration of one's own (the
+// Helm chart's, with its own JetStream store and cluster) includes: the users it names are
+// the seeds' and the server refuses a client without credentials.
+func TestNATSConfigUsersOnly(t *testing.T) {
+	seeds := t.TempDir()
+	if out, err := dray(t, "http://127.0.0.1:1", "nats", "config", "--seeds-dir", seeds, "--users-only", "--store-dir", "x"); err == nil {
+		t.Fatalf("--users-only with --store-dir: want an error, got\n%s", out)
+	}
+	out, err := dray(t, "http://127.0.0.1:1", "nats", "config", "--seeds-dir", seeds, "--users-only")
+	if err != nil {
+		t.Fatalf("dray nats config --users-only: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "jetstream") {
+		t.Errorf("--users-only printed a jetstream block:\n%s", out)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "auth.conf"), []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	own := fmt.Sprintf("jetstream { store_dir: %q }\ninclude ./auth.conf\n", filepath.Join(dir, "js"))
+	if err := os.WriteFile(filepath.Join(dir, "nats.conf"), []byte(own), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(filepath.Join(dir, "nats.conf"))
+	if err != nil {
+		t.Fatalf("nats-server cannot load a configuration that includes the block: %v\n%s", err, out)
+	}
+	if opts.StoreDir != filepath.Join(dir, "js") {
+		t.Errorf("the included block changed store_dir to %q", opts.StoreDir)
+	}
+	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, true, true
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	o := bus.Options{URL: ns.ClientURL(), NKeyFile: bus.SeedFile(seeds, "scheduler"), Timeout: 5 * time.Second}
+	nc, err := o.Connect("dray-scheduler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := bus.New(t.Context(), nc, o); err != nil {
+		t.Errorf("the scheduler cannot open the layout with its seed: %v", err)
 	}
 	if _, err := nats.Connect(ns.ClientURL(), nats.MaxReconnects(0)); err == nil {
 		t.Fatal("a client without credentials connected")

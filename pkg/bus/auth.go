@@ -95,10 +95,6 @@ func (u *Users) ServerUsers() ([]*server.NkeyUser, error) {
 // WriteServerConfig writes a nats-server configuration with JetStream and the users: paste
 // it into (or include it from) the server's configuration. storeDir may be empty.
 func (u *Users) WriteServerConfig(w io.Writer, storeDir string) error {
-	users, err := u.ServerUsers()
-	if err != nil {
-		return err
-	}
 	var b strings.Builder
 	b.WriteString("# NATS users of Dray, one per role (dray nats config; see pkg/bus/README.md).\n")
 	b.WriteString("# Each service connects with its role's nkey seed: --nats-nkey or $DRAY_NATS_NKEY.\n")
@@ -107,6 +103,21 @@ func (u *Users) WriteServerConfig(w io.Writer, storeDir string) error {
 	} else {
 		b.WriteString("jetstream {}\n")
 	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	return u.WriteAuthorization(w)
+}
+
+// WriteAuthorization writes only the authorization block of WriteServerConfig (the users and
+// their permissions), for a server configuration of one's own to include: the Helm chart's
+// NATS StatefulSet includes it from a Secret (docs/deploy.md).
+func (u *Users) WriteAuthorization(w io.Writer) error {
+	users, err := u.ServerUsers()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
 	b.WriteString("authorization {\n  users: [\n")
 	for i, su := range users {
 		fmt.Fprintf(&b, "    # %s\n    {\n      nkey: %s\n      permissions: {\n", u.Roles()[i], su.Nkey)
