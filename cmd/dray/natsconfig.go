@@ -29,7 +29,12 @@ again prints the same users). Start each service with --nats-nkey DIR/<service>.
 Roles: gateway, scheduler, state, warehouse, argocd-health, executor-<kind> for the built-in
 executors and each --executor, project-<project> for each --project (an outside system that
 publishes the project's commands and reads its events), and admin (everything: for people
-and for changing the layout's configuration).`,
+and for changing the layout's configuration).
+
+Every other client is asked about through NATS auth callout, which the gateway answers
+(--nats-callout-seed DIR/callout.nk, the account seed kept there): a project's API token
+connects as its NATS token, allowed only its project's commands and events (dray token
+create --nats).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seedsDir == "" {
@@ -51,6 +56,13 @@ and for changing the layout's configuration).`,
 				if err := users.Add(r, kp); err != nil {
 					return err
 				}
+			}
+			issuer, err := bus.EnsureCalloutSeed(bus.CalloutSeedFile(seedsDir))
+			if err != nil {
+				return fmt.Errorf("dray nats config: auth callout key: %w", err)
+			}
+			if err := users.UseCallout(issuer); err != nil {
+				return err
 			}
 			return users.WriteServerConfig(cmd.OutOrStdout(), storeDir)
 		},

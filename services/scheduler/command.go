@@ -6,23 +6,30 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
 )
 
 // handleCommand turns a command into a record for the state service. A command whose
-// subject names no valid project is poisoned before anything else; the handlers check the
-// rest.
+// subject names no valid project is poisoned before anything else, and one whose sender
+// cannot be established is refused; the handlers check the rest.
 func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error {
 	if _, err := subjectProject(msg.Subject()); err != nil {
 		return invalid(err)
 	}
-	switch verbOf(msg.Subject()) {
+	verb := commandVerb(msg.Subject())
+	msg, err := withActor(msg)
+	if err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonInvalid, err)
+	}
+	switch verb {
 	case "abort":
 		return s.handleAbort(ctx, msg)
 	case "approve":
@@ -38,8 +45,52 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 	case "promote":
 		return s.handlePromote(ctx, msg)
 	}
-	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verbOf(msg.Subject()))))
+	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verb)))
 }
+
+// commandVerb is the verb token of dray.cmd.<project>.<verb>[.<sender>].
+func commandVerb(subject string) string {
+	parts := strings.SplitN(subject, ".", 5)
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// withActor returns msg with the actor its subject establishes in place of the one its body
+// claims (audit.CommandActor): a credential publishes under its own name, so what it writes
+// in the body does not count. A body that is not a JSON object is left to its handler.
+func withActor(msg jetstream.Msg) (jetstream.Msg, error) {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(msg.Data(), &body) != nil {
+		body = nil
+	}
+	var claimed string
+	_ = json.Unmarshal(body["actor"], &claimed)
+	actor, err := audit.CommandActor(msg.Subject(), claimed)
+	if err != nil {
+		return msg, err
+	}
+	if body == nil || strings.Count(msg.Subject(), ".") == 3 { // the gateway's or an admin's: the body says
+		return msg, nil
+	}
+	if body["actor"], err = json.Marshal(actor); err != nil {
+		return msg, err
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return msg, err
+	}
+	return actorMsg{Msg: msg, data: data}, nil
+}
+
+// actorMsg is a command whose body carries the actor its subject established.
+type actorMsg struct {
+	jetstream.Msg
+	data []byte
+}
+
+func (m actorMsg) Data() []byte { return m.data }
 
 // handleAbort asks the state service to stop a Promotion. Stopping is recorded there, so an
 // abort and a step result never overwrite each other.

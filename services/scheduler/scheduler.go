@@ -80,9 +80,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
-			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
-				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
-				bus.CommandSubject("*", "wake")},
+			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake"),
 			Metrics: d.Metrics,
 		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
 	}()

@@ -86,7 +86,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
-			Filters: []string{bus.CommandSubject("*", "refresh")}, Metrics: d.Metrics,
+			Filters: bus.CommandFilters("refresh"), Metrics: d.Metrics,
 			Workers: 16, NoBuffer: true, // a refresh may take long; bus.Consume keeps it with heartbeats
 		}, audit.Commands(d.Bus, d.Log, s.handleRefresh))
 	}()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -147,6 +148,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	// API tokens connect through the auth callout the gateway answers, signed with a key
+	// made now: the server and the gateway live and die together.
+	calloutKey, err := nkeys.CreateAccount()
+	if err != nil {
+		return nil, fmt.Errorf("make the NATS auth callout key: %w", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	in := &Instance{cancel: cancel}
 	reg := prometheus.NewRegistry()
@@ -208,7 +215,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC, CalloutIssuer: calloutKey}, d)
 		}},
 	}
 	for _, e := range execs {
@@ -243,6 +250,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	if err := users.Add(bus.RoleAdmin, adminKey); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := users.UseCallout(calloutKey); err != nil {
 		cancel()
 		return nil, err
 	}
