@@ -168,7 +168,7 @@ func PermissionsOf(role string) (Permissions, error) {
 		g.receive("dray.events.>", AuthCalloutSubject)
 		g.responses = true
 	case role == RoleScheduler:
-		why = "turns commands and events into Promotions and step jobs; seals a job's secrets"
+		why = "turns commands and events into Promotions and step jobs, authorizing the commands of tokens; seals a job's secrets"
 		g.base(role)
 		g.consume(StreamCommands, "scheduler-commands")
 		for _, d := range []string{"scheduler-pipeline", "scheduler-promotions", "scheduler-health"} {
@@ -177,6 +177,7 @@ func PermissionsOf(role string) (Permissions, error) {
 		g.send("dray.steps.>", "dray.results.*.step", "dray.results.*.promotion", "dray.results.*.freight", "dray.results.*.stage",
 			"dray.events.>", "dray.audit.>")
 		g.readKV(BucketResources, BucketFreight, BucketPromotions, BucketStages, BucketWarehouses, BucketSecrets)
+		g.readKV(BucketTokens) // authorizes the commands tokens send
 	case role == RoleState:
 		why = "records results: the only writer of Promotions, and of Stage status but its health; deletes workspaces"
 		g.base(role)

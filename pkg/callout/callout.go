@@ -145,26 +145,16 @@ func (c *Callout) user(req *jwt.AuthorizationRequestClaims) (string, string, err
 	return s, id.Actor(), nil
 }
 
-// commandAccess is the check each command verb passes at the gateway's API route that
-// publishes it (services/gateway/api.go).
-var commandAccess = []struct{ cmd, verb, resource string }{
-	{"promote", access.VerbPromote, access.ResourceStages},
-	{"approve", access.VerbApprove, access.ResourceStages},
-	{"verify", access.VerbUpdate, access.ResourceStages},
-	{"pause", access.VerbUpdate, access.ResourceStages},
-	{"resume", access.VerbUpdate, access.ResourceStages},
-	{"abort", access.VerbUpdate, access.ResourcePromotions},
-	{"refresh", access.VerbUpdate, access.ResourceWarehouses},
-}
-
-// Verbs are the commands id may publish in its project: those its role allows on every
-// resource of the kind. A role limited to named Stages (prod to release managers) gets no
-// such verb on the bus, where nothing checks the Stage a command names; it uses the API.
+// Verbs are the commands id may publish in its project: those its role allows on some
+// resource of the kind. The scheduler checks the resource a command names against the role
+// again (a role may promote only dev), and refuses the command when it may not; the
+// warehouse does not, so refresh needs the verb on every Warehouse.
 func Verbs(id access.Identity, p *access.Policy) []string {
 	var out []string
-	for _, c := range commandAccess {
-		if access.Decide(id, access.Request{Verb: c.verb, Resource: c.resource, Project: id.Project}, p) == nil {
-			out = append(out, c.cmd)
+	for _, c := range access.Commands {
+		req := access.Request{Verb: c.Verb, Resource: c.Resource, Project: id.Project, AnyName: c.Command != "refresh"}
+		if access.Decide(id, req, p) == nil {
+			out = append(out, c.Command)
 		}
 	}
 	return out

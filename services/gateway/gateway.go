@@ -161,6 +161,6 @@ func serveCallout(ctx context.Context, opts Options, d service.Deps, auth *authn
 	if issuer == nil {
 		return nil
 	}
-	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.get, Log: d.Log}
+	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log}
 	return c.Serve(ctx, d.Bus.Conn)
 }

@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/token"
 )
 
 // handleCommand turns a command into a record for the state service. A command whose
@@ -26,7 +29,14 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 	}
 	verb := commandVerb(msg.Subject())
 	msg, err := withActor(msg)
-	if err != nil {
+	if err == nil {
+		err = s.senders.authorize(msg)
+	}
+	var wait *errNotYet
+	switch {
+	case errors.As(err, &wait):
+		return err // redelivered: the token may reach this index a moment after the gateway's
+	case err != nil:
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonInvalid, err)
 	}
 	switch verb {
@@ -82,6 +92,64 @@ func withActor(msg jetstream.Msg) (jetstream.Msg, error) {
 		return msg, err
 	}
 	return actorMsg{Msg: msg, data: data}, nil
+}
+
+// senders authorizes the commands API tokens send on the bus as the API authorizes their
+// requests: the auth callout lets a token publish a verb its role allows on some resource,
+// and this checks the resource the command names (a role may promote dev but not prod).
+type senders struct {
+	tokens   *token.Index
+	policies *access.PolicyIndex
+	now      func() time.Time
+}
+
+// watchSenders loads the tokens and declared roles of b and follows them until ctx ends.
+func watchSenders(ctx context.Context, b *bus.Bus) (*senders, error) {
+	tokens, err := token.Watch(ctx, b.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	policies, err := access.WatchPolicies(ctx, b.Resources)
+	if err != nil {
+		return nil, err
+	}
+	return &senders{tokens: tokens, policies: policies, now: time.Now}, nil
+}
+
+// errNotYet is a token this scheduler does not know yet: made a moment ago, it may reach
+// this index after the gateway's, so its command is handled again shortly.
+type errNotYet struct{ err error }
+
+func (e *errNotYet) Error() string { return e.err.Error() }
+
+// authorize refuses a command a token sent when the token is revoked or expired, or its role
+// may not do the command on the resource the command names. Commands of the gateway (which
+// checked its caller), of admins and of a project's nkey pass.
+func (z *senders) authorize(msg jetstream.Msg) error {
+	parts := strings.Split(msg.Subject(), ".")
+	if len(parts) != 5 || parts[4] == bus.NKeyIdentity {
+		return nil
+	}
+	project, verb, name := parts[2], parts[3], parts[4]
+	c, ok := access.CommandOf(verb)
+	if !ok {
+		return fmt.Errorf("%s: a token may not send %s commands", msg.Subject(), short(verb))
+	}
+	t, err := z.tokens.Get(project, name, z.now())
+	if errors.Is(err, token.ErrUnknown) {
+		if md, merr := msg.Metadata(); merr == nil && md.NumDelivered < 4 {
+			return &errNotYet{err}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", msg.Subject(), err)
+	}
+	var body map[string]json.RawMessage
+	_ = json.Unmarshal(msg.Data(), &body)
+	var target string
+	_ = json.Unmarshal(body[c.NameField], &target)
+	id := access.Identity{Name: t.Name, Project: t.Project, Role: t.Role}
+	return access.Decide(id, access.Request{Verb: c.Verb, Resource: c.Resource, Project: project, Name: target}, z.policies.Get(project))
 }
 
 // actorMsg is a command whose body carries the actor its subject established.

@@ -47,6 +47,8 @@ type scheduler struct {
 	ctx      context.Context // the service's, for timers
 	timersMu sync.Mutex
 	timers   map[string]*time.Timer // auto-promotion re-evaluations when a soak ends
+
+	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
 }
 
 // Run handles commands and promotion events until ctx ends.
@@ -70,6 +72,9 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	defer func() { stopBg(); watching() }()
+	if s.senders, err = watchSenders(bg, d.Bus); err != nil {
+		return err
+	}
 	if opts.Resync == 0 {
 		opts.Resync = DefaultResync
 	}
