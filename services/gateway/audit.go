@@ -60,6 +60,10 @@ type auditedWriter struct {
 	errBody    bytes.Buffer
 	handlerRan bool
 	received   bool
+	// deferred marks a request whose resources' project is in its body (apply): its
+	// received record is stored by auditChange, once the handler knows the project and
+	// before it changes anything.
+	deferred bool
 }
 
 type auditKey struct{}
@@ -114,6 +118,16 @@ func (aw *auditedWriter) beforeHandler(r *http.Request) bool {
 		aw.handlerRan = true
 		return true
 	}
+	if aw.p.ownProject {
+		aw.handlerRan, aw.deferred = true, true
+		return true
+	}
+	return aw.storeReceived(r)
+}
+
+// storeReceived stores the record of an allowed mutating request before it changes anything,
+// or answers 503: nothing changes unrecorded. It reports whether the handler may go on.
+func (aw *auditedWriter) storeReceived(r *http.Request) bool {
 	rec := aw.rec
 	rec.Time, rec.Result = time.Now().UTC(), v1.AuditAllowed
 	ctx, cancel := aw.a.within(r)
@@ -180,6 +194,20 @@ func (aw *auditedWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection's writer (flushes, deadlines).
 func (aw *auditedWriter) Unwrap() http.ResponseWriter { return aw.ResponseWriter }
+
+// auditChange files the record of a request whose project is in its body (apply) under
+// project, when it names one, and stores its received record, before the handler changes
+// anything. It answers 503 and reports false when the trail does not take it.
+func auditChange(w http.ResponseWriter, r *http.Request, project string) bool {
+	aw, ok := r.Context().Value(auditKey{}).(*auditedWriter)
+	if !ok || !aw.deferred || aw.received {
+		return true
+	}
+	if project != "" {
+		aw.rec.Project = project
+	}
+	return aw.storeReceived(r)
+}
 
 // auditName records the name of the resource a route read from its body (promote and approve
 // name their Stage there).

@@ -105,6 +105,12 @@ func TestAuditRecordsDecisions(t *testing.T) {
 			t.Errorf("record of %s %s %s = %+v, want %s %d with reason %q", tt.actor, tt.verb, tt.path, rec, tt.result, tt.status, tt.reason)
 		}
 	}
+	if rec := findRecord(t, a, "token:test-admin", "apply", "/api/v1/resources"); rec.Project != "demo" {
+		t.Errorf("record of a system admin's apply to demo = %+v, want it filed under demo, the resources' project", rec)
+	}
+	if list, err := audit.Query(t.Context(), a.Bus.JS, audit.Filter{Project: "demo", Verb: "apply"}); err != nil || len(list.Records) != 1 || list.Records[0].Status != http.StatusOK {
+		t.Errorf("demo's apply records = %+v, %v; want the apply once, completed with 200", list.Records, err)
+	}
 	if rec := findRecord(t, a, "token:demo/d", "promote", promotions); rec.Project != "demo" || rec.Resource != "stages" || rec.Name != "prod" || rec.UserAgent == "" {
 		t.Errorf("record of the accepted promote = %+v, want project demo, stages/prod and the user agent", rec)
 	}
@@ -192,6 +198,13 @@ func TestAuditUnavailableRefusesChanges(t *testing.T) {
 	}
 	if n := commandCount(t, a, "demo", "promote"); n != 0 {
 		t.Errorf("%d promote commands published without an audit record, want none", n)
+	}
+	code, e = send(t, http.MethodPost, base+"/api/v1/resources", "apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: {name: unrecorded}\n")
+	if code != http.StatusServiceUnavailable || !strings.Contains(e.Error, "audit trail") {
+		t.Errorf("apply without a trail: %d %q, want 503 naming the audit trail", code, e.Error)
+	}
+	if _, err := a.Bus.Resources.Get(t.Context(), bus.ResourceKey(bus.ClusterProject, v1.KindProject, "unrecorded")); err == nil {
+		t.Error("a Project was applied without an audit record")
 	}
 }
 
