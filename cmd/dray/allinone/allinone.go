@@ -75,6 +75,8 @@ type Options struct {
 	// Resync is how often the scheduler evaluates auto-promotion everywhere
 	// (scheduler.Options.Resync; 0: 5m, negative: never).
 	Resync time.Duration
+	// AuditMaxAge is how long DRAY_AUDIT keeps records (bus.Options.AuditMaxAge; 0: a year).
+	AuditMaxAge time.Duration
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -270,7 +272,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	in.conns = append(in.conns, adminConn)
-	admin, err := bus.New(ctx, adminConn, bus.Options{})
+	// Every connection declares the layout with the same options: only the admin may change
+	// it, and a service that asked for another configuration would wait for the change.
+	busOpts := bus.Options{AuditMaxAge: o.AuditMaxAge}
+	admin, err := bus.New(ctx, adminConn, busOpts)
 	if err != nil {
 		in.Stop()
 		return nil, err
@@ -295,7 +300,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, fmt.Errorf("connect %s to embedded NATS: %w", s.name, err)
 		}
 		in.conns = append(in.conns, nc)
-		b, err := bus.New(ctx, nc, bus.Options{})
+		b, err := bus.New(ctx, nc, busOpts)
 		if err != nil {
 			in.Stop()
 			return nil, err
