@@ -38,7 +38,13 @@ func Refuse(ctx context.Context, reason error) {
 // handled again later (handlers are idempotent), so no command takes effect unrecorded for
 // good. The record's ID derives from the command's stream sequence, so a redelivered command
 // is recorded once.
-func Commands(b publisher, log *slog.Logger, h bus.Handler) bus.Handler {
+//
+// Options: WithFailures counts the records the trail did not take.
+func Commands(b publisher, log *slog.Logger, h bus.Handler, opts ...CommandsOption) bus.Handler {
+	var o commandsOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(ctx context.Context, msg jetstream.Msg) error {
 		v := &verdict{}
 		err := h(context.WithValue(ctx, verdictKey{}, v), msg)
@@ -55,6 +61,7 @@ func Commands(b publisher, log *slog.Logger, h bus.Handler) bus.Handler {
 			rec.ID, rec.Time = "bus/"+strconv.FormatUint(md.Sequence.Stream, 10), md.Timestamp.UTC()
 		}
 		if aerr := Append(ctx, b, &rec, ""); aerr != nil {
+			o.failures.Inc(v1.AuditSourceBus)
 			if err != nil { // already acknowledged: nothing will bring it back
 				log.Error("command handled but not recorded in the audit trail", "subject", msg.Subject(), "actor", rec.Actor, "result", rec.Result, "err", aerr)
 				return err
@@ -64,6 +71,14 @@ func Commands(b publisher, log *slog.Logger, h bus.Handler) bus.Handler {
 		return err
 	}
 }
+
+// CommandsOption tunes Commands.
+type CommandsOption func(*commandsOptions)
+
+type commandsOptions struct{ failures *Failures }
+
+// WithFailures counts in f the records the trail did not take. Default: not counted.
+func WithFailures(f *Failures) CommandsOption { return func(o *commandsOptions) { o.failures = f } }
 
 // maxName bounds a name or actor a command record keeps: a DNS-1123 subdomain's length.
 const maxName = 253

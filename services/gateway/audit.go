@@ -31,6 +31,8 @@ type auditor struct {
 	log *slog.Logger
 	// timeout bounds each append; default auditTimeout.
 	timeout time.Duration
+	// failures counts the appends that failed (dray_audit_append_failures_total).
+	failures *audit.Failures
 }
 
 // within gives an append of r its own deadline: the record is stored even when the client
@@ -133,6 +135,7 @@ func (aw *auditedWriter) storeReceived(r *http.Request) bool {
 	ctx, cancel := aw.a.within(r)
 	defer cancel()
 	if err := audit.Append(ctx, aw.a.bus, &rec, "received"); err != nil {
+		aw.a.failures.Inc(v1.AuditSourceAPI)
 		writeError(aw, http.StatusServiceUnavailable, fmt.Errorf("the audit trail did not take the record of this request, so it was not carried out; try again: %w", err))
 		return false
 	}
@@ -170,6 +173,7 @@ func (aw *auditedWriter) finish(r *http.Request) {
 	ctx, cancel := aw.a.within(r)
 	defer cancel()
 	if err := audit.Append(ctx, aw.a.bus, &rec, "completed"); err != nil {
+		aw.a.failures.Inc(v1.AuditSourceAPI)
 		aw.a.log.Error("request answered but not recorded in the audit trail", "err", err, "id", rec.ID, "actor", rec.Actor,
 			"verb", rec.Verb, "resource", rec.Resource, "project", rec.Project, "name", rec.Name, "result", rec.Result, "status", rec.Status)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/audit"
@@ -205,6 +207,12 @@ func TestAuditUnavailableRefusesChanges(t *testing.T) {
 	}
 	if _, err := a.Bus.Resources.Get(t.Context(), bus.ResourceKey(bus.ClusterProject, v1.KindProject, "unrecorded")); err == nil {
 		t.Error("a Project was applied without an audit record")
+	}
+	// Each refused change failed to append once before it was answered, and once after.
+	want := "# HELP dray_audit_append_failures_total Audit records the trail did not take, by source (api, bus).\n" +
+		"# TYPE dray_audit_append_failures_total counter\ndray_audit_append_failures_total{source=\"api\"} 4\n"
+	if err := testutil.GatherAndCompare(a.Metrics.(prometheus.Gatherer), strings.NewReader(want), "dray_audit_append_failures_total"); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/service"
@@ -78,7 +79,11 @@ func (o *Options) Validate() error {
 // themselves (dray up's demo Git server refuses pushes without the admin token).
 func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Handler) *checkedMux {
 	mux := newCheckedMux(a.auth)
-	mux.audit = &auditor{bus: a.Bus, log: a.Log}
+	failures, err := audit.NewFailures(a.Metrics)
+	if err != nil {
+		a.Log.Warn("failed audit appends are not counted", "err", err)
+	}
+	mux.audit = &auditor{bus: a.Bus, log: a.Log, failures: failures}
 	mux.Handle("/healthz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))

@@ -81,13 +81,17 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.Resync > 0 {
 		go s.resync(bg, opts.Resync)
 	}
+	failures, err := audit.NewFailures(d.Metrics)
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 4)
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
 			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake"),
 			Metrics: d.Metrics,
-		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
+		}, audit.Commands(d.Bus, d.Log, s.handleCommand, audit.WithFailures(failures)))
 	}()
 	go func() {
 		filters := make([]string, len(pipelineEvents))
