@@ -29,9 +29,10 @@ type world struct {
 	ns     *server.Server
 	admin  *bus.Bus
 	tokens *token.Store
+	users  *bus.Users
 }
 
-func start(t *testing.T) *world {
+func start(t testing.TB) *world {
 	t.Helper()
 	users, err := bus.NewUsers(bus.RoleGateway, bus.RoleAdmin)
 	if err != nil {
@@ -96,11 +97,11 @@ func start(t *testing.T) *world {
 	if err := c.Serve(t.Context(), gw.Conn); err != nil {
 		t.Fatal(err)
 	}
-	return &world{ns: ns, admin: admin, tokens: token.NewStore(admin.Tokens)}
+	return &world{ns: ns, admin: admin, tokens: token.NewStore(admin.Tokens), users: users}
 }
 
 // token makes a token of project as role, expiring at exp when set.
-func (w *world) token(t *testing.T, project, name, role string, exp *time.Time) string {
+func (w *world) token(t testing.TB, project, name, role string, exp *time.Time) string {
 	t.Helper()
 	text, _, err := w.tokens.Create(t.Context(), v1.APIToken{Name: name, Project: project, Role: role, ExpiresAt: exp})
 	if err != nil {
@@ -314,7 +315,7 @@ type fixed struct{ t v1.APIToken }
 func (f fixed) Lookup(string, time.Time) (v1.APIToken, error) { return f.t, nil }
 
 // jwtRequest is a server's authorization request for the user key upub, with a token.
-func jwtRequest(t *testing.T, upub string) []byte {
+func jwtRequest(t testing.TB, upub string) []byte {
 	t.Helper()
 	srv, _ := nkeys.CreateServer()
 	spub, _ := srv.PublicKey()

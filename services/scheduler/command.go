@@ -71,17 +71,15 @@ func commandVerb(subject string) string {
 // claims (audit.CommandActor): a credential publishes under its own name, so what it writes
 // in the body does not count. A body that is not a JSON object is left to its handler.
 func withActor(msg jetstream.Msg) (jetstream.Msg, error) {
-	var body map[string]json.RawMessage
-	if json.Unmarshal(msg.Data(), &body) != nil {
-		body = nil
+	if strings.Count(msg.Subject(), ".") == 3 { // the gateway's or an admin's: the body names the actor
+		return msg, nil
 	}
-	var claimed string
-	_ = json.Unmarshal(body["actor"], &claimed)
-	actor, err := audit.CommandActor(msg.Subject(), claimed)
+	actor, err := audit.CommandActor(msg.Subject(), "")
 	if err != nil {
 		return msg, err
 	}
-	if body == nil || strings.Count(msg.Subject(), ".") == 3 { // the gateway's or an admin's: the body says
+	var body map[string]json.RawMessage
+	if json.Unmarshal(msg.Data(), &body) != nil || body == nil {
 		return msg, nil
 	}
 	if body["actor"], err = json.Marshal(actor); err != nil {
