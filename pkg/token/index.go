@@ -72,18 +72,3 @@ func (ix *Index) Lookup(text string, now time.Time) (v1.APIToken, error) {
 	}
 	return t, nil
 }
-
-// Get returns the stored token of project named name (a system-admin token's when project
-// is empty), ErrUnknown when there is none (never made, or revoked), or ErrExpired.
-func (ix *Index) Get(project, name string, now time.Time) (v1.APIToken, error) {
-	ix.mu.RLock()
-	t, ok := ix.byHash[ix.hashOf[Key(project, name)]]
-	ix.mu.RUnlock()
-	switch {
-	case !ok:
-		return v1.APIToken{}, fmt.Errorf("%w: %s", ErrUnknown, describe(project, name))
-	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
-		return v1.APIToken{}, fmt.Errorf("%w: %s expired at %s", ErrExpired, describe(project, name), t.ExpiresAt.Format(time.RFC3339))
-	}
-	return t, nil
-}

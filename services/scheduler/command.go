@@ -29,15 +29,15 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 	}
 	verb := commandVerb(msg.Subject())
 	msg, err := withActor(msg)
-	if err == nil {
-		err = s.senders.authorize(msg)
-	}
-	var wait *errNotYet
-	switch {
-	case errors.As(err, &wait):
-		return err // redelivered: the token may reach this index a moment after the gateway's
-	case err != nil:
+	if err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonInvalid, err)
+	}
+	refusal, err := s.senders.authorize(ctx, msg)
+	switch {
+	case err != nil:
+		return err // handled again later
+	case refusal != nil:
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonInvalid, refusal)
 	}
 	switch verb {
 	case "abort":
@@ -96,58 +96,51 @@ func withActor(msg jetstream.Msg) (jetstream.Msg, error) {
 // requests: the auth callout lets a token publish a verb its role allows on some resource,
 // and this checks the resource the command names (a role may promote dev but not prod).
 type senders struct {
-	tokens   *token.Index
+	bus      *bus.Bus
 	policies *access.PolicyIndex
 	now      func() time.Time
 }
 
-// watchSenders loads the tokens and declared roles of b and follows them until ctx ends.
+// watchSenders loads the declared roles of b and follows them until ctx ends.
 func watchSenders(ctx context.Context, b *bus.Bus) (*senders, error) {
-	tokens, err := token.Watch(ctx, b.Tokens)
-	if err != nil {
-		return nil, err
-	}
 	policies, err := access.WatchPolicies(ctx, b.Resources)
 	if err != nil {
 		return nil, err
 	}
-	return &senders{tokens: tokens, policies: policies, now: time.Now}, nil
+	return &senders{bus: b, policies: policies, now: time.Now}, nil
 }
 
-// errNotYet is a token this scheduler does not know yet: made a moment ago, it may reach
-// this index after the gateway's, so its command is handled again shortly.
-type errNotYet struct{ err error }
-
-func (e *errNotYet) Error() string { return e.err.Error() }
-
-// authorize refuses a command a token sent when the token is revoked or expired, or its role
-// may not do the command on the resource the command names. Commands of the gateway (which
-// checked its caller), of admins and of a project's nkey pass.
-func (z *senders) authorize(msg jetstream.Msg) error {
+// authorize says why a command a token sent is refused (refusal): the token is revoked or
+// expired, or its role may not do the command on the resource the command names. It reads
+// the token from dray-tokens (the leader's copy), so a token revoked a moment ago is refused
+// although its connection lasts; err is a failed read, to try again. Commands of the gateway
+// (which checked its caller), of admins and of a project's nkey pass.
+func (z *senders) authorize(ctx context.Context, msg jetstream.Msg) (refusal, err error) {
 	parts := strings.Split(msg.Subject(), ".")
 	if len(parts) != 5 || parts[4] == bus.NKeyIdentity {
-		return nil
+		return nil, nil
 	}
 	project, verb, name := parts[2], parts[3], parts[4]
 	c, ok := access.CommandOf(verb)
 	if !ok {
-		return fmt.Errorf("%s: a token may not send %s commands", msg.Subject(), short(verb))
+		return fmt.Errorf("%s: a token may not send %s commands", msg.Subject(), short(verb)), nil
 	}
-	t, err := z.tokens.Get(project, name, z.now())
-	if errors.Is(err, token.ErrUnknown) {
-		if md, merr := msg.Metadata(); merr == nil && md.NumDelivered < 4 {
-			return &errNotYet{err}
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", msg.Subject(), err)
+	var t v1.APIToken
+	_, err = z.bus.GetLatestJSON(ctx, z.bus.Tokens, token.Key(project, name), &t)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return fmt.Errorf("%s: %w: token %s of project %s", msg.Subject(), token.ErrUnknown, name, project), nil
+	case err != nil:
+		return nil, err
+	case t.ExpiresAt != nil && !z.now().Before(*t.ExpiresAt):
+		return fmt.Errorf("%s: %w: token %s of project %s expired at %s", msg.Subject(), token.ErrExpired, name, project, t.ExpiresAt.Format(time.RFC3339)), nil
 	}
 	var body map[string]json.RawMessage
 	_ = json.Unmarshal(msg.Data(), &body)
 	var target string
 	_ = json.Unmarshal(body[c.NameField], &target)
 	id := access.Identity{Name: t.Name, Project: t.Project, Role: t.Role}
-	return access.Decide(id, access.Request{Verb: c.Verb, Resource: c.Resource, Project: project, Name: target}, z.policies.Get(project))
+	return access.Decide(id, access.Request{Verb: c.Verb, Resource: c.Resource, Project: project, Name: target}, z.policies.Get(project)), nil
 }
 
 // actorMsg is a command whose body carries the actor its subject established.

@@ -195,6 +195,14 @@ func TestAccessControl(t *testing.T) {
 		t.Errorf("promotions of other = %v, %v; want none", ps, err)
 	}
 
+	// A token revoked while its connection lasts: its next command is refused.
+	if err := admin.RevokeToken(t.Context(), "shop", "ci"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(t.Context(), bus.CommandSubjectAs("shop", "promote", "ci"), []byte(`{"stage":"dev","freight":"quiet-lynx","id":"after-revoke"}`)); err != nil {
+		t.Fatalf("publish after the revocation: %v", err)
+	}
+
 	// The audit trail, through GET /api/v1/audit.
 	type rec struct{ source, actor, name, result string }
 	wantRecs := []rec{
@@ -220,7 +228,13 @@ func TestAccessControl(t *testing.T) {
 				return false, strings.Join(all, "; ")
 			}
 		}
-		return true, ""
+		revoked := 0
+		for _, r := range list.Records {
+			if r.Actor == "token:shop/ci" && r.Name == "dev" && r.Result == v1.AuditRefused && strings.Contains(r.Reason, "revoked") {
+				revoked++
+			}
+		}
+		return revoked == 1, strings.Join(all, "; ")
 	})
 }
 
