@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -269,7 +270,7 @@ func equalCounts(a, b map[string]int) bool {
 func fmtCounts(m map[string]int) string {
 	var s []string
 	for k, v := range m {
-		s = append(s, k+"×"+string(rune('0'+v)))
+		s = append(s, fmt.Sprintf("%s ×%d", k, v))
 	}
 	return strings.Join(s, ", ")
 }
