@@ -37,7 +37,7 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 	case err != nil:
 		return err // handled again later
 	case refusal != nil:
-		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonInvalid, refusal)
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonForbidden, refusal)
 	}
 	switch verb {
 	case "abort":
