@@ -28,7 +28,8 @@ again prints the same users). Start each service with --nats-nkey DIR/<service>.
 
 Roles: gateway, scheduler, state, warehouse, argocd-health, executor-<kind> for the built-in
 executors and each --executor, project-<project> for each --project (an outside system that
-publishes the project's commands and reads its events), and admin (everything: for people
+publishes the project's commands, as dray.cmd.<project>.<verb>._nkey, and reads its events;
+a project's API token does the same without a seed, see dray token create --nats), and admin (everything: for people
 and for changing the layout's configuration).
 
 Every other client is asked about through NATS auth callout, which the gateway answers
