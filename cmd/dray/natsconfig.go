@@ -29,11 +29,18 @@ again prints the same users). Start each service with --nats-nkey DIR/<service>.
 
 Roles: gateway, scheduler, state, warehouse, argocd-health, executor-<kind> for the built-in
 executors and each --executor, project-<project> for each --project (an outside system that
-publishes the project's commands and reads its events), and admin (everything: for people
+publishes the project's commands, as dray.cmd.<project>.<verb>._nkey, and reads its events;
+a project's API token does the same without a seed, see dray token create --nats), and admin (everything: for people
 and for changing the layout's configuration).
 
---users-only prints only the authorization block, for a server configuration of your own to
-include (the Helm chart's NATS includes it from a Secret: docs/deploy.md).`,
+Every other client is asked about through NATS auth callout, which the gateway answers
+(--nats-callout-seed DIR/callout.nk, the account seed kept there): a project's API token
+connects as its NATS token, allowed only its project's commands and events (dray token
+create --nats).
+
+--users-only prints only the authorization block (with the auth callout), for a server
+configuration of your own to include (the Helm chart's NATS includes it from a Secret:
+docs/deploy.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seedsDir == "" {
@@ -55,6 +62,13 @@ include (the Helm chart's NATS includes it from a Secret: docs/deploy.md).`,
 				if err := users.Add(r, kp); err != nil {
 					return err
 				}
+			}
+			issuer, err := bus.EnsureCalloutSeed(bus.CalloutSeedFile(seedsDir))
+			if err != nil {
+				return fmt.Errorf("dray nats config: auth callout key: %w", err)
+			}
+			if err := users.UseCallout(issuer); err != nil {
+				return err
 			}
 			if usersOnly {
 				if storeDir != "" {

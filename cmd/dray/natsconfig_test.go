@@ -42,6 +42,14 @@ func TestNATSConfig(t *testing.T) {
 		t.Errorf("seed file mode %v, want 0600", fi.Mode().Perm())
 	}
 
+	issuer, err := bus.ReadSeed(bus.CalloutSeedFile(seeds))
+	if err != nil {
+		t.Fatalf("the auth callout's seed is not kept: %v", err)
+	}
+	if pub, _ := issuer.PublicKey(); !strings.Contains(out, "auth_callout {\n    issuer: \""+pub+"\"") {
+		t.Errorf("the configuration has no auth_callout naming the kept key %s:\n%s", pub, out)
+	}
+
 	conf := filepath.Join(t.TempDir(), "nats.conf")
 	if err := os.WriteFile(conf, []byte(out), 0o600); err != nil {
 		t.Fatal(err)
@@ -49,6 +57,9 @@ func TestNATSConfig(t *testing.T) {
 	opts, err := server.ProcessConfigFile(conf)
 	if err != nil {
 		t.Fatalf("nats-server cannot load the printed configuration: %v\n%s", err, out)
+	}
+	if opts.AuthCallout == nil || len(opts.AuthCallout.AuthUsers) != len(opts.Nkeys) {
+		t.Errorf("auth callout = %+v, want every user of the %d bypassing it", opts.AuthCallout, len(opts.Nkeys))
 	}
 	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, true, true
 	ns, err := server.NewServer(opts)
@@ -78,7 +89,7 @@ func TestNATSConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	if err := nc.Publish("dray.cmd.other.promote", []byte("{}")); err != nil {
+	if err := nc.Publish("dray.cmd.other.promote._nkey", []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/login"
 )
@@ -21,8 +23,10 @@ func newToken(g *globals) *cobra.Command {
 		Short: "Create and revoke API tokens (dray get tokens lists them)",
 	}
 	var (
-		role, expires string
-		systemAdmin   bool
+		role, expires     string
+		systemAdmin       bool
+		natsCreds         bool
+		natsURL, natsFile string
 	)
 	create := &cobra.Command{
 		Use:   "create NAME",
@@ -30,7 +34,13 @@ func newToken(g *globals) *cobra.Command {
 		Long: `Create an API token that acts in --project as --role (viewer, developer, admin, or a
 ServiceAccount or Kargo Role the project declares), and print it: Dray keeps only its hash,
 so it cannot be shown again. With --system-admin (a system admin only), the token may do
-anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.`,
+anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.
+
+With --nats, the token is a credential for NATS too (role developer unless --role says
+otherwise): it is written, not printed, to --nats-file (default <name>.nats.json, mode 0600),
+a nats CLI context with the server's --nats-url, the token and the token's inbox prefix. The
+gateway's auth callout lets it publish only the project's commands its role allows, as
+dray.cmd.<project>.<verb>.<name>, and read only the project's events (pkg/bus/README.md).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.newClient()
@@ -38,6 +48,12 @@ anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.`
 				return err
 			}
 			project := ""
+			if natsCreds && systemAdmin {
+				return fmt.Errorf("--nats: a system-admin token cannot connect to NATS; create a project token, or use the admin's nkey")
+			}
+			if natsCreds && role == "" {
+				role = "developer"
+			}
 			if !systemAdmin {
 				if role == "" {
 					return fmt.Errorf("--role is required: viewer, developer, admin, or a role the project declares")
@@ -46,9 +62,27 @@ anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.`
 					return err
 				}
 			}
+			var creds *os.File
+			if natsCreds {
+				if natsFile == "" {
+					natsFile = args[0] + ".nats.json"
+				}
+				// Made before the token, so a token is never made that cannot be written.
+				if creds, err = os.OpenFile(natsFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+					return fmt.Errorf("--nats-file: %w (choose another file; an existing one is never overwritten)", err)
+				}
+				defer creds.Close()
+			}
 			resp, err := c.CreateToken(cmd.Context(), project, &v1.CreateTokenRequest{Name: args[0], Role: role, SystemAdmin: systemAdmin, ExpiresIn: expires})
 			if err != nil {
+				if creds != nil {
+					creds.Close()
+					os.Remove(natsFile)
+				}
 				return err
+			}
+			if creds != nil {
+				return writeNATSCreds(cmd, creds, natsURL, resp)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), resp.Token)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Token %s created; it is shown only now. Keep it in a file (mode 0600) and pass --token-file.\n", resp.Name)
@@ -58,6 +92,9 @@ anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.`
 	create.Flags().StringVar(&role, "role", "", "role the token acts as in the project")
 	create.Flags().StringVar(&expires, "expires", "", "lifetime, e.g. 720h (default: no expiry)")
 	create.Flags().BoolVar(&systemAdmin, "system-admin", false, "a system-admin token, for every project")
+	create.Flags().BoolVar(&natsCreds, "nats", false, "also a NATS credential: write it to --nats-file instead of printing it")
+	create.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the credential connects to (dray up's by default)")
+	create.Flags().StringVar(&natsFile, "nats-file", "", "where --nats writes the credential (default <name>.nats.json; never overwritten)")
 	revoke := &cobra.Command{
 		Use:   "revoke NAME",
 		Short: "Revoke an API token of a project (with --system-admin, a system-admin token)",
@@ -162,4 +199,36 @@ func refreshLogin(cfg *client.Config, c *client.Context) error {
 	}
 	cfg.Update(*c)
 	return cfg.Save(path)
+}
+
+// natsContext is a nats CLI context (the nats-io ADR-21 file format): the fields a client needs
+// to connect with a token.
+type natsContext struct {
+	Description string `json:"description"`
+	URL         string `json:"url"`
+	Token       string `json:"token"`
+	InboxPrefix string `json:"inbox_prefix"`
+}
+
+// writeNATSCreds writes the NATS credential of a token just made to f (0600), and says how
+// to use it; the token itself is shown nowhere else.
+func writeNATSCreds(cmd *cobra.Command, f *os.File, url string, resp *v1.CreateTokenResponse) error {
+	b, err := json.MarshalIndent(natsContext{
+		Description: "Dray token " + resp.Project + "/" + resp.Name + " (dray token create --nats)",
+		URL:         url, Token: resp.Token, InboxPrefix: bus.TokenInboxPrefix(resp.Project, resp.Name),
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write %s: %w; the token %s was made but not kept: revoke it (dray token revoke %s -p %s)", f.Name(), err, resp.Name, resp.Name, resp.Project)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", f.Name(), err)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), f.Name())
+	fmt.Fprintf(cmd.ErrOrStderr(), "Token %s created and written to %s (0600), shown nowhere else: a nats CLI context, e.g.\n"+
+		"  cp %s ~/.config/nats/context/%s.json && nats --context %s pub %s '{\"stage\":\"dev\",\"freight\":\"…\"}'\n",
+		resp.Name, f.Name(), f.Name(), resp.Name, resp.Name, bus.CommandSubjectAs(resp.Project, "promote", resp.Name))
+	return nil
 }

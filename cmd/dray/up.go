@@ -23,6 +23,7 @@ import (
 	"github.com/drayhq/dray/cmd/dray/allinone"
 	"github.com/drayhq/dray/examples"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/gitserver"
 	"github.com/drayhq/dray/pkg/manifest"
@@ -160,6 +161,7 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
 	f.IntVar(&o.KeepPromotions, "keep-promotions", state.DefaultKeepPromotions,
 		"finished Promotions kept per Stage; older ones are deleted as new ones finish (Kargo's garbage collector keeps 20; negative: keep all)")
+	f.DurationVar(&o.AuditMaxAge, "audit-max-age", bus.DefaultAuditMaxAge, "how long the audit trail (DRAY_AUDIT) keeps a record; shortening it drops older records")
 	f.DurationVar(&o.Resync, "resync", scheduler.DefaultResync, "how often auto-promotion is evaluated everywhere without an event asking for it (negative: never)")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,11 +11,13 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drayhq/dray/cmd/dray/allinone"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
 )
 
@@ -110,5 +113,39 @@ func TestUpNATSNeedsCredentials(t *testing.T) {
 	}
 	if _, err := js.Publish(t.Context(), "dray.cmd.demo.refresh", []byte(`{}`)); err != nil {
 		t.Fatalf("the admin cannot publish a command: %v", err)
+	}
+}
+
+// TestUpAuditMaxAge: dray up --audit-max-age sets how long DRAY_AUDIT keeps records, and a
+// later start with another age changes it (the admin declares the layout).
+func TestUpAuditMaxAge(t *testing.T) {
+	if f := newUp().Flags().Lookup("audit-max-age"); f == nil || f.DefValue != bus.DefaultAuditMaxAge.String() {
+		t.Fatalf("dray up --audit-max-age = %+v, want a flag defaulting to a year", f)
+	}
+	dir := t.TempDir()
+	for _, age := range []time.Duration{48 * time.Hour, 90 * 24 * time.Hour} {
+		in, err := allinone.Start(context.Background(), allinone.Options{
+			DataDir: dir, Addr: "127.0.0.1:0", NATSPort: -1, AuditMaxAge: age,
+			Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Executor: executor.Options{CacheDir: t.TempDir()},
+		})
+		if err != nil {
+			t.Fatalf("dray up --audit-max-age %s: %v", age, err)
+		}
+		nc, err := in.Connect("test")
+		if err != nil {
+			in.Stop()
+			t.Fatal(err)
+		}
+		js, _ := jetstream.New(nc)
+		s, err := js.Stream(t.Context(), bus.StreamAudit)
+		if err == nil && s.CachedInfo().Config.MaxAge != age {
+			err = fmt.Errorf("MaxAge %s", s.CachedInfo().Config.MaxAge)
+		}
+		nc.Close()
+		in.Stop()
+		if err != nil {
+			t.Fatalf("DRAY_AUDIT after dray up --audit-max-age %s: %v", age, err)
+		}
 	}
 }

@@ -247,3 +247,31 @@ func ResourceOf(kind string) string {
 	}
 	return strings.ToLower(kind) + "s"
 }
+
+// CommandAccess is the check a command of the bus passes, as the API route that publishes it
+// does: its verb, resource, and the field of its body that names the resource.
+type CommandAccess struct {
+	Command, Verb, Resource, NameField string
+}
+
+// Commands are the checks of the commands outside systems may publish (wake is the
+// gateway's own).
+var Commands = []CommandAccess{
+	{"promote", VerbPromote, ResourceStages, "stage"},
+	{"approve", VerbApprove, ResourceStages, "stage"},
+	{"verify", VerbUpdate, ResourceStages, "stage"},
+	{"pause", VerbUpdate, ResourceStages, "stage"},
+	{"resume", VerbUpdate, ResourceStages, "stage"},
+	{"abort", VerbUpdate, ResourcePromotions, "promotion"},
+	{"refresh", VerbUpdate, ResourceWarehouses, "warehouse"},
+}
+
+// CommandOf returns the check of a command verb.
+func CommandOf(command string) (CommandAccess, bool) {
+	for _, c := range Commands {
+		if c.Command == command {
+			return c, true
+		}
+	}
+	return CommandAccess{}, false
+}

@@ -80,3 +80,35 @@ func TestCommandsRecordsEveryCommand(t *testing.T) {
 		t.Errorf("verb filter: %+v, want the abort", list.Records)
 	}
 }
+
+// TestCommandActor: a command's actor is who its subject says sent it — a token by its name,
+// a project's nkey — whatever its body claims; only the gateway's and admins' subject
+// (no sender token) takes the body's word.
+func TestCommandActor(t *testing.T) {
+	tests := []struct {
+		subject, claimed, want string
+		err                    bool
+	}{
+		{subject: "dray.cmd.demo.promote.ci", claimed: "email:boss@example.com", want: "token:demo/ci"},
+		{subject: "dray.cmd.demo.promote.ci", want: "token:demo/ci"},
+		{subject: "dray.cmd.demo.abort._nkey", claimed: "token:demo/ci", want: "nats:project-demo"},
+		{subject: "dray.cmd.demo.promote", claimed: "oidc:ann (ann@example.com)", want: "oidc:ann (ann@example.com)"},
+		{subject: "dray.cmd.demo.promote", want: "unknown"},
+		{subject: "dray.cmd.demo.promote.Bad_Name", claimed: "token:demo/ci", err: true},
+		{subject: "dray.cmd.demo.promote.ci.extra", err: true},
+		{subject: "dray.cmd.demo", err: true},
+	}
+	for _, tt := range tests {
+		got, err := audit.CommandActor(tt.subject, tt.claimed)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("CommandActor(%q, %q) = %q, %v; want %q (error %v)", tt.subject, tt.claimed, got, err, tt.want, tt.err)
+		}
+		if tt.err && !errors.Is(err, audit.ErrNoActor) {
+			t.Errorf("CommandActor(%q) error %v, want ErrNoActor", tt.subject, err)
+		}
+	}
+	rec := audit.CommandRecord("dray.cmd.demo.promote.ci", []byte(`{"stage":"prod","actor":"email:boss@example.com"}`), "")
+	if rec.Actor != "token:demo/ci" || rec.Verb != "promote" || rec.Project != "demo" || rec.Name != "prod" {
+		t.Errorf("CommandRecord of a token's command = %+v, want token:demo/ci promoting prod in demo", rec)
+	}
+}

@@ -20,6 +20,41 @@ import (
 // "Who may do what on the bus".
 type Users struct {
 	keys map[string]nkeys.KeyPair
+	// callout is the public account key that signs auth callout answers, when clients without
+	// a configured user (API tokens, pkg/callout) may connect through the callout.
+	callout string
+}
+
+// UseCallout makes the server ask the auth callout (pkg/callout, served by the gateway)
+// about every client that is not one of the users, and take its answers when issuer, an
+// account key pair, signed them. The users bypass the callout.
+func (u *Users) UseCallout(issuer nkeys.KeyPair) error {
+	pub, err := issuer.PublicKey()
+	if err != nil {
+		return fmt.Errorf("auth callout issuer: %w", err)
+	}
+	if !nkeys.IsValidPublicAccountKey(pub) {
+		return fmt.Errorf("auth callout issuer %s: not an account key (nkeys.CreateAccount)", pub)
+	}
+	u.callout = pub
+	return nil
+}
+
+// ServerCallout is the auth callout configuration of the server, nil without UseCallout:
+// every user bypasses it, and the users it admits join the global account.
+func (u *Users) ServerCallout() (*server.AuthCallout, error) {
+	if u.callout == "" {
+		return nil, nil
+	}
+	users, err := u.ServerUsers()
+	if err != nil {
+		return nil, err
+	}
+	ac := &server.AuthCallout{Issuer: u.callout, Account: server.DEFAULT_GLOBAL_ACCOUNT}
+	for _, su := range users {
+		ac.AuthUsers = append(ac.AuthUsers, su.Nkey)
+	}
+	return ac, nil
 }
 
 // NewUsers makes a user with a fresh nkey, kept in memory, for every role.
@@ -84,10 +119,14 @@ func (u *Users) ServerUsers() ([]*server.NkeyUser, error) {
 		if err != nil {
 			return nil, fmt.Errorf("public key of NATS role %s: %w", role, err)
 		}
-		out = append(out, &server.NkeyUser{Nkey: pub, Permissions: &server.Permissions{
+		perms := &server.Permissions{
 			Publish:   &server.SubjectPermission{Allow: p.Publish},
 			Subscribe: &server.SubjectPermission{Allow: p.Subscribe},
-		}})
+		}
+		if p.Responses {
+			perms.Response = &server.ResponsePermission{MaxMsgs: server.DEFAULT_ALLOW_RESPONSE_MAX_MSGS, Expires: server.DEFAULT_ALLOW_RESPONSE_EXPIRATION}
+		}
+		out = append(out, &server.NkeyUser{Nkey: pub, Permissions: perms})
 	}
 	return out, nil
 }
@@ -123,9 +162,23 @@ func (u *Users) WriteAuthorization(w io.Writer) error {
 		fmt.Fprintf(&b, "    # %s\n    {\n      nkey: %s\n      permissions: {\n", u.Roles()[i], su.Nkey)
 		fmt.Fprintf(&b, "        publish: { allow: %s }\n", quoteList(su.Permissions.Publish.Allow))
 		fmt.Fprintf(&b, "        subscribe: { allow: %s }\n", quoteList(su.Permissions.Subscribe.Allow))
+		if su.Permissions.Response != nil {
+			b.WriteString("        allow_responses: true\n")
+		}
 		b.WriteString("      }\n    }\n")
 	}
-	b.WriteString("  ]\n}\n")
+	b.WriteString("  ]\n")
+	ac, err := u.ServerCallout()
+	if err != nil {
+		return err
+	}
+	if ac != nil {
+		b.WriteString("  # API tokens connect through the gateway's auth callout (dray token create --nats);\n")
+		b.WriteString("  # the users above bypass it. The gateway signs its answers with --nats-callout-seed.\n")
+		fmt.Fprintf(&b, "  auth_callout {\n    issuer: %s\n    account: %s\n    auth_users: %s\n  }\n",
+			strconv.Quote(ac.Issuer), strconv.Quote(ac.Account), quoteList(ac.AuthUsers))
+	}
+	b.WriteString("}\n")
 	_, err = io.WriteString(w, b.String())
 	return err
 }
@@ -141,8 +194,32 @@ func quoteList(s []string) string {
 // SeedFile is where a role's nkey seed is kept in dir.
 func SeedFile(dir, role string) string { return filepath.Join(dir, role+".nk") }
 
-// EnsureSeed reads the nkey seed of path, or makes one there (mode 0600) if there is none.
-func EnsureSeed(path string) (nkeys.KeyPair, error) {
+// CalloutSeedFile is where dray nats config keeps the auth callout's account seed in dir.
+func CalloutSeedFile(dir string) string { return filepath.Join(dir, "callout.nk") }
+
+// EnsureSeed reads the nkey seed of path, or makes a user's there (mode 0600) if there is none.
+func EnsureSeed(path string) (nkeys.KeyPair, error) { return ensureSeed(path, nkeys.CreateUser) }
+
+// EnsureCalloutSeed reads the account seed of path, or makes one there (mode 0600): the key
+// that signs the auth callout's answers (Users.UseCallout).
+func EnsureCalloutSeed(path string) (nkeys.KeyPair, error) {
+	return ensureSeed(path, nkeys.CreateAccount)
+}
+
+// ReadSeed reads the nkey seed of path.
+func ReadSeed(path string) (nkeys.KeyPair, error) {
+	seed, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read nkey seed: %w", err)
+	}
+	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(seed))))
+	if err != nil {
+		return nil, fmt.Errorf("nkey seed %s: %w", path, err)
+	}
+	return kp, nil
+}
+
+func ensureSeed(path string, create func() (nkeys.KeyPair, error)) (nkeys.KeyPair, error) {
 	seed, err := os.ReadFile(path)
 	if err == nil {
 		kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(seed))))
@@ -154,7 +231,7 @@ func EnsureSeed(path string) (nkeys.KeyPair, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read nkey seed: %w", err)
 	}
-	kp, err := nkeys.CreateUser()
+	kp, err := create()
 	if err != nil {
 		return nil, fmt.Errorf("make an nkey: %w", err)
 	}

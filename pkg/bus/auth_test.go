@@ -215,12 +215,15 @@ func TestAuthProjectCredentialIsFencedToItsProject(t *testing.T) {
 		t.Fatal("project a's client did not get its event")
 	}
 
-	// It may publish its commands, not project b's.
-	if err := nc.Publish("dray.cmd.b.promote", []byte(`{"project":"b"}`)); err != nil {
-		t.Fatal(err)
+	// It may publish its commands, as the project's nkey (not as a token, nor as the
+	// gateway, which names the actor in the body), not project b's.
+	for _, subj := range []string{"dray.cmd.b.promote._nkey", "dray.cmd.a.promote", "dray.cmd.a.promote.ci"} {
+		if err := nc.Publish(subj, []byte(`{"project":"b"}`)); err != nil {
+			t.Fatal(err)
+		}
+		wantViolation(t, errs, `Publish to "`+subj+`"`)
 	}
-	wantViolation(t, errs, `Publish to "dray.cmd.b.promote"`)
-	if err := nc.Publish("dray.cmd.a.promote", []byte(`{"project":"a"}`)); err != nil {
+	if err := nc.Publish("dray.cmd.a.promote._nkey", []byte(`{"project":"a"}`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := nc.Flush(); err != nil {
@@ -234,7 +237,7 @@ func TestAuthProjectCredentialIsFencedToItsProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.State.Subjects) != 1 || info.State.Subjects["dray.cmd.a.promote"] != 1 {
+	if len(info.State.Subjects) != 1 || info.State.Subjects["dray.cmd.a.promote._nkey"] != 1 {
 		t.Fatalf("want only project a's command stored, got %v", info.State.Subjects)
 	}
 

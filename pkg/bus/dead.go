@@ -26,6 +26,9 @@ const (
 	// ReasonNotFound: the message is about something that does not exist, e.g. a result for
 	// an unknown Promotion.
 	ReasonNotFound = "NotFound"
+	// ReasonForbidden: the message's sender may not ask what it asks, e.g. a token whose
+	// role may not promote the Stage its command names, or one revoked since it connected.
+	ReasonForbidden = "Forbidden"
 	// ReasonMaxDeliveries: the handler failed on every delivery MaxDeliver allows.
 	ReasonMaxDeliveries = "MaxDeliveries"
 	// ReasonPanicked: the handler panicked on the last delivery MaxDeliver allows.

@@ -43,6 +43,9 @@ func StartEmbedded(o EmbeddedOptions) (*server.Server, error) {
 		if so.Nkeys, err = o.Users.ServerUsers(); err != nil {
 			return nil, err
 		}
+		if so.AuthCallout, err = o.Users.ServerCallout(); err != nil {
+			return nil, err
+		}
 	}
 	ns, err := server.NewServer(so)
 	if err != nil {

@@ -67,6 +67,28 @@ const HeaderMsgID = "Nats-Msg-Id"
 // dray.cmd.demo.promote.
 func CommandSubject(project, verb string) string { return "dray.cmd." + project + "." + verb }
 
+// CommandSubjectAs is where a client publishes a command as identity, e.g.
+// dray.cmd.demo.promote.ci: NATS permissions let each credential publish only under its own
+// identity, so the subject names who sent the command (pkg/bus/README.md, "Who may do what
+// on the bus"). identity is a token's name, or NKeyIdentity.
+func CommandSubjectAs(project, verb, identity string) string {
+	return CommandSubject(project, verb) + "." + identity
+}
+
+// NKeyIdentity is the identity token of commands from the static project-<project> nkey users
+// of dray nats config --project. No token can be named so (names are DNS labels).
+const NKeyIdentity = "_nkey"
+
+// CommandFilters are the subjects of a verb's commands in every project: those the gateway
+// and admins publish (dray.cmd.*.<verb>) and those of credentials (dray.cmd.*.<verb>.*).
+func CommandFilters(verbs ...string) []string {
+	var out []string
+	for _, v := range verbs {
+		out = append(out, CommandSubject("*", v), CommandSubjectAs("*", v, "*"))
+	}
+	return out
+}
+
 // AuditSystem is the project token of audit records that belong to no project (system-admin
 // tokens, a request whose project is not a valid name). No project can be named so.
 const AuditSystem = "_system"

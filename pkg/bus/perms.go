@@ -55,7 +55,14 @@ type Permissions struct {
 	// subjects allow, in the words of the README table.
 	Why                    string
 	Sends, Gets, JetStream []string
+	// Responses lets the role answer the requests it receives (NATS allow_responses): the
+	// gateway answers the server's auth callout requests on the server's own inboxes.
+	Responses bool
 }
+
+// AuthCalloutSubject is where nats-server asks who a client without a configured user is
+// (NATS auth callout); the gateway answers (pkg/callout).
+const AuthCalloutSubject = "$SYS.REQ.USER.AUTH"
 
 // layoutStreams are the JetStream streams behind every stream, bucket and store of the layout.
 func layoutStreams() []string {
@@ -72,6 +79,7 @@ func layoutStreams() []string {
 type grant struct {
 	pub, sub        []string
 	sends, gets, js []string
+	responses       bool
 }
 
 func (g *grant) publish(s ...string) { g.pub = append(g.pub, s...) }
@@ -157,9 +165,10 @@ func PermissionsOf(role string) (Permissions, error) {
 		g.readKV(BucketPromotions, BucketStages, BucketWarehouses)
 		g.read(StreamAudit)
 		g.js = append(g.js, "read "+StreamAudit)
-		g.receive("dray.events.>")
+		g.receive("dray.events.>", AuthCalloutSubject)
+		g.responses = true
 	case role == RoleScheduler:
-		why = "turns commands and events into Promotions and step jobs; seals a job's secrets"
+		why = "turns commands and events into Promotions and step jobs, authorizing the commands of tokens; seals a job's secrets"
 		g.base(role)
 		g.consume(StreamCommands, "scheduler-commands")
 		for _, d := range []string{"scheduler-pipeline", "scheduler-promotions", "scheduler-health"} {
@@ -168,6 +177,7 @@ func PermissionsOf(role string) (Permissions, error) {
 		g.send("dray.steps.>", "dray.results.*.step", "dray.results.*.promotion", "dray.results.*.freight", "dray.results.*.stage",
 			"dray.events.>", "dray.audit.>")
 		g.readKV(BucketResources, BucketFreight, BucketPromotions, BucketStages, BucketWarehouses, BucketSecrets)
+		g.readKV(BucketTokens) // authorizes the commands tokens send
 	case role == RoleState:
 		why = "records results: the only writer of Promotions, and of Stage status but its health; deletes workspaces"
 		g.base(role)
@@ -213,16 +223,37 @@ func PermissionsOf(role string) (Permissions, error) {
 		if err := names.Project(project); err != nil {
 			return Permissions{}, fmt.Errorf("NATS role %q: project: %w", role, err)
 		}
+		cmds := CommandSubjectAs(project, "*", NKeyIdentity)
 		return Permissions{Role: role,
-			Publish:   []string{"dray.cmd." + project + ".>"},
+			Publish:   []string{cmds},
 			Subscribe: []string{"dray.events." + project + ".>", InboxPrefix(role) + ".>"},
-			Why:       "outside client of a project (CI): its commands and events only",
-			Sends:     []string{"dray.cmd." + project + ".>"}, Gets: []string{"dray.events." + project + ".>"}}, nil
+			Why:       "outside client of a project (CI), an nkey of dray nats config: its commands, sent as " + NKeyIdentity + ", and events only",
+			Sends:     []string{cmds}, Gets: []string{"dray.events." + project + ".>"}}, nil
 	default:
 		return Permissions{}, fmt.Errorf("unknown NATS role %q: want one of gateway, scheduler, state, warehouse, argocd-health, admin, executor-<kind> or project-<project>", role)
 	}
 	return Permissions{Role: role, Publish: dedupe(g.pub), Subscribe: dedupe(g.sub), Why: why,
-		Sends: dedupe(g.sends), Gets: dedupe(g.gets), JetStream: dedupe(g.js)}, nil
+		Sends: dedupe(g.sends), Gets: dedupe(g.gets), JetStream: dedupe(g.js), Responses: g.responses}, nil
+}
+
+// TokenInboxPrefix is the reply-subject prefix of the connections of a project's token
+// (nats.CustomInboxPrefix): _INBOX._token.<project>.<name>. No role's inbox covers it.
+func TokenInboxPrefix(project, name string) string { return "_INBOX._token." + project + "." + name }
+
+// TokenPermissions are what a project's API token may do on the bus when it connects through
+// the auth callout (pkg/callout): publish the commands of verbs (those its role allows) under
+// its own name only, dray.cmd.<project>.<verb>.<name>, and subscribe to the project's events
+// and its own inbox. It reads no bucket and no stream.
+func TokenPermissions(project, name string, verbs []string) Permissions {
+	p := Permissions{Role: "token " + project + "/" + name,
+		Subscribe: []string{"dray.events." + project + ".>", TokenInboxPrefix(project, name) + ".>"},
+		Why:       "a project's API token on the bus (auth callout, dray token create --nats): the commands of the verbs its role allows, sent as its name, and the project's events",
+		Sends:     []string{CommandSubjectAs(project, "<verb>", name)},
+		Gets:      []string{"dray.events." + project + ".>"}}
+	for _, v := range verbs {
+		p.Publish = append(p.Publish, CommandSubjectAs(project, v, name))
+	}
+	return p
 }
 
 func (g *grant) argocdHealth(role string) {
@@ -258,9 +289,18 @@ func PermissionTable(executors []string) string {
 		if err != nil {
 			panic(err) // the roles above are fixed
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", role, p.Why, codeList(p.Sends), codeList(p.Gets), strings.Join(p.JetStream, "; "))
+		row(&b, "`"+role+"`", p)
 	}
+	row(&b, "token `p/ci`", TokenPermissions("p", "ci", nil))
 	return b.String()
+}
+
+func row(b *strings.Builder, role string, p Permissions) {
+	gets := codeList(p.Gets)
+	if p.Responses {
+		gets += " (answers the auth callout)"
+	}
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", role, p.Why, codeList(p.Sends), gets, strings.Join(p.JetStream, "; "))
 }
 
 func codeList(s []string) string {

@@ -55,7 +55,7 @@ func (a *api) listProjects(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, err)
 		return
 	}
-	listPage(w, r, visibleProjects(identity(r), names, a.auth.policies.get), func(n string) string { return n })
+	listPage(w, r, visibleProjects(identity(r), names, a.auth.policies.Get), func(n string) string { return n })
 }
 
 // listStages answers a page of the project's Stages, each with its recorded status; only

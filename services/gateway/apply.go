@@ -71,6 +71,9 @@ func (a *api) apply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, err)
 		return
 	}
+	if !auditChange(w, r, soleProject(objs)) {
+		return
+	}
 	var applied []v1.Applied
 	for _, o := range objs {
 		res, err := a.store(r.Context(), o, identity(r).Actor())
@@ -142,4 +145,20 @@ func (a *api) storeFreight(ctx context.Context, project string, f *v1.Freight) (
 		a.Log.Info("freight created", "project", project, "freight", f.Metadata.Name, "alias", f.Alias)
 	}
 	return res, err
+}
+
+// soleProject is the project of every namespaced resource of objs, or empty when they name
+// none or several: the audit record of the apply is filed under it.
+func soleProject(objs []manifest.Object) string {
+	project := ""
+	for _, o := range objs {
+		switch {
+		case o.Project == "":
+		case project == "":
+			project = o.Project
+		case o.Project != project:
+			return ""
+		}
+	}
+	return project
 }

@@ -31,6 +31,8 @@ type auditor struct {
 	log *slog.Logger
 	// timeout bounds each append; default auditTimeout.
 	timeout time.Duration
+	// failures counts the appends that failed (dray_audit_append_failures_total).
+	failures *audit.Failures
 }
 
 // within gives an append of r its own deadline: the record is stored even when the client
@@ -60,6 +62,10 @@ type auditedWriter struct {
 	errBody    bytes.Buffer
 	handlerRan bool
 	received   bool
+	// deferred marks a request whose resources' project is in its body (apply): its
+	// received record is stored by auditChange, once the handler knows the project and
+	// before it changes anything.
+	deferred bool
 }
 
 type auditKey struct{}
@@ -114,11 +120,22 @@ func (aw *auditedWriter) beforeHandler(r *http.Request) bool {
 		aw.handlerRan = true
 		return true
 	}
+	if aw.p.ownProject {
+		aw.handlerRan, aw.deferred = true, true
+		return true
+	}
+	return aw.storeReceived(r)
+}
+
+// storeReceived stores the record of an allowed mutating request before it changes anything,
+// or answers 503: nothing changes unrecorded. It reports whether the handler may go on.
+func (aw *auditedWriter) storeReceived(r *http.Request) bool {
 	rec := aw.rec
 	rec.Time, rec.Result = time.Now().UTC(), v1.AuditAllowed
 	ctx, cancel := aw.a.within(r)
 	defer cancel()
 	if err := audit.Append(ctx, aw.a.bus, &rec, "received"); err != nil {
+		aw.a.failures.Inc(v1.AuditSourceAPI)
 		writeError(aw, http.StatusServiceUnavailable, fmt.Errorf("the audit trail did not take the record of this request, so it was not carried out; try again: %w", err))
 		return false
 	}
@@ -156,6 +173,7 @@ func (aw *auditedWriter) finish(r *http.Request) {
 	ctx, cancel := aw.a.within(r)
 	defer cancel()
 	if err := audit.Append(ctx, aw.a.bus, &rec, "completed"); err != nil {
+		aw.a.failures.Inc(v1.AuditSourceAPI)
 		aw.a.log.Error("request answered but not recorded in the audit trail", "err", err, "id", rec.ID, "actor", rec.Actor,
 			"verb", rec.Verb, "resource", rec.Resource, "project", rec.Project, "name", rec.Name, "result", rec.Result, "status", rec.Status)
 	}
@@ -180,6 +198,20 @@ func (aw *auditedWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection's writer (flushes, deadlines).
 func (aw *auditedWriter) Unwrap() http.ResponseWriter { return aw.ResponseWriter }
+
+// auditChange files the record of a request whose project is in its body (apply) under
+// project, when it names one, and stores its received record, before the handler changes
+// anything. It answers 503 and reports false when the trail does not take it.
+func auditChange(w http.ResponseWriter, r *http.Request, project string) bool {
+	aw, ok := r.Context().Value(auditKey{}).(*auditedWriter)
+	if !ok || !aw.deferred || aw.received {
+		return true
+	}
+	if project != "" {
+		aw.rec.Project = project
+	}
+	return aw.storeReceived(r)
+}
 
 // auditName records the name of the resource a route read from its body (promote and approve
 // name their Stage there).

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/audit"
@@ -105,6 +107,12 @@ func TestAuditRecordsDecisions(t *testing.T) {
 			t.Errorf("record of %s %s %s = %+v, want %s %d with reason %q", tt.actor, tt.verb, tt.path, rec, tt.result, tt.status, tt.reason)
 		}
 	}
+	if rec := findRecord(t, a, "token:test-admin", "apply", "/api/v1/resources"); rec.Project != "demo" {
+		t.Errorf("record of a system admin's apply to demo = %+v, want it filed under demo, the resources' project", rec)
+	}
+	if list, err := audit.Query(t.Context(), a.Bus.JS, audit.Filter{Project: "demo", Verb: "apply"}); err != nil || len(list.Records) != 1 || list.Records[0].Status != http.StatusOK {
+		t.Errorf("demo's apply records = %+v, %v; want the apply once, completed with 200", list.Records, err)
+	}
 	if rec := findRecord(t, a, "token:demo/d", "promote", promotions); rec.Project != "demo" || rec.Resource != "stages" || rec.Name != "prod" || rec.UserAgent == "" {
 		t.Errorf("record of the accepted promote = %+v, want project demo, stages/prod and the user agent", rec)
 	}
@@ -192,6 +200,19 @@ func TestAuditUnavailableRefusesChanges(t *testing.T) {
 	}
 	if n := commandCount(t, a, "demo", "promote"); n != 0 {
 		t.Errorf("%d promote commands published without an audit record, want none", n)
+	}
+	code, e = send(t, http.MethodPost, base+"/api/v1/resources", "apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: {name: unrecorded}\n")
+	if code != http.StatusServiceUnavailable || !strings.Contains(e.Error, "audit trail") {
+		t.Errorf("apply without a trail: %d %q, want 503 naming the audit trail", code, e.Error)
+	}
+	if _, err := a.Bus.Resources.Get(t.Context(), bus.ResourceKey(bus.ClusterProject, v1.KindProject, "unrecorded")); err == nil {
+		t.Error("a Project was applied without an audit record")
+	}
+	// Each refused change failed to append once before it was answered, and once after.
+	want := "# HELP dray_audit_append_failures_total Audit records the trail did not take, by source (api, bus).\n" +
+		"# TYPE dray_audit_append_failures_total counter\ndray_audit_append_failures_total{source=\"api\"} 4\n"
+	if err := testutil.GatherAndCompare(a.Metrics.(prometheus.Gatherer), strings.NewReader(want), "dray_audit_append_failures_total"); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -85,7 +85,7 @@ const errLogin = "send Authorization: Bearer <token>: the CLI sends the token of
 type authn struct {
 	tokens   *token.Index
 	store    *token.Store
-	policies *policyIndex
+	policies *access.PolicyIndex
 	now      func() time.Time
 	// oidc verifies OIDC ID tokens and session cookies (oidc.go, session.go); it holds nil
 	// without OIDC.
@@ -98,7 +98,7 @@ func newAuthn(ctx context.Context, b *bus.Bus) (*authn, error) {
 	if err != nil {
 		return nil, err
 	}
-	policies, err := watchPolicies(ctx, b.Resources)
+	policies, err := access.WatchPolicies(ctx, b.Resources)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (a *authn) authorize(w http.ResponseWriter, id access.Identity, req access.
 		// before it reads its body, checks each resource it names instead.
 		return true
 	}
-	err := access.Decide(id, req, a.policies.get(req.Project))
+	err := access.Decide(id, req, a.policies.Get(req.Project))
 	if err == nil {
 		return true
 	}

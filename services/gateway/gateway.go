@@ -10,8 +10,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/drayhq/dray/pkg/audit"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/service"
 )
 
@@ -30,6 +34,13 @@ type Options struct {
 	Route func(uses string) (string, bool)
 	// OIDC turns on sign-in with an OIDC provider (oidc.go).
 	OIDC OIDCOptions
+	// NATSCalloutSeed is the file of the account seed that signs the NATS auth callout's
+	// answers (dray nats config keeps it as <seeds dir>/callout.nk): with it the gateway
+	// answers the callout, so API tokens connect to NATS (pkg/callout). Default
+	// $DRAY_NATS_CALLOUT_SEED; none: it does not.
+	NATSCalloutSeed string
+	// CalloutIssuer, when set, is that key itself (dray up keeps it in memory).
+	CalloutIssuer nkeys.KeyPair
 }
 
 // BindFlags registers the options as flags.
@@ -41,6 +52,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Addr, "addr", addr, "address of the HTTP API")
 	fs.StringVar(&o.TLSCert, "tls-cert", os.Getenv("DRAY_TLS_CERT"), "certificate file: serve HTTPS ($DRAY_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("DRAY_TLS_KEY"), "key file of --tls-cert ($DRAY_TLS_KEY)")
+	fs.StringVar(&o.NATSCalloutSeed, "nats-callout-seed", os.Getenv("DRAY_NATS_CALLOUT_SEED"),
+		"account seed file that signs NATS auth callout answers: API tokens may then connect to NATS ($DRAY_NATS_CALLOUT_SEED; see dray nats config)")
 	o.OIDC.BindFlags(fs)
 }
 
@@ -66,7 +79,11 @@ func (o *Options) Validate() error {
 // themselves (dray up's demo Git server refuses pushes without the admin token).
 func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Handler) *checkedMux {
 	mux := newCheckedMux(a.auth)
-	mux.audit = &auditor{bus: a.Bus, log: a.Log}
+	failures, err := audit.NewFailures(a.Metrics)
+	if err != nil {
+		a.Log.Warn("failed audit appends are not counted", "err", err)
+	}
+	mux.audit = &auditor{bus: a.Bus, log: a.Log, failures: failures}
 	mux.Handle("/healthz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))
@@ -108,6 +125,10 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		}
 		auth.oidc.Store(o)
 	}
+	if err := serveCallout(ctx, opts, d, auth); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth}, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
@@ -130,4 +151,21 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		defer cancel()
 		return srv.Shutdown(shutdown)
 	}
+}
+
+// serveCallout answers the NATS auth callout with the tokens and roles auth follows, when the
+// options give its key.
+func serveCallout(ctx context.Context, opts Options, d service.Deps, auth *authn) error {
+	issuer := opts.CalloutIssuer
+	if issuer == nil && opts.NATSCalloutSeed != "" {
+		var err error
+		if issuer, err = bus.ReadSeed(opts.NATSCalloutSeed); err != nil {
+			return fmt.Errorf("--nats-callout-seed: %w", err)
+		}
+	}
+	if issuer == nil {
+		return nil
+	}
+	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log}
+	return c.Serve(ctx, d.Bus.Conn)
 }

@@ -48,7 +48,7 @@ func (a *api) createToken(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, errors.New("role: a system-admin token has no role; create a project token with /api/v1/projects/<project>/tokens"))
 	case project != "" && req.SystemAdmin:
 		errs = append(errs, errors.New("systemAdmin: a project token cannot be a system admin; a system admin creates one with dray token create --system-admin"))
-	case project != "" && !a.auth.policies.get(project).HasRole(req.Role):
+	case project != "" && !a.auth.policies.Get(project).HasRole(req.Role):
 		errs = append(errs, fmt.Errorf("role: %q is not a role of project %s: use viewer, developer or admin, or apply a ServiceAccount (or Kargo Role) of that name first", req.Role, project))
 	}
 	if req.ExpiresIn != "" {

@@ -6,23 +6,40 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/token"
 )
 
 // handleCommand turns a command into a record for the state service. A command whose
-// subject names no valid project is poisoned before anything else; the handlers check the
-// rest.
+// subject names no valid project is poisoned before anything else, and one whose sender
+// cannot be established is refused; the handlers check the rest.
 func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error {
 	if _, err := subjectProject(msg.Subject()); err != nil {
 		return invalid(err)
 	}
-	switch verbOf(msg.Subject()) {
+	verb := commandVerb(msg.Subject())
+	msg, err := withActor(msg)
+	if err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonInvalid, err)
+	}
+	refusal, err := s.senders.authorize(ctx, msg)
+	switch {
+	case err != nil:
+		return err // handled again later
+	case refusal != nil:
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: verb}, bus.ReasonForbidden, refusal)
+	}
+	switch verb {
 	case "abort":
 		return s.handleAbort(ctx, msg)
 	case "approve":
@@ -38,8 +55,101 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 	case "promote":
 		return s.handlePromote(ctx, msg)
 	}
-	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verbOf(msg.Subject()))))
+	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verb)))
 }
+
+// commandVerb is the verb token of dray.cmd.<project>.<verb>[.<sender>].
+func commandVerb(subject string) string {
+	parts := strings.SplitN(subject, ".", 5)
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// withActor returns msg with the actor its subject establishes in place of the one its body
+// claims (audit.CommandActor): a credential publishes under its own name, so what it writes
+// in the body does not count. A body that is not a JSON object is left to its handler.
+func withActor(msg jetstream.Msg) (jetstream.Msg, error) {
+	if strings.Count(msg.Subject(), ".") == 3 { // the gateway's or an admin's: the body names the actor
+		return msg, nil
+	}
+	actor, err := audit.CommandActor(msg.Subject(), "")
+	if err != nil {
+		return msg, err
+	}
+	var body map[string]json.RawMessage
+	if json.Unmarshal(msg.Data(), &body) != nil || body == nil {
+		return msg, nil
+	}
+	if body["actor"], err = json.Marshal(actor); err != nil {
+		return msg, err
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return msg, err
+	}
+	return actorMsg{Msg: msg, data: data}, nil
+}
+
+// senders authorizes the commands API tokens send on the bus as the API authorizes their
+// requests: the auth callout lets a token publish a verb its role allows on some resource,
+// and this checks the resource the command names (a role may promote dev but not prod).
+type senders struct {
+	bus      *bus.Bus
+	policies *access.PolicyIndex
+	now      func() time.Time
+}
+
+// watchSenders loads the declared roles of b and follows them until ctx ends.
+func watchSenders(ctx context.Context, b *bus.Bus) (*senders, error) {
+	policies, err := access.WatchPolicies(ctx, b.Resources)
+	if err != nil {
+		return nil, err
+	}
+	return &senders{bus: b, policies: policies, now: time.Now}, nil
+}
+
+// authorize says why a command a token sent is refused (refusal): the token is revoked or
+// expired, or its role may not do the command on the resource the command names. It reads
+// the token from dray-tokens (the leader's copy), so a token revoked a moment ago is refused
+// although its connection lasts; err is a failed read, to try again. Commands of the gateway
+// (which checked its caller), of admins and of a project's nkey pass.
+func (z *senders) authorize(ctx context.Context, msg jetstream.Msg) (refusal, err error) {
+	parts := strings.Split(msg.Subject(), ".")
+	if len(parts) != 5 || parts[4] == bus.NKeyIdentity {
+		return nil, nil
+	}
+	project, verb, name := parts[2], parts[3], parts[4]
+	c, ok := access.CommandOf(verb)
+	if !ok {
+		return fmt.Errorf("%s: a token may not send %s commands", msg.Subject(), short(verb)), nil
+	}
+	var t v1.APIToken
+	_, err = z.bus.GetLatestJSON(ctx, z.bus.Tokens, token.Key(project, name), &t)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return fmt.Errorf("%s: %w: token %s of project %s", msg.Subject(), token.ErrUnknown, name, project), nil
+	case err != nil:
+		return nil, err
+	case t.ExpiresAt != nil && !z.now().Before(*t.ExpiresAt):
+		return fmt.Errorf("%s: %w: token %s of project %s expired at %s", msg.Subject(), token.ErrExpired, name, project, t.ExpiresAt.Format(time.RFC3339)), nil
+	}
+	var body map[string]json.RawMessage
+	_ = json.Unmarshal(msg.Data(), &body)
+	var target string
+	_ = json.Unmarshal(body[c.NameField], &target)
+	id := access.Identity{Name: t.Name, Project: t.Project, Role: t.Role}
+	return access.Decide(id, access.Request{Verb: c.Verb, Resource: c.Resource, Project: project, Name: target}, z.policies.Get(project)), nil
+}
+
+// actorMsg is a command whose body carries the actor its subject established.
+type actorMsg struct {
+	jetstream.Msg
+	data []byte
+}
+
+func (m actorMsg) Data() []byte { return m.data }
 
 // handleAbort asks the state service to stop a Promotion. Stopping is recorded there, so an
 // abort and a step result never overwrite each other.

@@ -62,6 +62,8 @@ type scheduler struct {
 	ui    string // ctx.uiBaseUrl
 
 	timers timer.Set // auto-promotion re-evaluations when a soak ends
+
+	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
 }
 
 // Run handles commands and promotion events until ctx ends.
@@ -81,21 +83,26 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	defer func() { stopBg(); watching() }()
+	if s.senders, err = watchSenders(bg, d.Bus); err != nil {
+		return err
+	}
 	if opts.Resync == 0 {
 		opts.Resync = DefaultResync
 	}
 	if opts.Resync > 0 {
 		go s.resync(bg, opts.Resync)
 	}
+	failures, err := audit.NewFailures(d.Metrics)
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 4)
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
-			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
-				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
-				bus.CommandSubject("*", "wake")},
+			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake"),
 			Metrics: d.Metrics,
-		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
+		}, audit.Commands(d.Bus, d.Log, s.handleCommand, audit.WithFailures(failures)))
 	}()
 	go func() {
 		filters := make([]string, len(pipelineEvents))

@@ -27,6 +27,10 @@ func (s *tracker) handleRefresh(ctx context.Context, msg jetstream.Msg) error {
 	if err := names.Field("subject project", project, names.Project); err != nil {
 		return bus.Poison(bus.ReasonInvalid, err)
 	}
+	if _, err := audit.CommandActor(msg.Subject(), ""); err != nil { // who sent it is recorded
+		audit.Refuse(ctx, err)
+		return bus.Poison(bus.ReasonInvalid, err)
+	}
 	var cmd v1.RefreshCommand
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode refresh command: %w", err))

@@ -88,19 +88,22 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	s := newTracker(opts, d)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	failures, err := audit.NewFailures(d.Metrics)
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 2)
 	go func() { errs <- s.watch(ctx) }()
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
-			Filters: []string{bus.CommandSubject("*", "refresh")}, Metrics: d.Metrics,
+			Filters: bus.CommandFilters("refresh"), Metrics: d.Metrics,
 			Workers: 16, NoBuffer: true, // a refresh may take long; bus.Consume keeps it with heartbeats
-		}, audit.Commands(d.Bus, d.Log, s.handleRefresh))
+		}, audit.Commands(d.Bus, d.Log, s.handleRefresh, audit.WithFailures(failures)))
 	}()
 	d.Log.Info("warehouse service ready", "workers", opts.Workers)
 	done := make(chan struct{})
 	go func() { s.loop(ctx); close(done) }()
-	var err error
 	select {
 	case err = <-errs:
 		if ctx.Err() == nil && err != nil {

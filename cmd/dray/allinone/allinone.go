@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -75,6 +76,8 @@ type Options struct {
 	// Resync is how often the scheduler evaluates auto-promotion everywhere
 	// (scheduler.Options.Resync; 0: 5m, negative: never).
 	Resync time.Duration
+	// AuditMaxAge is how long DRAY_AUDIT keeps records (bus.Options.AuditMaxAge; 0: a year).
+	AuditMaxAge time.Duration
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -147,6 +150,12 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	secretsKey, err := secret.EnsureKey(filepath.Join(o.DataDir, "secrets.key"))
 	if err != nil {
 		return nil, err
+	}
+	// API tokens connect through the auth callout the gateway answers, signed with a key
+	// made now: the server and the gateway live and die together.
+	calloutKey, err := nkeys.CreateAccount()
+	if err != nil {
+		return nil, fmt.Errorf("make the NATS auth callout key: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	in := &Instance{cancel: cancel}
@@ -228,7 +237,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC, CalloutIssuer: calloutKey}, d)
 		}},
 	}
 	for _, e := range execs {
@@ -261,6 +270,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cancel()
 		return nil, err
 	}
+	if err := users.UseCallout(calloutKey); err != nil {
+		cancel()
+		return nil, err
+	}
 	in.users = users
 	if in.NATS, err = bus.StartEmbedded(bus.EmbeddedOptions{Dir: filepath.Join(o.DataDir, "nats"), Port: port, Users: users}); err != nil {
 		cancel()
@@ -274,7 +287,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	in.conns = append(in.conns, adminConn)
-	admin, err := bus.New(ctx, adminConn, bus.Options{})
+	// Every connection declares the layout with the same options: only the admin may change
+	// it, and a service that asked for another configuration would wait for the change.
+	busOpts := bus.Options{AuditMaxAge: o.AuditMaxAge}
+	admin, err := bus.New(ctx, adminConn, busOpts)
 	if err != nil {
 		in.Stop()
 		return nil, err
@@ -299,7 +315,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, fmt.Errorf("connect %s to embedded NATS: %w", s.name, err)
 		}
 		in.conns = append(in.conns, nc)
-		b, err := bus.New(ctx, nc, bus.Options{})
+		b, err := bus.New(ctx, nc, busOpts)
 		if err != nil {
 			in.Stop()
 			return nil, err

@@ -1,4 +1,4 @@
-package gateway
+package access
 
 import (
 	"context"
@@ -9,24 +9,24 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 )
 
-// policyIndex keeps every project's declared roles (ServiceAccount, Role and RoleBinding
-// resources) as an access.Policy, following dray-resources, so authorizing a request reads no
-// NATS. It is safe for concurrent use.
-type policyIndex struct {
+// PolicyIndex keeps every project's declared roles (ServiceAccount, Role and RoleBinding
+// resources) as a Policy, following dray-resources, so authorizing a request reads no NATS.
+// It is safe for concurrent use.
+type PolicyIndex struct {
 	mu sync.RWMutex
 	// objs holds each project's access-control resources by key; built the policies made
 	// from them, rebuilt when one changes.
 	objs  map[string]map[string][]byte
-	built map[string]*access.Policy
+	built map[string]*Policy
 }
 
-// watchPolicies loads the access-control resources of kv and follows them until ctx ends.
-func watchPolicies(ctx context.Context, kv jetstream.KeyValue) (*policyIndex, error) {
+// WatchPolicies loads the access-control resources of kv (dray-resources) and follows them
+// until ctx ends. It returns once they are loaded.
+func WatchPolicies(ctx context.Context, kv jetstream.KeyValue) (*PolicyIndex, error) {
 	var keys []string
 	for _, k := range []string{v1.KindServiceAccount, v1.KindRole, v1.KindRoleBinding} {
 		keys = append(keys, "*."+k+".*")
@@ -35,14 +35,14 @@ func watchPolicies(ctx context.Context, kv jetstream.KeyValue) (*policyIndex, er
 	if err != nil {
 		return nil, fmt.Errorf("watch roles: %w", err)
 	}
-	ix := &policyIndex{objs: map[string]map[string][]byte{}, built: map[string]*access.Policy{}}
+	ix := &PolicyIndex{objs: map[string]map[string][]byte{}, built: map[string]*Policy{}}
 	if err := bus.Follow(ctx, w, ix.apply); err != nil {
 		return nil, err
 	}
 	return ix, nil
 }
 
-func (ix *policyIndex) apply(e jetstream.KeyValueEntry) {
+func (ix *PolicyIndex) apply(e jetstream.KeyValueEntry) {
 	project, _, _ := strings.Cut(e.Key(), ".")
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -59,8 +59,8 @@ func (ix *policyIndex) apply(e jetstream.KeyValueEntry) {
 	delete(ix.built, project)
 }
 
-// get returns the policy of project; nil (the built-in roles) when it declares none.
-func (ix *policyIndex) get(project string) *access.Policy {
+// Get returns the policy of project; nil (the built-in roles) when it declares none.
+func (ix *PolicyIndex) Get(project string) *Policy {
 	ix.mu.RLock()
 	p, ok := ix.built[project]
 	n := len(ix.objs[project])
@@ -94,7 +94,7 @@ func (ix *policyIndex) get(project string) *access.Policy {
 			}
 		}
 	}
-	p = access.NewPolicy(project, accounts, roles, bindings)
+	p = NewPolicy(project, accounts, roles, bindings)
 	ix.built[project] = p
 	return p
 }

@@ -1,0 +1,62 @@
+package callout_test
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/drayhq/dray/pkg/access"
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/callout"
+)
+
+// BenchmarkConnect is what the auth callout adds to a connection: connecting with a token
+// (the server asks the gateway, which signs a user) against connecting as an nkey user the
+// server knows. A command published on a connection pays nothing more: NATS checks the
+// permissions the user came with.
+func BenchmarkConnect(b *testing.B) {
+	w := start(b)
+	tok := w.token(b, "a", "ci", access.RoleDeveloper, nil)
+	time.Sleep(200 * time.Millisecond) // the gateway's index has the token
+	nkey, err := w.users.ConnectOptions(bus.RoleAdmin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		opts []nats.Option
+	}{
+		{"nkey", nkey},
+		{"token-callout", []nats.Option{nats.Token(tok)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				nc, err := nats.Connect(w.ns.ClientURL(), append(bc.opts, nats.MaxReconnects(0))...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				nc.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkAnswer is the gateway's part of a connect: look the token up, decide the verbs of
+// its role, and sign the user and the answer.
+func BenchmarkAnswer(b *testing.B) {
+	issuer, _ := nkeys.CreateAccount()
+	c := &callout.Callout{Issuer: issuer, Log: slog.New(slog.DiscardHandler),
+		Tokens: fixed{t: v1.APIToken{Name: "ci", Project: "a", Role: access.RoleDeveloper}}}
+	user, _ := nkeys.CreateUser()
+	upub, _ := user.PublicKey()
+	req := jwtRequest(b, upub)
+	for b.Loop() {
+		if len(c.Answer(req)) == 0 {
+			b.Fatal("no answer")
+		}
+	}
+}
