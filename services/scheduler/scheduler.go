@@ -76,6 +76,10 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.Resync > 0 {
 		go s.resync(bg, opts.Resync)
 	}
+	commands, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.handleCommand))
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 4)
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
@@ -84,7 +88,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
 				bus.CommandSubject("*", "wake")},
 			Metrics: d.Metrics,
-		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
+		}, commands)
 	}()
 	go func() {
 		filters := make([]string, len(pipelineEvents))

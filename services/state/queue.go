@@ -63,7 +63,7 @@ func (s *state) startNext(ctx context.Context, project, stage string) error {
 			}
 			next = &head
 		}
-		p, _, err := s.update(ctx, bus.Key(project, next.Name), func(p *v1.Promotion) bool {
+		p, started, err := s.update(ctx, bus.Key(project, next.Name), func(p *v1.Promotion) bool {
 			return promotion.Start(p, time.Now())
 		})
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -76,6 +76,9 @@ func (s *state) startNext(ctx context.Context, project, stage string) error {
 			return err
 		}
 		if !p.Status.Finished() {
+			if started {
+				s.metrics.promotionStarted(project, stage)
+			}
 			return s.publish(ctx, p, v1.TypePromotionStarted, p.Metadata.Name+"/started", nil)
 		}
 		// Aborted while queued (or finished before a crash): free the Stage, take the next.

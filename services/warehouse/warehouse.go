@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -62,7 +63,7 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (o *Options) defaults(d service.Deps) {
+func (o *Options) defaults(d service.Deps, m *metrics) {
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}
@@ -70,17 +71,26 @@ func (o *Options) defaults(d service.Deps) {
 		o.Timeout = 2 * time.Minute
 	}
 	if o.Discoverer == nil {
-		o.Discoverer = NewRemoteDiscoverer(WithCredentials(d.Secrets), WithGitTransports(o.GitTransports))
+		o.Discoverer = NewRemoteDiscoverer(WithCredentials(d.Secrets), WithGitTransports(o.GitTransports),
+			WithTransport(countingTransport{base: http.DefaultTransport, m: m}))
 	}
 }
 
 // Run discovers every Warehouse until ctx ends: it watches the Warehouses in dray-resources,
 // handles refresh commands, and runs discovery when each is due.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	opts.defaults(d)
-	s := newTracker(opts, d)
+	m, err := newMetrics(d.Metrics)
+	if err != nil {
+		return err
+	}
+	opts.defaults(d, m)
+	s := newTracker(opts, d, m)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	refresh, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.handleRefresh))
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 2)
 	go func() { errs <- s.watch(ctx) }()
 	go func() {
@@ -88,12 +98,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
 			Filters: []string{bus.CommandSubject("*", "refresh")}, Metrics: d.Metrics,
 			Workers: 16, NoBuffer: true, // a refresh may take long; bus.Consume keeps it with heartbeats
-		}, audit.Commands(d.Bus, d.Log, s.handleRefresh))
+		}, refresh)
 	}()
 	d.Log.Info("warehouse service ready", "workers", opts.Workers)
 	done := make(chan struct{})
 	go func() { s.loop(ctx); close(done) }()
-	var err error
 	select {
 	case err = <-errs:
 		if ctx.Err() == nil && err != nil {

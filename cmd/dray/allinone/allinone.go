@@ -14,6 +14,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
@@ -74,6 +76,9 @@ type Options struct {
 	// Resync is how often the scheduler evaluates auto-promotion everywhere
 	// (scheduler.Options.Resync; 0: 5m, negative: never).
 	Resync time.Duration
+	// TracerProvider records every service's spans. Default: each service's own, from the
+	// standard OTEL_* environment (service.Tracing), which is off unless set.
+	TracerProvider trace.TracerProvider
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -94,13 +99,18 @@ type Instance struct {
 	AdminToken string
 	// NATS is the embedded server.
 	NATS *server.Server
+	// Registries hold each service's metrics by service name (state, scheduler, gateway,
+	// executor-git …), as each would export them in its own process; the gateway's /metrics
+	// serves them all.
+	Registries map[string]*prometheus.Registry
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	errs   []error
-	conns  []*nats.Conn
-	users  *bus.Users
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	errs    []error
+	conns   []*nats.Conn
+	users   *bus.Users
+	tracers []*sdktrace.TracerProvider // made from the OTEL_* environment; Stop flushes them
 }
 
 // Connect connects to the embedded NATS in this process as the admin, who may do everything
@@ -148,9 +158,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	in := &Instance{cancel: cancel}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	in := &Instance{cancel: cancel, Registries: map[string]*prometheus.Registry{}}
+	process := prometheus.NewRegistry()
+	process.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gatherers := prometheus.Gatherers{process}
 	var shared *workspace.Store // set with the first bus, before any executor starts
 	ready := make(chan string, 1)
 
@@ -208,7 +219,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
+				Gatherer: gatherers}, d)
 		}},
 	}
 	for _, e := range execs {
@@ -231,6 +243,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	roles := make([]string, len(services))
 	for i, s := range services {
 		roles[i] = s.name
+		in.Registries[s.name] = prometheus.NewRegistry()
+		gatherers = append(gatherers, in.Registries[s.name])
 	}
 	users, err := bus.NewUsers(roles...)
 	if err != nil {
@@ -284,12 +298,24 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, fmt.Errorf("connect %s to embedded NATS: %w", s.name, err)
 		}
 		in.conns = append(in.conns, nc)
-		b, err := bus.New(ctx, nc, bus.Options{})
+		tp := o.TracerProvider
+		if tp == nil {
+			sdk, err := service.Tracing(ctx, "dray-"+s.name)
+			if err != nil {
+				in.Stop()
+				return nil, err
+			}
+			if sdk != nil {
+				tp = sdk
+				in.tracers = append(in.tracers, sdk)
+			}
+		}
+		b, err := bus.New(ctx, nc, bus.Options{TracerProvider: tp})
 		if err != nil {
 			in.Stop()
 			return nil, err
 		}
-		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
+		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: in.Registries[s.name]}
 		if d.Secrets, err = secret.NewStore(b.Secrets, secretsKey); err != nil {
 			in.Stop()
 			return nil, err
@@ -343,6 +369,11 @@ func (in *Instance) Wait() error {
 func (in *Instance) Stop() {
 	in.cancel()
 	in.wg.Wait()
+	for _, tp := range in.tracers {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = tp.Shutdown(ctx) // sends the spans still buffered
+		cancel()
+	}
 	for _, nc := range in.conns {
 		nc.Close()
 	}
