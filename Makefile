@@ -20,11 +20,13 @@ test:
 	@.ci/deps
 	$(GO) vet $(MODULES)
 	$(GO) test -race -count=1 -timeout 15m $(MODULES)
+	cd deploy/promql && GOWORK=off $(GO) test -count=1 ./...
 
 ## lint: gofmt, vet, and the schemas are current
 lint:
-	@out=$$(gofmt -l $$($(GO) list -m -f '{{.Dir}}')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $$($(GO) list -m -f '{{.Dir}}') deploy/promql); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(MODULES)
+	cd deploy/promql && GOWORK=off $(GO) vet ./...
 
 ## bench: Go benchmarks, then the load driver (figures also in $$BENCH_OUT when set)
 bench:

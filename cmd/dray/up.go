@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -27,6 +28,7 @@ import (
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/gitserver"
 	"github.com/drayhq/dray/pkg/manifest"
+	"github.com/drayhq/dray/pkg/service"
 	executorhttp "github.com/drayhq/dray/services/executor-http"
 	"github.com/drayhq/dray/services/scheduler"
 	"github.com/drayhq/dray/services/state"
@@ -83,6 +85,7 @@ func newUp() *cobra.Command {
 		demo         bool
 		insecure     bool
 		logLevel     string
+		logFormat    string
 		allowedHosts []string
 	)
 	cmd := &cobra.Command{
@@ -101,7 +104,14 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
-			o.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+			switch logFormat {
+			case "text":
+				o.Log = slog.New(service.WithTraceIDs(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+			case "json":
+				o.Log = slog.New(service.WithTraceIDs(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+			default:
+				return fmt.Errorf("--log-format: %q is not text or json", logFormat)
+			}
 			var err error
 			if o.HTTPAllowedHosts, err = executorhttp.ParseAllowedHosts(allowedHosts); err != nil {
 				return err
@@ -153,6 +163,7 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.IntVar(&o.NATSPort, "nats-port", 4222, "port where the embedded NATS accepts outside clients (-1: any free port)")
 	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&logFormat, "log-format", cmp.Or(os.Getenv("DRAY_LOG_FORMAT"), "text"), "text or json (one JSON object per line, with trace_id)")
 	f.StringArrayVar(&allowedHosts, "http-allowed-hosts", nil, "project=host,host…: the hosts a project's http, http-download, send-message and oci-* steps may call (as dray-executor-http's option; loopback and private addresses only when listed; repeatable)")
 	f.StringSliceVar(&o.ContainerHostNetwork, "container-host-network", nil, `projects (comma-separated; * for every project) whose CustomPromotionSteps may take the "network" capability, the host's network (default none)`)
 	oidcFlags := flag.NewFlagSet("oidc", flag.ContinueOnError)

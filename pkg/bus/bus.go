@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Bus is a service's handle on NATS: the connection, JetStream, and every bucket and store of
@@ -30,6 +31,7 @@ type Bus struct {
 	timeout  time.Duration
 	retryFor time.Duration
 	replicas int
+	tracer   trace.Tracer
 }
 
 // New declares the NATS layout on nc (idempotently) and opens its buckets.
@@ -38,7 +40,8 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open JetStream: %w", err)
 	}
-	b := &Bus{Conn: nc, JS: js, timeout: o.Timeout, retryFor: o.RetryFor, replicas: max(o.Replicas, 1)}
+	b := &Bus{Conn: nc, JS: js, timeout: o.Timeout, retryFor: o.RetryFor, replicas: max(o.Replicas, 1),
+		tracer: newTracer(o.TracerProvider)}
 	if b.timeout <= 0 {
 		b.timeout = 10 * time.Second
 	}

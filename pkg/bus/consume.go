@@ -58,8 +58,10 @@ type ConsumerOptions struct {
 	MaxDeliver int
 	// Backoff is the delay before each redelivery after a failure. Default DefaultBackoff.
 	Backoff []time.Duration
-	// Metrics receives dray_messages_dead_total{consumer,reason}; nil counts without
-	// registering.
+	// Metrics receives the consumer's families (metrics.go): dray_messages_dead_total,
+	// dray_messages_handled_total, dray_messages_redelivered_total, dray_messages_in_flight,
+	// dray_message_handle_duration_seconds and the dray_nats_consumer_* gauges read from
+	// JetStream at each scrape. Nil counts without registering.
 	Metrics prometheus.Registerer
 }
 
@@ -89,7 +91,7 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	if len(backoff) == 0 {
 		backoff = DefaultBackoff
 	}
-	dead, err := deadLetters(o.Metrics)
+	m, err := newConsumerMetrics(o.Metrics)
 	if err != nil {
 		return err
 	}
@@ -107,7 +109,10 @@ func (b *Bus) Consume(ctx context.Context, log *slog.Logger, o ConsumerOptions, 
 	if err != nil {
 		return fmt.Errorf("declare consumer %s on %s: %w", o.Durable, o.Stream, err)
 	}
-	c := &consumer{bus: b, log: log, durable: o.Durable, maxDeliver: maxDeliver, backoff: backoff, dead: dead}
+	m.init(o.Durable)
+	m.info.add(b.JS, o.Stream, o.Durable)
+	defer m.info.remove(o.Stream, o.Durable)
+	c := &consumer{bus: b, log: log, durable: o.Durable, maxDeliver: maxDeliver, backoff: backoff, m: m}
 	for {
 		err := consume(ctx, log, cons, o, workers, ackWait, c, h)
 		if ctx.Err() != nil {
@@ -254,65 +259,89 @@ type consumer struct {
 	durable    string
 	maxDeliver int
 	backoff    []time.Duration
-	dead       *prometheus.CounterVec
+	m          *consumerMetrics
 }
 
 // errPanicked marks a handler that panicked.
 var errPanicked = errors.New("handler panicked")
 
+// handle runs h on msg in the trace the message carries (trace.go), counts it, and settles
+// it by h's answer.
 func (c *consumer) handle(ctx context.Context, h Handler, msg jetstream.Msg) {
+	n := uint64(1)
+	if md, merr := msg.Metadata(); merr == nil {
+		n = md.NumDelivered
+	}
+	ctx, span := c.bus.startHandle(ctx, msg, c.durable, n)
+	defer span.End()
+	if n > 1 {
+		c.m.redelivered.WithLabelValues(c.durable).Inc()
+	}
+	inFlight := c.m.inFlight.WithLabelValues(c.durable)
+	inFlight.Inc()
+	started := time.Now()
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				c.log.Error("handler panicked", "subject", msg.Subject(), "panic", r, "stack", string(debug.Stack()))
+				c.log.ErrorContext(ctx, "handler panicked", "subject", msg.Subject(), "panic", r, "stack", string(debug.Stack()))
 				err = fmt.Errorf("%w: %v", errPanicked, r)
 			}
 		}()
 		return h(ctx, msg)
 	}()
-	n := uint64(1)
-	if md, merr := msg.Metadata(); merr == nil {
-		n = md.NumDelivered
-	}
+	inFlight.Dec()
+	c.m.duration.WithLabelValues(c.durable).Observe(time.Since(started).Seconds())
+	endSpan(span, err)
 	var poison *PoisonError
+	result := resultRetried
 	switch {
 	case ctx.Err() != nil:
 		// Shutting down: leave the message for redelivery.
+		return
 	case err == nil:
+		result = resultAcked
 		if aerr := msg.Ack(); aerr != nil {
-			c.log.Warn("ack failed", "subject", msg.Subject(), "err", aerr)
+			c.log.WarnContext(ctx, "ack failed", "subject", msg.Subject(), "err", aerr)
 		}
 	case errors.Is(err, ErrHandled):
+		result = resultHandled
 	case errors.As(err, &poison):
-		c.bury(ctx, msg, poison.Reason, poison.Err, n)
+		if c.bury(ctx, msg, poison.Reason, poison.Err, n) {
+			result = resultDead
+		}
 	case c.maxDeliver > 0 && n >= uint64(c.maxDeliver):
 		reason := ReasonMaxDeliveries
 		if errors.Is(err, errPanicked) {
 			reason = ReasonPanicked
 		}
-		c.bury(ctx, msg, reason, err, n)
+		if c.bury(ctx, msg, reason, err, n) {
+			result = resultDead
+		}
 	default:
 		delay := c.backoff[min(int(n), len(c.backoff))-1]
-		c.log.Warn("message will be retried", "subject", msg.Subject(), "delivery", n, "retry_in", delay, "err", err)
+		c.log.WarnContext(ctx, "message will be retried", "subject", msg.Subject(), "delivery", n, "retry_in", delay, "err", err)
 		_ = msg.NakWithDelay(delay)
 	}
+	c.m.handled.WithLabelValues(c.durable, result).Inc()
 }
 
 // bury records msg on DRAY_DEAD, counts it and terminates it. When the record cannot be
-// stored the message is put back, so it is not lost, unless this was its last delivery.
-func (c *consumer) bury(ctx context.Context, msg jetstream.Msg, reason string, cause error, n uint64) {
+// stored the message is put back, so it is not lost, unless this was its last delivery. It
+// reports whether the message was terminated.
+func (c *consumer) bury(ctx context.Context, msg jetstream.Msg, reason string, cause error, n uint64) bool {
 	log := c.log.With("subject", msg.Subject(), "consumer", c.durable, "reason", reason, "delivery", n)
 	if err := c.bus.publishDead(ctx, deadLetter(msg, c.durable, reason, cause)); err != nil {
 		if c.maxDeliver <= 0 || n < uint64(c.maxDeliver) {
 			log.Warn("dead letter not recorded; the message will be retried", "err", err, "cause", cause)
 			_ = msg.NakWithDelay(c.backoff[min(int(n), len(c.backoff))-1])
-			return
+			return false
 		}
 		log.Error("dead letter not recorded; terminating the message anyway", "err", err, "cause", cause)
 	}
-	c.dead.WithLabelValues(c.durable, reason).Inc()
+	c.m.dead.WithLabelValues(c.durable, reason).Inc()
 	log.Warn("message dead-lettered", "err", cause)
 	if err := msg.Term(); err != nil {
 		log.Warn("term failed", "err", err)
 	}
+	return true
 }

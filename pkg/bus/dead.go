@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/metric"
 )
 
 // Reasons a message is dead-lettered. Handlers may give others (CamelCase); these are the
@@ -74,25 +75,10 @@ const (
 // deadLetters counts dead-lettered messages; one per process registry, shared by every
 // consumer registered on it.
 func deadLetters(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+	return metric.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dray_messages_dead_total",
 		Help: "Messages a consumer terminated and recorded on DRAY_DEAD, by consumer and reason.",
-	}, []string{"consumer", "reason"})
-	if reg == nil {
-		return c, nil
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, fmt.Errorf("register dray_messages_dead_total: %w", err)
-		}
-		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			return nil, fmt.Errorf("register dray_messages_dead_total: %w", err)
-		}
-		c = existing
-	}
-	return c, nil
+	}, []string{"consumer", "reason"}))
 }
 
 // deadLetter builds the record of msg, given up for reason because of err.

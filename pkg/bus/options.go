@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ErrInvalidOption wraps every invalid option.
@@ -38,6 +39,10 @@ type Options struct {
 	// reconnect when its context has no deadline (see Bus.Retry). Default 30s: a JetStream
 	// election takes 4–9s after a node is lost.
 	RetryFor time.Duration
+	// TracerProvider records the spans of publishes, handled messages and whatever a service
+	// starts with Bus.Tracer. Default nil: nothing is recorded, but trace context still
+	// travels in message headers (trace.go).
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultAuditMaxAge is how long audit records are kept unless Options.AuditMaxAge says

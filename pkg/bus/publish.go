@@ -26,13 +26,16 @@ func (b *Bus) Publish(ctx context.Context, subject, id string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode message for %s: %w", subject, err)
 	}
+	header := nats.Header{}
+	header.Set(HeaderMsgID, id)
+	ctx, span := b.startPublish(ctx, subject, header)
+	defer span.End()
 	err = b.Retry(ctx, func(ctx context.Context) error {
-		msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-		msg.Header.Set(HeaderMsgID, id)
-		_, err := b.JS.PublishMsg(ctx, msg)
+		_, err := b.JS.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: data, Header: header})
 		return err
 	})
 	if err != nil {
+		endSpan(span, err)
 		return fmt.Errorf("publish %s to %s: %w", id, subject, err)
 	}
 	return nil

@@ -110,6 +110,7 @@ func Run(ctx context.Context, opts Options, d Deps) error {
 	if err != nil {
 		return err
 	}
+	m.running.WithLabelValues(d.Name) // 0 until a step runs
 	e := &executor{Deps: d, opts: opts, metrics: m, running: newRunning()}
 	sub, err := d.Bus.Conn.Subscribe(bus.EventSubject("*", v1.TypePromotionAborted), e.running.onAborted)
 	if err != nil {
@@ -182,7 +183,9 @@ func (e *executor) handle(ctx context.Context, msg jetstream.Msg) error {
 		log.Error("cannot open the job's sealed config", "message", failed.Message)
 		return e.publish(ctx, failed)
 	}
-	res := e.run(ctx, log, &job) // bus.Consume sends the heartbeats that keep a long step
+	sctx, log, traced := e.traceStep(ctx, log, &job)
+	res := e.run(sctx, log, &job) // bus.Consume sends the heartbeats that keep a long step
+	traced(res)
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: leave the job for redelivery
 	}
@@ -227,6 +230,7 @@ func (e *executor) wanted(ctx context.Context, job *v1.StepJob) (bool, error) {
 
 // run executes the step against the workspace and returns its result.
 func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *v1.StepResult {
+	defer e.metrics.start(e.Name)()
 	started := time.Now()
 	a := NewAttempt(job, e.Steps.Lookup, log, e.opts.Instance)
 	// A config that fails the step's schema fails the step before the workspace is touched.
@@ -269,7 +273,7 @@ func (e *executor) run(ctx context.Context, log *slog.Logger, job *v1.StepJob) *
 	default:
 		tree.Discard() // a failed step may have left half its work behind
 	}
-	e.metrics.observe(job.Uses, outcome.Status, time.Since(started))
+	e.metrics.observe(e.Name, job.Uses, outcome.Status, time.Since(started))
 	log.Info("step attempt done", "status", outcome.Status, "duration", time.Since(started),
 		"checkout", checkedOut.Sub(started), "run", ran.Sub(checkedOut), "store", time.Since(ran), "message", outcome.Message)
 	return a.Result(outcome, out.Outputs, rev)

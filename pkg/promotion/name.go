@@ -32,3 +32,17 @@ func Name(stage, freight, key string, at time.Time) string {
 	}
 	return strings.ToLower(stage + "." + id.String() + "." + short)
 }
+
+// CreatedAt returns the time a Promotion named by Name was requested, read from the ULID in
+// its name; false for a name of another form.
+func CreatedAt(name string) (time.Time, bool) {
+	parts := strings.Split(name, ".")
+	if len(parts) < 3 {
+		return time.Time{}, false
+	}
+	id, err := ulid.ParseStrict(strings.ToUpper(parts[len(parts)-2]))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return ulid.Time(id.Time()), true
+}

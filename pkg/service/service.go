@@ -42,7 +42,8 @@ type Options struct {
 	SecretsKeyFile string
 	// LogLevel is debug, info, warn or error. Default $DRAY_LOG_LEVEL, else info.
 	LogLevel string
-	// LogFormat is text or json. Default $DRAY_LOG_FORMAT, else text.
+	// LogFormat is text or json: json writes one JSON object per line, with the trace_id of
+	// the work it is about. Default $DRAY_LOG_FORMAT, else text.
 	LogFormat string
 }
 
@@ -83,9 +84,9 @@ func (o *Options) Logger() *slog.Logger {
 	_ = lvl.UnmarshalText([]byte(o.LogLevel))
 	h := &slog.HandlerOptions{Level: lvl}
 	if o.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, h))
+		return slog.New(WithTraceIDs(slog.NewJSONHandler(os.Stderr, h)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, h))
+	return slog.New(WithTraceIDs(slog.NewTextHandler(os.Stderr, h)))
 }
 
 // Flagger is a service's own options.
@@ -123,6 +124,19 @@ func flags(name string, opts *Options, own Flagger) *flag.FlagSet {
 }
 
 func serve(ctx context.Context, name string, opts *Options, log *slog.Logger, run func(context.Context, Deps) error) error {
+	tp, err := Tracing(ctx, "dray-"+name)
+	if err != nil {
+		return err
+	}
+	if tp != nil {
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(sctx) // sends the spans still buffered
+		}()
+		opts.Bus.TracerProvider = tp
+		log.Info("exporting traces by OTLP")
+	}
 	nc, err := opts.Bus.Connect("dray-" + name)
 	if err != nil {
 		return err

@@ -22,6 +22,8 @@ type api struct {
 	route func(uses string) (string, bool)
 	// auth authenticates and authorizes requests.
 	auth *authn
+	// metrics are the gateway's families (metrics.go).
+	metrics *metrics
 }
 
 func (a *api) routes(mux router) {

@@ -41,6 +41,9 @@ type Options struct {
 	NATSCalloutSeed string
 	// CalloutIssuer, when set, is that key itself (dray up keeps it in memory).
 	CalloutIssuer nkeys.KeyPair
+	// Gatherer is what /metrics serves. Default the service's own registry (Deps.Metrics);
+	// dray up passes every service's, so one scrape reads them all.
+	Gatherer prometheus.Gatherer
 }
 
 // BindFlags registers the options as flags.
@@ -78,6 +81,9 @@ func (o *Options) Validate() error {
 // sends one with authorization.credentials_file (README.md, "Access control"). Mounts guard
 // themselves (dray up's demo Git server refuses pushes without the admin token).
 func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Handler) *checkedMux {
+	if a.metrics == nil {
+		a.metrics, _ = newMetrics(nil) // counted unseen; a nil registry cannot fail
+	}
 	mux := newCheckedMux(a.auth)
 	failures, err := audit.NewFailures(a.Metrics)
 	if err != nil {
@@ -101,7 +107,10 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
-	gatherer, _ := d.Metrics.(prometheus.Gatherer)
+	gatherer := opts.Gatherer
+	if gatherer == nil {
+		gatherer, _ = d.Metrics.(prometheus.Gatherer)
+	}
 	if gatherer == nil {
 		gatherer = prometheus.NewRegistry()
 	}
@@ -129,8 +138,13 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		_ = ln.Close()
 		return err
 	}
-	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth}, gatherer, opts.Mounts)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	m, err := newMetrics(d.Metrics)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth, metrics: m}, gatherer, opts.Mounts)
+	srv := &http.Server{Handler: m.instrument(d.Bus.Tracer(), mux), ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
 	go func() {
 		if opts.TLSCert != "" {

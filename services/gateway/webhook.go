@@ -134,6 +134,10 @@ type webhookReply struct {
 // webhook authenticates a push notification, then publishes a refresh command, with what
 // was pushed, for each Warehouse of the project that subscribes to the pushed repository.
 func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
+	provider := "unknown"
+	defer func() { a.metrics.webhookDelivered(provider, sw.status()) }()
 	project, token := r.PathValue("project"), r.PathValue("token")
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhookBodyLimit))
 	if err != nil {
@@ -161,6 +165,7 @@ func (a *api) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errNoReceiver)
 		return
 	}
+	provider = rc.p.name
 	log := a.Log.With("project", project, "receiver", rc.name, "provider", rc.p.name)
 	if err := rc.p.verify(r, body, rc.secret); err != nil {
 		log.Warn("webhook refused", "err", err, "remote", r.RemoteAddr)

@@ -56,6 +56,8 @@ func (s *scheduler) reconcile(ctx context.Context, project, name string) error {
 // dispatch renders the step and publishes its job — or, when its outcome was decided without
 // an executor (skipped, a bad expression, an orchestrator step), its result.
 func (s *scheduler) dispatch(ctx context.Context, p *v1.Promotion, act promotion.Action) error {
+	ctx, span := s.traceDispatch(ctx, p, act)
+	defer span.End()
 	prep := promotion.Prepare(s.expr, p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, p.Metadata.Namespace), Data: s.data(ctx, p), Now: time.Now(), Orchestrated: Runs})
 	if r := prep.Result; r != nil {
 		return s.Bus.Publish(ctx, bus.StepResultSubject(r.Project), r.ID(), r)

@@ -96,13 +96,17 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
+	commands, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.handleCommand, audit.WithFailures(failures)))
+	if err != nil {
+		return err
+	}
 	errs := make(chan error, 4)
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
 			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake"),
 			Metrics: d.Metrics,
-		}, audit.Commands(d.Bus, d.Log, s.handleCommand, audit.WithFailures(failures)))
+		}, commands)
 	}()
 	go func() {
 		filters := make([]string, len(pipelineEvents))

@@ -58,7 +58,7 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 			}
 			next = &head
 		}
-		p, _, err := s.update(ctx, bus.Key(project, next.Name), func(p *v1.Promotion) bool {
+		p, started, err := s.update(ctx, bus.Key(project, next.Name), func(p *v1.Promotion) bool {
 			return promotion.Start(p, time.Now())
 		})
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -71,6 +71,9 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 			return err
 		}
 		if !p.Status.Finished() {
+			if started {
+				s.metrics.promotionStarted(project, name)
+			}
 			return s.publish(ctx, p, v1.TypePromotionStarted, p.Metadata.Name+"/started", nil)
 		}
 		// Aborted while queued (or finished before a crash): free the Stage, take the next.

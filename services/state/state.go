@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
@@ -51,8 +50,8 @@ func (o *Options) Validate() error { return nil }
 
 type state struct {
 	service.Deps
-	opts     Options
-	finished *prometheus.CounterVec
+	opts    Options
+	metrics *metrics
 
 	written written   // the Promotions this service stored last
 	timers  timer.Set // per <project>.<stage>: when a window opens
@@ -63,15 +62,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.KeepPromotions == 0 {
 		opts.KeepPromotions = DefaultKeepPromotions
 	}
-	s := &state{Deps: d, opts: opts, finished: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "dray_promotions_total",
-		Help: "Promotions that finished, by project, stage and phase.",
-	}, []string{"project", "stage", "phase"})}
-	if d.Metrics != nil {
-		if err := d.Metrics.Register(s.finished); err != nil {
-			return fmt.Errorf("register metrics: %w", err)
-		}
+	m, err := newMetrics(d.Metrics)
+	if err != nil {
+		return err
 	}
+	s := &state{Deps: d, opts: opts, metrics: m}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
@@ -306,7 +301,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	}
 	s.written.forget(key) // it changes no more
 	if changed {
-		s.finished.WithLabelValues(r.Project, p.Spec.Stage, p.Status.Phase).Inc()
+		s.metrics.promotionFinished(r.Project, p.Spec.Stage, p.Status.Phase)
 		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
 			"phase", p.Status.Phase, "message", p.Status.Message)
 	}

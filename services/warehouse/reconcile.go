@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go.opentelemetry.io/otel/codes"
 	"log/slog"
 	"strings"
 	"time"
@@ -47,7 +48,9 @@ type job struct {
 // something, creates the Freight of the newest artifacts. It returns the recorded status and
 // an error when the discovery failed (and should be retried).
 func (s *tracker) reconcile(ctx context.Context, j job) (st v1.WarehouseStatus, full bool, err error) {
-	log := s.Log.With("project", j.project, "warehouse", j.wh.Metadata.Name)
+	ctx, span := s.traceDiscovery(withWarehouse(ctx, j.project, j.wh.Metadata.Name), j)
+	defer span.End()
+	log := s.Log.With("project", j.project, "warehouse", j.wh.Metadata.Name, "trace_id", span.SpanContext().TraceID().String())
 	now := time.Now().UTC()
 	st = j.status
 	st.ObservedSpec = j.spec
@@ -55,6 +58,7 @@ func (s *tracker) reconcile(ctx context.Context, j job) (st v1.WarehouseStatus, 
 		st.LastHandledRefresh = j.refreshes[n-1].id
 	}
 	found, errs, full := s.discover(ctx, j)
+	s.metrics.discovered(j.project, j.wh.Metadata.Name, time.Since(now), len(errs) > 0)
 	var failure error
 	switch {
 	case len(errs) > 0:
@@ -65,6 +69,7 @@ func (s *tracker) reconcile(ctx context.Context, j job) (st v1.WarehouseStatus, 
 		}
 		failure = fmt.Errorf("discovery failed: %s", strings.Join(msgs, "; "))
 		setCondition(&st, ConditionReady, "False", ReasonDiscoveryError, failure.Error(), now)
+		span.SetStatus(codes.Error, "discovery failed")
 		log.Warn("discovery failed; will retry", "err", failure)
 	default:
 		st.Errors = nil
@@ -145,6 +150,7 @@ func (s *tracker) createFreight(ctx context.Context, j job, st *v1.WarehouseStat
 		return nil
 	}
 	setCondition(st, ConditionFreightCreated, "True", ReasonCreated, "created Freight "+f.Metadata.Name+" ("+f.Alias+")", now)
+	s.metrics.freightCreated(j.project, j.wh.Metadata.Name)
 	log.Info("freight created", "freight", f.Metadata.Name, "alias", f.Alias)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ func (s *tracker) handleRefresh(ctx context.Context, msg jetstream.Msg) error {
 		return bus.Poison(bus.ReasonInvalid, err)
 	}
 	cmd.Project = project
-	done, ok := s.requestRefresh(cmd)
+	done, ok := s.requestRefresh(ctx, cmd)
 	if !ok {
 		found, err := s.load(ctx, cmd.Project, cmd.Warehouse)
 		if err != nil {
@@ -52,7 +53,7 @@ func (s *tracker) handleRefresh(ctx context.Context, msg jetstream.Msg) error {
 		if !found {
 			return s.reject(ctx, msg, &cmd)
 		}
-		if done, ok = s.requestRefresh(cmd); !ok {
+		if done, ok = s.requestRefresh(ctx, cmd); !ok {
 			return fmt.Errorf("warehouse %s/%s vanished", cmd.Project, cmd.Warehouse)
 		}
 	}
@@ -65,15 +66,17 @@ func (s *tracker) handleRefresh(ctx context.Context, msg jetstream.Msg) error {
 }
 
 // requestRefresh makes the Warehouse due now and returns a channel closed once a discovery
-// started after this call finished. It reports false for an unknown Warehouse.
-func (s *tracker) requestRefresh(cmd v1.RefreshCommand) (<-chan struct{}, bool) {
+// started after this call finished; that discovery continues the trace of ctx. It reports
+// false for an unknown Warehouse.
+func (s *tracker) requestRefresh(ctx context.Context, cmd v1.RefreshCommand) (<-chan struct{}, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.entries[bus.Key(cmd.Project, cmd.Warehouse)]
 	if !ok {
 		return nil, false
 	}
-	r := &refreshRequest{id: cmd.ID, done: make(chan struct{}), at: time.Now(), artifact: cmd.Artifact}
+	r := &refreshRequest{id: cmd.ID, done: make(chan struct{}), at: time.Now(), artifact: cmd.Artifact,
+		trace: trace.SpanContextFromContext(ctx)}
 	if cmd.ID != "" && cmd.ID == e.status.LastHandledRefresh {
 		close(r.done) // redelivered after it was handled
 		return r.done, true

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"go.opentelemetry.io/otel/trace"
 	"slices"
 	"sync"
 	"time"
@@ -20,7 +21,8 @@ import (
 // tracker is the warehouse service's state: every known Warehouse and when it is due.
 type tracker struct {
 	service.Deps
-	opts Options
+	opts    Options
+	metrics *metrics
 
 	mu      sync.Mutex
 	entries map[string]*entry // by bus.Key(project, name)
@@ -51,10 +53,12 @@ type refreshRequest struct {
 	at time.Time
 	// artifact is the command's hint of what was pushed; nil when it names nothing.
 	artifact *v1.RefreshArtifact
+	// trace is the span of the refresh command, which the discovery continues.
+	trace trace.SpanContext
 }
 
-func newTracker(opts Options, d service.Deps) *tracker {
-	return &tracker{Deps: d, opts: opts, entries: map[string]*entry{}, wake: make(chan struct{}, 1)}
+func newTracker(opts Options, d service.Deps, m *metrics) *tracker {
+	return &tracker{Deps: d, opts: opts, entries: map[string]*entry{}, wake: make(chan struct{}, 1), metrics: m}
 }
 
 func (s *tracker) poke() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -65,7 +66,7 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (o *Options) defaults(d service.Deps) {
+func (o *Options) defaults(d service.Deps, m *metrics) {
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}
@@ -73,7 +74,8 @@ func (o *Options) defaults(d service.Deps) {
 		o.Timeout = 2 * time.Minute
 	}
 	if o.Discoverer == nil {
-		opts := []RemoteOption{WithCredentials(d.Secrets), WithGitTransports(o.GitTransports)}
+		opts := []RemoteOption{WithCredentials(d.Secrets), WithGitTransports(o.GitTransports),
+			WithTransport(countingTransport{base: http.DefaultTransport, m: m})}
 		for kind, g := range o.Generic {
 			opts = append(opts, WithGeneric(kind, g))
 		}
@@ -84,11 +86,19 @@ func (o *Options) defaults(d service.Deps) {
 // Run discovers every Warehouse until ctx ends: it watches the Warehouses in dray-resources,
 // handles refresh commands, and runs discovery when each is due.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	opts.defaults(d)
-	s := newTracker(opts, d)
+	m, err := newMetrics(d.Metrics)
+	if err != nil {
+		return err
+	}
+	opts.defaults(d, m)
+	s := newTracker(opts, d, m)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	failures, err := audit.NewFailures(d.Metrics)
+	if err != nil {
+		return err
+	}
+	refresh, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.handleRefresh, audit.WithFailures(failures)))
 	if err != nil {
 		return err
 	}
@@ -99,7 +109,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			Stream: bus.StreamCommands, Durable: "warehouse-refresh",
 			Filters: bus.CommandFilters("refresh"), Metrics: d.Metrics,
 			Workers: 16, NoBuffer: true, // a refresh may take long; bus.Consume keeps it with heartbeats
-		}, audit.Commands(d.Bus, d.Log, s.handleRefresh, audit.WithFailures(failures)))
+		}, refresh)
 	}()
 	d.Log.Info("warehouse service ready", "workers", opts.Workers)
 	done := make(chan struct{})

@@ -16,6 +16,8 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/executor"
@@ -78,6 +80,9 @@ type Options struct {
 	Resync time.Duration
 	// AuditMaxAge is how long DRAY_AUDIT keeps records (bus.Options.AuditMaxAge; 0: a year).
 	AuditMaxAge time.Duration
+	// TracerProvider records every service's spans. Default: each service's own, from the
+	// standard OTEL_* environment (service.Tracing), which is off unless set.
+	TracerProvider trace.TracerProvider
 }
 
 // Executor is an extra executor: its kind and its steps.
@@ -98,13 +103,18 @@ type Instance struct {
 	AdminToken string
 	// NATS is the embedded server.
 	NATS *server.Server
+	// Registries hold each service's metrics by service name (state, scheduler, gateway,
+	// executor-git …), as each would export them in its own process; the gateway's /metrics
+	// serves them all.
+	Registries map[string]*prometheus.Registry
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	errs   []error
-	conns  []*nats.Conn
-	users  *bus.Users
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	errs    []error
+	conns   []*nats.Conn
+	users   *bus.Users
+	tracers []*sdktrace.TracerProvider // made from the OTEL_* environment; Stop flushes them
 }
 
 // Connect connects to the embedded NATS in this process as the admin, who may do everything
@@ -158,9 +168,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, fmt.Errorf("make the NATS auth callout key: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	in := &Instance{cancel: cancel}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	in := &Instance{cancel: cancel, Registries: map[string]*prometheus.Registry{}}
+	process := prometheus.NewRegistry()
+	process.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gatherers := prometheus.Gatherers{process}
 	var shared *workspace.Store // set with the first bus, before any executor starts
 	ready := make(chan string, 1)
 	listening := make(chan struct{}) // closed once in.URL is the gateway's
@@ -237,7 +248,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC, CalloutIssuer: calloutKey}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
+				CalloutIssuer: calloutKey, Gatherer: gatherers}, d)
 		}},
 	}
 	for _, e := range execs {
@@ -255,6 +267,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	roles := make([]string, len(services))
 	for i, s := range services {
 		roles[i] = s.name
+		in.Registries[s.name] = prometheus.NewRegistry()
+		gatherers = append(gatherers, in.Registries[s.name])
 	}
 	users, err := bus.NewUsers(roles...)
 	if err != nil {
@@ -315,12 +329,26 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return nil, fmt.Errorf("connect %s to embedded NATS: %w", s.name, err)
 		}
 		in.conns = append(in.conns, nc)
-		b, err := bus.New(ctx, nc, busOpts)
+		tp := o.TracerProvider
+		if tp == nil {
+			sdk, err := service.Tracing(ctx, "dray-"+s.name)
+			if err != nil {
+				in.Stop()
+				return nil, err
+			}
+			if sdk != nil {
+				tp = sdk
+				in.tracers = append(in.tracers, sdk)
+			}
+		}
+		opts := busOpts
+		opts.TracerProvider = tp
+		b, err := bus.New(ctx, nc, opts)
 		if err != nil {
 			in.Stop()
 			return nil, err
 		}
-		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: reg}
+		d := service.Deps{Log: o.Log.With("service", s.name), Bus: b, Metrics: in.Registries[s.name]}
 		if d.Secrets, err = secret.NewStore(b.Secrets, secretsKey); err != nil {
 			in.Stop()
 			return nil, err
@@ -375,6 +403,11 @@ func (in *Instance) Wait() error {
 func (in *Instance) Stop() {
 	in.cancel()
 	in.wg.Wait()
+	for _, tp := range in.tracers {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = tp.Shutdown(ctx) // sends the spans still buffered
+		cancel()
+	}
 	for _, nc := range in.conns {
 		nc.Close()
 	}
