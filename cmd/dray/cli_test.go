@@ -204,8 +204,8 @@ func TestApplyRejectsBadManifest(t *testing.T) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
 	}
-	if out, err := dray(t, server, "get", "stages", "-p", "shop"); err != nil || strings.Contains(out, "dev") {
-		t.Errorf("after a rejected apply, get stages = %q, %v; want no Stage stored", out, err)
+	if out, err := dray(t, server, "get", "stages", "-p", "shop"); err == nil || !strings.Contains(err.Error(), `project "shop" not found`) || strings.Contains(out, "dev") {
+		t.Errorf("after a rejected apply, get stages -p shop = %q, %v; want neither the Project nor the Stage stored", out, err)
 	}
 	if _, err := dray(t, server, "get", "stages"); err == nil || !strings.Contains(err.Error(), "no project") {
 		t.Errorf("after a rejected apply the Project was stored: %v", err)

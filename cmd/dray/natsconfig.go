@@ -11,8 +11,9 @@ import (
 
 func newNATS() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "nats",
-		Short: "NATS for the external layout (dray up configures its own)",
+		Use:     "nats",
+		Short:   "NATS for the external layout (dray up configures its own)",
+		Example: "  dray nats config --seeds-dir /etc/dray/nkeys > nats-server.conf",
 	}
 	var (
 		seedsDir, storeDir string
@@ -30,6 +31,8 @@ Roles: gateway, scheduler, state, warehouse, argocd-health, executor-<kind> for 
 executors and each --executor, project-<project> for each --project (an outside system that
 publishes the project's commands and reads its events), and admin (everything: for people
 and for changing the layout's configuration).`,
+		Example: `  dray nats config --seeds-dir /etc/dray/nkeys > nats-server.conf
+  dray nats config --seeds-dir /etc/dray/nkeys --project shop --executor custom`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seedsDir == "" {

@@ -17,8 +17,9 @@ import (
 
 func newToken(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Create and revoke API tokens (dray get tokens lists them)",
+		Use:     "token",
+		Short:   "Create and revoke API tokens (dray get tokens lists them)",
+		Example: "  dray token create ci --role developer -p shop > ci.token",
 	}
 	var (
 		role, expires string
@@ -31,6 +32,8 @@ func newToken(g *globals) *cobra.Command {
 ServiceAccount or Kargo Role the project declares), and print it: Dray keeps only its hash,
 so it cannot be shown again. With --system-admin (a system admin only), the token may do
 anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.`,
+		Example: `  dray token create ci --role developer -p shop --expires 720h > ci.token
+  dray token create ops --system-admin > ops.token`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.newClient()
@@ -59,9 +62,10 @@ anything in every project. Give it to the CLI with --token-file or $DRAY_TOKEN.`
 	create.Flags().StringVar(&expires, "expires", "", "lifetime, e.g. 720h (default: no expiry)")
 	create.Flags().BoolVar(&systemAdmin, "system-admin", false, "a system-admin token, for every project")
 	revoke := &cobra.Command{
-		Use:   "revoke NAME",
-		Short: "Revoke an API token of a project (with --system-admin, a system-admin token)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "revoke NAME",
+		Short:   "Revoke an API token of a project (with --system-admin, a system-admin token)",
+		Example: "  dray token revoke ci -p shop",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.newClient()
 			if err != nil {

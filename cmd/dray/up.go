@@ -95,6 +95,8 @@ so the CLI on this machine works with no flags. Serving on an address other than
 needs --tls-cert and --tls-key, or --insecure. With --demo, Dray
 also serves a Git repository on loopback, applies the guestbook pipeline from examples/ and
 promotes its first Freight, so a promotion lands within seconds, with no network.`,
+		Example: `  dray up
+  dray up --demo --data-dir "$(mktemp -d)"`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
