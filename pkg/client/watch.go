@@ -9,10 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
+
+// errNoWatch says the gateway has no watch route.
+var errNoWatch = errors.New("the gateway has no watch route")
 
 // maxEvent bounds one Server-Sent Event of a watch: a Promotion is at most a NATS message.
 const maxEvent = 8 << 20
@@ -21,13 +25,16 @@ const maxEvent = 8 << 20
 // (GET …/promotions/<name>/watch, services/gateway/README.md): seen (if not nil) gets every
 // version the state service records, as it records it, until the Promotion finishes, which
 // FollowPromotion then returns. A Promotion not recorded yet (its promote command is still
-// queued) is asked for again until ctx ends.
+// queued) is asked for again until ctx ends. Against a gateway without the watch route it
+// falls back to WaitPromotion's polling.
 func (c *Client) FollowPromotion(ctx context.Context, project, name string, seen func(*v1.Promotion)) (*v1.Promotion, error) {
 	for {
 		p, err := c.followOnce(ctx, project, name, seen)
 		switch {
 		case err == nil && p != nil && p.Status.Finished():
 			return p, nil
+		case errors.Is(err, errNoWatch):
+			return c.WaitPromotion(ctx, project, name, seen)
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return nil, err
 		}
@@ -57,6 +64,9 @@ func (c *Client) followOnce(ctx context.Context, project, name string, seen func
 		return nil, fmt.Errorf("reach the Dray gateway at %s (is dray up running? set --server or DRAY_SERVER): %w", c.base, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return nil, errNoWatch // the router's 404, not the route's: the gateway predates it
+	}
 	if resp.StatusCode >= 300 {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		e := &APIError{Status: resp.StatusCode}
