@@ -146,11 +146,15 @@ func follower(ctx context.Context, w io.Writer, c *client.Client, project string
 	return func(p *v1.Promotion) {
 		name := p.Metadata.Name
 		if p.Status.Phase != phase {
+			ran := phase == v1.PhaseRunning
 			phase = p.Status.Phase
-			switch phase {
-			case v1.PhasePending, "":
+			switch {
+			case phase == v1.PhasePending || phase == "":
 				fmt.Fprintf(w, "%s: queued for stage %s\n", name, p.Spec.Stage)
-			case v1.PhaseRunning:
+			case phase == v1.PhaseRunning,
+				// Seen first when it has ended (it ran between two versions the watch
+				// delivered): it ran all the same.
+				!ran && len(p.Status.StepExecutionMetadata) > 0 && p.Status.StepExecutionMetadata[0].StartedAt != nil:
 				fmt.Fprintf(w, "%s: running\n", name)
 			}
 		}

@@ -42,7 +42,7 @@ func (c *Client) FollowPromotion(ctx context.Context, project, name string, seen
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("wait for promotion %s: %w", name, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }
