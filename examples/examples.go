@@ -9,8 +9,9 @@ import (
 //go:embed guestbook/*.yaml
 var files embed.FS
 
-// Guestbook returns the guestbook demo pipeline: a Project, a Warehouse, a Freight and a dev
-// Stage that updates an image tag in a Git repository.
+// Guestbook returns the guestbook demo pipeline: a Project and its ProjectConfig, a Warehouse
+// subscribed to the tags of an application repository, and three Stages, dev → staging →
+// prod, that write the tag into a configuration repository; prod waits for an approval.
 func Guestbook() fs.FS {
 	sub, _ := fs.Sub(files, "guestbook")
 	return sub

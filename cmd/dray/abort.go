@@ -11,7 +11,10 @@ func newAbort(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "abort PROMOTION",
 		Short: "Stop a Promotion: its running step is aborted and later steps do not run",
-		Args:  cobra.ExactArgs(1),
+		Example: `  dray abort dev.01jd8x2k7f.3f2a1c9
+  dray get promotions -o name   # to find it`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeArgs(g, "promotions"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, project, err := g.connect(cmd.Context())
 			if err != nil {

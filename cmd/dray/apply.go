@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -13,24 +14,42 @@ import (
 func newApply(g *globals) *cobra.Command {
 	var files []string
 	cmd := &cobra.Command{
-		Use:   "apply -f FILE|DIR",
+		Use:   "apply -f FILE|DIR|-",
 		Short: "Validate resources and store them, all or nothing",
 		Long: `Validate Kargo-shaped resources (apiVersion kargo.akuity.io/v1alpha1) from files or
 directories and store them. The server checks everything dray lint checks, the resources
 they name (Warehouses, upstream Stages, tasks, message channels, Freight aliases) and the
 limits of docs/limits.md. If any check fails, each problem is printed with its file,
-resource and field, and nothing is stored.`,
+resource and field, and nothing is stored. -f - reads standard input. A kind: List (what
+dray get -o yaml prints for several objects) is applied item by item; status is ignored.`,
+		Example: `  dray apply -f examples/guestbook
+  dray apply -f project.yaml -f stages/
+  dray get stages -o yaml | dray apply -f -`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {
 				return fmt.Errorf("name manifests with -f FILE or -f DIR")
 			}
 			var objs []manifest.Object
 			for _, f := range files {
+				var got []manifest.Object
+				if f == "-" {
+					data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
+					if err != nil {
+						return fmt.Errorf("read manifests from standard input: %w", err)
+					}
+					if len(data) > maxStdin {
+						return fmt.Errorf("standard input holds more than %d MiB of manifests: apply them from files", maxStdin>>20)
+					}
+					if got, err = manifest.Decode("<stdin>", data); err != nil {
+						return fmt.Errorf("nothing was applied:\n%w", err)
+					}
+					objs = append(objs, got...)
+					continue
+				}
 				info, err := os.Stat(f)
 				if err != nil {
 					return err
 				}
-				var got []manifest.Object
 				if info.IsDir() {
 					got, err = manifest.DecodeDir(f)
 				} else {
@@ -55,9 +74,12 @@ resource and field, and nothing is stored.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory (repeatable)")
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory, or - for standard input (repeatable)")
 	return cmd
 }
+
+// maxStdin bounds what apply -f - reads.
+const maxStdin = 64 << 20
 
 func rawJSON(objs []manifest.Object) []json.RawMessage {
 	out := make([]json.RawMessage, len(objs))

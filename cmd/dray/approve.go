@@ -16,7 +16,10 @@ func newApprove(g *globals) *cobra.Command {
 		Long: `Approve a Freight for a Stage: it becomes available there without being verified upstream.
 Approval creates no Promotion; promote it with dray promote, or let an auto-promoting Stage
 take it. Who approved, when and why is recorded on the Freight.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  dray approve quiet-lynx --stage prod --reason "checked in staging"
+  dray promote --stage prod --freight quiet-lynx`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeArgs(g, "freight"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, project, err := g.connect(cmd.Context())
 			if err != nil {
@@ -33,14 +36,17 @@ take it. Who approved, when and why is recorded on the Freight.`,
 	cmd.Flags().StringVar(&stage, "stage", "", "the Stage to approve the Freight for")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the record")
 	_ = cmd.MarkFlagRequired("stage")
+	registerNameCompletion(cmd, g, "stage", "stages")
 	return cmd
 }
 
 func newVerify(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "verify STAGE",
-		Short: "Re-run a Stage's verification of the Freight it holds",
-		Args:  cobra.ExactArgs(1),
+		Use:               "verify STAGE",
+		Short:             "Re-run a Stage's verification of the Freight it holds",
+		Example:           "  dray verify staging",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeArgs(g, "stages"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, project, err := g.connect(cmd.Context())
 			if err != nil {
@@ -62,9 +68,11 @@ func newPause(g *globals, verb string) *cobra.Command {
 		short = "Resume a paused Stage: its queued Promotions start"
 	}
 	cmd := &cobra.Command{
-		Use:   verb + " STAGE",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Use:               verb + " STAGE",
+		Short:             short,
+		Example:           "  dray " + verb + " prod --reason \"release freeze until Monday\"",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeArgs(g, "stages"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, project, err := g.connect(cmd.Context())
 			if err != nil {
@@ -83,9 +91,11 @@ func newPause(g *globals, verb string) *cobra.Command {
 
 func newAlias(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "alias FREIGHT NEW-ALIAS",
-		Short: "Give a Freight (name or alias) a new alias; its old alias is freed",
-		Args:  cobra.ExactArgs(2),
+		Use:               "alias FREIGHT NEW-ALIAS",
+		Short:             "Give a Freight (name or alias) a new alias; its old alias is freed",
+		Example:           "  dray alias quiet-lynx release-1.4",
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeArgs(g, "freight", ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, project, err := g.connect(cmd.Context())
 			if err != nil {

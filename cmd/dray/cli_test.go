@@ -103,7 +103,7 @@ metadata:
 alias: quiet-lynx
 origin: {kind: Warehouse, name: web}
 images:
-- repoURL: ghcr.io/shop/web
+- repoURL: 127.0.0.1:1/shop/web
   tag: v2.0.1
   digest: sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 `
@@ -129,7 +129,7 @@ spec:
         as: update
         config:
           path: ./src/values.yaml
-          updates: [{key: image.tag, value: "${{ imageFrom('ghcr.io/shop/web').Tag }}"}]
+          updates: [{key: image.tag, value: "${{ imageFrom('127.0.0.1:1/shop/web').Tag }}"}]
       - uses: git-commit
         as: commit
         config: {path: ./src, message: "${{ outputs.update.commitMessage }}"}
@@ -184,7 +184,7 @@ func TestCLIPromotesAgainstDrayUp(t *testing.T) {
 			t.Errorf("dray get promotion output lacks %q:\n%s", want, out)
 		}
 	}
-	if got := git.ReadFile(t, "shop-config", "main", "values.yaml"); got != "image:\n  tag: v2.0.1\n" {
+	if got := git.ReadFile(t, "shop-config", "main", "values.yaml"); got != "image:\n  tag: v2.0.1 # current\n" { // yaml-update keeps the comment
 		t.Errorf("pushed values.yaml = %q", got)
 	}
 }
@@ -204,8 +204,8 @@ func TestApplyRejectsBadManifest(t *testing.T) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
 	}
-	if out, err := dray(t, server, "get", "stages", "-p", "shop"); err != nil || strings.Contains(out, "dev") {
-		t.Errorf("after a rejected apply, get stages = %q, %v; want no Stage stored", out, err)
+	if out, err := dray(t, server, "get", "stages", "-p", "shop"); err == nil || !strings.Contains(err.Error(), `project "shop" not found`) || strings.Contains(out, "dev") {
+		t.Errorf("after a rejected apply, get stages -p shop = %q, %v; want neither the Project nor the Stage stored", out, err)
 	}
 	if _, err := dray(t, server, "get", "stages"); err == nil || !strings.Contains(err.Error(), "no project") {
 		t.Errorf("after a rejected apply the Project was stored: %v", err)

@@ -16,8 +16,9 @@ import (
 
 func newExpr() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "expr",
-		Short: "Work with ${{ }} expressions",
+		Use:     "expr",
+		Short:   "Work with ${{ }} expressions",
+		Example: "  dray expr eval '${{ 40 + 2 }}'",
 	}
 	cmd.AddCommand(newExprEval())
 	return cmd

@@ -24,6 +24,8 @@ defines, task variables without a value, and duplicate or reserved aliases.
 
 Each problem is printed on one line as "error: " or "warning: " followed by
 file: Resource: path: step "alias": message. The command fails when any problem is an error.`,
+		Example: `  dray lint -f examples/guestbook
+  dray lint -f stages/ -f tasks.yaml`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {
 				return fmt.Errorf("name manifests with -f FILE or -f DIR")

@@ -25,6 +25,8 @@ login opens the provider's sign-in page in a browser (or prints its URL with --n
 takes the redirect on a loopback port (authorization code with PKCE), and records the ID
 token and refresh token as the current context of the dray config (readable by you alone).
 Later commands send the ID token and refresh it when it expires.`,
+		Example: `  dray login --server https://dray.example.com
+  dray login --server https://dray.example.com --no-browser`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if g.server == "" {

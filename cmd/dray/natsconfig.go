@@ -11,8 +11,9 @@ import (
 
 func newNATS() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "nats",
-		Short: "NATS for the external layout (dray up configures its own)",
+		Use:     "nats",
+		Short:   "NATS for the external layout (dray up configures its own)",
+		Example: "  dray nats config --seeds-dir /etc/dray/nkeys > nats-server.conf",
 	}
 	var (
 		seedsDir, storeDir string
@@ -41,6 +42,8 @@ create --nats).
 --users-only prints only the authorization block (with the auth callout), for a server
 configuration of your own to include (the Helm chart's NATS includes it from a Secret:
 docs/deploy.md).`,
+		Example: `  dray nats config --seeds-dir /etc/dray/nkeys > nats-server.conf
+  dray nats config --seeds-dir /etc/dray/nkeys --project shop --executor custom`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seedsDir == "" {

@@ -17,7 +17,9 @@ func newProbe() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "probe URL",
 		Short: "Exit 0 when URL answers 2xx (a health check: dray probe http://127.0.0.1:9090/readyz)",
-		Args:  cobra.ExactArgs(1),
+		Example: `  dray probe http://127.0.0.1:9090/readyz
+  dray probe --timeout 2s http://gateway:8080/healthz`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()

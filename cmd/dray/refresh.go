@@ -17,7 +17,15 @@ func newRefresh(g *globals) *cobra.Command {
 		Long: `Ask the warehouse service to discover what a Warehouse's subscriptions offer now.
 Its status (dray get warehouse NAME -o yaml) shows the refresh's ID as lastHandledRefresh once
 discovery ran.`,
+		Example: `  dray refresh warehouse guestbook
+  dray get warehouse guestbook -o jsonpath='{.status.lastHandledRefresh}'`,
 		Args: cobra.ExactArgs(2),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return []cobra.Completion{"warehouse"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completeArgs(g, "", "warehouses")(cmd, args, toComplete)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if kind := strings.ToLower(args[0]); kind != "warehouse" && kind != "warehouses" {
 				return fmt.Errorf("unknown kind %q: only warehouses are refreshed", args[0])

@@ -66,6 +66,8 @@ promotion variable after the template's, so it wins (also over a task's default)
 With --diff, nothing leaves this machine: git-clone, git-commit and the file steps run,
 git-push only prints the diff (diff --git) it would push and outputs the local HEAD, and
 every other step that could act outside the machine is skipped.`,
+		Example: `  dray run -f stage-dev.yaml --freight freight.yaml --dir /tmp/ws
+  dray run -f stages/ --stage prod --freight freight.yaml --dir /tmp/ws --diff`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

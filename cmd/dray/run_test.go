@@ -100,7 +100,7 @@ spec:
   - uses: compose-output
     as: tag
     config:
-      x: "${{ imageFrom('ghcr.io/shop/web').Tag }}-${{ vars.suffix }}"
+      x: "${{ imageFrom('127.0.0.1:1/shop/web').Tag }}-${{ vars.suffix }}"
 `
 
 // TestRunTask: a task step runs a PromotionTask from another -f file, and its compose-output

@@ -19,8 +19,9 @@ import (
 
 func newToken(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Create and revoke API tokens (dray get tokens lists them)",
+		Use:     "token",
+		Short:   "Create and revoke API tokens (dray get tokens lists them)",
+		Example: "  dray token create ci --role developer -p shop > ci.token",
 	}
 	var (
 		role, expires     string
@@ -41,6 +42,9 @@ otherwise): it is written, not printed, to --nats-file (default <name>.nats.json
 a nats CLI context with the server's --nats-url, the token and the token's inbox prefix. The
 gateway's auth callout lets it publish only the project's commands its role allows, as
 dray.cmd.<project>.<verb>.<name>, and read only the project's events (pkg/bus/README.md).`,
+		Example: `  dray token create ci --role developer -p shop --expires 720h > ci.token
+  dray token create ops --system-admin > ops.token
+  dray token create ci-bus -p shop --nats --nats-url nats://nats.example.com:4222`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.newClient()
@@ -96,9 +100,10 @@ dray.cmd.<project>.<verb>.<name>, and read only the project's events (pkg/bus/RE
 	create.Flags().StringVar(&natsURL, "nats-url", "nats://127.0.0.1:4222", "the NATS server the credential connects to (dray up's by default)")
 	create.Flags().StringVar(&natsFile, "nats-file", "", "where --nats writes the credential (default <name>.nats.json; never overwritten)")
 	revoke := &cobra.Command{
-		Use:   "revoke NAME",
-		Short: "Revoke an API token of a project (with --system-admin, a system-admin token)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "revoke NAME",
+		Short:   "Revoke an API token of a project (with --system-admin, a system-admin token)",
+		Example: "  dray token revoke ci -p shop",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.newClient()
 			if err != nil {

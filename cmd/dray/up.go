@@ -97,8 +97,12 @@ authentication on: on first start Dray writes a system-admin token to <data-dir>
 and records it as the current context of the dray config (e.g. ~/.config/dray/config.yaml),
 so the CLI on this machine works with no flags. Serving on an address other than loopback
 needs --tls-cert and --tls-key, or --insecure. With --demo, Dray
-also serves a Git repository on loopback, applies the guestbook pipeline from examples/ and
-promotes its first Freight, so a promotion lands within seconds, with no network.`,
+also serves two Git repositories on loopback (an application whose tags are Freight, and its
+configuration), applies the guestbook pipeline from examples/ (dev → staging → prod, with an
+approval before prod) and waits until its first Freight reached staging: a pipeline moves
+within seconds, with no network.`,
+		Example: `  dray up
+  dray up --demo --data-dir "$(mktemp -d)"`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
@@ -161,7 +165,7 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	f.StringVar(&o.TLSKey, "tls-key", "", "key file of --tls-cert")
 	f.BoolVar(&insecure, "insecure", false, "serve plain HTTP on an address other than loopback (tokens cross the network in clear)")
 	f.IntVar(&o.NATSPort, "nats-port", 4222, "port where the embedded NATS accepts outside clients (-1: any free port)")
-	f.BoolVar(&demo, "demo", false, "serve a demo Git repository, apply examples/guestbook and promote its Freight")
+	f.BoolVar(&demo, "demo", false, "serve the demo's Git repositories, apply examples/guestbook (dev → staging → prod) and wait until its first Freight reached staging")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", cmp.Or(os.Getenv("DRAY_LOG_FORMAT"), "text"), "text or json (one JSON object per line, with trace_id)")
 	f.StringArrayVar(&allowedHosts, "http-allowed-hosts", nil, "project=host,host…: the hosts a project's http, http-download, send-message and oci-* steps may call (as dray-executor-http's option; loopback and private addresses only when listed; repeatable)")
@@ -177,7 +181,9 @@ promotes its first Freight, so a promotion lands within seconds, with no network
 	return cmd
 }
 
-// demoGit serves the guestbook demo's config repository from the data directory.
+// demoGit serves the guestbook demo's repositories from the data directory: the
+// application, whose tags the Warehouse turns into Freight, and the configuration the Stages
+// write to.
 func demoGit(dataDir string) (*gitserver.Server, error) {
 	root := filepath.Join(dataDir, "git")
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -187,35 +193,39 @@ func demoGit(dataDir string) (*gitserver.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	values := func(env string) string {
+		return "# Values for the " + env + " environment; Dray updates image.tag.\nimage:\n  repository: ghcr.io/akuity/guestbook\n  tag: v0.9.0\nreplicas: 1\n"
+	}
 	if _, err := os.Stat(filepath.Join(root, "guestbook-config.git")); os.IsNotExist(err) {
 		if err := git.Init("guestbook-config", map[string]string{
-			"env/dev/values.yaml": "# Values for the dev environment; Dray updates image.tag.\nimage:\n  repository: ghcr.io/akuity/guestbook\n  tag: v1.0.0\nreplicas: 1\n",
-			"README.md":           "Configuration of the guestbook demo, promoted by Dray.\n",
+			"env/dev/values.yaml":     values("dev"),
+			"env/staging/values.yaml": values("staging"),
+			"env/prod/values.yaml":    values("prod"),
+			"README.md":               "Configuration of the guestbook demo, promoted by Dray.\n",
 		}); err != nil {
 			return nil, fmt.Errorf("create demo repository: %w", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "guestbook-app.git")); os.IsNotExist(err) {
+		if err := git.Init("guestbook-app", map[string]string{
+			"README.md": "The guestbook application of the demo: each SemVer tag is a release that Dray promotes.\n",
+		}); err != nil {
+			return nil, fmt.Errorf("create demo repository: %w", err)
+		}
+		if err := git.Tag("guestbook-app", "v1.0.0"); err != nil {
+			return nil, err
 		}
 	}
 	return git, nil
 }
 
-// runDemo applies the guestbook pipeline and promotes its Freight to dev. The demo's git-push
-// pushes with the admin token, which guardPush asks of every push, kept in a credentials Secret.
+// runDemo applies the guestbook pipeline and follows its first Freight, which the Warehouse
+// discovers in the demo's application repository, through dev and staging (both
+// auto-promote); prod waits for an approval. The demo's git-push pushes with the admin
+// token, which guardPush asks of every push, kept in a credentials Secret.
 func runDemo(ctx context.Context, cmd *cobra.Command, base, adminToken string) error {
 	c := client.New(base, client.WithToken(adminToken))
-	var docs []manifest.Object
-	err := fs.WalkDir(examples.Guestbook(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(examples.Guestbook(), p)
-		if err != nil {
-			return err
-		}
-		text := strings.ReplaceAll(string(data), "http://127.0.0.1:8080", base)
-		objs, err := manifest.Decode("examples/guestbook/"+p, []byte(text))
-		docs = append(docs, objs...)
-		return err
-	})
+	docs, err := demoManifests(base)
 	if err != nil {
 		return err
 	}
@@ -232,19 +242,55 @@ func runDemo(ctx context.Context, cmd *cobra.Command, base, adminToken string) e
 		return fmt.Errorf("apply the demo pipeline: %w", err)
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "Demo: applied examples/guestbook (repository %s/git/guestbook-config.git)\n", base)
-	actx, cancel := context.WithTimeout(ctx, time.Minute)
+	fmt.Fprintf(out, "Demo: applied examples/guestbook: Warehouse guestbook watches the tags of %s/git/guestbook-app.git;\n      dev and staging promote new Freight on their own, prod waits for an approval.\n", base)
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	resp, err := c.Promote(actx, &v1.PromoteCommand{Project: "guestbook", Stage: "dev", Freight: "first-light", Actor: "email:demo@dray.dev"})
+	s, err := waitStage(wctx, c, "guestbook", "staging")
 	if err != nil {
-		return fmt.Errorf("promote the demo freight: %w", err)
+		return fmt.Errorf("the demo's first Freight did not reach staging: %w (dray get stages -p guestbook says where it is)", err)
 	}
-	fmt.Fprintf(out, "Demo: promoting Freight first-light to dev as %s\n", resp.Promotion)
-	p, err := c.WaitPromotion(actx, "guestbook", resp.Promotion, nil)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "Demo: promotion %s %s. Try, in another terminal:\n  dray get promotions -p guestbook\n  dray get promotion %s -p guestbook\n  git clone %s/git/guestbook-config.git\n",
-		p.Metadata.Name, strings.ToLower(p.Status.Phase), p.Metadata.Name, base)
+	alias := s.Status.FreightHistory[0].Alias
+	fmt.Fprintf(out, `Demo: Freight %[1]s (guestbook-app v1.0.0) went to dev, then to staging. Try, in another terminal:
+  dray get stages
+  dray get freight
+  dray approve %[1]s --stage prod
+  dray promote --stage prod --freight %[1]s --wait
+`, alias)
 	return nil
+}
+
+// demoManifests reads examples/guestbook, with the demo's repositories at base.
+func demoManifests(base string) ([]manifest.Object, error) {
+	var docs []manifest.Object
+	err := fs.WalkDir(examples.Guestbook(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(examples.Guestbook(), p)
+		if err != nil {
+			return err
+		}
+		text := strings.ReplaceAll(string(data), "http://127.0.0.1:8080", base)
+		objs, err := manifest.Decode("examples/guestbook/"+p, []byte(text))
+		docs = append(docs, objs...)
+		return err
+	})
+	return docs, err
+}
+
+// waitStage waits until stage holds Freight its last Promotion delivered.
+func waitStage(ctx context.Context, c *client.Client, project, stage string) (*v1.Stage, error) {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s, err := c.Stage(ctx, project, stage)
+		if err == nil && len(s.Status.FreightHistory) > 0 && s.Status.LastPromotion != nil && s.Status.LastPromotion.Phase == v1.PhaseSucceeded {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,9 +10,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -146,6 +153,93 @@ func TestUpAuditMaxAge(t *testing.T) {
 		in.Stop()
 		if err != nil {
 			t.Fatalf("DRAY_AUDIT after dray up --audit-max-age %s: %v", age, err)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the log handler and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemo: dray up --demo's pipeline moves by itself with no network: its Warehouse finds
+// the first Freight in the demo's own application repository, dev and staging take it, and
+// prod takes it only once approved. The warehouse service logs no warning or error on the way.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	git, err := demoGit(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var push atomic.Pointer[string]
+	var log syncBuffer
+	in, err := allinone.Start(context.Background(), allinone.Options{
+		DataDir: dir, Addr: "127.0.0.1:0", NATSPort: -1,
+		Log:      slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Executor: executor.Options{CacheDir: t.TempDir()},
+		Mounts:   map[string]http.Handler{"/git/": http.StripPrefix("/git", guardPush(git, &push))},
+	})
+	if err != nil {
+		t.Fatalf("dray up: %v", err)
+	}
+	t.Cleanup(in.Stop)
+	push.Store(&in.AdminToken)
+	adminTokens.Store(in.URL, in.AdminToken)
+	var out bytes.Buffer
+	cmd := &cobra.Command{}
+	cmd.SetOut(&out)
+	if err := runDemo(t.Context(), cmd, in.URL, in.AdminToken); err != nil {
+		t.Fatalf("runDemo: %v\n%s\nlog:\n%s", err, out.String(), log.String())
+	}
+	m := regexp.MustCompile(`Demo: Freight (\S+) \(guestbook-app v1\.0\.0\) went to dev, then to staging`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("the demo printed:\n%s", out.String())
+	}
+	alias := m[1]
+	if out, err := dray(t, in.URL, "promote", "--stage", "prod", "--freight", alias); err == nil {
+		t.Errorf("prod took Freight that was neither soaked nor approved:\n%s", out)
+	}
+	if out, err := dray(t, in.URL, "approve", alias, "--stage", "prod"); err != nil {
+		t.Fatalf("approve: %v\n%s", err, out)
+	}
+	var promoted string
+	for range 50 { // the approval is a command: it lands shortly
+		promoted, err = dray(t, in.URL, "promote", "--stage", "prod", "--freight", alias, "--wait")
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil || !strings.Contains(promoted, ": Succeeded\n") {
+		t.Fatalf("promote to prod after approval: %v\n%s", err, promoted)
+	}
+	cfg, err := git.Dir("guestbook-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		b, err := exec.Command("git", "-C", cfg, "show", "main:env/"+env+"/values.yaml").Output()
+		if err != nil || !strings.Contains(string(b), "tag: v1.0.0") {
+			t.Errorf("env/%s/values.yaml on main = %q, %v; want tag v1.0.0", env, b, err)
+		}
+	}
+	// Its Warehouse reaches nothing outside the machine: the warehouse service never warns.
+	for _, line := range strings.Split(log.String(), "\n") {
+		if strings.Contains(line, "service=warehouse") {
+			t.Errorf("the demo's warehouse service logged: %s", line)
 		}
 	}
 }

@@ -160,6 +160,12 @@ func (c *Client) Freight(ctx context.Context, project string) ([]v1.Freight, err
 	return listAll[v1.Freight](ctx, c, path(project, "freight", ""))
 }
 
+// GetFreight reads one Freight by name or alias, with its status.
+func (c *Client) GetFreight(ctx context.Context, project, nameOrAlias string) (*v1.Freight, error) {
+	var out v1.Freight
+	return &out, c.do(ctx, http.MethodGet, path(project, "freight", nameOrAlias), nil, &out)
+}
+
 // FreightPage reads one page of a project's Freight.
 func (c *Client) FreightPage(ctx context.Context, project string, o ListOptions) (*Page[v1.Freight], error) {
 	return listPage[v1.Freight](ctx, c, path(project, "freight", ""), o)

@@ -55,6 +55,18 @@ func (s *Server) Init(name string, files map[string]string) error {
 	return nil
 }
 
+// Tag tags the head of the main branch of repository name with tag (a lightweight tag).
+func (s *Server) Tag(name, tag string) error {
+	dir, err := s.repoDir(name)
+	if err != nil {
+		return err
+	}
+	if err := git(context.Background(), "-C", dir, "tag", tag, "main"); err != nil {
+		return fmt.Errorf("tag repository %q: %w", name, err)
+	}
+	return nil
+}
+
 // Dir returns the directory of the bare repository name (<root>/<name>.git), which may not
 // exist yet. It fails if name would lead outside the root.
 func (s *Server) Dir(name string) (string, error) { return s.repoDir(name) }

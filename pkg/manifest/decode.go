@@ -150,6 +150,27 @@ func isEmpty(n *yaml.Node) bool {
 
 func docName(n int) string { return fmt.Sprintf("document %d", n) }
 
+// MaxListBytes is the largest a kind: List document may be once expanded; each of its items
+// is still held to MaxDocumentBytes.
+const MaxListBytes = 64 << 20
+
+// documentLimit is how large node may be: MaxListBytes for a kind: List, else
+// MaxDocumentBytes.
+func documentLimit(node *yaml.Node) int64 {
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+		node = node.Content[0]
+	}
+	if node.Kind != yaml.MappingNode {
+		return MaxDocumentBytes
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if k, v := node.Content[i], node.Content[i+1]; k.Value == "kind" && v.Kind == yaml.ScalarNode && v.Value == "List" {
+			return MaxListBytes
+		}
+	}
+	return MaxDocumentBytes
+}
+
 // document decodes document n of file.
 func (d *decoder) document(file string, n int, node *yaml.Node) {
 	var problems []problem
@@ -165,7 +186,7 @@ func (d *decoder) document(file string, n int, node *yaml.Node) {
 		report()
 		return
 	}
-	if expandedSize(node) > MaxDocumentBytes {
+	if limit := documentLimit(node); expandedSize(node) > limit {
 		problems = append(problems, problem{resource: docName(n), msg: tooLarge("the document")})
 		report()
 		return
@@ -176,7 +197,34 @@ func (d *decoder) document(file string, n int, node *yaml.Node) {
 		report()
 		return
 	}
-	res := resourceName(doc, n)
+	if doc["kind"] == "List" && doc["apiVersion"] == "v1" {
+		items, ok := doc["items"].([]any)
+		if _, has := doc["items"]; has && !ok {
+			d.errs = append(d.errs, &v1.FieldError{File: file, Resource: docName(n), Path: "items", Msg: "a List's items must be a list of resources"})
+			return
+		}
+		for i, item := range items {
+			obj, ok := item.(map[string]any)
+			if !ok {
+				d.errs = append(d.errs, &v1.FieldError{File: file, Resource: docName(n), Path: fmt.Sprintf("items[%d]", i), Msg: "is not a resource (a mapping with apiVersion and kind)"})
+				continue
+			}
+			d.object(file, fmt.Sprintf("%s, items[%d]", docName(n), i), obj)
+		}
+		return
+	}
+	d.object(file, docName(n), doc)
+}
+
+// object decodes one resource, a document or an item of a List (where names it).
+func (d *decoder) object(file, where string, doc map[string]any) {
+	var problems []problem
+	report := func() {
+		for _, p := range problems {
+			d.errs = append(d.errs, &v1.FieldError{File: file, Resource: p.resource, Path: p.path, Msg: p.msg})
+		}
+	}
+	res := resourceName(doc, where)
 	obj, probs := d.resource(doc)
 	for _, p := range probs {
 		p.resource = res
@@ -193,7 +241,7 @@ func (d *decoder) document(file string, n int, node *yaml.Node) {
 		report()
 		return
 	}
-	d.seen[key] = fmt.Sprintf("%s (%s)", file, docName(n))
+	d.seen[key] = fmt.Sprintf("%s (%s)", file, where)
 	d.objs = append(d.objs, obj)
 }
 
@@ -327,13 +375,13 @@ func duplicateKeys(n *yaml.Node, path string) []string {
 	return out
 }
 
-// resourceName is Kind/name, or "document n" when the name is unknown.
-func resourceName(doc map[string]any, n int) string {
+// resourceName is Kind/name, or where the resource is ("document n") when its name is unknown.
+func resourceName(doc map[string]any, where string) string {
 	kind, _ := doc["kind"].(string)
 	meta, _ := doc["metadata"].(map[string]any)
 	name, _ := meta["name"].(string)
 	if kind == "" || name == "" {
-		return docName(n)
+		return where
 	}
 	return kind + "/" + name
 }

@@ -532,3 +532,41 @@ spec:
 		t.Errorf("Decode.JSON = %s, want the virtualRepoName kept", objs[0].JSON)
 	}
 }
+
+// TestDecodeList: a v1 List (what kubectl and dray get -o yaml print for several objects)
+// is its items, each checked as a document; a bad item is named by its index.
+func TestDecodeList(t *testing.T) {
+	const list = `apiVersion: v1
+kind: List
+metadata: {resourceVersion: ""}
+items:
+- apiVersion: kargo.akuity.io/v1alpha1
+  kind: Project
+  metadata: {name: shop, creationTimestamp: "2026-12-07T05:00:00Z"}
+- apiVersion: kargo.akuity.io/v1alpha1
+  kind: Warehouse
+  metadata: {name: web, namespace: shop}
+  spec:
+    subscriptions:
+    - git: {repoURL: https://github.com/example/cfg.git}
+  status: {lastFreightID: abc}
+`
+	objs, err := manifest.Decode("list.yaml", []byte(list))
+	if err != nil {
+		t.Fatalf("Decode(List) = %v", err)
+	}
+	if got := summarize(objs); len(objs) != 2 || objs[0].Kind != "Project" || objs[1].Kind != "Warehouse" {
+		t.Errorf("Decode(List) = %v, want the Project and the Warehouse", got)
+	}
+	bad := strings.Replace(list, "kind: Warehouse", "kind: Wearhouse", 1)
+	if _, err := manifest.Decode("list.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), `list.yaml: Wearhouse/web: kind: unknown kind "Wearhouse"`) {
+		t.Errorf("Decode(List with a bad item) = %v, want the item named", err)
+	}
+	unnamed := strings.Replace(list, "metadata: {name: web, namespace: shop}", "metadata: {namespace: shop}", 1)
+	if _, err := manifest.Decode("list.yaml", []byte(unnamed)); err == nil || !strings.Contains(err.Error(), "list.yaml: document 1, items[1]: metadata") {
+		t.Errorf("Decode(List with an unnamed item) = %v, want the item's index", err)
+	}
+	if _, err := manifest.Decode("list.yaml", []byte("apiVersion: v1\nkind: List\nitems: {a: 1}\n")); err == nil || !strings.Contains(err.Error(), "items") {
+		t.Errorf("Decode(List whose items are a map) = %v, want an error naming items", err)
+	}
+}

@@ -41,6 +41,7 @@ func (a *api) routes(mux router) {
 	mux.HandleFunc("PUT /api/v1/projects/{project}/freight/{name}/alias", need(access.VerbUpdate, access.ResourceFreight), a.setAlias)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", need(access.VerbList, access.ResourcePromotions), a.listPromotions)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions), a.getPromotion)
+	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}/watch", need(access.VerbGet, access.ResourcePromotions), a.watchPromotion)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", need(access.VerbPromote, access.ResourceStages).nameInBody(), a.promote)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", need(access.VerbUpdate, access.ResourcePromotions), a.abort)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", need(access.VerbList, access.ResourceWarehouses), a.listWarehouses)

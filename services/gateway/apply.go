@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -117,18 +118,28 @@ func (a *api) store(ctx context.Context, o manifest.Object, actor string) (v1.Ap
 	}
 	key := bus.ResourceKey(project, o.Kind, o.Name)
 	old, err := a.Bus.Resources.Get(ctx, key)
+	created := time.Now().UTC()
+	if err == nil {
+		if t := creationOf(old.Value()); t != nil {
+			created = *t // kept from the first apply, whatever the manifest says
+		}
+	}
+	data, cerr := withCreation(o.JSON, created)
+	if cerr != nil {
+		return res, cerr
+	}
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		res.Result = "created"
 	case err != nil:
 		return res, err
-	case bytes.Equal(old.Value(), o.JSON):
+	case bytes.Equal(old.Value(), data):
 		res.Result = "unchanged"
 		return res, nil
 	default:
 		res.Result = "configured"
 	}
-	if _, err := a.Bus.Resources.Put(ctx, key, o.JSON); err != nil {
+	if _, err := a.Bus.Resources.Put(ctx, key, data); err != nil {
 		return res, err
 	}
 	a.Log.Info("resource applied", "kind", o.Kind, "name", o.Name, "project", o.Project, "result", res.Result, "actor", actor)
@@ -161,4 +172,39 @@ func soleProject(objs []manifest.Object) string {
 		}
 	}
 	return project
+}
+
+// creationOf reads metadata.creationTimestamp of a stored resource (nil when it has none).
+func creationOf(doc []byte) *time.Time {
+	var r struct {
+		Metadata v1.ObjectMeta `json:"metadata"`
+	}
+	if json.Unmarshal(doc, &r) != nil {
+		return nil
+	}
+	return r.Metadata.CreationTimestamp
+}
+
+// withCreation sets metadata.creationTimestamp of a resource's JSON to t: the time Dray
+// first stored it, which lists sort by and dray get shows as AGE.
+func withCreation(doc []byte, t time.Time) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &obj); err != nil {
+		return nil, fmt.Errorf("set creationTimestamp: %w", err)
+	}
+	meta := map[string]json.RawMessage{}
+	if m, ok := obj["metadata"]; ok {
+		if err := json.Unmarshal(m, &meta); err != nil {
+			return nil, fmt.Errorf("set creationTimestamp: %w", err)
+		}
+	}
+	ts, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	meta["creationTimestamp"] = ts
+	if obj["metadata"], err = json.Marshal(meta); err != nil {
+		return nil, err
+	}
+	return json.Marshal(obj)
 }
