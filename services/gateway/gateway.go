@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -71,6 +72,7 @@ func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Han
 	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))
 	a.routes(mux)
+	a.webRoutes(mux)        // the web UI at / (webpages.go)
 	oidcRoutes(mux, a.auth) // /auth/…: browser sign-in
 	for prefix, h := range mounts {
 		mux.Handle(prefix, public(), h)
@@ -93,6 +95,12 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		_ = ln.Close()
 		return fmt.Errorf("load tokens and roles: %w", err)
 	}
+	// The UI's token sessions outlive a restart when the session key is kept in a file.
+	if auth.web, err = newSessions(opts.OIDC.SessionKeyFile); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	auth.secure = opts.TLSCert != "" || strings.HasPrefix(opts.OIDC.ExternalURL, "https://")
 	if opts.OIDC.Issuer != "" {
 		if opts.OIDC.ExternalURL == "" {
 			scheme := "http://"
