@@ -220,6 +220,10 @@ func TestPipelinePage(t *testing.T) {
 	if !strings.Contains(body, `name="freight" value="`) || !strings.Contains(body, "<strong>first</strong>") {
 		t.Errorf("promote dialog of prod offers no Freight: %s", body)
 	}
+	resp, body = get(t, webClient(t), admin.(string), base+"/projects/demo/stages/prod/preview?freight=first", "HX-Request", "true")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<code>v1</code>") || !strings.Contains(body, "compose-output") {
+		t.Errorf("preview of first in prod: %d %s, want its artifacts and steps", resp.StatusCode, body)
+	}
 }
 
 // TestEventsStream: the UI's stream sends, as they happen, the project's events (naming the

@@ -336,7 +336,17 @@ type PromotionView struct {
 // (how a PromotionTask's steps are expanded, README.md) go under their task.
 func BuildPromotion(p *v1.Promotion, now time.Time) PromotionView {
 	v := PromotionView{P: p, Duration: duration(p.Status.StartedAt, p.Status.FinishedAt, now)}
-	for i, m := range p.Status.StepExecutionMetadata {
+	meta := p.Status.StepExecutionMetadata
+	for i := range max(len(meta), len(p.Spec.Steps)) {
+		var m v1.StepExecutionMetadata
+		if i < len(meta) {
+			m = meta[i]
+		} else { // not started yet: the step as the template gives it
+			m = v1.StepExecutionMetadata{Alias: cmp.Or(p.Spec.Steps[i].As, fmt.Sprintf("step-%d", i+1)), Uses: p.Spec.Steps[i].Uses}
+		}
+		if m.Status == "" && i == p.Status.CurrentStep && p.Status.Phase == v1.PhaseRunning {
+			m.Status = v1.StepRunning
+		}
 		s := StepView{StepExecutionMetadata: m, Index: i + 1, Duration: duration(m.StartedAt, m.FinishedAt, now)}
 		s.Task, _ = promotion.TaskOf(m.Alias)
 		s.Outputs = p.Status.State[m.Alias]

@@ -105,3 +105,19 @@ func TestPromotionStepsGroupedByTask(t *testing.T) {
 		t.Errorf("clone step = %+v, want 1.5s and output commit", s)
 	}
 }
+
+// TestPromotionStepsNotStarted: a running Promotion lists the steps it has not reached, the
+// current one Running, from its spec.
+func TestPromotionStepsNotStarted(t *testing.T) {
+	p := &v1.Promotion{
+		Spec:   v1.PromotionSpec{Steps: []v1.PromotionStep{{Uses: "git-clone", As: "clone"}, {Uses: "git-push"}}},
+		Status: v1.PromotionStatus{Phase: v1.PhaseRunning, CurrentStep: 0},
+	}
+	var got []string
+	for _, s := range ui.BuildPromotion(p, time.Now()).Groups[0].Steps {
+		got = append(got, s.Uses+"/"+s.Alias+"/"+s.Status)
+	}
+	if diff := cmp.Diff([]string{"git-clone/clone/Running", "git-push/step-2/"}, got); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+}
