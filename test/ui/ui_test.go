@@ -255,7 +255,7 @@ func (d *dray) decode(t *testing.T, path string, v any) {
 }
 
 // tab opens a browser context of its own (own cookies).
-func tab(t *testing.T) context.Context {
+func tab(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
@@ -268,7 +268,7 @@ func tab(t *testing.T) context.Context {
 }
 
 // shot saves a screenshot of the page as name.png.
-func shot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
+func shot(t testing.TB, name string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		png, err := chromedp.FullScreenshot(100)(ctx, tg)
 		if err != nil {
