@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -22,6 +23,9 @@ type api struct {
 	route func(uses string) (string, bool)
 	// auth authenticates and authorizes requests.
 	auth *authn
+	// previewSteps are the steps the promote preview runs (Options.PreviewSteps); nil: no
+	// diff in the preview.
+	previewSteps map[string]steps.Step
 }
 
 func (a *api) routes(mux router) {

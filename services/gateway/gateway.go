@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps"
 )
 
 // Options tune the gateway.
@@ -31,6 +32,11 @@ type Options struct {
 	Route func(uses string) (string, bool)
 	// OIDC turns on sign-in with an OIDC provider (oidc.go).
 	OIDC OIDCOptions
+	// PreviewSteps, when set, builds the steps the UI's promote preview runs (pkg/preview:
+	// the git and config executors' steps, with d's Secrets), so the preview shows the diff
+	// git-push would push, as dray run --diff does. Unset, it shows the artifacts and steps
+	// only. dray up sets it.
+	PreviewSteps func(d service.Deps) ([]*steps.Registry, error)
 }
 
 // BindFlags registers the options as flags.
@@ -116,7 +122,21 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		}
 		auth.oidc.Store(o)
 	}
-	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth}, gatherer, opts.Mounts)
+	a := &api{Deps: d, route: opts.Route, auth: auth}
+	if opts.PreviewSteps != nil {
+		regs, err := opts.PreviewSteps(d)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("build the preview's steps: %w", err)
+		}
+		a.previewSteps = map[string]steps.Step{}
+		for _, reg := range regs {
+			for _, name := range reg.Names() {
+				a.previewSteps[name], _ = reg.Lookup(name)
+			}
+		}
+	}
+	mux := newHandler(a, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
 	go func() {

@@ -18,6 +18,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/preview"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/services/gateway/ui"
@@ -256,6 +257,8 @@ type previewBody struct {
 	Changes []ui.Change
 	Steps   []v1.PromotionStep
 	Diff    string
+	// DiffErr says why the preview's run of the steps did not finish.
+	DiffErr string
 	Err     string
 }
 
@@ -288,8 +291,40 @@ func (u *web) preview(w http.ResponseWriter, r *http.Request) {
 		body.Err = err.Error()
 	} else {
 		body.Steps = p.Spec.Steps
+		body.Diff, body.DiffErr = u.diff(ctx, p)
 	}
 	u.r.Fragment(w, http.StatusOK, "preview", body)
+}
+
+// previewTimeout bounds a preview's run of the Promotion's steps (clones included).
+const previewTimeout = time.Minute
+
+// diff runs p with pkg/preview, as dray run --diff does, and returns the diff its git-push
+// steps would push, or why the run did not get there. Nothing leaves the gateway; expressions
+// that read Secrets or ConfigMaps fail the run.
+func (u *web) diff(ctx context.Context, p *v1.Promotion) (diff, why string) {
+	if u.a.previewSteps == nil {
+		return "", ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, previewTimeout)
+	defer cancel()
+	res, err := preview.Run(ctx, p, "", preview.Options{Steps: u.a.previewSteps, Log: u.a.Log})
+	if err != nil {
+		return "", err.Error()
+	}
+	var b strings.Builder
+	for _, push := range res.Pushes {
+		if push.Tag != "" {
+			fmt.Fprintf(&b, "--- step %q would push tag %s (%s) to %s\n", push.Alias, push.Tag, preview.Short(push.Head), push.URL)
+			continue
+		}
+		fmt.Fprintf(&b, "--- step %q would push %s to branch %s of %s\n", push.Alias, preview.Short(push.Head), push.Branch, push.URL)
+		b.WriteString(cmp.Or(push.Diff, "(no changes)\n"))
+	}
+	if res.Promotion.Status.Phase != v1.PhaseSucceeded {
+		why = "the preview ended " + res.Promotion.Status.Phase + ": " + res.Promotion.Status.Message
+	}
+	return b.String(), why
 }
 
 type freightBody struct {

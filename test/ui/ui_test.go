@@ -154,6 +154,12 @@ spec:
 // project through the API.
 func startDray(t *testing.T) *dray {
 	t.Helper()
+	return startDrayWith(t, gateway.Options{}, pipelineYAML)
+}
+
+// startDrayWith is startDray with gateway options and the project's manifests.
+func startDrayWith(t *testing.T, opts gateway.Options, manifests string) *dray {
+	t.Helper()
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
 	start := func(name string, run func(context.Context, service.Deps) error) {
@@ -188,7 +194,8 @@ func startDray(t *testing.T) *dray {
 	})
 	ready := make(chan string, 1)
 	start("gateway", func(ctx context.Context, d service.Deps) error {
-		return gateway.Run(ctx, gateway.Options{Addr: "127.0.0.1:0", Ready: ready, Route: route}, d)
+		opts.Addr, opts.Ready, opts.Route = "127.0.0.1:0", ready, route
+		return gateway.Run(ctx, opts, d)
 	})
 	var addr string
 	select {
@@ -205,7 +212,26 @@ func startDray(t *testing.T) *dray {
 		}
 		d.tokens[tk.Name] = text
 	}
-	d.waitAPI(t, http.MethodPost, "/api/v1/resources", pipelineYAML, http.StatusOK)
+	for _, text := range d.tokens { // the gateway's token index follows the bucket: wait for it
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, d.base+"/api/v1/whoami", nil)
+			req.Header.Set("Authorization", "Bearer "+text)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a token never reached the gateway: whoami %d", resp.StatusCode)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	d.waitAPI(t, http.MethodPost, "/api/v1/resources", manifests, http.StatusOK)
 	var list []v1.Freight
 	d.decode(t, "/api/v1/projects/shop/freight", &list)
 	for _, f := range list {
@@ -316,6 +342,7 @@ func signIn(t *testing.T, ctx context.Context, d *dray, tok, path string) {
 		shot(t, "login"),
 		chromedp.SendKeys(chromedp.CSS("#token"), tok),
 		chromedp.Submit(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("header form.user")), // signed in: the login page has none
 		chromedp.WaitVisible(chromedp.CSS("main h1")),
 	); err != nil {
 		t.Fatalf("sign in: %v", err)

@@ -208,7 +208,15 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			return executorargocd.RunHealth(ctx, argocdOpts, d, clients)
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
-			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC}, d)
+			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
+				PreviewSteps: func(d service.Deps) ([]*steps.Registry, error) { // the UI's promote preview
+					git, err := executorgit.StepsWith(gitCache, d.Secrets, executorgit.WithTransports(o.GitTransports))
+					if err != nil {
+						return nil, err
+					}
+					config, err := executorconfig.StepsWith(executorconfig.BusFreight{Bus: d.Bus}, d.Secrets)
+					return []*steps.Registry{git, config}, err
+				}}, d)
 		}},
 	}
 	for _, e := range execs {

@@ -52,7 +52,8 @@
       if (elt.hasAttribute("data-close-on-done")) { document.getElementById("dialog").close(); }
     }
   });
-  document.addEventListener("htmx:afterSwap", function (e) {
+  // The dialog opens once its content has settled, when htmx has wired its controls.
+  document.addEventListener("htmx:afterSettle", function (e) {
     if (e.detail.target.id === "dialog-body") {
       var d = document.getElementById("dialog");
       if (!d.open) { d.showModal(); }
