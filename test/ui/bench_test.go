@@ -95,9 +95,25 @@ func startBig(b *testing.B) (base, tok string, ctx context.Context, bb *bus.Bus)
 				LastPromotion:  &v1.PromotionReference{Name: "p", Freight: f, Phase: v1.PhaseSucceeded}})
 		}
 	}
+	for deadline := time.Now().Add(20 * time.Second); ; { // the gateway's token index follows the bucket
+		req, _ := http.NewRequestWithContext(b.Context(), http.MethodGet, base+"/api/v1/whoami", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the token never reached the gateway: %d", resp.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	ctx = tab(b)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login"), chromedp.SendKeys(chromedp.CSS("#token"), tok),
-		chromedp.Submit(chromedp.CSS("#token")), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+		chromedp.Submit(chromedp.CSS("#token")), chromedp.WaitVisible(chromedp.CSS("header form.user"))); err != nil {
 		b.Fatal(err)
 	}
 	return base, tok, ctx, bb
