@@ -3,7 +3,7 @@ GO       ?= go
 MODULES   = $(shell $(GO) list -m -f '{{.Dir}}/...')
 BIN      ?= bin
 
-.PHONY: all build run test lint bench chaos schemas tidy clean
+.PHONY: all build run test lint bench chaos schemas tidy assets clean
 
 all: lint test
 
@@ -44,6 +44,17 @@ schemas:
 ## tidy: go mod tidy in every module
 tidy:
 	for d in $$($(GO) list -m -f '{{.Dir}}'); do (cd $$d && GOWORK=off GOFLAGS=-mod=mod $(GO) mod tidy) || exit 1; done
+
+## assets: fetch the UI's vendored htmx again (npm pack, the npm client only downloads) and check it against static/SHA256SUMS
+HTMX_VERSION = 2.0.4
+UI_STATIC    = services/gateway/ui/static
+assets:
+	@command -v npm >/dev/null || { echo "make assets needs npm (only to download the package; building and testing need no Node)"; exit 1; }
+	tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	(cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz) && \
+	cp $$tmp/package/dist/htmx.min.js $(UI_STATIC)/htmx-$(HTMX_VERSION).min.js && \
+	cp $$tmp/package/LICENSE $(UI_STATIC)/htmx.LICENSE
+	cd $(UI_STATIC) && sha256sum -c SHA256SUMS
 
 clean:
 	rm -rf $(BIN) .dray

@@ -19,6 +19,7 @@ import (
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/gitrepo"
+	"github.com/drayhq/dray/pkg/preview"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
@@ -198,8 +199,8 @@ type runner struct {
 	workDir string
 	root    *os.Root
 	diff    bool
-	// pushes are what git-push would have pushed, with --diff.
-	pushes []pushPlan
+	// preview holds what git-push would have pushed, with --diff.
+	preview preview.Recorder
 	// widths of the alias and uses columns.
 	aliasWidth, usesWidth int
 }
@@ -269,7 +270,7 @@ func (r *runner) route(uses string) (string, bool) {
 	if s, ok := r.steps[uses]; ok {
 		return s.Info().Executor, true
 	}
-	if executor, ok := steps.ExecutorFor(uses); ok && r.diff && !localKinds[uses] {
+	if executor, ok := steps.ExecutorFor(uses); ok && r.diff && !preview.LocalKinds[uses] {
 		return executor, true
 	}
 	return "", false

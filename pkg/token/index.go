@@ -61,8 +61,15 @@ func (ix *Index) Lookup(text string, now time.Time) (v1.APIToken, error) {
 	if _, err := Parse(text); err != nil {
 		return v1.APIToken{}, err
 	}
+	return ix.LookupHash(Hash(text), now)
+}
+
+// LookupHash is Lookup by the token's hash, for a session that keeps the hash rather than
+// the token (the gateway's web sign-in): it returns ErrUnknown for a revoked token, as
+// Lookup does.
+func (ix *Index) LookupHash(hash string, now time.Time) (v1.APIToken, error) {
 	ix.mu.RLock()
-	t, ok := ix.byHash[Hash(text)]
+	t, ok := ix.byHash[hash]
 	ix.mu.RUnlock()
 	switch {
 	case !ok:

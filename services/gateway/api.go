@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
 )
 
@@ -24,6 +25,9 @@ type api struct {
 	auth *authn
 	// metrics are the gateway's families (metrics.go).
 	metrics *metrics
+	// previewSteps are the steps the promote preview runs (Options.PreviewSteps); nil: no
+	// diff in the preview.
+	previewSteps map[string]steps.Step
 }
 
 func (a *api) routes(mux router) {

@@ -27,6 +27,8 @@ type perm struct {
 	// ownProject marks a route without a project in its path (apply): the verb is checked in
 	// the identity's own project, and the handler checks each resource it touches.
 	ownProject bool
+	// isPage marks a route of the web UI (web.go).
+	isPage bool
 }
 
 // public is the perm of routes anyone may call: health, and webhook receivers, which check
@@ -90,6 +92,10 @@ type authn struct {
 	// oidc verifies OIDC ID tokens and session cookies (oidc.go, session.go); it holds nil
 	// without OIDC.
 	oidc atomic.Pointer[oidcAuth]
+	// web seals the sessions of the UI's token sign-in (websession.go); secure marks their
+	// cookies Secure (the gateway serves HTTPS or its external URL is https).
+	web    *sessions
+	secure bool
 }
 
 // newAuthn loads the tokens and declared roles of b and follows them until ctx ends.
@@ -102,7 +108,11 @@ func newAuthn(ctx context.Context, b *bus.Bus) (*authn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &authn{tokens: tokens, store: token.NewStore(b.Tokens), policies: policies, now: time.Now}, nil
+	web, err := newSessions("")
+	if err != nil {
+		return nil, err
+	}
+	return &authn{tokens: tokens, store: token.NewStore(b.Tokens), policies: policies, now: time.Now, web: web}, nil
 }
 
 // authenticate returns the identity of r's bearer token (an API token, or an OIDC ID token)
@@ -115,7 +125,10 @@ func (a *authn) authenticate(w http.ResponseWriter, r *http.Request) (access.Ide
 	var err error
 	switch {
 	case h == "":
-		id, ok, serr := a.oidc.Load().fromSession(r, a.now())
+		id, ok, serr := a.fromTokenSession(r, a.now())
+		if !ok {
+			id, ok, serr = a.oidc.Load().fromSession(r, a.now())
+		}
 		switch {
 		case ok && serr == nil:
 			return id, true
@@ -138,7 +151,7 @@ func (a *authn) authenticate(w http.ResponseWriter, r *http.Request) (access.Ide
 	default:
 		rec, lerr := a.tokens.Lookup(text, a.now())
 		if lerr == nil {
-			return access.Identity{Name: rec.Name, Project: rec.Project, Role: rec.Role, SystemAdmin: rec.SystemAdmin}, true
+			return tokenIdentity(rec.Name, rec.Project, rec.Role, rec.SystemAdmin), true
 		}
 		err = lerr
 	}

@@ -20,8 +20,9 @@ import (
 // check their senders' signatures. anyIdentityRoutes answer every valid token.
 var (
 	openRoutes = []string{"/healthz", "/readyz", "POST /webhooks/{project}/{token}",
-		"GET /auth/config", "GET /auth/login", "GET /auth/callback", "/auth/logout"}
-	anyIdentityRoutes = []string{"/metrics", "GET /api/v1/projects", "GET /api/v1/whoami"}
+		"GET /auth/config", "GET /auth/login", "GET /auth/callback", "/auth/logout",
+		"GET /assets/", "GET /login", "POST /login", "POST /logout"}
+	anyIdentityRoutes = []string{"/metrics", "GET /api/v1/projects", "GET /api/v1/whoami", "GET /{$}"}
 )
 
 // TestEveryRouteNeedsIdentity walks every route the gateway registers: without a token (or
@@ -54,7 +55,7 @@ func TestEveryRouteNeedsIdentity(t *testing.T) {
 		if !ok {
 			method, path = http.MethodGet, pattern
 		}
-		u := base + strings.NewReplacer("{project}", "demo", "{name}", "prod", "{token}", "abc").Replace(path)
+		u := base + strings.NewReplacer("{project}", "demo", "{name}", "prod", "{token}", "abc", "{$}", "").Replace(path)
 		p := mux.perms[pattern]
 		if p.public {
 			if !slices.Contains(openRoutes, pattern) {

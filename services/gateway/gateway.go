@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nkeys"
@@ -17,6 +18,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/service"
+	"github.com/drayhq/dray/pkg/steps"
 )
 
 // Options tune the gateway.
@@ -44,6 +46,11 @@ type Options struct {
 	// Gatherer is what /metrics serves. Default the service's own registry (Deps.Metrics);
 	// dray up passes every service's, so one scrape reads them all.
 	Gatherer prometheus.Gatherer
+	// PreviewSteps, when set, builds the steps the UI's promote preview runs (pkg/preview:
+	// the git and config executors' steps, with d's Secrets), so the preview shows the diff
+	// git-push would push, as dray run --diff does. Unset, it shows the artifacts and steps
+	// only. dray up sets it.
+	PreviewSteps func(d service.Deps) ([]*steps.Registry, error)
 }
 
 // BindFlags registers the options as flags.
@@ -94,6 +101,7 @@ func newHandler(a *api, gatherer prometheus.Gatherer, mounts map[string]http.Han
 	mux.Handle("/readyz", public(), service.HealthHandler(gatherer, a.Bus))
 	mux.Handle("/metrics", anyIdentity(), service.HealthHandler(gatherer, a.Bus))
 	a.routes(mux)
+	a.webRoutes(mux)        // the web UI at / (webpages.go)
 	oidcRoutes(mux, a.auth) // /auth/…: browser sign-in
 	for prefix, h := range mounts {
 		mux.Handle(prefix, public(), h)
@@ -119,6 +127,12 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		_ = ln.Close()
 		return fmt.Errorf("load tokens and roles: %w", err)
 	}
+	// The UI's token sessions outlive a restart when the session key is kept in a file.
+	if auth.web, err = newSessions(opts.OIDC.SessionKeyFile); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	auth.secure = opts.TLSCert != "" || strings.HasPrefix(opts.OIDC.ExternalURL, "https://")
 	if opts.OIDC.Issuer != "" {
 		if opts.OIDC.ExternalURL == "" {
 			scheme := "http://"
@@ -143,7 +157,21 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		_ = ln.Close()
 		return err
 	}
-	mux := newHandler(&api{Deps: d, route: opts.Route, auth: auth, metrics: m}, gatherer, opts.Mounts)
+	a := &api{Deps: d, route: opts.Route, auth: auth, metrics: m}
+	if opts.PreviewSteps != nil {
+		regs, err := opts.PreviewSteps(d)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("build the preview's steps: %w", err)
+		}
+		a.previewSteps = map[string]steps.Step{}
+		for _, reg := range regs {
+			for _, name := range reg.Names() {
+				a.previewSteps[name], _ = reg.Lookup(name)
+			}
+		}
+	}
+	mux := newHandler(a, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: m.instrument(d.Bus.Tracer(), mux), ReadHeaderTimeout: 10 * time.Second}
 	errs := make(chan error, 1)
 	go func() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/drayhq/dray/pkg/access"
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/names"
 )
 
@@ -37,6 +38,8 @@ type checkedMux struct {
 	audit    *auditor
 	patterns []string
 	perms    map[string]perm
+	// pageError renders the errors of UI routes (web.go); nil answers them in JSON.
+	pageError func(w http.ResponseWriter, r *http.Request, user string, status int, e v1.ErrorResponse)
 }
 
 func newCheckedMux(auth *authn) *checkedMux {
@@ -64,6 +67,12 @@ func (m *checkedMux) HandleFunc(pattern string, p perm, handler func(http.Respon
 	m.patterns = append(m.patterns, pattern)
 	m.perms[pattern] = p
 	m.ServeMux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		var pw *pageErrors // under the auditor, which records the error as the API words it
+		if p.isPage && m.pageError != nil && wantsHTML(r) {
+			pw = &pageErrors{ResponseWriter: w, r: r, render: m.pageError}
+			defer pw.flush()
+			w = pw
+		}
 		aw, r := m.audit.start(w, r, p)
 		defer aw.finish(r)
 		w = aw
@@ -74,6 +83,9 @@ func (m *checkedMux) HandleFunc(pattern string, p perm, handler func(http.Respon
 				return
 			}
 			aw.identify(id)
+			if pw != nil {
+				pw.user = id.Actor()
+			}
 		}
 		for _, field := range wildcards {
 			if err := names.Field(field, r.PathValue(field), pathRules[field]); err != nil {
@@ -108,7 +120,9 @@ func patternWildcards(pattern string) []string {
 			return out
 		}
 		w := strings.TrimSuffix(rest[open+1:open+end], "...")
-		out = append(out, w)
+		if w != "$" { // {$} anchors the end of a path: it matches no value
+			out = append(out, w)
+		}
 		rest = rest[open+end+1:]
 	}
 }

@@ -249,7 +249,18 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
 			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
-				CalloutIssuer: calloutKey, Gatherer: gatherers}, d)
+				CalloutIssuer: calloutKey, Gatherer: gatherers,
+				PreviewSteps: func(d service.Deps) ([]*steps.Registry, error) { // the UI's promote preview
+					git, err := executorgit.New(executorgit.Options{Options: execOpts, Transports: o.GitTransports, Cache: gitCache}, d)
+					if err != nil {
+						return nil, err
+					}
+					config, err := executorconfig.New(d)
+					if err != nil {
+						return nil, err
+					}
+					return []*steps.Registry{git.Steps, config.Steps}, nil
+				}}, d)
 		}},
 	}
 	for _, e := range execs {

@@ -1,0 +1,98 @@
+// Dray UI: feeds the project's Server-Sent Events to htmx (each event triggers
+// "stage-<name>", "promotion-<name>" or "freight" on the body, which the fragments listen
+// to), sends the CSRF header on every change, encodes actions as JSON for the API, and shows
+// what an action answered, explaining a refusal.
+(function () {
+  "use strict";
+  function cookie(name) {
+    var m = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function flash(text, bad) {
+    var box = document.getElementById("flash");
+    var el = document.createElement("div");
+    el.className = "msg" + (bad ? " bad" : "");
+    el.setAttribute("role", bad ? "alert" : "status");
+    el.textContent = text;
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, bad ? 15000 : 5000);
+  }
+  htmx.config.responseHandling = [{ code: "204", swap: false }, { code: "[23]..", swap: true },
+    { code: "[45]..", swap: false, error: true }];
+  htmx.defineExtension("dray-json", {
+    onEvent: function (name, evt) {
+      if (name === "htmx:configRequest") { evt.detail.headers["Content-Type"] = "application/json"; }
+    },
+    encodeParameters: function (xhr, parameters) {
+      var o = {};
+      parameters.forEach(function (v, k) { o[k] = v; });
+      xhr.overrideMimeType("text/json");
+      return JSON.stringify(o);
+    }
+  });
+  document.addEventListener("htmx:configRequest", function (e) {
+    e.detail.headers["X-Dray-CSRF"] = cookie("dray_csrf");
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var elt = e.detail.elt, xhr = e.detail.xhr;
+    if (!xhr) { return; }
+    if (xhr.status >= 400 || xhr.status === 0) {
+      var msg = xhr.status === 0 ? "The gateway cannot be reached; try again when it is back." : xhr.statusText;
+      try { var body = JSON.parse(xhr.responseText); if (body.error) { msg = body.error; } } catch (_) {
+        var d = new DOMParser().parseFromString(xhr.responseText || "", "text/html").querySelector(".error");
+        if (d) { msg = d.textContent; }
+      }
+      flash((xhr.status === 403 ? "Not allowed: " : xhr.status ? "Refused (" + xhr.status + "): " : "") + msg, true);
+      return;
+    }
+    if (elt.dataset && elt.dataset.done) {
+      var text = elt.dataset.done;
+      try { var r = JSON.parse(xhr.responseText); if (r.promotion) { text += ": " + r.promotion; } } catch (_) {}
+      flash(text);
+      if (elt.hasAttribute("data-close-on-done")) { document.getElementById("dialog").close(); }
+    }
+  });
+  // The dialog opens once its content has settled, when htmx has wired its controls.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    if (e.detail.target.id === "dialog-body") {
+      var d = document.getElementById("dialog");
+      if (!d.open) { d.showModal(); }
+      var first = d.querySelector("input, button"); if (first) { first.focus(); }
+    }
+  });
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-close]")) { document.getElementById("dialog").close(); }
+  });
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (t.dataset.search !== undefined) {
+      var q = t.value.trim().toLowerCase(), n = 0, first = null;
+      document.querySelectorAll(t.dataset.search).forEach(function (el) {
+        var hit = q !== "" && el.dataset.name.toLowerCase().indexOf(q) >= 0;
+        el.classList.toggle("match", hit);
+        el.classList.toggle("dim", q !== "" && !hit);
+        if (hit) { n++; if (!first) { first = el; } }
+      });
+      document.querySelectorAll(".edges path[data-from]").forEach(function (p) { p.classList.toggle("dim", q !== ""); });
+      document.getElementById("search-count").textContent = q ? n + " found" : "";
+      if (first) { first.scrollIntoView({ block: "center", inline: "center" }); }
+    }
+    if (t.dataset.zoom !== undefined) {
+      document.querySelector(t.dataset.zoom).style.transform = "scale(" + t.value / 100 + ")";
+    }
+  });
+  var url = document.body.dataset.events;
+  if (url) {
+    var live = document.getElementById("live");
+    var es = new EventSource(url);
+    es.onopen = function () { live.dataset.state = "live"; live.textContent = "live"; };
+    es.onerror = function () { live.dataset.state = "down"; live.textContent = "reconnecting…"; };
+    es.addEventListener("dray", function (m) {
+      var ev = JSON.parse(m.data);
+      if (ev.stage) { htmx.trigger(document.body, "stage-" + ev.stage); }
+      if (ev.promotion) { htmx.trigger(document.body, "promotion-" + ev.promotion); }
+      if (ev.freight) { htmx.trigger(document.body, "freight"); }
+      document.body.dataset.lastEvent = ev.seq;
+    });
+  }
+})();

@@ -1,0 +1,419 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/promotion"
+)
+
+// Sizes of the graph, in CSS pixels: a card, and the gaps between columns and rows.
+const (
+	cardWidth  = 240
+	cardHeight = 150
+	gapX       = 64
+	gapY       = 20
+)
+
+// ProjectSummary is a project's row in the projects list.
+type ProjectSummary struct {
+	Name                                 string
+	Warehouses, Stages, Running, Failing int
+	// Health is the worst health of its Stages, or "" when none reports one.
+	Health string
+	// Err says why the project could not be read (the row still shows its name).
+	Err string
+}
+
+// Summarize counts a project's resources for the projects list.
+func Summarize(name string, warehouses int, stages []v1.Stage) ProjectSummary {
+	s := ProjectSummary{Name: name, Warehouses: warehouses, Stages: len(stages)}
+	for _, st := range stages {
+		if st.Status.CurrentPromotion != nil {
+			s.Running++
+		}
+		if lp := st.Status.LastPromotion; lp != nil && failed(lp.Phase) {
+			s.Failing++
+		}
+		if h := st.Status.Health; h != nil && v1.HealthSeverity(h.Status) > v1.HealthSeverity(s.Health) {
+			s.Health = h.Status
+		}
+	}
+	return s
+}
+
+func failed(phase string) bool {
+	return phase == v1.PhaseFailed || phase == v1.PhaseErrored || phase == v1.PhaseAborted
+}
+
+// Pipeline is a project's graph: its nodes placed by Layout, in pixels, and its edges as
+// SVG paths.
+type Pipeline struct {
+	Project       string
+	Width, Height int
+	Warehouses    []WarehouseNode
+	Stages        []StageCard
+	Edges         []Edge
+}
+
+// WarehouseNode is a Warehouse's card.
+type WarehouseNode struct {
+	Name          string
+	X, Y          int
+	Subscriptions []string
+	// Problem is why discovery does not work (its Ready condition), "" when it does.
+	Problem string
+}
+
+// Edge is an arrow from a Warehouse or Stage to a Stage that takes Freight from it.
+type Edge struct {
+	From, To string
+	// D is the SVG path: a curve from the right of From to the left of To.
+	D string
+}
+
+// StageCard is what a Stage's card shows.
+type StageCard struct {
+	Project, Name string
+	X, Y          int
+	// Freight is the Freight the Stage holds, one per origin, alias first.
+	Freight []HeldFreight
+	Health  string
+	// HealthIssues say why it is not Healthy.
+	HealthIssues []string
+	// Verification: Verified, Verifying, NotVerified or "" (no Freight), and why not.
+	Verification, VerificationWhy string
+	// Promotion is the running Promotion, else the last one.
+	Promotion      *v1.PromotionReference
+	Running        bool
+	Queued         int
+	Paused         *v1.StagePaused
+	Waiting        string
+	AutoPromotion  bool
+	Holds          int
+	Promotable     bool
+	HasVerifySteps bool
+}
+
+// HeldFreight is a Freight a Stage holds.
+type HeldFreight struct {
+	Name, Alias, Origin string
+	Since               *time.Time
+}
+
+// Label is the alias, else the Freight's name.
+func (h HeldFreight) Label() string { return cmp.Or(h.Alias, h.Name) }
+
+// BuildPipeline lays out a project's Warehouses and Stages. cfg may be nil; freight gives
+// each Stage's current Freight its verification (a Stage missing from it shows none).
+func BuildPipeline(project string, warehouses []v1.Warehouse, stages []v1.Stage, cfg *v1.ProjectConfig, freight map[string]*v1.Freight) Pipeline {
+	var nodes []string
+	parents := map[string][]string{}
+	for _, w := range warehouses {
+		nodes = append(nodes, "w/"+w.Metadata.Name)
+	}
+	for _, s := range stages {
+		id := "s/" + s.Metadata.Name
+		nodes = append(nodes, id)
+		for _, req := range s.Spec.RequestedFreight {
+			if req.Sources.Direct {
+				parents[id] = appendNew(parents[id], "w/"+req.Origin.Name)
+			}
+			for _, up := range req.Sources.Stages {
+				parents[id] = appendNew(parents[id], "s/"+up)
+			}
+		}
+	}
+	pos := Layout(nodes, parents)
+	p := Pipeline{Project: project}
+	xy := func(id string) (int, int) {
+		q := pos[id]
+		x, y := q.Col*(cardWidth+gapX), q.Row*(cardHeight+gapY)
+		p.Width, p.Height = max(p.Width, x+cardWidth), max(p.Height, y+cardHeight)
+		return x, y
+	}
+	for _, w := range warehouses {
+		n := WarehouseNode{Name: w.Metadata.Name}
+		n.X, n.Y = xy("w/" + w.Metadata.Name)
+		for _, s := range w.Spec.Subscriptions {
+			n.Subscriptions = append(n.Subscriptions, subscription(s))
+		}
+		for _, c := range w.Status.Conditions {
+			if c.Type == "Ready" && c.Status == "False" {
+				n.Problem = cmp.Or(c.Message, c.Reason)
+			}
+		}
+		p.Warehouses = append(p.Warehouses, n)
+	}
+	for i := range stages {
+		c := Card(project, &stages[i], cfg, freight)
+		c.X, c.Y = xy("s/" + c.Name)
+		p.Stages = append(p.Stages, c)
+	}
+	for _, id := range nodes {
+		for _, from := range parents[id] {
+			if _, ok := pos[from]; !ok {
+				continue
+			}
+			fx, fy := xy(from)
+			tx, ty := xy(id)
+			x1, y1, x2, y2 := fx+cardWidth, fy+cardHeight/2, tx, ty+cardHeight/2
+			mid := (x1 + x2) / 2
+			p.Edges = append(p.Edges, Edge{From: from[2:], To: id[2:],
+				D: fmt.Sprintf("M%d %d C%d %d %d %d %d %d", x1, y1, mid, y1, mid, y2, x2, y2)})
+		}
+	}
+	return p
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func subscription(s v1.RepoSubscription) string {
+	switch {
+	case s.Image != nil:
+		return "image " + s.Image.RepoURL
+	case s.Git != nil:
+		return "git " + s.Git.RepoURL
+	case s.Chart != nil:
+		return "chart " + s.Chart.RepoURL
+	}
+	return s.Name
+}
+
+// Card builds a Stage's card. cfg may be nil.
+func Card(project string, s *v1.Stage, cfg *v1.ProjectConfig, freight map[string]*v1.Freight) StageCard {
+	st := s.Status
+	c := StageCard{Project: project, Name: s.Metadata.Name, Queued: len(st.Queued), Paused: st.Paused, Waiting: st.Waiting,
+		Holds: len(st.AutoPromotionHolds), Promotable: pipeline.Promotable(s), HasVerifySteps: s.Spec.Verification != nil && len(s.Spec.Verification.Steps) > 0}
+	if cfg != nil {
+		c.AutoPromotion = pipeline.AutoPromotionEnabled(cfg, s)
+	}
+	if st.Health != nil {
+		c.Health, c.HealthIssues = st.Health.Status, st.Health.Issues
+	}
+	c.Promotion, c.Running = st.LastPromotion, false
+	if st.CurrentPromotion != nil {
+		c.Promotion, c.Running = st.CurrentPromotion, true
+	}
+	for _, h := range pipeline.Current(st.FreightHistory) {
+		c.Freight = append(c.Freight, HeldFreight{Name: h.Freight, Alias: h.Alias, Origin: h.Origin.Kind + "/" + h.Origin.Name, Since: h.Since})
+	}
+	if len(c.Freight) > 0 {
+		c.Verification = "Verified"
+		for _, h := range c.Freight {
+			f := freight[h.Name]
+			if f == nil {
+				c.Verification = ""
+				break
+			}
+			if _, ok := f.Status.VerifiedIn[c.Name]; !ok {
+				c.Verification = "NotVerified"
+			}
+		}
+		if c.Verification == "NotVerified" && st.Verification != "" {
+			c.VerificationWhy = st.Verification
+		}
+	}
+	return c
+}
+
+// FreightRow is a Freight in the timeline.
+type FreightRow struct {
+	Name, Alias, Origin string
+	DiscoveredAt        *time.Time
+	Artifacts           []string
+	In, Verified        []string
+	// Approved are the Stages it is approved for.
+	Approved []string
+}
+
+// Label is the alias, else the name.
+func (r FreightRow) Label() string { return cmp.Or(r.Alias, r.Name) }
+
+// Timeline lists Freight newest first, those of warehouse only when it is set.
+func Timeline(all []v1.Freight, warehouse string) []FreightRow {
+	var rows []FreightRow
+	for i := range all {
+		f := &all[i]
+		if warehouse != "" && f.Origin.Name != warehouse {
+			continue
+		}
+		rows = append(rows, Row(f))
+	}
+	slices.SortStableFunc(rows, func(a, b FreightRow) int {
+		at, bt := time.Time{}, time.Time{}
+		if a.DiscoveredAt != nil {
+			at = *a.DiscoveredAt
+		}
+		if b.DiscoveredAt != nil {
+			bt = *b.DiscoveredAt
+		}
+		return cmp.Or(bt.Compare(at), strings.Compare(a.Name, b.Name))
+	})
+	return rows
+}
+
+// Row is one Freight's row: its artifacts and where it is.
+func Row(f *v1.Freight) FreightRow {
+	r := FreightRow{Name: f.Metadata.Name, Alias: f.Alias, Origin: f.Origin.Kind + "/" + f.Origin.Name, DiscoveredAt: f.DiscoveredAt, Artifacts: Artifacts(f)}
+	r.In = sortedKeys(f.Status.CurrentlyIn)
+	r.Verified = sortedKeys(f.Status.VerifiedIn)
+	r.Approved = sortedKeys(f.Status.ApprovedFor)
+	return r
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Artifacts lists a Freight's commits, images and charts, one line each.
+func Artifacts(f *v1.Freight) []string {
+	var out []string
+	for _, c := range f.Commits {
+		out = append(out, "git "+c.RepoURL+" "+cmp.Or(c.Tag, short(c.ID))+" "+firstLine(c.Message))
+	}
+	for _, i := range f.Images {
+		out = append(out, "image "+i.RepoURL+":"+i.Tag+" "+short(strings.TrimPrefix(i.Digest, "sha256:")))
+	}
+	for _, c := range f.Charts {
+		out = append(out, "chart "+c.RepoURL+" "+c.Name+" "+c.Version)
+	}
+	return out
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// StepView is a step of a Promotion's detail.
+type StepView struct {
+	v1.StepExecutionMetadata
+	Index    int
+	Duration string
+	Outputs  map[string]any
+	// Task names the PromotionTask the step came from; "" for the Stage's own steps.
+	Task string
+}
+
+// StepGroup is the steps of one PromotionTask, or the Stage's own steps (Task "").
+type StepGroup struct {
+	Task  string
+	Steps []StepView
+}
+
+// PromotionView is a Promotion's detail page.
+type PromotionView struct {
+	P      *v1.Promotion
+	Groups []StepGroup
+	// Duration is how long it ran (so far, when running).
+	Duration string
+}
+
+// BuildPromotion groups a Promotion's steps: steps whose alias is "<task alias>::<step>"
+// (how a PromotionTask's steps are expanded, README.md) go under their task.
+func BuildPromotion(p *v1.Promotion, now time.Time) PromotionView {
+	v := PromotionView{P: p, Duration: duration(p.Status.StartedAt, p.Status.FinishedAt, now)}
+	meta := p.Status.StepExecutionMetadata
+	for i := range max(len(meta), len(p.Spec.Steps)) {
+		var m v1.StepExecutionMetadata
+		if i < len(meta) {
+			m = meta[i]
+		} else { // not started yet: the step as the template gives it
+			m = v1.StepExecutionMetadata{Alias: cmp.Or(p.Spec.Steps[i].As, fmt.Sprintf("step-%d", i+1)), Uses: p.Spec.Steps[i].Uses}
+		}
+		if m.Status == "" && i == p.Status.CurrentStep && p.Status.Phase == v1.PhaseRunning {
+			m.Status = v1.StepRunning
+		}
+		s := StepView{StepExecutionMetadata: m, Index: i + 1, Duration: duration(m.StartedAt, m.FinishedAt, now)}
+		s.Task, _ = promotion.TaskOf(m.Alias)
+		s.Outputs = p.Status.State[m.Alias]
+		if n := len(v.Groups); n == 0 || v.Groups[n-1].Task != s.Task {
+			v.Groups = append(v.Groups, StepGroup{Task: s.Task})
+		}
+		g := &v.Groups[len(v.Groups)-1]
+		g.Steps = append(g.Steps, s)
+	}
+	return v
+}
+
+func duration(start, end *time.Time, now time.Time) string {
+	if start == nil {
+		return ""
+	}
+	e := now
+	if end != nil {
+		e = *end
+	}
+	return e.Sub(*start).Round(time.Millisecond).String()
+}
+
+// Change is one artifact of a preview: what the Stage holds now and what it would hold.
+type Change struct {
+	Artifact, Now, After string
+	Same                 bool
+}
+
+// Compare lists the artifacts of next beside those of now (nil: the Stage holds nothing of
+// that origin), artifact by repository, then those only now has.
+func Compare(now, next *v1.Freight) []Change {
+	before, after := versions(now), versions(next)
+	var out []Change
+	for _, a := range after {
+		c := Change{Artifact: a.key, After: a.version}
+		for _, b := range before {
+			if b.key == a.key {
+				c.Now = b.version
+			}
+		}
+		c.Same = c.Now == c.After
+		out = append(out, c)
+	}
+	for _, b := range before {
+		if !slices.ContainsFunc(after, func(a version) bool { return a.key == b.key }) {
+			out = append(out, Change{Artifact: b.key, Now: b.version})
+		}
+	}
+	return out
+}
+
+type version struct{ key, version string }
+
+func versions(f *v1.Freight) []version {
+	if f == nil {
+		return nil
+	}
+	var out []version
+	for _, c := range f.Commits {
+		out = append(out, version{"git " + c.RepoURL, cmp.Or(c.Tag, short(c.ID))})
+	}
+	for _, i := range f.Images {
+		out = append(out, version{"image " + i.RepoURL, cmp.Or(i.Tag, short(strings.TrimPrefix(i.Digest, "sha256:")))})
+	}
+	for _, c := range f.Charts {
+		out = append(out, version{"chart " + c.RepoURL + " " + c.Name, c.Version})
+	}
+	return out
+}

@@ -1,0 +1,442 @@
+package gateway
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drayhq/dray/pkg/access"
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/preview"
+	"github.com/drayhq/dray/pkg/promote"
+	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/gateway/ui"
+)
+
+// web serves the UI's pages (docs/ui.md). Its pages read what the API's GET routes read, and
+// its actions are htmx requests to the API routes themselves, so a UI action runs the API's
+// code with the signed-in identity: the same checks, the same audit record.
+type web struct {
+	a *api
+	r *ui.Renderer
+}
+
+// webRoutes registers the UI. Pages are routes like the API's, declared with the perm of the
+// API route that reads the same data, marked page() for browsers (web.go).
+func (a *api) webRoutes(mux *checkedMux) {
+	r, err := ui.NewRenderer()
+	if err != nil {
+		panic("gateway: " + err.Error()) // the templates are embedded: a test catches this
+	}
+	u := &web{a: a, r: r}
+	mux.pageError = renderError(r)
+	mux.Handle("GET /assets/", public(), ui.Assets())
+	mux.HandleFunc("GET /login", public(), u.loginPage)
+	mux.HandleFunc("POST /login", public(), u.login)
+	mux.HandleFunc("POST /logout", public(), u.logout)
+	mux.HandleFunc("GET /{$}", anyIdentity().page(), u.projects)
+	mux.HandleFunc("GET /projects/{project}", need(access.VerbList, access.ResourceStages).page(), u.pipeline)
+	mux.HandleFunc("GET /projects/{project}/events", need(access.VerbList, access.ResourceStages).page(), u.events)
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/card", need(access.VerbGet, access.ResourceStages).page(), u.card)
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/promote", need(access.VerbPromote, access.ResourceStages).page(), u.promoteDialog)
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/preview", need(access.VerbPromote, access.ResourceStages).page(), u.preview)
+	mux.HandleFunc("GET /projects/{project}/freight", need(access.VerbList, access.ResourceFreight).page(), u.freight)
+	mux.HandleFunc("GET /projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight).page(), u.freightDetail)
+	mux.HandleFunc("GET /projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions).page(), u.promotion)
+	mux.HandleFunc("GET /projects/{project}/promotions/{name}/steps", need(access.VerbGet, access.ResourcePromotions).page(), u.steps)
+}
+
+func (u *web) page(w http.ResponseWriter, r *http.Request, name, title, tab string, body any) {
+	u.r.Page(w, http.StatusOK, name, ui.Page{Title: title, User: identity(r).Actor(), Project: r.PathValue("project"), Tab: tab, Body: body})
+}
+
+// fail answers err as the API would; the page route's writer renders it (web.go).
+func fail(w http.ResponseWriter, err error) {
+	status := http.StatusServiceUnavailable
+	if errors.Is(err, store.ErrNotFound) {
+		status = http.StatusNotFound
+	}
+	writeError(w, status, err)
+}
+
+type loginBody struct {
+	Error, Return string
+	OIDC          bool
+}
+
+func (u *web) loginPage(w http.ResponseWriter, r *http.Request) {
+	u.r.Page(w, http.StatusOK, "login", ui.Page{Title: "Sign in", Body: loginBody{Return: localPath(r.URL.Query().Get("return")), OIDC: u.a.auth.oidc.Load() != nil}})
+}
+
+// login signs in with the API token typed on the login page.
+func (u *web) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	ret := cmp.Or(localPath(r.PostFormValue("return")), "/")
+	id, err := u.a.auth.signInWithToken(w, strings.TrimSpace(r.PostFormValue("token")))
+	if err != nil {
+		u.r.Page(w, http.StatusUnauthorized, "login", ui.Page{Title: "Sign in", Body: loginBody{Error: err.Error(), Return: ret, OIDC: u.a.auth.oidc.Load() != nil}})
+		return
+	}
+	u.a.Log.Info("signed in to the UI", "actor", id.Actor())
+	http.Redirect(w, r, ret, http.StatusSeeOther)
+}
+
+func (u *web) logout(w http.ResponseWriter, r *http.Request) {
+	u.a.auth.signOut(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (u *web) projects(w http.ResponseWriter, r *http.Request) {
+	names, err := store.Projects(r.Context(), u.a.Bus)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var rows []ui.ProjectSummary
+	for _, p := range visibleProjects(identity(r), names, u.a.auth.policies.Get) {
+		stages, err := u.stages(r.Context(), p)
+		if err != nil {
+			rows = append(rows, ui.ProjectSummary{Name: p, Err: err.Error()})
+			continue
+		}
+		whs, err := loadAll[v1.Warehouse](r.Context(), u.a.Bus.Resources, bus.ResourceKey(p, v1.KindWarehouse, "*"))
+		if err != nil {
+			rows = append(rows, ui.ProjectSummary{Name: p, Err: err.Error()})
+			continue
+		}
+		rows = append(rows, ui.Summarize(p, len(whs), stages))
+	}
+	u.page(w, r, "projects", "Projects", "", rows)
+}
+
+// stages reads a project's Stages with their status: two bucket reads, not two per Stage.
+func (u *web) stages(ctx context.Context, project string) ([]v1.Stage, error) {
+	specs, err := loadAll[v1.Stage](ctx, u.a.Bus.Resources, bus.ResourceKey(project, v1.KindStage, "*"))
+	if err != nil {
+		return nil, err
+	}
+	statuses, err := loadAll[v1.StageStatus](ctx, u.a.Bus.Stages, bus.Key(project, "*"))
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]v1.StageStatus{}
+	for _, s := range statuses {
+		byKey[s.key] = s.v
+	}
+	out := make([]v1.Stage, len(specs))
+	for i, s := range specs {
+		out[i] = s.v
+		out[i].Status = byKey[bus.Key(project, s.v.Metadata.Name)]
+	}
+	return out, nil
+}
+
+func (u *web) pipeline(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	p, err := u.buildPipeline(r.Context(), project)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	u.page(w, r, "pipeline", project, "pipeline", p)
+}
+
+func (u *web) buildPipeline(ctx context.Context, project string) (ui.Pipeline, error) {
+	stages, err := u.stages(ctx, project)
+	if err != nil {
+		return ui.Pipeline{}, err
+	}
+	whs, err := loadAll[v1.Warehouse](ctx, u.a.Bus.Resources, bus.ResourceKey(project, v1.KindWarehouse, "*"))
+	if err != nil {
+		return ui.Pipeline{}, err
+	}
+	whStatus, err := loadAll[v1.WarehouseStatus](ctx, u.a.Bus.Warehouses, bus.Key(project, "*"))
+	if err != nil {
+		return ui.Pipeline{}, err
+	}
+	status := map[string]v1.WarehouseStatus{}
+	for _, s := range whStatus {
+		status[s.key] = s.v
+	}
+	warehouses := make([]v1.Warehouse, len(whs))
+	for i, wh := range whs {
+		warehouses[i] = wh.v
+		warehouses[i].Status = status[bus.Key(project, wh.v.Metadata.Name)]
+	}
+	cfg, err := store.ProjectConfig(ctx, u.a.Bus, project)
+	if err != nil {
+		return ui.Pipeline{}, err
+	}
+	return ui.BuildPipeline(project, warehouses, stages, cfg, u.currentFreight(ctx, project, stages)), nil
+}
+
+// currentFreight reads the Freight the Stages hold, each once.
+func (u *web) currentFreight(ctx context.Context, project string, stages []v1.Stage) map[string]*v1.Freight {
+	out := map[string]*v1.Freight{}
+	for i := range stages {
+		for _, h := range pipeline.Current(stages[i].Status.FreightHistory) {
+			if _, ok := out[h.Freight]; ok {
+				continue
+			}
+			f, err := store.Freight(ctx, u.a.Bus, project, h.Freight)
+			if err != nil {
+				f = nil // deleted since: the card shows no verification
+			}
+			out[h.Freight] = f
+		}
+	}
+	return out
+}
+
+// card renders one Stage's card at the place the page gave it, for a live update.
+func (u *web) card(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	s, err := store.Stage(r.Context(), u.a.Bus, project, r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	cfg, err := store.ProjectConfig(r.Context(), u.a.Bus, project)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	c := ui.Card(project, s, cfg, u.currentFreight(r.Context(), project, []v1.Stage{*s}))
+	c.X, _ = strconv.Atoi(r.URL.Query().Get("x"))
+	c.Y, _ = strconv.Atoi(r.URL.Query().Get("y"))
+	u.r.Fragment(w, http.StatusOK, "card", c)
+}
+
+type promoteBody struct {
+	Project, Stage string
+	Upstream       []string
+	Freight        []ui.FreightRow
+}
+
+// promoteDialog lists the Freight a Stage may be promoted to, newest first.
+func (u *web) promoteDialog(w http.ResponseWriter, r *http.Request) {
+	project, name := r.PathValue("project"), r.PathValue("name")
+	s, err := store.Stage(r.Context(), u.a.Bus, project, name)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	all, err := loadAll[v1.Freight](r.Context(), u.a.Bus.Freight, bus.Key(project, "*"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var avail []v1.Freight
+	now := time.Now()
+	for _, f := range all {
+		if ok, _ := pipeline.Available(s, &f.v, now); ok {
+			avail = append(avail, f.v)
+		}
+	}
+	body := promoteBody{Project: project, Stage: name, Freight: ui.Timeline(avail, "")}
+	for _, req := range s.Spec.RequestedFreight {
+		body.Upstream = append(body.Upstream, req.Sources.Stages...)
+	}
+	u.r.Fragment(w, http.StatusOK, "promote", body)
+}
+
+type previewBody struct {
+	Stage   string
+	Freight ui.FreightRow
+	Changes []ui.Change
+	Steps   []v1.PromotionStep
+	Diff    string
+	// DiffErr says why the preview's run of the steps did not finish.
+	DiffErr string
+	Err     string
+}
+
+// preview shows what promoting a Freight would change: its artifacts against those the Stage
+// holds, and the steps the Promotion would run, built as the promote route builds them.
+func (u *web) preview(w http.ResponseWriter, r *http.Request) {
+	project, name := r.PathValue("project"), r.PathValue("name")
+	ctx := r.Context()
+	f, err := store.Freight(ctx, u.a.Bus, project, r.URL.Query().Get("freight"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	s, err := store.Stage(ctx, u.a.Bus, project, name)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	body := previewBody{Stage: name, Freight: ui.Row(f)}
+	var current *v1.Freight
+	for _, h := range pipeline.Current(s.Status.FreightHistory) {
+		if pipeline.SameOrigin(h.Origin, f.Origin) || h.Origin.Name == "" {
+			current, _ = store.Freight(ctx, u.a.Bus, project, h.Freight)
+		}
+	}
+	body.Changes = ui.Compare(current, f)
+	cmd := v1.PromoteCommand{Project: project, Stage: name, Freight: f.Metadata.Name, Actor: identity(r).Actor()}
+	p, err := promote.Build(ctx, u.a.Bus, &cmd)
+	if err != nil {
+		body.Err = err.Error()
+	} else {
+		body.Steps = p.Spec.Steps
+		body.Diff, body.DiffErr = u.diff(ctx, p)
+	}
+	u.r.Fragment(w, http.StatusOK, "preview", body)
+}
+
+// previewTimeout bounds a preview's run of the Promotion's steps (clones included).
+const previewTimeout = time.Minute
+
+// diff runs p with pkg/preview, as dray run --diff does, and returns the diff its git-push
+// steps would push, or why the run did not get there. Nothing leaves the gateway; expressions
+// that read Secrets or ConfigMaps fail the run.
+func (u *web) diff(ctx context.Context, p *v1.Promotion) (diff, why string) {
+	if u.a.previewSteps == nil {
+		return "", ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, previewTimeout)
+	defer cancel()
+	res, err := preview.Run(ctx, p, "", preview.Options{Steps: u.a.previewSteps, Log: u.a.Log})
+	if err != nil {
+		return "", err.Error()
+	}
+	var b strings.Builder
+	for _, push := range res.Pushes {
+		if push.Tag != "" {
+			fmt.Fprintf(&b, "--- step %q would push tag %s (%s) to %s\n", push.Alias, push.Tag, preview.Short(push.Head), push.URL)
+			continue
+		}
+		fmt.Fprintf(&b, "--- step %q would push %s to branch %s of %s\n", push.Alias, preview.Short(push.Head), push.Branch, push.URL)
+		b.WriteString(cmp.Or(push.Diff, "(no changes)\n"))
+	}
+	if res.Promotion.Status.Phase != v1.PhaseSucceeded {
+		why = "the preview ended " + res.Promotion.Status.Phase + ": " + res.Promotion.Status.Message
+	}
+	return b.String(), why
+}
+
+type freightBody struct {
+	Project, Warehouse string
+	Warehouses         []string
+	Rows               []ui.FreightRow
+}
+
+func (u *web) freight(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	all, err := loadAll[v1.Freight](r.Context(), u.a.Bus.Freight, bus.Key(project, "*"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	whs, err := loadAll[v1.Warehouse](r.Context(), u.a.Bus.Resources, bus.ResourceKey(project, v1.KindWarehouse, "*"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	body := freightBody{Project: project, Warehouse: r.URL.Query().Get("warehouse")}
+	for _, wh := range whs {
+		body.Warehouses = append(body.Warehouses, wh.v.Metadata.Name)
+	}
+	list := make([]v1.Freight, len(all))
+	for i := range all {
+		list[i] = all[i].v
+	}
+	body.Rows = ui.Timeline(list, body.Warehouse)
+	u.page(w, r, "freight", "Freight of "+project, "freight", body)
+}
+
+type freightDetailBody struct {
+	Project string
+	Row     ui.FreightRow
+	// Stages are those that could be approved for (all the project's promotable Stages).
+	Stages []string
+}
+
+func (u *web) freightDetail(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	f, err := store.Freight(r.Context(), u.a.Bus, project, r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	specs, err := loadAll[v1.Stage](r.Context(), u.a.Bus.Resources, bus.ResourceKey(project, v1.KindStage, "*"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	body := freightDetailBody{Project: project, Row: ui.Row(f)}
+	for _, s := range specs {
+		if _, approved := f.Status.ApprovedFor[s.v.Metadata.Name]; !approved && pipeline.Promotable(&s.v) {
+			body.Stages = append(body.Stages, s.v.Metadata.Name)
+		}
+	}
+	u.page(w, r, "freightdetail", "Freight "+body.Row.Label(), "freight", body)
+}
+
+func (u *web) promotion(w http.ResponseWriter, r *http.Request) {
+	p, err := store.Promotion(r.Context(), u.a.Bus, r.PathValue("project"), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	u.page(w, r, "promotion", "Promotion "+p.Metadata.Name, "", ui.BuildPromotion(p, time.Now()))
+}
+
+func (u *web) steps(w http.ResponseWriter, r *http.Request) {
+	p, err := store.Promotion(r.Context(), u.a.Bus, r.PathValue("project"), r.PathValue("name"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	u.r.Fragment(w, http.StatusOK, "steps", ui.BuildPromotion(p, time.Now()))
+}
+
+// entry is a bucket entry decoded, with its key.
+type entry[T any] struct {
+	key string
+	v   T
+}
+
+// loadAll reads every entry of kv matching filter through one watcher: one NATS consumer for
+// the lot, where store.List reads entries one by one (a project's 2,000 Freight in one
+// request). Entries that do not decode are left out.
+func loadAll[T any](ctx context.Context, kv jetstream.KeyValue, filter string) ([]entry[T], error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	wa, err := kv.WatchFiltered(ctx, []string{filter}, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("read %s of %s: %w", filter, kv.Bucket(), err)
+	}
+	defer func() { _ = wa.Stop() }()
+	var out []entry[T]
+	for {
+		select {
+		case e, ok := <-wa.Updates():
+			if !ok {
+				return nil, fmt.Errorf("read %s of %s: watcher closed", filter, kv.Bucket())
+			}
+			if e == nil { // every current entry has been sent
+				slices.SortFunc(out, func(a, b entry[T]) int { return strings.Compare(a.key, b.key) })
+				return out, nil
+			}
+			var v T
+			if json.Unmarshal(e.Value(), &v) == nil {
+				out = append(out, entry[T]{key: e.Key(), v: v})
+			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("read %s of %s: %w", filter, kv.Bucket(), ctx.Err())
+		}
+	}
+}
