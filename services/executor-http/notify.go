@@ -27,9 +27,9 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 )
 
-// Defaults of a Notifier's retries: about 5 minutes of tries per route.
+// Defaults of a Notifier's retries: about a minute and a half of tries per route.
 const (
-	DefaultNotifyTries    = 8
+	DefaultNotifyTries    = 10
 	DefaultNotifyInterval = time.Second
 	maxNotifyInterval     = time.Minute
 )
@@ -90,6 +90,9 @@ func (n *Notifier) Run(ctx context.Context) error {
 		if total, err = metric.Register(n.Metrics, total); err != nil {
 			return fmt.Errorf("register dray_notifications_total: %w", err)
 		}
+	}
+	for _, r := range []string{"sent", "duplicate", "failed"} {
+		total.WithLabelValues(r) // exported at 0 from the start, so alerts can rate() it
 	}
 	n.total = total
 	return n.Bus.Consume(ctx, n.Log, bus.ConsumerOptions{
