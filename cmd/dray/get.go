@@ -24,9 +24,10 @@ func newGet(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "get KIND [NAME]",
-		Short: "Show promotions, stages, warehouses, freight or secrets",
+		Short: "Show promotions, stages, warehouses, freight, secrets or event routers",
 		Long: `Show resources of a project. KIND is promotions (promotion), stages (stage), warehouses
-(warehouse), freight or secrets (names and keys only: values never leave the server).
+(warehouse), freight, secrets (names and keys only: values never leave the server) or
+eventrouters (the EventRouters that post events to message channels).
 With a NAME, show that one: a promotion with each step's status, timing and outputs; a
 warehouse with what it discovered and its errors.`,
 		Args: cobra.RangeArgs(1, 2),
@@ -84,8 +85,10 @@ warehouse with what it discovered and its errors.`,
 				}
 			case "token", "tokens":
 				return printTokens(cmd, c, project, output)
+			case "eventrouter", "eventrouters":
+				v, err = c.EventRouters(ctx, project)
 			default:
-				return fmt.Errorf("unknown kind %q: use promotions, stages, warehouses, freight, secrets or tokens", args[0])
+				return fmt.Errorf("unknown kind %q: use promotions, stages, warehouses, freight, secrets, tokens or eventrouters", args[0])
 			}
 			if err != nil {
 				return err
@@ -162,6 +165,15 @@ func print(w io.Writer, format string, v any) error {
 		}
 	case *v1.Warehouse:
 		return print(w, "yaml", v)
+	case []v1.EventRouter:
+		fmt.Fprintln(tw, "NAME\tTYPES\tCHANNELS\tWHEN")
+		for _, r := range v {
+			var chans []string
+			for _, c := range r.Spec.Channels {
+				chans = append(chans, c.Kind+"/"+c.Name)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Metadata.Name, strings.Join(r.Spec.Types, ","), strings.Join(chans, ","), oneLine(r.Spec.When))
+		}
 	case []v1.Warehouse:
 		fmt.Fprintln(tw, "NAME\tREADY\tLAST FREIGHT\tDISCOVERED\tMESSAGE")
 		for _, wh := range v {
