@@ -31,7 +31,8 @@ func newGet(g *globals) *cobra.Command {
 		Short: "Show projects, promotions, stages, warehouses, freight, secrets or tokens",
 		Long: `Show resources of a project. KIND is projects (project), promotions (promotion, promo),
 stages (stage), warehouses (warehouse), freight, secrets (secret; names and keys only: values
-never leave the server) or tokens (token). Lists are sorted by creation time, newest last.
+never leave the server), tokens (token) or eventrouters (eventrouter: the EventRouters that post
+events to message channels). Lists are sorted by creation time, newest last.
 With a NAME (a Freight's name or alias), show that one; a promotion is shown with each step's
 status, timing and outputs.
 
@@ -57,7 +58,7 @@ which dray apply -f takes back.`,
 			}
 			kind, ok := kindOf(args[0])
 			if !ok {
-				return fmt.Errorf("unknown kind %q: use projects, promotions, stages, warehouses, freight, secrets or tokens", args[0])
+				return fmt.Errorf("unknown kind %q: use projects, promotions, stages, warehouses, freight, secrets, tokens or eventrouters", args[0])
 			}
 			ctx := cmd.Context()
 			w := cmd.OutOrStdout()
@@ -128,6 +129,19 @@ which dray apply -f takes back.`,
 				}
 				n = len(list)
 				err = show(w, out, secretViews(list), false, secretColumns)
+			case "eventrouters":
+				var list []v1.EventRouter
+				if list, err = c.EventRouters(ctx, project); err != nil {
+					return err
+				}
+				if name != "" {
+					list = slices.DeleteFunc(list, func(r v1.EventRouter) bool { return r.Metadata.Name != name })
+					if len(list) == 0 {
+						return fmt.Errorf("no EventRouter %q in project %s", name, project)
+					}
+				}
+				n = len(list)
+				err = show(w, out, byCreation(list, func(r *v1.EventRouter) *time.Time { return r.Metadata.CreationTimestamp }), name != "", eventRouterColumns)
 			}
 			if err != nil {
 				return err
@@ -168,6 +182,8 @@ func kindOf(arg string) (string, bool) {
 		return "secrets", true
 	case "token", "tokens":
 		return "tokens", true
+	case "eventrouter", "eventrouters":
+		return "eventrouters", true
 	}
 	return "", false
 }
@@ -362,6 +378,22 @@ func stageColumns(aliases map[string]string) []column[v1.Stage] {
 			return ""
 		}},
 		{name: "VERIFICATION", wide: true, cell: func(s *v1.Stage) string { return oneLine(s.Status.Verification) }},
+	}
+}
+
+func eventRouterColumns() []column[v1.EventRouter] {
+	return []column[v1.EventRouter]{
+		{name: "NAME", cell: func(r *v1.EventRouter) string { return r.Metadata.Name }},
+		{name: "TYPES", cell: func(r *v1.EventRouter) string { return strings.Join(r.Spec.Types, ",") }},
+		{name: "CHANNELS", cell: func(r *v1.EventRouter) string {
+			var cs []string
+			for _, c := range r.Spec.Channels {
+				cs = append(cs, c.Kind+"/"+c.Name)
+			}
+			return strings.Join(cs, ",")
+		}},
+		{name: "WHEN", cell: func(r *v1.EventRouter) string { return r.Spec.When }},
+		{name: "AGE", cell: func(r *v1.EventRouter) string { return age(r.Metadata.CreationTimestamp) }},
 	}
 }
 

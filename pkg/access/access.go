@@ -33,6 +33,7 @@ const (
 	ResourceSecrets         = "secrets"
 	ResourceConfigMaps      = "configmaps"
 	ResourceMessageChannels = "messagechannels"
+	ResourceEventRouters    = "eventrouters"
 	ResourceServiceAccounts = "serviceaccounts"
 	ResourceRoles           = "roles"
 	ResourceRoleBindings    = "rolebindings"
@@ -62,7 +63,7 @@ var Verbs = []string{"get", "list", "watch", "create", "update", "patch", "delet
 var Resources = []string{
 	ResourceProjects, ResourceProjectConfigs, ResourceWarehouses, ResourceStages, ResourceFreight,
 	ResourcePromotions, ResourcePromotionTasks, ResourceSecrets, ResourceConfigMaps,
-	ResourceMessageChannels, ResourceServiceAccounts, ResourceRoles, ResourceRoleBindings,
+	ResourceMessageChannels, ResourceEventRouters, ResourceServiceAccounts, ResourceRoles, ResourceRoleBindings,
 	ResourceTokens, ResourceEvents, ResourceAuditRecords, "clusterpromotiontasks", "clustermessagechannels",
 }
 
@@ -150,7 +151,7 @@ var readOnly = []Rule{{Resources: []string{"*"}, Verbs: []string{VerbGet, VerbLi
 // promotions, and Kargo's promote verb on every Stage.
 var developerWrites = []Rule{
 	{Resources: []string{ResourceWarehouses, ResourceStages, ResourceFreight, ResourcePromotions, ResourcePromotionTasks,
-		ResourceConfigMaps, ResourceMessageChannels, ResourceProjectConfigs}, Verbs: []string{VerbCreate, VerbUpdate, "patch", VerbDelete}},
+		ResourceConfigMaps, ResourceMessageChannels, ResourceEventRouters, ResourceProjectConfigs}, Verbs: []string{VerbCreate, VerbUpdate, "patch", VerbDelete}},
 	{Resources: []string{ResourceStages}, Verbs: []string{VerbPromote}},
 }
 

@@ -25,8 +25,10 @@ type Bus struct {
 	// Tokens holds API tokens; see BucketTokens.
 	Tokens jetstream.KeyValue
 	// Locks holds leases; see BucketLocks.
-	Locks      jetstream.KeyValue
-	Workspaces jetstream.ObjectStore
+	Locks jetstream.KeyValue
+	// Notifications records EventRouter deliveries; see BucketNotifications.
+	Notifications jetstream.KeyValue
+	Workspaces    jetstream.ObjectStore
 
 	timeout  time.Duration
 	retryFor time.Duration
@@ -60,6 +62,7 @@ func New(ctx context.Context, nc *nats.Conn, o Options) (*Bus, error) {
 		{BucketResources, &b.Resources}, {BucketFreight, &b.Freight},
 		{BucketPromotions, &b.Promotions}, {BucketStages, &b.Stages}, {BucketSecrets, &b.Secrets},
 		{BucketWarehouses, &b.Warehouses}, {BucketLocks, &b.Locks}, {BucketTokens, &b.Tokens},
+		{BucketNotifications, &b.Notifications},
 	}
 	for _, k := range kvs {
 		if *k.kv, err = js.KeyValue(ctx, k.name); err != nil {

@@ -65,6 +65,8 @@ func Declare(ctx context.Context, js jetstream.JetStream, o Options) error {
 		{Bucket: BucketWarehouses, Description: "Warehouse status: <project>.<name>"},
 		{Bucket: BucketSecrets, Description: "project secrets, encrypted: <project>.<name>"},
 		{Bucket: BucketTokens, Description: "API tokens, hashed: <project>.<name>, _system.<name>", History: 1},
+		{Bucket: BucketNotifications, Description: "EventRouter deliveries: <project>.<event id>.<router>.<channel index>",
+			History: 1, TTL: NotificationsTTL},
 		// Leases are worth nothing after a restart: memory, and expiring with markers that
 		// wake their waiters.
 		{Bucket: BucketLocks, Description: "leases, e.g. push.<repository and branch hash>", History: 1,

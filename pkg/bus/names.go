@@ -49,9 +49,17 @@ const (
 	// push.<hash of repository URL and branch> for git-push. It is in memory, and a lease
 	// left by a crashed holder expires after LockTTL.
 	BucketLocks = "dray-locks"
+	// BucketNotifications records the deliveries of EventRouters under
+	// <project>.<event id>.<router>.<channel index>, so an event redelivered to the http
+	// executor is not sent to a channel twice. Entries expire with NotificationsTTL.
+	BucketNotifications = "dray-notifications"
 	// ObjectWorkspaces holds workspace revisions as <promotion>/<revision>.
 	ObjectWorkspaces = "dray-workspaces"
 )
+
+// NotificationsTTL is how long a delivery is remembered: longer than DRAY_EVENTS keeps the
+// events by default, so no event it holds is delivered twice.
+const NotificationsTTL = 8 * 24 * time.Hour
 
 // LockTTL is how long an entry of BucketLocks lives unless its holder renews it.
 const LockTTL = 20 * time.Second

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/names"
 )
 
@@ -68,7 +69,7 @@ const AuthCalloutSubject = "$SYS.REQ.USER.AUTH"
 func layoutStreams() []string {
 	s := []string{StreamEvents, StreamCommands, StreamSteps, StreamResults, StreamAudit, StreamDead}
 	for _, b := range []string{BucketResources, BucketFreight, BucketPromotions, BucketStages,
-		BucketWarehouses, BucketSecrets, BucketTokens, BucketLocks} {
+		BucketWarehouses, BucketSecrets, BucketTokens, BucketLocks, BucketNotifications} {
 		s = append(s, "KV_"+b)
 	}
 	return append(s, "OBJ_"+ObjectWorkspaces)
@@ -213,6 +214,12 @@ func PermissionsOf(role string) (Permissions, error) {
 			g.readKV(BucketSecrets)
 		}
 		switch kind {
+		case "http":
+			// EventRouters: route the events, record deliveries, announce failures.
+			why += "; delivers the events EventRouters route (" + NotifyDurable + ")"
+			g.consume(StreamEvents, NotifyDurable)
+			g.writeKV(BucketNotifications)
+			g.send(EventSubject("*", v1.TypeNotificationFailed))
 		case "git":
 			g.writeKV(BucketLocks) // push leases
 		case "argocd":
@@ -263,6 +270,10 @@ func (g *grant) argocdHealth(role string) {
 	g.writeKV(BucketStages) // a Stage's health, compare-and-set
 	g.readKV(BucketResources, BucketPromotions, BucketFreight, BucketSecrets)
 }
+
+// NotifyDurable is the consumer of DRAY_EVENTS through which the http executor delivers the
+// events EventRouters route.
+const NotifyDurable = "executor-http-notify"
 
 // ServiceRoles are the roles of every service of Dray with the executors of the kinds given.
 func ServiceRoles(executors []string) []string {

@@ -215,6 +215,11 @@ func (c *Client) Warehouses(ctx context.Context, project string) ([]v1.Warehouse
 	return listAll[v1.Warehouse](ctx, c, path(project, "warehouses", ""))
 }
 
+// EventRouters reads a project's EventRouters.
+func (c *Client) EventRouters(ctx context.Context, project string) ([]v1.EventRouter, error) {
+	return listAll[v1.EventRouter](ctx, c, path(project, "eventrouters", ""))
+}
+
 // WarehousePage reads one page of a project's Warehouses.
 func (c *Client) WarehousePage(ctx context.Context, project string, o ListOptions) (*Page[v1.Warehouse], error) {
 	return listPage[v1.Warehouse](ctx, c, path(project, "warehouses", ""), o)

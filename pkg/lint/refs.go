@@ -15,8 +15,8 @@ type Lookup func(kind, project, name string) (bool, error)
 // References checks that every resource the input names exists, in the input or through
 // stored: the Warehouse of a Freight's origin, the Warehouses and upstream Stages a Stage
 // requests Freight from, the PromotionTask or ClusterPromotionTask of a task step, and the
-// MessageChannel or ClusterMessageChannel a send-message step names (when the name is not an
-// expression). Each missing one is an Error naming the field. A nil stored finds nothing
+// MessageChannel or ClusterMessageChannel a send-message step or an EventRouter names (when
+// the name is not an expression). Each missing one is an Error naming the field. A nil stored finds nothing
 // outside the input.
 func References(objs []manifest.Object, stored Lookup) ([]Finding, error) {
 	r := &refChecker{stored: stored, input: map[string]bool{}}
@@ -35,6 +35,15 @@ func References(objs []manifest.Object, stored Lookup) ([]Finding, error) {
 			err = r.steps(a, "spec.steps", o.Project, res.Spec.Steps)
 		case *v1.ClusterPromotionTask:
 			err = r.steps(a, "spec.steps", "", res.Spec.Steps)
+		case *v1.EventRouter:
+			for j, ch := range res.Spec.Channels {
+				if ch.Kind != v1.KindMessageChannel && ch.Kind != v1.KindClusterMessageChannel {
+					continue // the manifest checks report it
+				}
+				if err = r.need(a.field(fmt.Sprintf("spec.channels[%d].name", j)), ch.Kind, o.Project, ch.Name); err != nil {
+					break
+				}
+			}
 		}
 		if err != nil {
 			return nil, err

@@ -55,6 +55,8 @@ func check(obj any) []problem {
 		c.messageChannel(&o.Spec)
 	case *v1.ClusterMessageChannel:
 		c.messageChannel(&o.Spec)
+	case *v1.EventRouter:
+		c.eventRouter(&o.Spec)
 	case *v1.ServiceAccount:
 		c.serviceAccount(o)
 	case *v1.Role:

@@ -352,14 +352,14 @@ spec:
 			name: "foreign apiVersion and kind",
 			doc:  "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\n",
 			want: []v1.FieldError{
-				{Resource: "Application/app", Path: "kind", Msg: `unknown kind "Application"; want one of Project, ProjectConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, ServiceAccount, Role, RoleBinding`},
+				{Resource: "Application/app", Path: "kind", Msg: `unknown kind "Application"; want one of Project, ProjectConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, EventRouter, ServiceAccount, Role, RoleBinding`},
 				{Resource: "Application/app", Path: "apiVersion", Msg: `got "argoproj.io/v1alpha1", want kargo.akuity.io/v1alpha1`},
 			},
 		},
 		{
 			name: "no kind, no name",
 			doc:  head + "metadata: {}\n",
-			want: []v1.FieldError{{Resource: "document 1", Path: "kind", Msg: "is required; want one of Project, ProjectConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, ServiceAccount, Role, RoleBinding"}},
+			want: []v1.FieldError{{Resource: "document 1", Path: "kind", Msg: "is required; want one of Project, ProjectConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, EventRouter, ServiceAccount, Role, RoleBinding"}},
 		},
 		{
 			name: "not an object",

@@ -74,7 +74,7 @@ func TestDecodeRBACErrors(t *testing.T) {
 			name: "unknown verb and resource",
 			doc:  "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: shop}\nrules:\n- {resources: [stagez], verbs: [promot]}\n",
 			want: []v1.FieldError{
-				{Resource: "Role/r", Path: "rules[0].resources[0]", Msg: `unknown resource "stagez"; want one of projects, projectconfigs, warehouses, stages, freights, promotions, promotiontasks, secrets, configmaps, messagechannels, serviceaccounts, roles, rolebindings, tokens, events, auditrecords, clusterpromotiontasks, clustermessagechannels, or *`},
+				{Resource: "Role/r", Path: "rules[0].resources[0]", Msg: `unknown resource "stagez"; want one of projects, projectconfigs, warehouses, stages, freights, promotions, promotiontasks, secrets, configmaps, messagechannels, eventrouters, serviceaccounts, roles, rolebindings, tokens, events, auditrecords, clusterpromotiontasks, clustermessagechannels, or *`},
 				{Resource: "Role/r", Path: "rules[0].verbs[0]", Msg: `unknown verb "promot"; want one of get, list, watch, create, update, patch, delete, promote, approve, or *`},
 			},
 		},

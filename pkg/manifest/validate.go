@@ -20,7 +20,7 @@ type problem struct {
 var namespaced = map[string]bool{
 	v1.KindWarehouse: true, v1.KindStage: true, v1.KindFreight: true, v1.KindPromotion: true,
 	v1.KindPromotionTask: true, v1.KindProjectConfig: true, v1.KindSecret: true, v1.KindConfigMap: true,
-	v1.KindMessageChannel: true, v1.KindServiceAccount: true, v1.KindRole: true, v1.KindRoleBinding: true,
+	v1.KindMessageChannel: true, v1.KindEventRouter: true, v1.KindServiceAccount: true, v1.KindRole: true, v1.KindRoleBinding: true,
 }
 
 // coreKinds are Kubernetes' own kinds, written with apiVersion v1.
@@ -48,6 +48,9 @@ var coreKinds = map[string]bool{v1.KindSecret: true, v1.KindConfigMap: true, v1.
 //   - a Freight has an artifact and a Warehouse origin.
 //   - a (Cluster)MessageChannel has spec.secretRef.name and exactly one of spec.slack or
 //     spec.webhook, whose method is POST, PUT or PATCH.
+//   - an EventRouter names known event types and at least one channel of kind
+//     MessageChannel or ClusterMessageChannel; its when expression and output templates
+//     compile, and its encodingTypes are "", json, yaml or xml.
 //
 // It returns nil, or every problem joined, each a *v1.FieldError with Resource and Path set
 // and no File. Validate does not fill in defaults.
@@ -113,11 +116,11 @@ func checkAPIVersion(apiVersion any, kind string) (problem, bool) {
 		return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s", s, v1.RBACVersion)}, true
 	case s == v1.GroupVersion:
 		return problem{}, false
-	case s == v1.EEGroupVersion && kind == v1.KindCustomPromotionStep:
+	case s == v1.EEGroupVersion && (kind == v1.KindCustomPromotionStep || kind == v1.KindEventRouter):
 		return problem{}, false
 	case s == "":
 		return problem{path: "apiVersion", msg: "is required; want " + v1.GroupVersion}, true
-	case kind == v1.KindCustomPromotionStep:
+	case kind == v1.KindCustomPromotionStep || kind == v1.KindEventRouter:
 		return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s or %s", s, v1.EEGroupVersion, v1.GroupVersion)}, true
 	}
 	return problem{path: "apiVersion", msg: fmt.Sprintf("got %q, want %s", s, v1.GroupVersion)}, true

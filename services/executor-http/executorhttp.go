@@ -145,13 +145,39 @@ func New(opts Options, d service.Deps) (*executor.Executor, error) {
 	return &executor.Executor{Name: Name, Steps: reg}, nil
 }
 
-// Run serves the steps until ctx ends.
+// Run serves the steps, and delivers the events EventRouters route (Notifier), until ctx
+// ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
 	x, err := New(opts, d)
 	if err != nil {
 		return err
 	}
-	return x.Serve(ctx, opts.Options, d, nil)
+	return ServeWithNotifier(ctx, opts, d, func(ctx context.Context) error { return x.Serve(ctx, opts.Options, d, nil) })
+}
+
+// ServeWithNotifier runs serve (the executor's job loop) and, when d has a bus, the Notifier
+// beside it, until ctx ends or either fails; it returns the first error. dray up calls it
+// with the executor it builds.
+func ServeWithNotifier(ctx context.Context, opts Options, d service.Deps, serve func(context.Context) error) error {
+	if d.Bus == nil {
+		return serve(ctx)
+	}
+	n, err := NewNotifier(opts, d)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	go func() { errs <- serve(ctx) }()
+	go func() { errs <- n.Run(ctx) }()
+	first := <-errs
+	cancel()
+	second := <-errs
+	if first != nil {
+		return first
+	}
+	return second
 }
 
 // ParseAllowedHosts reads values of --http-allowed-hosts (project=host,host…) into the map

@@ -48,6 +48,7 @@ func (a *api) routes(mux router) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}/watch", need(access.VerbGet, access.ResourcePromotions), a.watchPromotion)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", need(access.VerbPromote, access.ResourceStages).nameInBody(), a.promote)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", need(access.VerbUpdate, access.ResourcePromotions), a.abort)
+	mux.HandleFunc("GET /api/v1/projects/{project}/eventrouters", need(access.VerbList, access.ResourceEventRouters), a.listEventRouters)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", need(access.VerbList, access.ResourceWarehouses), a.listWarehouses)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", need(access.VerbGet, access.ResourceWarehouses), a.getWarehouse)
 	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", need(access.VerbUpdate, access.ResourceWarehouses), a.refresh)

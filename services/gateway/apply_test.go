@@ -112,3 +112,41 @@ func TestApplyTooLarge(t *testing.T) {
 		t.Fatalf("apply of 8 MiB + 1 = %d %q, want 413 naming the limit", code, e.Error)
 	}
 }
+
+const eventRouterDoc = `apiVersion: ee.kargo.akuity.io/v1alpha1
+kind: EventRouter
+metadata: {name: prod-failures, namespace: demo}
+spec:
+  types: [PromotionFailed, PromotionErrored]
+  when: "event.stageName == 'prod'"
+  channels:
+  - {name: devops-team-slack, kind: MessageChannel}
+  output: "Promotion ${{ event.promotion }} failed: ${{ event.message }}"
+`
+
+// TestApplyEventRouter: Kargo's EventRouter manifest is accepted as is once its channel
+// exists; pointing at a missing channel is refused naming the router and the field.
+func TestApplyEventRouter(t *testing.T) {
+	base, _, _ := testGateway(t)
+	code, e := send(t, http.MethodPost, base+"/api/v1/resources", eventRouterDoc)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, `MessageChannel "devops-team-slack" does not exist`) {
+		t.Fatalf("apply without the channel = %d %.300q, want 422 naming the channel", code, e.Error)
+	}
+	if len(e.Problems) != 1 || e.Problems[0].Resource != "EventRouter/prod-failures" || e.Problems[0].Path != "spec.channels[0].name" {
+		t.Errorf("problems = %+v, want one at EventRouter/prod-failures spec.channels[0].name", e.Problems)
+	}
+	channel := `apiVersion: kargo.akuity.io/v1alpha1
+kind: MessageChannel
+metadata: {name: devops-team-slack, namespace: demo}
+spec: {secretRef: {name: slack}, slack: {}}
+---
+`
+	if code, e := send(t, http.MethodPost, base+"/api/v1/resources", channel+eventRouterDoc); code != http.StatusOK {
+		t.Fatalf("apply with the channel = %d %s, want 200", code, e.Error)
+	}
+	bad := strings.Replace(eventRouterDoc, "PromotionErrored", "PromotionExploded", 1)
+	code, e = send(t, http.MethodPost, base+"/api/v1/resources", bad)
+	if code != http.StatusUnprocessableEntity || len(e.Problems) == 0 || e.Problems[0].Path != "spec.types[1]" {
+		t.Errorf("apply with an unknown type = %d %+v, want 422 at spec.types[1]", code, e.Problems)
+	}
+}

@@ -21,6 +21,18 @@ func (a *api) listWarehouses(w http.ResponseWriter, r *http.Request) {
 	replyPage(w, all, next, remaining, err)
 }
 
+// listEventRouters lists a project's EventRouters, a page at a time.
+func (a *api) listEventRouters(w http.ResponseWriter, r *http.Request) {
+	p, err := pageOf(r)
+	if err != nil {
+		replyPage(w, nil, "", 0, err)
+		return
+	}
+	all, next, remaining, err := store.ListPage[v1.EventRouter](r.Context(), a.Bus, a.Bus.Resources,
+		bus.ResourceKey(r.PathValue("project"), v1.KindEventRouter, ""), p)
+	replyPage(w, all, next, remaining, err)
+}
+
 func (a *api) getWarehouse(w http.ResponseWriter, r *http.Request) {
 	wh, err := store.Warehouse(r.Context(), a.Bus, r.PathValue("project"), r.PathValue("name"))
 	reply(w, wh, err)

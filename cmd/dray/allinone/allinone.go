@@ -269,6 +269,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 			if err != nil {
 				return err
 			}
+			if e.name == executorhttp.Name {
+				// The http executor also delivers the events EventRouters route.
+				return executorhttp.ServeWithNotifier(ctx, executorhttp.Options{Options: execOpts, AllowedHosts: o.HTTPAllowedHosts}, d,
+					func(ctx context.Context) error { return x.Serve(ctx, execOpts, d, shared) })
+			}
 			return x.Serve(ctx, execOpts, d, shared)
 		}})
 	}

@@ -31,6 +31,7 @@ var Table = []Entry{
 	{Name: "configmap", ID: KindConfigMap, New: func() any { return new(ConfigMap) }},
 	{Name: "messagechannel", ID: KindMessageChannel, New: func() any { return new(MessageChannel) }},
 	{Name: "clustermessagechannel", ID: KindClusterMessageChannel, New: func() any { return new(ClusterMessageChannel) }},
+	{Name: "eventrouter", ID: KindEventRouter, New: func() any { return new(EventRouter) }},
 	{Name: "serviceaccount", ID: KindServiceAccount, New: func() any { return new(ServiceAccount) }},
 	{Name: "role", ID: KindRole, New: func() any { return new(Role) }},
 	{Name: "rolebinding", ID: KindRoleBinding, New: func() any { return new(RoleBinding) }},
@@ -55,6 +56,7 @@ var Table = []Entry{
 	{Name: "auditrecord", ID: "dray.audit.<project>.<verb>", Message: true, New: func() any { return new(AuditRecord) }},
 	{Name: "deadletter", ID: "dray.dead.<stream>.<consumer>", Message: true, New: func() any { return new(DeadLetter) }},
 	{Name: "stagehealthevent", ID: TypeStageHealthChanged, Message: true, New: func() any { return new(StageHealthEvent) }},
+	{Name: "notificationevent", ID: TypeNotificationFailed, Message: true, New: func() any { return new(NotificationEvent) }},
 }
 
 // ResourceEntry returns the Table entry of a resource kind.
