@@ -255,6 +255,15 @@ spec:
 			},
 		},
 		{
+			name: "bad autoRollback",
+			doc: head + "kind: ProjectConfig\nmetadata: {name: demo, namespace: demo}\nspec:\n  promotionPolicies:\n" +
+				"  - stage: prod\n    autoRollback: {onVerification: [Broken], maxAge: -5m}\n",
+			want: []v1.FieldError{
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionPolicies[0].autoRollback.onVerification[0]", Msg: `"Broken" is not a phase that rolls back: use Failed or Errored`},
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionPolicies[0].autoRollback.maxAge", Msg: `"-5m" must be positive`},
+			},
+		},
+		{
 			name: "task inside a task",
 			doc:  head + "kind: PromotionTask\nmetadata: {name: t, namespace: demo}\nspec:\n  steps:\n  - task: {name: other}\n",
 			want: []v1.FieldError{{Resource: "PromotionTask/t", Path: "spec.steps[0].task", Msg: "tasks can only be used from a Stage's promotion template; use uses"}},

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/pipeline"
 )
@@ -175,5 +177,48 @@ func TestCurrent(t *testing.T) {
 	}
 	if want := "web3 api1"; strings.Join(got, " ") != want {
 		t.Errorf("Current() = %v, want %s: the newest of each origin", got, want)
+	}
+}
+
+func TestAutoRollbackFor(t *testing.T) {
+	prod := &v1.Stage{}
+	prod.Metadata.Name = "prod"
+	cfg := func(ar *v1.AutoRollback) *v1.ProjectConfig {
+		return &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
+			{Stage: "qa", AutoRollback: &v1.AutoRollback{}}, {Stage: "prod", AutoRollback: ar}}}}
+	}
+	tests := []struct {
+		name    string
+		cfg     *v1.ProjectConfig
+		want    *pipeline.RollbackPolicy
+		wantErr string
+	}{
+		{name: "no config: off"},
+		{name: "the matching policy has none: off", cfg: cfg(nil)},
+		{name: "defaults", cfg: cfg(&v1.AutoRollback{}),
+			want: &pipeline.RollbackPolicy{OnVerification: []string{v1.PhaseFailed}, OnPromotion: []string{}, MaxAge: 20 * time.Minute}},
+		{name: "Kargo's Error is Errored", cfg: cfg(&v1.AutoRollback{OnVerification: []string{"Error"}, OnPromotion: []string{"Failed", "Errored"}, MaxAge: "1h"}),
+			want: &pipeline.RollbackPolicy{OnVerification: []string{v1.PhaseErrored}, OnPromotion: []string{v1.PhaseFailed, v1.PhaseErrored}, MaxAge: time.Hour}},
+		{name: "a negative maxAge names the field", cfg: cfg(&v1.AutoRollback{MaxAge: "-1m"}),
+			wantErr: `spec.promotionPolicies[1].autoRollback.maxAge: "-1m" must be positive`},
+		{name: "a bad phase names the field", cfg: cfg(&v1.AutoRollback{OnPromotion: []string{"Aborted"}}),
+			wantErr: `spec.promotionPolicies[1].autoRollback.onPromotion[0]: "Aborted" is not a phase that rolls back: use Failed or Errored`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pipeline.AutoRollbackFor(tt.cfg, prod)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("AutoRollbackFor() error = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("AutoRollbackFor() (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

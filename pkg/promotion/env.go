@@ -18,8 +18,10 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 		"stage":     p.Spec.Stage,
 		"promotion": p.Metadata.Name,
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": Actor(p)},
-			"step":      map[string]any{"alias": step.As},
+			"promotion": map[string]any{"actor": Actor(p),
+				// An auto-rollback Promotion (docs/expressions.md#variables).
+				"rollback": p.Metadata.Annotations[v1.AnnotationRollback] == "true"},
+			"step": map[string]any{"alias": step.As},
 		},
 	}
 	var freight []v1.Freight

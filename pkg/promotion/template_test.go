@@ -188,11 +188,20 @@ func TestPrepareSendsCtx(t *testing.T) {
 		"project": "demo", "stage": "dev", "promotion": "dev.x.f00dfee",
 		"targetFreight": map[string]any{"name": "f00dfeed1234", "alias": "calm-heron", "origin": map[string]any{"name": "app"}},
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": "ops@example.com"},
+			"promotion": map[string]any{"actor": "ops@example.com", "rollback": false},
 			"step":      map[string]any{"alias": "mine"},
 		},
 	}
 	if diff := cmp.Diff(want, prep.Job.Ctx); diff != "" {
 		t.Errorf("job ctx (-want +got):\n%s", diff)
+	}
+
+	// An auto-rollback Promotion says so to its templates.
+	p.Metadata.Annotations[v1.AnnotationRollback] = "true"
+	prep = promotion.Prepare(expr.New(), p, act, promotion.PrepareOptions{
+		Route: func(string) (string, bool) { return "container", true }, Now: now,
+	})
+	if got := prep.Job.Ctx["meta"].(map[string]any)["promotion"].(map[string]any)["rollback"]; got != true {
+		t.Errorf("ctx.meta.promotion.rollback of a Promotion annotated %s = %v, want true", v1.AnnotationRollback, got)
 	}
 }

@@ -41,7 +41,12 @@ func (s *state) follow(ctx context.Context, p *v1.Promotion) error {
 	case stage.Verify:
 		return s.verify(ctx, p, sp)
 	case stage.NotVerified:
-		return s.verificationFailed(ctx, p, plan.Why)
+		if err := s.verificationFailed(ctx, p, plan.Why); err != nil {
+			return err
+		}
+	}
+	if p.Status.Phase == v1.PhaseFailed || p.Status.Phase == v1.PhaseErrored {
+		return s.deviate(ctx, p)
 	}
 	return nil
 }
@@ -132,6 +137,10 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error
 	}
 	now := time.Now().UTC()
 	if err := s.freightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.MarkVerified(fs, name, now) }); err != nil {
+		return err
+	}
+	// The last Freight verified is where auto-rollback returns to.
+	if err := s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.Stable(st, freight, f.Origin, now) }); err != nil {
 		return err
 	}
 	if err := s.setVerification(ctx, project, name, ""); err != nil {

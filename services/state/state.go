@@ -325,6 +325,10 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
 		return err
 	}
+	// Once the Stage has settled, a failure may roll it back (docs/resources.md#auto-rollback).
+	if err := s.rollback(ctx, r.Project, p.Spec.Stage); err != nil {
+		return err
+	}
 	if !s.opts.KeepWorkspaces {
 		if err := workspace.DeleteRevisions(ctx, s.Bus.Workspaces, p.Metadata.Name, p.Status.Workspace); err != nil {
 			s.Log.Warn("workspace not deleted", "promotion", p.Metadata.Name, "err", err)

@@ -54,6 +54,8 @@ type StageHistoryEntry struct {
 	Promotion string        `json:"promotion"`
 	Actor     string        `json:"actor,omitempty"`
 	Since     *time.Time    `json:"since,omitempty"`
+	// Rollback is true when an auto-rollback Promotion delivered the Freight.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 // MaxStageHistory is how many entries StageStatus.FreightHistory keeps.
@@ -61,6 +63,13 @@ const MaxStageHistory = 10
 
 // ActorAutoPromotion is the actor recorded on the Promotions that auto-promotion creates.
 const ActorAutoPromotion = "system:auto-promotion"
+
+// ActorAutoRollback is the actor recorded on the Promotions that auto-rollback creates.
+const ActorAutoRollback = "system:auto-rollback"
+
+// AnnotationRollback marks a Promotion that rolls its Stage back to Freight it held before
+// (value "true"), as Kargo marks its auto-rollback Promotions.
+const AnnotationRollback = "kargo.akuity.io/rollback"
 
 // AnnotationVerifies marks a verification run: a Promotion whose steps are its Stage's
 // verification steps. Its value names what it verifies: the Promotion that delivered the
@@ -149,14 +158,25 @@ type StagePaused struct {
 const (
 	TypeStagePaused  = "dev.dray.stage.paused"
 	TypeStageResumed = "dev.dray.stage.resumed"
+	// TypeStageRollbackStarted: auto-rollback created a Promotion that returns the Stage to
+	// its last stable Freight of an origin.
+	TypeStageRollbackStarted = "dev.dray.stage.rollback.started"
+	// TypeStageRollbackSkipped: a failure auto-rollback would answer is not rolled back
+	// (message says why: a rollback failed, no stable Freight, the origin is held, …).
+	TypeStageRollbackSkipped = "dev.dray.stage.rollback.skipped"
 )
 
-// StageEvent is the data of stage.paused and stage.resumed events.
+// StageEvent is the data of stage.paused, stage.resumed and stage.rollback.* events.
 type StageEvent struct {
 	Project string `json:"project"`
 	Stage   string `json:"stage"`
 	Actor   string `json:"actor,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Freight is, for a rollback, the Freight the Stage returns to.
+	Freight string `json:"freight,omitempty"`
+	// Promotion is, for a rollback, the rollback Promotion (started) or the failed one
+	// (skipped).
+	Promotion string `json:"promotion,omitempty"`
 }
 
 // WakeCommand asks for the waiting attempt of a Promotion's step to run now instead of at its
