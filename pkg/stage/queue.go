@@ -9,21 +9,50 @@ import (
 	"github.com/drayhq/dray/pkg/pipeline"
 )
 
-// The queue: at most one Promotion runs in a Stage; the others wait in the order they were
-// created (a Promotion's name embeds a ULID), except that a verification run goes to the
-// front, so that nothing starts before the Freight it verifies is verified.
+// The queue: at most one Promotion runs in a Stage; the others wait by class — verification
+// runs first, so that nothing starts before the Freight it verifies is verified, then
+// auto-rollbacks, then Promotions people asked for, then auto-promotions — and within a class
+// in the order they were created (a Promotion's name embeds a ULID).
 
-// Enqueue puts ref at the end of st's queue, or at its front. It reports false, changing
-// nothing, when st already runs or queues ref.
-func Enqueue(st *v1.StageStatus, ref v1.PromotionReference, front bool) bool {
+// ClassOf is p's class in its Stage's queue.
+func ClassOf(p *v1.Promotion) string {
+	switch {
+	case IsVerification(p):
+		return v1.ClassVerification
+	case IsRollback(p):
+		return v1.ClassRollback
+	case p.Metadata.Annotations[v1.AnnotationCreateActor] == v1.ActorAutoPromotion:
+		return v1.ClassAuto
+	}
+	return v1.ClassManual
+}
+
+// rank orders classes; a reference without one (queued before classes were recorded) is
+// manual.
+func rank(class string) int {
+	switch class {
+	case v1.ClassVerification:
+		return 0
+	case v1.ClassRollback:
+		return 1
+	case v1.ClassAuto:
+		return 3
+	}
+	return 2
+}
+
+// Enqueue puts ref in st's queue after every queued Promotion of its class or a higher one,
+// before those of lower classes. It reports false, changing nothing, when st already runs or
+// queues ref.
+func Enqueue(st *v1.StageStatus, ref v1.PromotionReference) bool {
 	if st.CurrentPromotion != nil && st.CurrentPromotion.Name == ref.Name || queued(st, ref.Name) >= 0 {
 		return false
 	}
-	if front {
-		st.Queued = append([]v1.PromotionReference{ref}, st.Queued...)
-	} else {
-		st.Queued = append(st.Queued, ref)
+	i := len(st.Queued)
+	for i > 0 && rank(st.Queued[i-1].Class) > rank(ref.Class) {
+		i--
 	}
+	st.Queued = slices.Insert(st.Queued, i, ref)
 	return true
 }
 
@@ -53,10 +82,11 @@ func Release(st *v1.StageStatus, name string) bool {
 
 // End records p, finished, as st's last Promotion: p leaves the current slot or the queue,
 // and when it succeeded into a Stage with no Freight summary yet its Freight becomes the
-// summary (Receive refines it per origin).
+// summary (Receive refines it per origin). A superseded Promotion never ran: it only leaves
+// the queue.
 func End(st *v1.StageStatus, p *v1.Promotion) bool {
 	changed := Release(st, p.Metadata.Name)
-	if st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
+	if p.Status.Phase == v1.PhaseSuperseded || st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
 		return changed
 	}
 	st.LastPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}

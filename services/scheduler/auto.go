@@ -189,8 +189,9 @@ func (s *scheduler) clearHolds(ctx context.Context, project string, st *v1.Stage
 	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), project+"/"+st.Metadata.Name+"/clear-holds/"+strings.Join(by, ","), rec)
 }
 
-// supersede aborts the queued auto-promotions of other Freight in a Stage: a newer Freight
-// replaces them. Promotions people asked for stay queued.
+// supersede ends the queued auto-promotions of other Freight in a Stage Superseded: a newer
+// Freight replaces them, and they never run (one that started meanwhile runs on). Promotions
+// people asked for stay queued.
 func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageStatus, freight string) error {
 	for _, name := range stage.Superseded(st, freight) {
 		p, err := store.Promotion(ctx, s.Bus, project, name)
@@ -203,8 +204,9 @@ func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageS
 		if p.Metadata.Annotations[v1.AnnotationCreateActor] != AutoActor || p.Status.Finished() {
 			continue
 		}
-		rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: name, Actor: AutoActor}
-		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), name+"/abort", rec); err != nil {
+		rec := &v1.PromotionRecord{Op: v1.RecordSupersede, Project: project, Name: name,
+			Message: "superseded by the auto-promotion of Freight " + freight}
+		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), name+"/supersede", rec); err != nil {
 			return err
 		}
 	}

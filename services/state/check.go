@@ -65,9 +65,9 @@ func checkPromotionRecord(r *v1.PromotionRecord, project string) error {
 		default:
 			errs = append(errs, fmt.Errorf("phase: %s is not a final phase", short(r.Phase)))
 		}
-	case v1.RecordAbort:
+	case v1.RecordAbort, v1.RecordSupersede:
 	default:
-		errs = append(errs, fmt.Errorf("op: %s is not create, finish or abort", short(r.Op)))
+		errs = append(errs, fmt.Errorf("op: %s is not create, finish, abort or supersede", short(r.Op)))
 	}
 	return errors.Join(errs...)
 }

@@ -147,10 +147,14 @@ func (s *state) setWaiting(ctx context.Context, project, name, why string) error
 	return s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.SetWaiting(st, why) })
 }
 
-// enqueue puts a new Pending Promotion at the end of its Stage's queue, or at its front, once.
+// enqueue puts a new Pending Promotion in its Stage's queue by its class (stage.Enqueue), once;
+// front puts it with the verification runs.
 func (s *state) enqueue(ctx context.Context, p *v1.Promotion, front bool) error {
-	ref := v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight}
-	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool { return stage.Enqueue(st, ref, front) })
+	ref := v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Class: stage.ClassOf(p)}
+	if front {
+		ref.Class = v1.ClassVerification
+	}
+	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool { return stage.Enqueue(st, ref) })
 }
 
 // release makes the Stage forget name as its current or queued Promotion.

@@ -120,7 +120,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			}
 			return s.create(ctx, &r)
 		}
-		return s.finish(ctx, &r) // finish or abort
+		return s.finish(ctx, &r) // finish, abort or supersede
 	case "stage":
 		var r v1.StageRecord
 		if err := decode(msg, &r); err != nil {
@@ -293,8 +293,11 @@ func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
 func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	key := bus.Key(r.Project, r.Name)
 	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool {
-		if r.Op == v1.RecordAbort {
+		switch r.Op {
+		case v1.RecordAbort:
 			return promotion.Abort(p, r.Actor, time.Now())
+		case v1.RecordSupersede:
+			return promotion.Supersede(p, r.Message, time.Now())
 		}
 		return promotion.End(p, r.Phase, r.Message, time.Now())
 	})

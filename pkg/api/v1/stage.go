@@ -178,4 +178,15 @@ type PromotionReference struct {
 	Name    string `json:"name"`
 	Freight string `json:"freight,omitempty"`
 	Phase   string `json:"phase,omitempty"`
+	// Class orders the queue: verification, rollback, manual (also when empty), then auto.
+	Class string `json:"class,omitempty"`
 }
+
+// Classes of Promotions in a Stage's queue, in the order they start
+// (docs/resources.md#the-queue).
+const (
+	ClassVerification = "verification"
+	ClassRollback     = "rollback"
+	ClassManual       = "manual"
+	ClassAuto         = "auto"
+)
