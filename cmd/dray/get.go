@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -153,7 +155,11 @@ func print(w io.Writer, format string, v any) error {
 			if s.Status.LastPromotion != nil {
 				last, phase = s.Status.LastPromotion.Name, s.Status.LastPromotion.Phase
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Metadata.Name, short(s.Status.FreightSummary), cur, last, phase)
+			freight := short(s.Status.FreightSummary)
+			if len(s.Status.FreightHistory) > 0 && s.Status.FreightHistory[0].Rollback {
+				freight += " (rollback)" // an auto-rollback delivered it
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Metadata.Name, freight, cur, last, phase)
 		}
 	case []v1.SecretSummary:
 		fmt.Fprintln(tw, "NAME\tCRED TYPE\tKEYS")
@@ -178,12 +184,20 @@ func print(w io.Writer, format string, v any) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", wh.Metadata.Name, ready, short(wh.Status.LastFreightID), age(discovered), oneLine(msg))
 		}
 	case []v1.Freight:
-		fmt.Fprintln(tw, "NAME\tALIAS\tORIGIN\tAGE")
+		fmt.Fprintln(tw, "NAME\tALIAS\tORIGIN\tAGE\tREJECTED")
 		for _, f := range v {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Metadata.Name, f.Alias, f.Origin.Name, age(f.Metadata.CreationTimestamp))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Metadata.Name, f.Alias, f.Origin.Name, age(f.Metadata.CreationTimestamp), rejected(&f.Status))
 		}
 	}
 	return nil
+}
+
+// rejected says where a Freight is rejected: "all", the Stages, or "" (dray reject).
+func rejected(fs *v1.FreightStatus) string {
+	if fs.Rejected != nil {
+		return "all"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(fs.RejectedFor)), ",")
 }
 
 // printPromotion shows a Promotion and each step's status, timing and outputs.

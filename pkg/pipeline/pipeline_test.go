@@ -222,3 +222,38 @@ func TestAutoRollbackFor(t *testing.T) {
 		})
 	}
 }
+
+// TestRejected (docs/resources.md#freight-rejection): a rejected Freight is available to no
+// Stage it is rejected for, approved or not, and auto-promotion picks the newest one left.
+func TestRejected(t *testing.T) {
+	s := stage("prod", v1.FreightSources{Stages: []string{"qa"}})
+	forProd := freight("f2", 0, "qa")
+	forProd.Status.RejectedFor = map[string]v1.FreightRejection{"prod": {By: "email:ana@example.com", Reason: "CVE-2026-4711"}}
+	forProd.Status.ApprovedFor = map[string]v1.ApprovedStage{"prod": {ApprovedAt: at(0)}}
+	everywhere := freight("f3", time.Minute, "qa")
+	everywhere.Status.Rejected = &v1.FreightRejection{Reason: "broken build"}
+	tests := []struct {
+		name    string
+		f       v1.Freight
+		stage   string
+		wantWhy string
+	}{
+		{"for the Stage, though approved", forProd, "prod",
+			`Freight f2 is rejected by email:ana@example.com: CVE-2026-4711; dray reject f2 --undo --stage prod lets it be promoted`},
+		{"for another Stage: available", forProd, "uat", ""},
+		{"for every Stage", everywhere, "prod", `Freight f3 is rejected for every Stage: broken build; dray reject f3 --undo lets it be promoted`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := stage(tt.stage, v1.FreightSources{Stages: []string{"qa"}})
+			ok, why := pipeline.Available(st, &tt.f, now)
+			if ok != (tt.wantWhy == "") || why != tt.wantWhy {
+				t.Errorf("Available() = %v, %q; want %v, %q", ok, why, tt.wantWhy == "", tt.wantWhy)
+			}
+		})
+	}
+	all := []v1.Freight{freight("f1", -time.Hour, "qa"), forProd, everywhere}
+	if got := pipeline.Candidate(s, origin, all, now); got == nil || got.Metadata.Name != "f1" {
+		t.Errorf("Candidate = %v, want f1, the newest Freight not rejected", got)
+	}
+}

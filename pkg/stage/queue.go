@@ -155,6 +155,20 @@ func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, w
 	return Wait{}, nil
 }
 
+// Refused says why p, the head of a Stage's queue, must never start: its Freight f (nil when
+// it was deleted) was rejected for the Stage since p was queued
+// (docs/resources.md#freight-rejection). "" when it may start; verification runs, which
+// verify what the Stage holds already, always may.
+func Refused(p *v1.Promotion, f *v1.Freight) string {
+	if p == nil || f == nil || IsVerification(p) || p.Status.Finished() {
+		return ""
+	}
+	if why := pipeline.Rejected(f, p.Spec.Stage); why != "" {
+		return "not started: " + why
+	}
+	return ""
+}
+
 func queued(st *v1.StageStatus, name string) int {
 	return slices.IndexFunc(st.Queued, func(r v1.PromotionReference) bool { return r.Name == name })
 }

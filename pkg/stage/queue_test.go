@@ -320,3 +320,30 @@ func TestBlocked(t *testing.T) {
 		})
 	}
 }
+
+func TestRefused(t *testing.T) {
+	rejected := freight("f2", 0)
+	rejected.Status.RejectedFor = map[string]v1.FreightRejection{"prod": {By: "ana", Reason: "CVE"}}
+	elsewhere := freight("f2", 0)
+	elsewhere.Status.RejectedFor = map[string]v1.FreightRejection{"uat": {By: "ana"}}
+	tests := []struct {
+		name string
+		p    *v1.Promotion
+		f    *v1.Freight
+		want string
+	}{
+		{"rejected for the Stage since it was queued", promo("p", "f2", v1.PhasePending), &rejected,
+			"not started: Freight f2 is rejected by ana: CVE; dray reject f2 --undo --stage prod lets it be promoted"},
+		{"rejected for another Stage", promo("p", "f2", v1.PhasePending), &elsewhere, ""},
+		{"a verification run always runs", promo("v", "f2", v1.PhasePending, verificationRun), &rejected, ""},
+		{"the Freight is gone", promo("p", "f2", v1.PhasePending), nil, ""},
+		{"the Promotion ended already", promo("p", "f2", v1.PhaseAborted), &rejected, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := stage.Refused(tt.p, tt.f); got != tt.want {
+				t.Errorf("Refused() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -22,8 +22,10 @@ import (
 const AutoActor = v1.ActorAutoPromotion
 
 // pipelineEvents are the events after which a Stage may have new Freight to auto-promote: a
-// succeeded Promotion changes what its Stage holds, which MatchUpstream follows downstream.
-var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded}
+// succeeded Promotion changes what its Stage holds, which MatchUpstream follows downstream;
+// a Freight no longer rejected may be promoted again.
+var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded,
+	v1.TypeFreightUnrejected}
 
 // handleFreightEvent re-evaluates auto-promotion for every Stage that takes Freight from the
 // event's origin; a promotion.succeeded event, for the Stages downstream of its Stage.

@@ -76,7 +76,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
 			Filters: []string{bus.CommandSubject("*", "promote"), bus.CommandSubject("*", "abort"), bus.CommandSubject("*", "approve"),
 				bus.CommandSubject("*", "verify"), bus.CommandSubject("*", "pause"), bus.CommandSubject("*", "resume"),
-				bus.CommandSubject("*", "wake")},
+				bus.CommandSubject("*", "wake"), bus.CommandSubject("*", "reject")},
 			Metrics: d.Metrics,
 		}, audit.Commands(d.Bus, d.Log, s.handleCommand))
 	}()

@@ -37,6 +37,15 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 				return s.setWaiting(ctx, project, name, "")
 			}
 			head := st.Queued[0]
+			if why, err := s.refused(ctx, project, head.Name); err != nil || why != "" {
+				if err != nil {
+					return err
+				}
+				if err := s.refuse(ctx, project, name, head.Name, why); err != nil {
+					return err
+				}
+				continue
+			}
 			wait, err := s.blocked(ctx, project, name, &st, head.Name)
 			if err != nil {
 				return err
@@ -78,6 +87,45 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 			return err
 		}
 	}
+}
+
+// refused reads the queued Promotion head and its Freight, and asks stage.Refused whether it
+// must never start.
+func (s *state) refused(ctx context.Context, project, head string) (string, error) {
+	p, err := store.Promotion(ctx, s.Bus, project, head)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil // startNext releases it
+	}
+	if err != nil {
+		return "", err
+	}
+	f, err := store.Freight(ctx, s.Bus, project, p.Spec.Freight)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return stage.Refused(p, f), nil
+}
+
+// refuse ends the queued Promotion head Aborted, saying why, takes it out of the queue and
+// announces it. It never ran, so it is not the Stage's last Promotion: auto-promotion may
+// promote its Freight once the rejection is taken back.
+func (s *state) refuse(ctx context.Context, project, name, head, why string) error {
+	p, _, err := s.update(ctx, bus.Key(project, head), func(p *v1.Promotion) bool {
+		return promotion.End(p, v1.PhaseAborted, why, time.Now())
+	})
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return err
+	}
+	s.written.forget(bus.Key(project, head))
+	if err := s.release(ctx, project, name, head); err != nil || p == nil {
+		return err
+	}
+	s.Log.Info("promotion refused", "project", project, "stage", name, "promotion", head, "why", why)
+	t := v1.PhaseEventType(p.Status.Phase) // Aborted, unless it had ended otherwise meanwhile
+	return s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil)
 }
 
 // blocked reads the queued Promotion head and, when needed, the Stage's promotion windows,

@@ -76,7 +76,14 @@ func (s *state) rollback(ctx context.Context, project, name string) error {
 	if policy != nil {
 		maxAge = policy.MaxAge
 	}
-	r := stage.NextRollback(&st, time.Now(), maxAge, nil)
+	rejected := func(freight string) string {
+		f, err := store.Freight(ctx, s.Bus, project, freight)
+		if err != nil {
+			return "" // the rollback's Build says so
+		}
+		return pipeline.Rejected(f, name)
+	}
+	r := stage.NextRollback(&st, time.Now(), maxAge, rejected)
 	for _, sk := range r.Skipped {
 		if err := s.forgetDeviation(ctx, project, name, sk.Deviation, v1.TypeStageRollbackSkipped, "", "", sk.Why); err != nil {
 			return err

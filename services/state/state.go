@@ -146,6 +146,9 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := checkFreightRecord(&r, project); err != nil {
 			return invalid(err)
 		}
+		if r.Op != v1.FreightApprove {
+			return s.reject(ctx, &r)
+		}
 		return s.approve(ctx, &r)
 	}
 	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), short(kind)))

@@ -10,7 +10,28 @@ const (
 	TypeFreightVerificationFailed = "dev.dray.freight.verification.failed"
 	// TypeFreightApproved: a user approved a Freight for a Stage.
 	TypeFreightApproved = "dev.dray.freight.approved"
+	// TypeFreightRejected: a user rejected a Freight, for one Stage or all.
+	TypeFreightRejected = "dev.dray.freight.rejected"
+	// TypeFreightUnrejected: a user took a rejection back.
+	TypeFreightUnrejected = "dev.dray.freight.unrejected"
 )
+
+// RejectCommand rejects a Freight, or takes a rejection back (Undo): published on
+// dray.cmd.<project>.reject (docs/resources.md#freight-rejection). A rejected Freight is not
+// promoted, by a person or by auto-promotion.
+type RejectCommand struct {
+	Project string `json:"project"`
+	// Freight is a Freight name or alias.
+	Freight string `json:"freight"`
+	// Stage limits the rejection to one Stage; empty rejects the Freight for every Stage.
+	Stage string `json:"stage,omitempty"`
+	// Actor is who rejects, e.g. email:alice@example.com.
+	Actor string `json:"actor,omitempty"`
+	// Reason says why; promotions refused because of the rejection repeat it.
+	Reason string `json:"reason,omitempty"`
+	// Undo takes the rejection (for Stage, or for every Stage) back.
+	Undo bool `json:"undo,omitempty"`
+}
 
 // ApproveCommand approves a Freight for a Stage, making it available there whatever the
 // upstream Stages say (docs/resources.md#approvals): published on dray.cmd.<project>.approve. Approval
@@ -28,7 +49,9 @@ type ApproveCommand struct {
 
 // Freight record operations.
 const (
-	FreightApprove = "approve"
+	FreightApprove  = "approve"
+	FreightReject   = "reject"
+	FreightUnreject = "unreject"
 )
 
 // FreightRecord asks the state service to change a Freight's status: published on
@@ -37,9 +60,10 @@ type FreightRecord struct {
 	Op      string `json:"op"`
 	Project string `json:"project"`
 	Freight string `json:"freight"`
-	Stage   string `json:"stage"`
-	Actor   string `json:"actor,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	// Stage is the Stage approved for; for reject and unreject, the Stage or empty for all.
+	Stage  string `json:"stage"`
+	Actor  string `json:"actor,omitempty"`
+	Reason string `json:"reason,omitempty"`
 	// At is when it was asked.
 	At *time.Time `json:"at,omitempty"`
 }
