@@ -68,11 +68,16 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	if err := customDefaults(ctx, b, cmd.Project, p); err != nil {
 		return nil, err
 	}
-	if override != "" {
+	if override != "" || cmd.After != nil {
 		if p.Metadata.Annotations == nil {
 			p.Metadata.Annotations = map[string]string{}
 		}
+	}
+	if override != "" {
 		p.Metadata.Annotations[v1.AnnotationWindowOverride] = override
+	}
+	if cmd.After != nil {
+		p.Metadata.Annotations[v1.AnnotationPromoteAfter] = cmd.After.UTC().Format(time.RFC3339)
 	}
 	return p, nil
 }
@@ -100,8 +105,8 @@ func Collection(ctx context.Context, b *bus.Bus, project string, stage *v1.Stage
 
 // windowOverride applies the Stage's promotion windows to a promote request. Outside them, a
 // person's request is rejected unless it asks to override, and then the override is
-// recorded (the returned actor); auto-promotions and auto-rollbacks are created and wait in
-// the queue.
+// recorded (the returned actor); auto-promotions, auto-rollbacks and scheduled Promotions
+// are created and wait in the queue.
 func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.PromoteCommand) (string, error) {
 	cfg, err := store.ProjectConfig(ctx, b, cmd.Project)
 	if err != nil {
@@ -112,7 +117,7 @@ func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.Pr
 		return "", fmt.Errorf("%w: Stage %q: %v", ErrRejected, cmd.Stage, err)
 	}
 	switch {
-	case check.Open || cmd.Actor == v1.ActorAutoPromotion || cmd.Actor == v1.ActorAutoRollback:
+	case check.Open || cmd.Actor == v1.ActorAutoPromotion || cmd.Actor == v1.ActorAutoRollback || cmd.After != nil:
 		return "", nil
 	case !cmd.OverrideWindow:
 		return "", fmt.Errorf("%w: Stage %q is outside its promotion windows: %s; promote with --override-window to start it anyway (the override is recorded)",

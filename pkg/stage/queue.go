@@ -117,7 +117,8 @@ type Wait struct {
 // Blocked says why p, the head of Stage stage's queue (status st), may not start at now.
 // A Promotion that no longer exists (nil), has finished or is a verification run is never
 // blocked: the queue releases it, or it belongs to the Promotion that ran. A paused Stage
-// blocks every other one. Otherwise, unless p was started with a window override, the
+// blocks every other one. A scheduled one (v1.AnnotationPromoteAfter) waits for its time,
+// keeping its place in the queue. Otherwise, unless p was started with a window override, the
 // promotion windows that windows reads (those of the Stage and its ProjectConfig; nil when
 // the Stage is gone) decide; it is called only then, and its error is returned as is. An
 // invalid window blocks the queue, saying why.
@@ -137,6 +138,16 @@ func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, w
 			why += ": " + pause.Reason
 		}
 		return Wait{Why: why + "; dray resume " + stage + " lets its Promotions start"}, nil
+	}
+	if after, ok := p.Metadata.Annotations[v1.AnnotationPromoteAfter]; ok {
+		t, err := time.Parse(time.RFC3339, after)
+		if err != nil {
+			return Wait{Why: fmt.Sprintf("Promotion %s waits: annotation %s: %q is not an RFC 3339 time; abort it and promote again",
+				p.Metadata.Name, v1.AnnotationPromoteAfter, after)}, nil
+		}
+		if now.Before(t) {
+			return Wait{Why: fmt.Sprintf("Promotion %s is scheduled for %s", p.Metadata.Name, t.UTC().Format(time.RFC3339)), Until: t}, nil
+		}
 	}
 	if _, ok := p.Metadata.Annotations[v1.AnnotationWindowOverride]; ok {
 		return Wait{}, nil

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,43 @@ func TestQueuePolicy(t *testing.T) {
 	}
 	if superseded != 1 {
 		t.Errorf("%d promotion.superseded events, want 1", superseded)
+	}
+}
+
+// TestScheduledPromotion (docs/resources.md#the-queue): a promote command with after (dray
+// promote --at) creates the Promotion at once; it waits in the queue, saying until when, and
+// starts on its own once the time comes.
+func TestScheduledPromotion(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	putResource(t, b, project, v1.KindStage, "prod", verifyingStage("prod", v1.FreightSources{Direct: true}))
+	f := putFreight(t, b, project, &v1.Freight{
+		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"}, Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: "v1"}},
+	})
+	after := time.Now().Add(3 * time.Second).Truncate(time.Second).UTC()
+	cmd := v1.PromoteCommand{Stage: "prod", Freight: f, Actor: "email:ops@example.com", ID: "nightly", After: &after}
+	if err := b.Publish(t.Context(), bus.CommandSubject(project, "promote"), "promote/nightly", cmd); err != nil {
+		t.Fatal(err)
+	}
+	want := "is scheduled for " + after.Format(time.RFC3339)
+	var queued string
+	waitFor(t, "the scheduled Promotion to wait in the queue", func() bool {
+		st := stageStatus(t, b, "prod")
+		if len(st.Queued) == 1 {
+			queued = st.Queued[0].Name
+		}
+		return queued != "" && strings.Contains(st.Waiting, want)
+	})
+	waitFor(t, "the scheduled Promotion to succeed", func() bool {
+		p, err := store.Promotion(t.Context(), b, project, queued)
+		return err == nil && p.Status.Phase == v1.PhaseSucceeded
+	})
+	p, err := store.Promotion(t.Context(), b, project, queued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status.StartedAt == nil || p.Status.StartedAt.Before(after) || p.Metadata.Annotations[v1.AnnotationPromoteAfter] != after.Format(time.RFC3339) {
+		t.Errorf("scheduled Promotion started at %v (annotation %q), want not before %s", p.Status.StartedAt, p.Metadata.Annotations[v1.AnnotationPromoteAfter], after)
 	}
 }
