@@ -207,9 +207,14 @@ func (c *checker) windows(path string, list []v1.PromotionWindow) {
 	}
 }
 
-// autoRollback reports every autoRollback field of the promotion policies that cannot be read.
+// autoRollback reports every autoRollback and autoPromotionMinInterval field of the promotion
+// policies that cannot be read.
 func (c *checker) autoRollback(policies []v1.PromotionPolicy) {
 	for i, p := range policies {
+		if _, err := pipeline.ReadMinInterval(fmt.Sprintf("spec.promotionPolicies[%d].autoPromotionMinInterval", i), p.AutoPromotionMinInterval); err != nil {
+			path, msg, _ := strings.Cut(err.Error(), ": ")
+			c.add(path, msg)
+		}
 		if p.AutoRollback == nil {
 			continue
 		}

@@ -257,3 +257,25 @@ func TestRejected(t *testing.T) {
 		t.Errorf("Candidate = %v, want f1, the newest Freight not rejected", got)
 	}
 }
+
+func TestAutoPromotionMinInterval(t *testing.T) {
+	prod := stage("prod", v1.FreightSources{Direct: true})
+	cfg := func(interval string) *v1.ProjectConfig {
+		return &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{{Stage: "prod", AutoPromotionEnabled: true, AutoPromotionMinInterval: interval}}}}
+	}
+	for _, tt := range []struct {
+		cfg     *v1.ProjectConfig
+		want    time.Duration
+		wantErr string
+	}{
+		{cfg: nil},
+		{cfg: cfg("")},
+		{cfg: cfg("30m"), want: 30 * time.Minute},
+		{cfg: cfg("-1m"), wantErr: `spec.promotionPolicies[0].autoPromotionMinInterval: "-1m" must be positive`},
+	} {
+		got, err := pipeline.AutoPromotionMinInterval(tt.cfg, prod)
+		if got != tt.want || (err == nil) != (tt.wantErr == "") || err != nil && err.Error() != tt.wantErr {
+			t.Errorf("AutoPromotionMinInterval() = %v, %v; want %v, %q", got, err, tt.want, tt.wantErr)
+		}
+	}
+}

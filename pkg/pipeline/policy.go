@@ -56,6 +56,41 @@ func nameMatches(pattern, name string) bool {
 	return pattern == name
 }
 
+// AutoPromotionMinInterval is the autoPromotionMinInterval of the first promotion policy that
+// selects Stage s (as for auto-promotion): 0 when it sets none, or none matches. An invalid
+// one is an error naming its field.
+func AutoPromotionMinInterval(cfg *v1.ProjectConfig, s *v1.Stage) (time.Duration, error) {
+	if cfg == nil {
+		return 0, nil
+	}
+	for i, p := range cfg.Spec.PromotionPolicies {
+		sel := v1.StageSelector{Name: p.Stage}
+		if p.StageSelector != nil {
+			sel = *p.StageSelector
+		}
+		if selects(sel, s) {
+			return ReadMinInterval(fmt.Sprintf("spec.promotionPolicies[%d].autoPromotionMinInterval", i), p.AutoPromotionMinInterval)
+		}
+	}
+	return 0, nil
+}
+
+// ReadMinInterval reads an autoPromotionMinInterval at path (for errors): empty is 0; else a
+// positive Go duration.
+func ReadMinInterval(path, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%s: %q is not a duration such as 30m or 1h", path, s)
+	case d <= 0:
+		return 0, fmt.Errorf("%s: %q must be positive", path, s)
+	}
+	return d, nil
+}
+
 // DefaultRollbackMaxAge is how old a failure may be and still be rolled back, when an
 // autoRollback policy sets no maxAge: Kargo's 20 minutes.
 const DefaultRollbackMaxAge = 20 * time.Minute

@@ -151,6 +151,17 @@ func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin 
 		if c == nil {
 			continue
 		}
+		interval, err := pipeline.AutoPromotionMinInterval(cfg, st)
+		if err != nil {
+			s.Log.Warn("auto-promotion not possible", "project", project, "stage", st.Metadata.Name, "err", err)
+			continue
+		}
+		if until := stage.RateLimited(&st.Status, interval, time.Now()); !until.IsZero() {
+			// The newest candidate then is promoted: a timer looks again, no event will.
+			s.Log.Debug("auto-promotion rate-limited", "project", project, "stage", st.Metadata.Name, "until", until)
+			s.wakeForSoak(project, st.Metadata.Name, origin, until)
+			continue
+		}
 		if err := s.supersede(ctx, project, &st.Status, c.Metadata.Name); err != nil {
 			return err
 		}
@@ -216,8 +227,8 @@ func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageS
 }
 
 // wakeForSoak evaluates auto-promotion of origin again at t, when a Freight has soaked long
-// enough upstream of Stage name (stage.Auto.WakeAt): time passing makes it available, and no
-// event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
+// enough upstream of Stage name (stage.Auto.WakeAt), or the Stage's autoPromotionMinInterval
+// has passed: time passing makes a Promotion possible, and no event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
 // project once at start (autoPromoteAll).
 func (s *scheduler) wakeForSoak(project, name string, origin v1.FreightOrigin, t time.Time) {
 	if t.IsZero() {

@@ -202,7 +202,14 @@ func (s *state) enqueue(ctx context.Context, p *v1.Promotion, front bool) error 
 	if front {
 		ref.Class = v1.ClassVerification
 	}
-	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool { return stage.Enqueue(st, ref) })
+	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool {
+		changed := stage.Enqueue(st, ref)
+		if ref.Class == v1.ClassAuto && p.Metadata.CreationTimestamp != nil {
+			// For autoPromotionMinInterval (docs/resources.md#auto-promotion).
+			changed = stage.AutoDispatched(st, *p.Metadata.CreationTimestamp) || changed
+		}
+		return changed
+	})
 }
 
 // release makes the Stage forget name as its current or queued Promotion.

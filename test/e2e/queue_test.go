@@ -144,3 +144,57 @@ func TestScheduledPromotion(t *testing.T) {
 		t.Errorf("scheduled Promotion started at %v (annotation %q), want not before %s", p.Status.StartedAt, p.Metadata.Annotations[v1.AnnotationPromoteAfter], after)
 	}
 }
+
+// TestAutoPromotionRateLimit (docs/resources.md#auto-promotion): with
+// autoPromotionMinInterval, new Freight that arrives within the interval of prod's last
+// auto-promotion is not promoted there at once (a witness Stage without a limit takes it), and
+// prod takes it by itself once the interval has passed.
+func TestAutoPromotionRateLimit(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	const interval = 4 * time.Second
+	putProjectConfig(t, b, v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
+		{Stage: "prod", AutoPromotionEnabled: true, AutoPromotionMinInterval: interval.String()},
+		{Stage: "witness", AutoPromotionEnabled: true},
+	}})
+	for _, name := range []string{"prod", "witness"} {
+		putResource(t, b, project, v1.KindStage, name, verifyingStage(name, v1.FreightSources{Direct: true}))
+	}
+	start := time.Now().Add(-time.Hour)
+	newFreight := func(tag string, n int) string {
+		at := start.Add(time.Duration(n) * time.Minute)
+		name := putFreight(t, b, project, &v1.Freight{
+			Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"}, DiscoveredAt: &at,
+			Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: tag}},
+		})
+		if err := b.PublishEvent(t.Context(), project, v1.TypeFreightCreated, "created/"+name, "freight/"+name,
+			v1.FreightEvent{Project: project, Freight: name, Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"}}); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	holds := func(stage, f string) func() bool {
+		return func() bool {
+			s := stageStatus(t, b, stage)
+			return len(s.FreightHistory) > 0 && s.FreightHistory[0].Freight == f && s.CurrentPromotion == nil && len(s.Queued) == 0
+		}
+	}
+
+	f1 := newFreight("v1", 1)
+	waitFor(t, "prod to take v1", holds("prod", f1))
+	first := stageStatus(t, b, "prod").LastAutoPromotionAt
+	if first == nil {
+		t.Fatal("prod records no lastAutoPromotionAt after an auto-promotion")
+	}
+	f2 := newFreight("v2", 2)
+	waitFor(t, "the witness to take v2", holds("witness", f2))
+	if s := stageStatus(t, b, "prod"); time.Now().Before(first.Add(interval)) && (s.FreightHistory[0].Freight != f1 || s.CurrentPromotion != nil || len(s.Queued) != 0) {
+		t.Fatalf("prod within its interval: holds %s, running %v, queued %v; want v1 and nothing on its way", s.FreightHistory[0].Freight, s.CurrentPromotion, s.Queued)
+	}
+	waitFor(t, "prod to take v2 once its interval has passed", holds("prod", f2))
+	second := stageStatus(t, b, "prod").LastAutoPromotionAt
+	if second == nil || second.Sub(*first) < interval {
+		t.Errorf("prod's auto-promotions were created at %v and %v, less than %s apart", first, second, interval)
+	}
+}

@@ -40,6 +40,10 @@ type PromotionPolicy struct {
 	StageSelector *StageSelector `json:"stageSelector,omitempty"`
 	// AutoPromotionEnabled makes matching Stages promote new Freight automatically. Default false.
 	AutoPromotionEnabled bool `json:"autoPromotionEnabled,omitempty"`
+	// AutoPromotionMinInterval (a Dray extension) limits auto-promotion in the matching Stages
+	// to one Promotion per interval, a Go duration such as 30m: Freight that arrives sooner
+	// waits, and the newest candidate then is promoted. Default none.
+	AutoPromotionMinInterval string `json:"autoPromotionMinInterval,omitempty"`
 	// AutoRollback, when set, promotes the matching Stages back to their last stable Freight
 	// when verification of new Freight fails (docs/resources.md#auto-rollback). Absent: off.
 	AutoRollback *AutoRollback `json:"autoRollback,omitempty"`

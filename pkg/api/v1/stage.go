@@ -135,6 +135,9 @@ type StageStatus struct {
 	// LastStableFreight is, per origin ("<Kind>/<name>"), the last Freight verified in the
 	// Stage: where auto-rollback returns to (docs/resources.md#auto-rollback).
 	LastStableFreight map[string]StableFreight `json:"lastStableFreight,omitempty"`
+	// LastAutoPromotionAt is when auto-promotion last created a Promotion in the Stage: with
+	// a policy's autoPromotionMinInterval, the next waits until the interval has passed.
+	LastAutoPromotionAt *time.Time `json:"lastAutoPromotionAt,omitempty"`
 	// Deviations are the failures auto-rollback will roll back once the Stage has settled
 	// (nothing Running or Pending), in the order they happened.
 	Deviations []StageDeviation `json:"deviations,omitempty"`
