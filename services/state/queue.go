@@ -168,8 +168,9 @@ func (s *state) wakeAt(project, name string, t time.Time) {
 }
 
 // resumeQueues runs the queue of every Stage that has Promotions waiting, once at start: a
-// window may have opened, or a crash may have come between two records. Timers are not
-// durable; this is what stands in for those of a stopped service.
+// window may have opened, or a crash may have come between two records; and it rolls back a
+// settled Stage whose failure was recorded just before a crash. Timers are not durable; this
+// is what stands in for those of a stopped service.
 func (s *state) resumeQueues(ctx context.Context) error {
 	lister, err := s.Bus.Stages.ListKeys(ctx)
 	if errors.Is(err, jetstream.ErrNoKeysFound) {
@@ -180,11 +181,14 @@ func (s *state) resumeQueues(ctx context.Context) error {
 	}
 	for key := range lister.Keys() {
 		var st v1.StageStatus
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, key, &st); err != nil || len(st.Queued) == 0 {
+		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, key, &st); err != nil || len(st.Queued) == 0 && len(st.Deviations) == 0 {
 			continue
 		}
 		project, name, _ := strings.Cut(key, ".")
 		if err := s.startNext(ctx, project, name); err != nil {
+			return err
+		}
+		if err := s.rollback(ctx, project, name); err != nil {
 			return err
 		}
 	}

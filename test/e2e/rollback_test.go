@@ -6,6 +6,7 @@ import (
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/store"
 )
@@ -122,4 +123,35 @@ func TestAutoRollback(t *testing.T) {
 	if h := s.AutoPromotionHolds["Warehouse/app"]; h.PromotionName != rollback.Metadata.Name {
 		t.Errorf("prod's hold = %+v, want one by the rollback %s", h, rollback.Metadata.Name)
 	}
+}
+
+// TestAutoRollbackAfterRestart: a failure recorded just before the state service stopped
+// (the Stage settled, nothing to end and trigger it) is rolled back when it starts again.
+func TestAutoRollbackAfterRestart(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	putProjectConfig(t, b, v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{{Stage: "prod", AutoRollback: &v1.AutoRollback{}}}})
+	putResource(t, b, project, v1.KindStage, "prod", verifyingStage("prod", v1.FreightSources{Direct: true}))
+	origin := v1.FreightOrigin{Kind: "Warehouse", Name: "app"}
+	good := putFreight(t, b, project, &v1.Freight{Origin: origin, Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: "v1"}}})
+	bad := putFreight(t, b, project, &v1.Freight{Origin: origin, Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: "v2"}}})
+	now := time.Now().UTC()
+	before := now.Add(-time.Minute)
+	st := v1.StageStatus{
+		FreightHistory:    []v1.StageHistoryEntry{{Freight: bad, Origin: origin, Promotion: "prod.p2", Since: &before}},
+		LastStableFreight: map[string]v1.StableFreight{"Warehouse/app": {Freight: good, Origin: origin, VerifiedAt: &before}},
+		Deviations:        []v1.StageDeviation{{Freight: bad, Origin: origin, Promotion: "prod.v2", Phase: v1.PhaseFailed, Verification: true, At: &now}},
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Stages.Put(t.Context(), bus.Key(project, "prod"), data); err != nil {
+		t.Fatal(err)
+	}
+	startControlPlane(t, ns)
+	waitFor(t, "the rollback to v1 to succeed", func() bool {
+		s := stageStatus(t, b, "prod")
+		return len(s.FreightHistory) > 0 && s.FreightHistory[0].Freight == good && s.FreightHistory[0].Rollback && len(s.Deviations) == 0
+	})
 }
