@@ -40,6 +40,54 @@ take it. Who approved, when and why is recorded on the Freight.`,
 	return cmd
 }
 
+// newReject is dray reject, and dray unreject (undo true): a rejected Freight is not
+// promoted where it is rejected (docs/resources.md#freight-rejection).
+func newReject(g *globals, undo bool) *cobra.Command {
+	var stage, reason string
+	use, short := "reject FREIGHT [--stage STAGE] [--reason TEXT] [--undo]", "Reject a Freight (name or alias): it is not promoted, for one Stage or every Stage"
+	example := `  dray reject quiet-lynx --stage prod --reason "CVE-2026-1234 in the base image"
+  dray reject quiet-lynx --stage prod --undo`
+	if undo {
+		use, short = "unreject FREIGHT [--stage STAGE]", "Take back a rejection of a Freight (dray reject --undo)"
+		example = `  dray unreject quiet-lynx --stage prod`
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long: `Reject a Freight: neither a person nor auto-promotion promotes it to the Stage (--stage),
+or to any Stage; promoting it is refused with the reason. Who rejected it, when and why is
+recorded on the Freight and in the audit trail. --undo (or dray unreject) takes the rejection
+for the Stage back, or, without --stage, every rejection of the Freight.`,
+		Example: example,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, project, err := g.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r := &v1.RejectCommand{Project: project, Freight: args[0], Stage: stage, Actor: cliActor(), Reason: reason, Undo: undo}
+			if err := c.Reject(cmd.Context(), r); err != nil {
+				return err
+			}
+			what, where := "rejection", "every stage"
+			if undo {
+				what = "undoing the rejection"
+			}
+			if stage != "" {
+				where = "stage " + stage
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s of freight %s for %s requested\n", what, args[0], where)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&stage, "stage", "", "the Stage to reject the Freight for (default: every Stage)")
+	if !undo {
+		cmd.Flags().StringVar(&reason, "reason", "", "why, for the record; refused promotions repeat it")
+		cmd.Flags().BoolVar(&undo, "undo", false, "take the rejection back")
+	}
+	return cmd
+}
+
 func newVerify(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:               "verify STAGE",

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/drayhq/dray/cmd/dray/allinone"
 	"github.com/drayhq/dray/pkg/client"
@@ -209,5 +210,28 @@ func TestApplyRejectsBadManifest(t *testing.T) {
 	}
 	if _, err := dray(t, server, "get", "stages"); err == nil || !strings.Contains(err.Error(), "no project") {
 		t.Errorf("after a rejected apply the Project was stored: %v", err)
+	}
+}
+
+func TestScheduledAt(t *testing.T) {
+	now := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in, want, wantErr string
+	}{
+		{in: "2026-12-24T02:00:00+01:00", want: "2026-12-24T01:00:00Z"},
+		{in: "90m", want: "2026-12-07T07:30:00Z"},
+		{in: "-5m", wantErr: `--at: "-5m" is neither`},
+		{in: "tomorrow", wantErr: `--at: "tomorrow" is neither`},
+	} {
+		got, err := scheduledAt(tt.in, now)
+		if tt.wantErr != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+				t.Errorf("scheduledAt(%q) error = %v, want one starting %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got.Format(time.RFC3339) != tt.want {
+			t.Errorf("scheduledAt(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
 	}
 }

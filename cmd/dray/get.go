@@ -326,6 +326,9 @@ func currentFreight(s *v1.Stage, aliases map[string]string) string {
 		if label == "" {
 			label = short(h.Freight)
 		}
+		if h.Rollback {
+			label += " (rollback)" // an auto-rollback delivered it
+		}
 		held = append(held, label)
 	}
 	if len(held) == 0 && s.Status.FreightSummary != "" {
@@ -435,6 +438,7 @@ func freightColumns() []column[v1.Freight] {
 		{name: "VERIFIED IN", cell: func(f *v1.Freight) string { return stagesIn(f.Status.VerifiedIn) }},
 		{name: "APPROVED FOR", cell: func(f *v1.Freight) string { return stagesIn(f.Status.ApprovedFor) }},
 		{name: "AGE", cell: func(f *v1.Freight) string { return age(f.Metadata.CreationTimestamp) }},
+		{name: "REJECTED", wide: true, cell: func(f *v1.Freight) string { return rejected(&f.Status) }},
 		{name: "ARTIFACTS", wide: true, cell: func(f *v1.Freight) string { return artifacts(f) }},
 	}
 }
@@ -496,6 +500,14 @@ func print(w io.Writer, format string, v any) error {
 		return err
 	}
 	return fmt.Errorf("unknown output format %q: use yaml or json", format)
+}
+
+// rejected says where a Freight is rejected: "all", the Stages, or "" (dray reject).
+func rejected(fs *v1.FreightStatus) string {
+	if fs.Rejected != nil {
+		return "all"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(fs.RejectedFor)), ",")
 }
 
 // printPromotion shows a Promotion and each step's status, timing and outputs.

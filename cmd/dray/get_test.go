@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
 
 // TestGetPages: dray get shows every item by default, following the pages; --limit shows one
@@ -37,5 +39,41 @@ stringData: {token: "t%d"}
 	}
 	if _, err := dray(t, server, "get", "secrets", "--limit", "5000"); err == nil || !strings.Contains(err.Error(), "from 1 to 1000") {
 		t.Errorf("dray get secrets --limit 5000 = %v, want the limit refused", err)
+	}
+}
+
+// TestGetShowsRollbacksAndRejections: dray get stages marks Freight an auto-rollback
+// delivered; dray get freight says where a Freight is rejected.
+func TestGetShowsRollbacksAndRejections(t *testing.T) {
+	var stages strings.Builder
+	prod := v1.Stage{Status: v1.StageStatus{FreightSummary: "0123456789abcdef",
+		FreightHistory: []v1.StageHistoryEntry{{Freight: "0123456789abcdef", Rollback: true}}}}
+	prod.Metadata.Name = "prod"
+	table, err := parseOutput("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := show(&stages, table, []v1.Stage{prod}, false, func() []column[v1.Stage] { return stageColumns(nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^prod\s+0123456\S* \(rollback\)`).MatchString(stages.String()) {
+		t.Errorf("dray get stages does not mark the rollback:\n%s", stages.String())
+	}
+	var freight strings.Builder
+	all, some := v1.Freight{}, v1.Freight{}
+	all.Metadata.Name, some.Metadata.Name = "f-all", "f-some"
+	all.Status.Rejected = &v1.FreightRejection{Reason: "broken"}
+	some.Status.RejectedFor = map[string]v1.FreightRejection{"uat": {}, "prod": {}}
+	wide, err := parseOutput("wide", nil) // REJECTED is a wide column
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := show(&freight, wide, []v1.Freight{all, some}, false, freightColumns); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`(?m)^NAME.*\sREJECTED\s+ARTIFACTS$`, `(?m)^f-all\s.*\sall\s*$`, `(?m)^f-some\s.*\sprod,uat\s*$`} {
+		if !regexp.MustCompile(want).MatchString(freight.String()) {
+			t.Errorf("dray get freight does not match %s:\n%s", want, freight.String())
+		}
 	}
 }

@@ -20,6 +20,7 @@ func newPromote(g *globals) *cobra.Command {
 		downstreamFrom string
 		wait           bool
 		timeout        time.Duration
+		at             string
 	)
 	cmd := &cobra.Command{
 		Use:   "promote --freight F (--stage S | --downstream-from S)",
@@ -48,6 +49,13 @@ step starting and ending; then its steps. The command fails if a Promotion does 
 				return err
 			}
 			cmdOpts.Project = project
+			if at != "" {
+				t, err := scheduledAt(at, time.Now())
+				if err != nil {
+					return err
+				}
+				cmdOpts.After = &t
+			}
 			if cmdOpts.Actor == "" {
 				cmdOpts.Actor = cliActor()
 			}
@@ -97,6 +105,7 @@ step starting and ending; then its steps. The command fails if a Promotion does 
 	f.StringVar(&cmdOpts.Freight, "freight", "", "Freight name or alias")
 	f.StringVar(&cmdOpts.ID, "id", "", "idempotency key: the same key twice creates one Promotion")
 	f.BoolVar(&cmdOpts.OverrideWindow, "override-window", false, "start it even outside the Stage's promotion windows (recorded on the Promotion)")
+	f.StringVar(&at, "at", "", "schedule it: it waits in the Stage's queue until this time, RFC 3339 (2026-12-24T02:00:00Z) or a duration from now (2h)")
 	f.BoolVar(&wait, "wait", false, "follow the Promotion, print its transitions as they happen and show its steps")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "with --wait, how long to wait")
 	_ = cmd.MarkFlagRequired("freight")
@@ -225,4 +234,16 @@ func waitReason(ctx context.Context, c *client.Client, project string, p *v1.Pro
 		return st.Waiting
 	}
 	return ""
+}
+
+// scheduledAt reads dray promote --at: an RFC 3339 time, or a positive duration from now.
+func scheduledAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return time.Time{}, fmt.Errorf("--at: %q is neither an RFC 3339 time (2026-12-24T02:00:00Z) nor a positive duration from now (2h)", s)
+	}
+	return now.Add(d).UTC(), nil
 }

@@ -152,7 +152,7 @@ func CommandRecord(subject string, data []byte, reason string) v1.AuditRecord {
 	switch rec.Verb {
 	case "promote", "verify", "pause", "resume":
 		rec.Resource, rec.Name = access.ResourceStages, cmd.Stage
-	case "approve":
+	case "approve", "reject":
 		rec.Resource, rec.Name = access.ResourceFreight, cmd.Freight
 	case "abort", "wake":
 		rec.Resource, rec.Name = access.ResourcePromotions, cmd.Promotion

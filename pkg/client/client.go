@@ -176,6 +176,12 @@ func (c *Client) Approve(ctx context.Context, cmd *v1.ApproveCommand) error {
 	return c.do(ctx, http.MethodPost, path(cmd.Project, "freight", cmd.Freight)+"/approve", cmd, nil)
 }
 
+// Reject rejects a Freight (name or alias) for a Stage, or every Stage when cmd.Stage is
+// empty, or takes that back (cmd.Undo).
+func (c *Client) Reject(ctx context.Context, cmd *v1.RejectCommand) error {
+	return c.do(ctx, http.MethodPost, path(cmd.Project, "freight", cmd.Freight)+"/reject", cmd, nil)
+}
+
 // Verify re-runs a Stage's verification of its current Freight.
 func (c *Client) Verify(ctx context.Context, cmd *v1.VerifyCommand) error {
 	return c.do(ctx, http.MethodPost, path(cmd.Project, "stages", cmd.Stage)+"/verify", cmd, nil)

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -30,6 +31,7 @@ func check(obj any) []problem {
 			c.add("metadata.name", fmt.Sprintf("must equal the project name %q", o.Metadata.Namespace))
 		}
 		c.windows("spec", o.Spec.PromotionWindows)
+		c.autoRollback(o.Spec.PromotionPolicies)
 	case *v1.Warehouse:
 		c.warehouse(&o.Spec)
 	case *v1.Stage:
@@ -233,6 +235,29 @@ func (c *checker) windows(path string, list []v1.PromotionWindow) {
 		window, rest, _ := strings.Cut(err.Error(), ": ")
 		field, msg, _ := strings.Cut(rest, ": ")
 		c.add(path+"."+window+"."+field, msg)
+	}
+}
+
+// autoRollback reports every autoRollback and autoPromotionMinInterval field of the promotion
+// policies that cannot be read.
+func (c *checker) autoRollback(policies []v1.PromotionPolicy) {
+	for i, p := range policies {
+		if _, err := pipeline.ReadMinInterval(fmt.Sprintf("spec.promotionPolicies[%d].autoPromotionMinInterval", i), p.AutoPromotionMinInterval); err != nil {
+			path, msg, _ := strings.Cut(err.Error(), ": ")
+			c.add(path, msg)
+		}
+		if p.AutoRollback == nil {
+			continue
+		}
+		_, err := pipeline.ReadAutoRollback(fmt.Sprintf("spec.promotionPolicies[%d].autoRollback", i), p.AutoRollback)
+		var joined interface{ Unwrap() []error }
+		if !errors.As(err, &joined) {
+			continue
+		}
+		for _, e := range joined.Unwrap() {
+			path, msg, _ := strings.Cut(e.Error(), ": ")
+			c.add(path, msg)
+		}
 	}
 }
 

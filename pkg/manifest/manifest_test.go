@@ -255,6 +255,16 @@ spec:
 			},
 		},
 		{
+			name: "bad autoRollback",
+			doc: head + "kind: ProjectConfig\nmetadata: {name: demo, namespace: demo}\nspec:\n  promotionPolicies:\n" +
+				"  - stage: prod\n    autoPromotionMinInterval: soon\n    autoRollback: {onVerification: [Broken], maxAge: -5m}\n",
+			want: []v1.FieldError{
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionPolicies[0].autoPromotionMinInterval", Msg: `"soon" is not a duration such as 30m or 1h`},
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionPolicies[0].autoRollback.onVerification[0]", Msg: `"Broken" is not a phase that rolls back: use Failed or Errored`},
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionPolicies[0].autoRollback.maxAge", Msg: `"-5m" must be positive`},
+			},
+		},
+		{
 			name: "task inside a task",
 			doc:  head + "kind: PromotionTask\nmetadata: {name: t, namespace: demo}\nspec:\n  steps:\n  - task: {name: other}\n",
 			want: []v1.FieldError{{Resource: "PromotionTask/t", Path: "spec.steps[0].task", Msg: "tasks can only be used from a Stage's promotion template; use uses"}},

@@ -32,11 +32,15 @@ func SameOrigin(a, b v1.FreightOrigin) bool {
 }
 
 // Available reports whether f is available to Stage s at now (docs/resources.md#which-freight-a-stage-may-take), and when it
-// is not, why, in words a user can act on.
+// is not, why, in words a user can act on. A rejected Freight is never available, not even
+// when approved.
 func Available(s *v1.Stage, f *v1.Freight, now time.Time) (bool, string) {
 	r := Request(s, f.Origin)
 	if r == nil {
 		return false, fmt.Sprintf("Stage %q requests no Freight from %s %q", s.Metadata.Name, f.Origin.Kind, f.Origin.Name)
+	}
+	if why := Rejected(f, s.Metadata.Name); why != "" {
+		return false, why
 	}
 	if _, ok := f.Status.ApprovedFor[s.Metadata.Name]; ok {
 		return true, ""
@@ -66,6 +70,30 @@ func Available(s *v1.Stage, f *v1.Freight, now time.Time) (bool, string) {
 	}
 	return false, fmt.Sprintf("Freight %s is not available to Stage %q: %s; approve it for the Stage to promote it anyway",
 		name(f), s.Metadata.Name, strings.Join(missing, "; "))
+}
+
+// Rejected says why f may not be promoted to stage (docs/resources.md#freight-rejection):
+// it was rejected for that Stage or for every Stage; "" when it was not.
+func Rejected(f *v1.Freight, stage string) string {
+	rej, all := f.Status.Rejected, " for every Stage"
+	if r, ok := f.Status.RejectedFor[stage]; ok {
+		rej, all = &r, ""
+	}
+	if rej == nil {
+		return ""
+	}
+	why := fmt.Sprintf("Freight %s is rejected%s", name(f), all)
+	if rej.By != "" {
+		why += " by " + rej.By
+	}
+	if rej.Reason != "" {
+		why += ": " + rej.Reason
+	}
+	undo := "dray reject " + f.Metadata.Name + " --undo"
+	if all == "" {
+		undo += " --stage " + stage
+	}
+	return why + "; " + undo + " lets it be promoted"
 }
 
 func verifiedAndSoaked(f *v1.Freight, stage string, soak time.Duration, now time.Time) (bool, string) {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/pipeline"
 )
@@ -175,5 +177,105 @@ func TestCurrent(t *testing.T) {
 	}
 	if want := "web3 api1"; strings.Join(got, " ") != want {
 		t.Errorf("Current() = %v, want %s: the newest of each origin", got, want)
+	}
+}
+
+func TestAutoRollbackFor(t *testing.T) {
+	prod := &v1.Stage{}
+	prod.Metadata.Name = "prod"
+	cfg := func(ar *v1.AutoRollback) *v1.ProjectConfig {
+		return &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{
+			{Stage: "qa", AutoRollback: &v1.AutoRollback{}}, {Stage: "prod", AutoRollback: ar}}}}
+	}
+	tests := []struct {
+		name    string
+		cfg     *v1.ProjectConfig
+		want    *pipeline.RollbackPolicy
+		wantErr string
+	}{
+		{name: "no config: off"},
+		{name: "the matching policy has none: off", cfg: cfg(nil)},
+		{name: "defaults", cfg: cfg(&v1.AutoRollback{}),
+			want: &pipeline.RollbackPolicy{OnVerification: []string{v1.PhaseFailed}, OnPromotion: []string{}, MaxAge: 20 * time.Minute}},
+		{name: "Kargo's Error is Errored", cfg: cfg(&v1.AutoRollback{OnVerification: []string{"Error"}, OnPromotion: []string{"Failed", "Errored"}, MaxAge: "1h"}),
+			want: &pipeline.RollbackPolicy{OnVerification: []string{v1.PhaseErrored}, OnPromotion: []string{v1.PhaseFailed, v1.PhaseErrored}, MaxAge: time.Hour}},
+		{name: "a negative maxAge names the field", cfg: cfg(&v1.AutoRollback{MaxAge: "-1m"}),
+			wantErr: `spec.promotionPolicies[1].autoRollback.maxAge: "-1m" must be positive`},
+		{name: "a bad phase names the field", cfg: cfg(&v1.AutoRollback{OnPromotion: []string{"Aborted"}}),
+			wantErr: `spec.promotionPolicies[1].autoRollback.onPromotion[0]: "Aborted" is not a phase that rolls back: use Failed or Errored`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pipeline.AutoRollbackFor(tt.cfg, prod)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("AutoRollbackFor() error = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("AutoRollbackFor() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRejected (docs/resources.md#freight-rejection): a rejected Freight is available to no
+// Stage it is rejected for, approved or not, and auto-promotion picks the newest one left.
+func TestRejected(t *testing.T) {
+	s := stage("prod", v1.FreightSources{Stages: []string{"qa"}})
+	forProd := freight("f2", 0, "qa")
+	forProd.Status.RejectedFor = map[string]v1.FreightRejection{"prod": {By: "email:ana@example.com", Reason: "CVE-2026-4711"}}
+	forProd.Status.ApprovedFor = map[string]v1.ApprovedStage{"prod": {ApprovedAt: at(0)}}
+	everywhere := freight("f3", time.Minute, "qa")
+	everywhere.Status.Rejected = &v1.FreightRejection{Reason: "broken build"}
+	tests := []struct {
+		name    string
+		f       v1.Freight
+		stage   string
+		wantWhy string
+	}{
+		{"for the Stage, though approved", forProd, "prod",
+			`Freight f2 is rejected by email:ana@example.com: CVE-2026-4711; dray reject f2 --undo --stage prod lets it be promoted`},
+		{"for another Stage: available", forProd, "uat", ""},
+		{"for every Stage", everywhere, "prod", `Freight f3 is rejected for every Stage: broken build; dray reject f3 --undo lets it be promoted`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := stage(tt.stage, v1.FreightSources{Stages: []string{"qa"}})
+			ok, why := pipeline.Available(st, &tt.f, now)
+			if ok != (tt.wantWhy == "") || why != tt.wantWhy {
+				t.Errorf("Available() = %v, %q; want %v, %q", ok, why, tt.wantWhy == "", tt.wantWhy)
+			}
+		})
+	}
+	all := []v1.Freight{freight("f1", -time.Hour, "qa"), forProd, everywhere}
+	if got := pipeline.Candidate(s, origin, all, now); got == nil || got.Metadata.Name != "f1" {
+		t.Errorf("Candidate = %v, want f1, the newest Freight not rejected", got)
+	}
+}
+
+func TestAutoPromotionMinInterval(t *testing.T) {
+	prod := stage("prod", v1.FreightSources{Direct: true})
+	cfg := func(interval string) *v1.ProjectConfig {
+		return &v1.ProjectConfig{Spec: v1.ProjectConfigSpec{PromotionPolicies: []v1.PromotionPolicy{{Stage: "prod", AutoPromotionEnabled: true, AutoPromotionMinInterval: interval}}}}
+	}
+	for _, tt := range []struct {
+		cfg     *v1.ProjectConfig
+		want    time.Duration
+		wantErr string
+	}{
+		{cfg: nil},
+		{cfg: cfg("")},
+		{cfg: cfg("30m"), want: 30 * time.Minute},
+		{cfg: cfg("-1m"), wantErr: `spec.promotionPolicies[0].autoPromotionMinInterval: "-1m" must be positive`},
+	} {
+		got, err := pipeline.AutoPromotionMinInterval(tt.cfg, prod)
+		if got != tt.want || (err == nil) != (tt.wantErr == "") || err != nil && err.Error() != tt.wantErr {
+			t.Errorf("AutoPromotionMinInterval() = %v, %v; want %v, %q", got, err, tt.want, tt.wantErr)
+		}
 	}
 }

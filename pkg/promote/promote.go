@@ -68,11 +68,16 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	if err := customDefaults(ctx, b, cmd.Project, p); err != nil {
 		return nil, err
 	}
-	if override != "" {
+	if override != "" || cmd.After != nil {
 		if p.Metadata.Annotations == nil {
 			p.Metadata.Annotations = map[string]string{}
 		}
+	}
+	if override != "" {
 		p.Metadata.Annotations[v1.AnnotationWindowOverride] = override
+	}
+	if cmd.After != nil {
+		p.Metadata.Annotations[v1.AnnotationPromoteAfter] = cmd.After.UTC().Format(time.RFC3339)
 	}
 	return p, nil
 }
@@ -100,7 +105,8 @@ func Collection(ctx context.Context, b *bus.Bus, project string, stage *v1.Stage
 
 // windowOverride applies the Stage's promotion windows to a promote request. Outside them, a
 // person's request is rejected unless it asks to override, and then the override is
-// recorded (the returned actor); auto-promotions are created and wait in the queue.
+// recorded (the returned actor); auto-promotions, auto-rollbacks and scheduled Promotions
+// are created and wait in the queue.
 func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.PromoteCommand) (string, error) {
 	cfg, err := store.ProjectConfig(ctx, b, cmd.Project)
 	if err != nil {
@@ -111,7 +117,7 @@ func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.Pr
 		return "", fmt.Errorf("%w: Stage %q: %v", ErrRejected, cmd.Stage, err)
 	}
 	switch {
-	case check.Open || cmd.Actor == v1.ActorAutoPromotion:
+	case check.Open || cmd.Actor == v1.ActorAutoPromotion || cmd.Actor == v1.ActorAutoRollback || cmd.After != nil:
 		return "", nil
 	case !cmd.OverrideWindow:
 		return "", fmt.Errorf("%w: Stage %q is outside its promotion windows: %s; promote with --override-window to start it anyway (the override is recorded)",
@@ -120,6 +126,24 @@ func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.Pr
 		return "unknown", nil
 	}
 	return cmd.Actor, nil
+}
+
+// Rollback builds the auto-rollback Promotion that returns Stage stage to freight, its last
+// stable Freight, after Promotion or verification run failed failed
+// (docs/resources.md#auto-rollback): a Promotion by v1.ActorAutoRollback annotated
+// v1.AnnotationRollback "true", named after failed, so building it twice gives one. Errors
+// are those of Build.
+func Rollback(ctx context.Context, b *bus.Bus, project, stage, freight, failed string) (*v1.Promotion, error) {
+	p, err := Build(ctx, b, &v1.PromoteCommand{Project: project, Stage: stage, Freight: freight,
+		Actor: v1.ActorAutoRollback, ID: "rollback/" + failed})
+	if err != nil {
+		return nil, err
+	}
+	if p.Metadata.Annotations == nil {
+		p.Metadata.Annotations = map[string]string{}
+	}
+	p.Metadata.Annotations[v1.AnnotationRollback] = "true"
+	return p, nil
 }
 
 func rejectIfNotFound(err error) error {

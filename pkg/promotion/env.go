@@ -19,8 +19,11 @@ func Env(ev *expr.Evaluator, p *v1.Promotion, i int, data Data) (*expr.Env, erro
 		"promotion": p.Metadata.Name,
 		"uiBaseUrl": data.UIBaseURL,
 		"meta": map[string]any{
-			"promotion": map[string]any{"actor": Actor(p), "rollback": p.Status.Rollback},
-			"step":      map[string]any{"alias": step.As},
+			"promotion": map[string]any{"actor": Actor(p),
+				// It moves the Stage back to Freight it held before, or is an auto-rollback
+				// (docs/expressions.md#ctx).
+				"rollback": p.Status.Rollback || p.Metadata.Annotations[v1.AnnotationRollback] == "true"},
+			"step": map[string]any{"alias": step.As},
 		},
 	}
 	var freight []v1.Freight

@@ -201,6 +201,15 @@ func TestPrepareSendsCtx(t *testing.T) {
 	if diff := cmp.Diff(want, prep.Job.Ctx); diff != "" {
 		t.Errorf("job ctx (-want +got):\n%s", diff)
 	}
+
+	// An auto-rollback Promotion says so to its templates.
+	p.Metadata.Annotations[v1.AnnotationRollback] = "true"
+	prep = promotion.Prepare(expr.New(), p, act, promotion.PrepareOptions{
+		Route: func(string) (string, bool) { return "container", true }, Now: now,
+	})
+	if got := prep.Job.Ctx["meta"].(map[string]any)["promotion"].(map[string]any)["rollback"]; got != true {
+		t.Errorf("ctx.meta.promotion.rollback of a Promotion annotated %s = %v, want true", v1.AnnotationRollback, got)
+	}
 }
 
 // TestRollback: a Promotion is a rollback when it moves the Stage back to Freight of the same

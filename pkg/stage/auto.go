@@ -72,6 +72,29 @@ func Wanted(st *v1.StageStatus, origin v1.FreightOrigin, freight string) bool {
 	return st.LastPromotion == nil || st.LastPromotion.Freight != freight || st.LastPromotion.Phase == v1.PhaseSucceeded
 }
 
+// AutoDispatched records in st that auto-promotion created a Promotion at at (its creation
+// time); false when a later one is recorded.
+func AutoDispatched(st *v1.StageStatus, at time.Time) bool {
+	if st.LastAutoPromotionAt != nil && !at.After(*st.LastAutoPromotionAt) {
+		return false
+	}
+	at = at.UTC()
+	st.LastAutoPromotionAt = &at
+	return true
+}
+
+// RateLimited says until when auto-promotion may create no Promotion in a Stage with status
+// st, whose policy allows one per interval (0: no limit); zero when it may now.
+func RateLimited(st *v1.StageStatus, interval time.Duration, now time.Time) time.Time {
+	if interval <= 0 || st.LastAutoPromotionAt == nil {
+		return time.Time{}
+	}
+	if next := st.LastAutoPromotionAt.Add(interval); now.Before(next) {
+		return next
+	}
+	return time.Time{}
+}
+
 // Superseded lists the Promotions queued in st for other Freight than freight, which a new
 // auto-promotion of freight replaces if auto-promotion created them (the caller checks:
 // Promotions people asked for stay queued).

@@ -107,3 +107,28 @@ func TestReverify(t *testing.T) {
 		t.Errorf("Reverify() = %q, %v; want the newest, f2", got, err)
 	}
 }
+
+func TestRateLimited(t *testing.T) {
+	var st v1.StageStatus
+	if got := stage.RateLimited(&st, time.Hour, now); !got.IsZero() {
+		t.Errorf("RateLimited() with no auto-promotion yet = %v, want none", got)
+	}
+	if !stage.AutoDispatched(&st, now) || stage.AutoDispatched(&st, now.Add(-time.Minute)) {
+		t.Fatal("AutoDispatched(now), then an earlier one: want true, then false (the latest is kept)")
+	}
+	tests := []struct {
+		name     string
+		interval time.Duration
+		at       time.Time
+		want     time.Time
+	}{
+		{"no limit", 0, now.Add(time.Second), time.Time{}},
+		{"within the interval: wait until it has passed", time.Hour, now.Add(10 * time.Minute), now.Add(time.Hour)},
+		{"the interval has passed", time.Hour, now.Add(time.Hour), time.Time{}},
+	}
+	for _, tt := range tests {
+		if got := stage.RateLimited(&st, tt.interval, tt.at); !got.Equal(tt.want) {
+			t.Errorf("%s: RateLimited() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -38,6 +38,45 @@ func Approve(fs *v1.FreightStatus, stage, by, reason string, at time.Time) bool 
 	return true
 }
 
+// Reject records in a Freight's status fs its rejection for stage ("" for every Stage) by by,
+// for reason, at at: it is then promoted nowhere it is rejected
+// (docs/resources.md#freight-rejection). The first rejection is kept; false when there was
+// one.
+func Reject(fs *v1.FreightStatus, stage, by, reason string, at time.Time) bool {
+	r := v1.FreightRejection{By: by, Reason: reason, At: &at}
+	if stage == "" {
+		if fs.Rejected != nil {
+			return false
+		}
+		fs.Rejected = &r
+		return true
+	}
+	if _, ok := fs.RejectedFor[stage]; ok {
+		return false
+	}
+	if fs.RejectedFor == nil {
+		fs.RejectedFor = map[string]v1.FreightRejection{}
+	}
+	fs.RejectedFor[stage] = r
+	return true
+}
+
+// Unreject takes back a Freight's rejection for stage, or, with stage "", its rejection for
+// every Stage and every per-Stage one: it may be promoted again. False when there was none.
+func Unreject(fs *v1.FreightStatus, stage string) bool {
+	if stage != "" {
+		_, ok := fs.RejectedFor[stage]
+		delete(fs.RejectedFor, stage)
+		if len(fs.RejectedFor) == 0 {
+			fs.RejectedFor = nil
+		}
+		return ok
+	}
+	changed := fs.Rejected != nil || len(fs.RejectedFor) > 0
+	fs.Rejected, fs.RejectedFor = nil, nil
+	return changed
+}
+
 // ApprovalID is the ID of the freight.approved event of approval a: it names the approval
 // on record (its time), so a repeated approval re-sends the event while a Freight approved
 // anew (recreated since) is announced again.

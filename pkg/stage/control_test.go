@@ -59,3 +59,27 @@ func TestSetMetadata(t *testing.T) {
 		t.Errorf("metadata (-want +got):\n%s", diff)
 	}
 }
+
+func TestRejectAndUnreject(t *testing.T) {
+	var fs v1.FreightStatus
+	if !stage.Reject(&fs, "prod", "ana", "CVE", now) || stage.Reject(&fs, "prod", "bob", "again", now.Add(time.Minute)) {
+		t.Fatal("Reject(prod) twice: want true, then false (the first rejection is kept)")
+	}
+	if !stage.Reject(&fs, "", "bob", "broken build", now) || !stage.Reject(&fs, "uat", "ana", "", now) {
+		t.Fatal("Reject for every Stage and for uat = false")
+	}
+	want := v1.FreightStatus{Rejected: &v1.FreightRejection{By: "bob", Reason: "broken build", At: at(0)},
+		RejectedFor: map[string]v1.FreightRejection{"prod": {By: "ana", Reason: "CVE", At: at(0)}, "uat": {By: "ana", At: at(0)}}}
+	if diff := cmp.Diff(want, fs); diff != "" {
+		t.Errorf("status (-want +got):\n%s", diff)
+	}
+	if !stage.Unreject(&fs, "prod") || stage.Unreject(&fs, "prod") {
+		t.Error("Unreject(prod) twice: want true, then false")
+	}
+	if !stage.Unreject(&fs, "") || fs.Rejected != nil || fs.RejectedFor != nil {
+		t.Errorf("Unreject for every Stage left %+v, want no rejection at all", fs)
+	}
+	if stage.Unreject(&fs, "") {
+		t.Error("Unreject of a Freight not rejected = true")
+	}
+}

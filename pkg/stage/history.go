@@ -45,7 +45,7 @@ func Receive(st *v1.StageStatus, p *v1.Promotion, requested int, at time.Time) (
 		return previous, false
 	}
 	entry := v1.StageHistoryEntry{Freight: p.Spec.Freight, Origin: origin, Alias: alias, Promotion: p.Metadata.Name,
-		Actor: promotion.Actor(p), Since: &at}
+		Actor: promotion.Actor(p), Since: &at, Rollback: IsRollback(p)}
 	st.FreightHistory = append([]v1.StageHistoryEntry{entry}, st.FreightHistory...)
 	if len(st.FreightHistory) > v1.MaxStageHistory {
 		st.FreightHistory = st.FreightHistory[:v1.MaxStageHistory]

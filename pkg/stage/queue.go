@@ -9,21 +9,50 @@ import (
 	"github.com/drayhq/dray/pkg/pipeline"
 )
 
-// The queue: at most one Promotion runs in a Stage; the others wait in the order they were
-// created (a Promotion's name embeds a ULID), except that a verification run goes to the
-// front, so that nothing starts before the Freight it verifies is verified.
+// The queue: at most one Promotion runs in a Stage; the others wait by class — verification
+// runs first, so that nothing starts before the Freight it verifies is verified, then
+// auto-rollbacks, then Promotions people asked for, then auto-promotions — and within a class
+// in the order they were created (a Promotion's name embeds a ULID).
 
-// Enqueue puts ref at the end of st's queue, or at its front. It reports false, changing
-// nothing, when st already runs or queues ref.
-func Enqueue(st *v1.StageStatus, ref v1.PromotionReference, front bool) bool {
+// ClassOf is p's class in its Stage's queue.
+func ClassOf(p *v1.Promotion) string {
+	switch {
+	case IsVerification(p):
+		return v1.ClassVerification
+	case IsRollback(p):
+		return v1.ClassRollback
+	case p.Metadata.Annotations[v1.AnnotationCreateActor] == v1.ActorAutoPromotion:
+		return v1.ClassAuto
+	}
+	return v1.ClassManual
+}
+
+// rank orders classes; a reference without one (queued before classes were recorded) is
+// manual.
+func rank(class string) int {
+	switch class {
+	case v1.ClassVerification:
+		return 0
+	case v1.ClassRollback:
+		return 1
+	case v1.ClassAuto:
+		return 3
+	}
+	return 2
+}
+
+// Enqueue puts ref in st's queue after every queued Promotion of its class or a higher one,
+// before those of lower classes. It reports false, changing nothing, when st already runs or
+// queues ref.
+func Enqueue(st *v1.StageStatus, ref v1.PromotionReference) bool {
 	if st.CurrentPromotion != nil && st.CurrentPromotion.Name == ref.Name || queued(st, ref.Name) >= 0 {
 		return false
 	}
-	if front {
-		st.Queued = append([]v1.PromotionReference{ref}, st.Queued...)
-	} else {
-		st.Queued = append(st.Queued, ref)
+	i := len(st.Queued)
+	for i > 0 && rank(st.Queued[i-1].Class) > rank(ref.Class) {
+		i--
 	}
+	st.Queued = slices.Insert(st.Queued, i, ref)
 	return true
 }
 
@@ -53,10 +82,11 @@ func Release(st *v1.StageStatus, name string) bool {
 
 // End records p, finished, as st's last Promotion: p leaves the current slot or the queue,
 // and when it succeeded into a Stage with no Freight summary yet its Freight becomes the
-// summary (Receive refines it per origin).
+// summary (Receive refines it per origin). A superseded Promotion never ran: it only leaves
+// the queue.
 func End(st *v1.StageStatus, p *v1.Promotion) bool {
 	changed := Release(st, p.Metadata.Name)
-	if st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
+	if p.Status.Phase == v1.PhaseSuperseded || st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
 		return changed
 	}
 	st.LastPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}
@@ -87,7 +117,8 @@ type Wait struct {
 // Blocked says why p, the head of Stage stage's queue (status st), may not start at now.
 // A Promotion that no longer exists (nil), has finished or is a verification run is never
 // blocked: the queue releases it, or it belongs to the Promotion that ran. A paused Stage
-// blocks every other one. Otherwise, unless p was started with a window override, the
+// blocks every other one. A scheduled one (v1.AnnotationPromoteAfter) waits for its time,
+// keeping its place in the queue. Otherwise, unless p was started with a window override, the
 // promotion windows that windows reads (those of the Stage and its ProjectConfig; nil when
 // the Stage is gone) decide; it is called only then, and its error is returned as is. An
 // invalid window blocks the queue, saying why.
@@ -108,6 +139,16 @@ func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, w
 		}
 		return Wait{Why: why + "; dray resume " + stage + " lets its Promotions start"}, nil
 	}
+	if after, ok := p.Metadata.Annotations[v1.AnnotationPromoteAfter]; ok {
+		t, err := time.Parse(time.RFC3339, after)
+		if err != nil {
+			return Wait{Why: fmt.Sprintf("Promotion %s waits: annotation %s: %q is not an RFC 3339 time; abort it and promote again",
+				p.Metadata.Name, v1.AnnotationPromoteAfter, after)}, nil
+		}
+		if now.Before(t) {
+			return Wait{Why: fmt.Sprintf("Promotion %s is scheduled for %s", p.Metadata.Name, t.UTC().Format(time.RFC3339)), Until: t}, nil
+		}
+	}
 	if _, ok := p.Metadata.Annotations[v1.AnnotationWindowOverride]; ok {
 		return Wait{}, nil
 	}
@@ -123,6 +164,20 @@ func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, w
 		return Wait{Why: fmt.Sprintf("Promotion %s waits: %s", p.Metadata.Name, check.Reason), Until: check.Until}, nil
 	}
 	return Wait{}, nil
+}
+
+// Refused says why p, the head of a Stage's queue, must never start: its Freight f (nil when
+// it was deleted) was rejected for the Stage since p was queued
+// (docs/resources.md#freight-rejection). "" when it may start; verification runs, which
+// verify what the Stage holds already, always may.
+func Refused(p *v1.Promotion, f *v1.Freight) string {
+	if p == nil || f == nil || IsVerification(p) || p.Status.Finished() {
+		return ""
+	}
+	if why := pipeline.Rejected(f, p.Spec.Stage); why != "" {
+		return "not started: " + why
+	}
+	return ""
 }
 
 func queued(st *v1.StageStatus, name string) int {

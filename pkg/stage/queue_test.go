@@ -2,6 +2,7 @@ package stage_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,29 +14,56 @@ import (
 )
 
 func TestEnqueue(t *testing.T) {
+	classed := func(name, freight, class string) v1.PromotionReference {
+		return v1.PromotionReference{Name: name, Freight: freight, Class: class}
+	}
+	verify, rollback, manual, auto := v1.ClassVerification, v1.ClassRollback, v1.ClassManual, v1.ClassAuto
+	mixed := []v1.PromotionReference{classed("v1", "f1", verify), classed("r1", "f0", rollback), classed("m1", "f2", manual), ref("m0", "f2"), classed("a1", "f4", auto)}
 	tests := []struct {
 		name    string
 		st      v1.StageStatus
-		front   bool
+		class   string
 		want    v1.StageStatus
 		changed bool
 	}{
 		{
-			name: "to an empty queue", changed: true,
-			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p3", "f3")}},
+			name: "to an empty queue", changed: true, class: manual,
+			want: v1.StageStatus{Queued: []v1.PromotionReference{classed("p3", "f3", manual)}},
 		},
 		{
-			name:    "at the end: creation order",
-			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")}},
+			name:    "at the end of its class: creation order",
+			st:      v1.StageStatus{Queued: []v1.PromotionReference{classed("p1", "f1", auto), classed("p2", "f2", auto)}},
+			class:   auto,
 			changed: true,
-			want:    v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2"), ref("p3", "f3")}},
+			want:    v1.StageStatus{Queued: []v1.PromotionReference{classed("p1", "f1", auto), classed("p2", "f2", auto), classed("p3", "f3", auto)}},
 		},
 		{
-			name:    "a verification run goes to the front",
-			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1")}},
-			front:   true,
+			name:    "a verification run goes before everything but other verification runs (Kargo #7032)",
+			st:      v1.StageStatus{Queued: mixed},
+			class:   verify,
 			changed: true,
-			want:    v1.StageStatus{Queued: []v1.PromotionReference{ref("p3", "f3"), ref("p1", "f1")}},
+			want:    v1.StageStatus{Queued: []v1.PromotionReference{mixed[0], classed("p3", "f3", verify), mixed[1], mixed[2], mixed[3], mixed[4]}},
+		},
+		{
+			name:    "a rollback goes before manual and automatic Promotions",
+			st:      v1.StageStatus{Queued: mixed},
+			class:   rollback,
+			changed: true,
+			want:    v1.StageStatus{Queued: []v1.PromotionReference{mixed[0], mixed[1], classed("p3", "f3", rollback), mixed[2], mixed[3], mixed[4]}},
+		},
+		{
+			name:    "a manual Promotion goes before automatic ones; unclassed ones count as manual",
+			st:      v1.StageStatus{Queued: mixed},
+			class:   manual,
+			changed: true,
+			want:    v1.StageStatus{Queued: []v1.PromotionReference{mixed[0], mixed[1], mixed[2], mixed[3], classed("p3", "f3", manual), mixed[4]}},
+		},
+		{
+			name:    "an automatic Promotion goes last",
+			st:      v1.StageStatus{Queued: mixed},
+			class:   auto,
+			changed: true,
+			want:    v1.StageStatus{Queued: append(slices.Clone(mixed), classed("p3", "f3", auto))},
 		},
 		{
 			name: "queued already: once",
@@ -51,13 +79,32 @@ func TestEnqueue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := tt.st
-			if got := stage.Enqueue(&st, ref("p3", "f3"), tt.front); got != tt.changed {
+			st.Queued = slices.Clone(st.Queued)
+			if got := stage.Enqueue(&st, classed("p3", "f3", tt.class)); got != tt.changed {
 				t.Errorf("Enqueue() = %v, want %v", got, tt.changed)
 			}
 			if diff := cmp.Diff(tt.want, st); diff != "" {
 				t.Errorf("status (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestClassOf(t *testing.T) {
+	tests := []struct {
+		p    *v1.Promotion
+		want string
+	}{
+		{promo("v", "f1", v1.PhasePending, verificationRun), v1.ClassVerification},
+		{promo("r", "f1", v1.PhasePending, rolledBack, annotated(v1.AnnotationCreateActor, v1.ActorAutoRollback)), v1.ClassRollback},
+		{promo("a", "f1", v1.PhasePending, byAuto), v1.ClassAuto},
+		{promo("m", "f1", v1.PhasePending, byAna), v1.ClassManual},
+		{promo("m", "f1", v1.PhasePending), v1.ClassManual},
+	}
+	for _, tt := range tests {
+		if got := stage.ClassOf(tt.p); got != tt.want {
+			t.Errorf("ClassOf(%s) = %q, want %q", tt.p.Metadata.Name, got, tt.want)
+		}
 	}
 }
 
@@ -123,6 +170,14 @@ func TestReleaseAndEnd(t *testing.T) {
 			changed: true,
 			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")},
 				LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseAborted}},
+		},
+		{
+			name:    "a superseded Promotion leaves the queue and is not the last: it never ran",
+			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")}, LastPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0", Phase: v1.PhaseSucceeded}},
+			p:       promo("p1", "f1", v1.PhaseSuperseded),
+			changed: true,
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")},
+				LastPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0", Phase: v1.PhaseSucceeded}},
 		},
 		{
 			name:    "the first success gives the Stage a summary",
@@ -230,6 +285,19 @@ func TestBlocked(t *testing.T) {
 			want: stage.Wait{Why: "Promotion p1 waits: no allow window is open; the next opens at 2026-11-24T09:00:00Z",
 				Until: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)},
 		},
+		{name: "a scheduled Promotion waits for its time", p: promo("p1", "f1", v1.PhasePending, annotated(v1.AnnotationPromoteAfter, "2026-11-23T14:00:00Z")),
+			at: now, noWindows: true,
+			want: stage.Wait{Why: "Promotion p1 is scheduled for 2026-11-23T14:00:00Z", Until: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}},
+		{name: "a scheduled Promotion whose time came asks the windows", p: promo("p1", "f1", v1.PhasePending, annotated(v1.AnnotationPromoteAfter, "2026-11-23T11:00:00Z")),
+			at: now, windows: []v1.PromotionWindow{deny},
+			want: stage.Wait{Why: `Promotion p1 waits: deny window "lunch" is open until 2026-11-23T13:00:00Z`,
+				Until: time.Date(2026, 11, 23, 13, 0, 0, 0, time.UTC)}},
+		{name: "a window override does not skip the schedule", p: promo("p1", "f1", v1.PhasePending, overridden, annotated(v1.AnnotationPromoteAfter, "2026-11-23T14:00:00Z")),
+			at: now, noWindows: true,
+			want: stage.Wait{Why: "Promotion p1 is scheduled for 2026-11-23T14:00:00Z", Until: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)}},
+		{name: "a schedule that cannot be read says so, naming the annotation", p: promo("p1", "f1", v1.PhasePending, annotated(v1.AnnotationPromoteAfter, "tomorrow")),
+			at: now, noWindows: true,
+			want: stage.Wait{Why: `Promotion p1 waits: annotation kargo.akuity.io/promote-after: "tomorrow" is not an RFC 3339 time; abort it and promote again`}},
 		{name: "inside an allow window it starts", p: promo("p1", "f1", v1.PhasePending), at: now, windows: []v1.PromotionWindow{office}},
 		{name: "a window override starts it in a closed window", p: promo("p1", "f1", v1.PhasePending, overridden), at: now,
 			windows: []v1.PromotionWindow{deny}, noWindows: true},
@@ -261,6 +329,33 @@ func TestBlocked(t *testing.T) {
 			}
 			if tt.noWindows && read {
 				t.Error("the windows were read, though they cannot change the answer")
+			}
+		})
+	}
+}
+
+func TestRefused(t *testing.T) {
+	rejected := freight("f2", 0)
+	rejected.Status.RejectedFor = map[string]v1.FreightRejection{"prod": {By: "ana", Reason: "CVE"}}
+	elsewhere := freight("f2", 0)
+	elsewhere.Status.RejectedFor = map[string]v1.FreightRejection{"uat": {By: "ana"}}
+	tests := []struct {
+		name string
+		p    *v1.Promotion
+		f    *v1.Freight
+		want string
+	}{
+		{"rejected for the Stage since it was queued", promo("p", "f2", v1.PhasePending), &rejected,
+			"not started: Freight f2 is rejected by ana: CVE; dray reject f2 --undo --stage prod lets it be promoted"},
+		{"rejected for another Stage", promo("p", "f2", v1.PhasePending), &elsewhere, ""},
+		{"a verification run always runs", promo("v", "f2", v1.PhasePending, verificationRun), &rejected, ""},
+		{"the Freight is gone", promo("p", "f2", v1.PhasePending), nil, ""},
+		{"the Promotion ended already", promo("p", "f2", v1.PhaseAborted), &rejected, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := stage.Refused(tt.p, tt.f); got != tt.want {
+				t.Errorf("Refused() = %q, want %q", got, tt.want)
 			}
 		})
 	}

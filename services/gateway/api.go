@@ -42,6 +42,8 @@ func (a *api) routes(mux router) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight", need(access.VerbList, access.ResourceFreight), a.listFreight)
 	mux.HandleFunc("GET /api/v1/projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight), a.getFreight)
 	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/approve", need(access.VerbApprove, access.ResourceStages).nameInBody(), a.approve)
+	// Rejecting is the reverse of approving: the approve verb on the Freight.
+	mux.HandleFunc("POST /api/v1/projects/{project}/freight/{name}/reject", need(access.VerbApprove, access.ResourceFreight), a.reject)
 	mux.HandleFunc("PUT /api/v1/projects/{project}/freight/{name}/alias", need(access.VerbUpdate, access.ResourceFreight), a.setAlias)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions", need(access.VerbList, access.ResourcePromotions), a.listPromotions)
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions), a.getPromotion)

@@ -56,6 +56,44 @@ func (a *api) approve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// reject checks a rejection of a Freight (by name or alias), for one Stage or every Stage, or
+// its undo, and publishes the reject command (docs/resources.md#freight-rejection); the state
+// service records who rejected it, when and why. An unknown Freight or Stage is 404, naming
+// it.
+func (a *api) reject(w http.ResponseWriter, r *http.Request) {
+	var cmd v1.RejectCommand
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&cmd); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("decode reject request: %w", err))
+			return
+		}
+	}
+	cmd.Project, cmd.Freight = r.PathValue("project"), r.PathValue("name")
+	if cmd.Stage != "" && !checkBodyNames(w, bodyName{"stage", cmd.Stage}) {
+		return
+	}
+	cmd.Actor = identity(r).Actor() // who proved it, never what the body says
+	f, err := store.Freight(r.Context(), a.Bus, cmd.Project, cmd.Freight)
+	if err == nil && cmd.Stage != "" {
+		_, err = store.Stage(r.Context(), a.Bus, cmd.Project, cmd.Stage)
+	}
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	cmd.Freight = f.Metadata.Name
+	op := "reject"
+	if cmd.Undo {
+		op = "unreject"
+	}
+	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, "reject"), op+"/"+rand.Text(), &cmd); err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	a.Log.Info("freight "+op+" requested", "project", cmd.Project, "freight", cmd.Freight, "stage", cmd.Stage, "actor", cmd.Actor)
+	w.WriteHeader(http.StatusAccepted)
+}
+
 // verify asks for a re-run of a Stage's verification of its current Freight.
 func (a *api) verify(w http.ResponseWriter, r *http.Request) {
 	var cmd v1.VerifyCommand

@@ -22,8 +22,10 @@ import (
 const AutoActor = v1.ActorAutoPromotion
 
 // pipelineEvents are the events after which a Stage may have new Freight to auto-promote: a
-// succeeded Promotion changes what its Stage holds, which MatchUpstream follows downstream.
-var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded}
+// succeeded Promotion changes what its Stage holds, which MatchUpstream follows downstream;
+// a Freight no longer rejected may be promoted again.
+var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded,
+	v1.TypeFreightUnrejected}
 
 // handleFreightEvent re-evaluates auto-promotion for every Stage that takes Freight from the
 // event's origin; a promotion.succeeded event, for the Stages downstream of its Stage.
@@ -149,6 +151,17 @@ func (s *scheduler) autoPromoteFrom(ctx context.Context, project string, origin 
 		if c == nil {
 			continue
 		}
+		interval, err := pipeline.AutoPromotionMinInterval(cfg, st)
+		if err != nil {
+			s.Log.Warn("auto-promotion not possible", "project", project, "stage", st.Metadata.Name, "err", err)
+			continue
+		}
+		if until := stage.RateLimited(&st.Status, interval, time.Now()); !until.IsZero() {
+			// The newest candidate then is promoted: a timer looks again, no event will.
+			s.Log.Debug("auto-promotion rate-limited", "project", project, "stage", st.Metadata.Name, "until", until)
+			s.wakeForSoak(project, st.Metadata.Name, origin, until)
+			continue
+		}
 		if err := s.supersede(ctx, project, &st.Status, c.Metadata.Name); err != nil {
 			return err
 		}
@@ -189,8 +202,9 @@ func (s *scheduler) clearHolds(ctx context.Context, project string, st *v1.Stage
 	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), project+"/"+st.Metadata.Name+"/clear-holds/"+strings.Join(by, ","), rec)
 }
 
-// supersede aborts the queued auto-promotions of other Freight in a Stage: a newer Freight
-// replaces them. Promotions people asked for stay queued.
+// supersede ends the queued auto-promotions of other Freight in a Stage Superseded: a newer
+// Freight replaces them, and they never run (one that started meanwhile runs on). Promotions
+// people asked for stay queued.
 func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageStatus, freight string) error {
 	for _, name := range stage.Superseded(st, freight) {
 		p, err := store.Promotion(ctx, s.Bus, project, name)
@@ -203,8 +217,9 @@ func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageS
 		if p.Metadata.Annotations[v1.AnnotationCreateActor] != AutoActor || p.Status.Finished() {
 			continue
 		}
-		rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: name, Actor: AutoActor}
-		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), name+"/abort", rec); err != nil {
+		rec := &v1.PromotionRecord{Op: v1.RecordSupersede, Project: project, Name: name,
+			Message: "superseded by the auto-promotion of Freight " + freight}
+		if err := s.Bus.Publish(ctx, bus.PromotionRecordSubject(project), name+"/supersede", rec); err != nil {
 			return err
 		}
 	}
@@ -212,8 +227,8 @@ func (s *scheduler) supersede(ctx context.Context, project string, st *v1.StageS
 }
 
 // wakeForSoak evaluates auto-promotion of origin again at t, when a Freight has soaked long
-// enough upstream of Stage name (stage.Auto.WakeAt): time passing makes it available, and no
-// event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
+// enough upstream of Stage name (stage.Auto.WakeAt), or the Stage's autoPromotionMinInterval
+// has passed: time passing makes a Promotion possible, and no event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
 // project once at start (autoPromoteAll).
 func (s *scheduler) wakeForSoak(project, name string, origin v1.FreightOrigin, t time.Time) {
 	if t.IsZero() {

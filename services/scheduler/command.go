@@ -44,6 +44,8 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 		return s.handleAbort(ctx, msg)
 	case "approve":
 		return s.handleApprove(ctx, msg)
+	case "reject":
+		return s.handleReject(ctx, msg)
 	case "verify":
 		return s.handleVerify(ctx, msg)
 	case "wake":

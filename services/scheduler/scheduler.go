@@ -104,7 +104,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
-			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake"),
+			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake", "reject"),
 			Metrics: d.Metrics,
 		}, commands)
 	}()

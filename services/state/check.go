@@ -65,9 +65,9 @@ func checkPromotionRecord(r *v1.PromotionRecord, project string) error {
 		default:
 			errs = append(errs, fmt.Errorf("phase: %s is not a final phase", short(r.Phase)))
 		}
-	case v1.RecordAbort:
+	case v1.RecordAbort, v1.RecordSupersede:
 	default:
-		errs = append(errs, fmt.Errorf("op: %s is not create, finish or abort", short(r.Op)))
+		errs = append(errs, fmt.Errorf("op: %s is not create, finish, abort or supersede", short(r.Op)))
 	}
 	return errors.Join(errs...)
 }
@@ -77,10 +77,16 @@ func checkStageRecord(r *v1.StageRecord, project string) error {
 }
 
 func checkFreightRecord(r *v1.FreightRecord, project string) error {
-	errs := []error{sameProject(r.Project, project), names.Field("freight", r.Freight, names.Object),
-		names.Field("stage", r.Stage, names.Object)}
-	if r.Op != v1.FreightApprove {
-		errs = append(errs, fmt.Errorf("op: %s is not %s", short(r.Op), v1.FreightApprove))
+	errs := []error{sameProject(r.Project, project), names.Field("freight", r.Freight, names.Object)}
+	switch r.Op {
+	case v1.FreightApprove:
+		errs = append(errs, names.Field("stage", r.Stage, names.Object))
+	case v1.FreightReject, v1.FreightUnreject:
+		if r.Stage != "" { // empty: every Stage
+			errs = append(errs, names.Field("stage", r.Stage, names.Object))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("op: %s is not %s, %s or %s", short(r.Op), v1.FreightApprove, v1.FreightReject, v1.FreightUnreject))
 	}
 	return errors.Join(errs...)
 }

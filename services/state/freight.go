@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -41,7 +42,12 @@ func (s *state) follow(ctx context.Context, p *v1.Promotion) error {
 	case stage.Verify:
 		return s.verify(ctx, p, sp)
 	case stage.NotVerified:
-		return s.verificationFailed(ctx, p, plan.Why)
+		if err := s.verificationFailed(ctx, p, plan.Why); err != nil {
+			return err
+		}
+	}
+	if p.Status.Phase == v1.PhaseFailed || p.Status.Phase == v1.PhaseErrored {
+		return s.deviate(ctx, p)
 	}
 	return nil
 }
@@ -132,6 +138,10 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error
 	}
 	now := time.Now().UTC()
 	if err := s.freightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.MarkVerified(fs, name, now) }); err != nil {
+		return err
+	}
+	// The last Freight verified is where auto-rollback returns to.
+	if err := s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.Stable(st, freight, f.Origin, now) }); err != nil {
 		return err
 	}
 	if err := s.setVerification(ctx, project, name, ""); err != nil {
@@ -230,4 +240,49 @@ func (s *state) freightStatus(ctx context.Context, project, name string, change 
 		return nil
 	}
 	return err
+}
+
+// reject records a Freight's rejection, or takes it back (stage.Reject, stage.Unreject), and
+// announces it with freight.rejected or freight.unrejected. A repeated record changes nothing
+// and re-sends the event with the same ID: the rejection on record names it.
+func (s *state) reject(ctx context.Context, r *v1.FreightRecord) error {
+	at := time.Now().UTC()
+	if r.At != nil {
+		at = r.At.UTC()
+	}
+	err := s.freightStatus(ctx, r.Project, r.Freight, func(fs *v1.FreightStatus) {
+		if r.Op == v1.FreightUnreject {
+			stage.Unreject(fs, r.Stage)
+			return
+		}
+		stage.Reject(fs, r.Stage, r.Actor, r.Reason, at)
+	})
+	if err != nil {
+		return err
+	}
+	f, err := store.Freight(ctx, s.Bus, r.Project, r.Freight)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted since; freightStatus said so
+	}
+	if err != nil {
+		return err
+	}
+	t, ev := v1.TypeFreightUnrejected, v1.FreightEvent{Project: r.Project, Freight: r.Freight, Alias: f.Alias, Origin: f.Origin, Stage: r.Stage,
+		Actor: r.Actor, Message: r.Reason}
+	if r.Op == v1.FreightReject {
+		t = v1.TypeFreightRejected
+		rej := f.Status.Rejected
+		if rr, ok := f.Status.RejectedFor[r.Stage]; r.Stage != "" && ok {
+			rej = &rr
+		}
+		if rej != nil { // the rejection on record: the first
+			ev.Actor, ev.Message = rej.By, rej.Reason
+			if rej.At != nil {
+				at = *rej.At
+			}
+		}
+	}
+	s.Log.Info("freight "+r.Op+"ed", "project", r.Project, "freight", r.Freight, "stage", r.Stage, "by", ev.Actor)
+	id := r.Project + "/" + r.Freight + "/" + lastWord(t) + "/" + r.Stage + "/" + strconv.FormatInt(at.UnixNano(), 10)
+	return s.Bus.PublishEvent(ctx, r.Project, t, id, "freight/"+r.Freight, ev)
 }

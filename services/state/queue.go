@@ -37,6 +37,15 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 				return s.setWaiting(ctx, project, name, "")
 			}
 			head := st.Queued[0]
+			if why, err := s.refused(ctx, project, head.Name); err != nil || why != "" {
+				if err != nil {
+					return err
+				}
+				if err := s.refuse(ctx, project, name, head.Name, why); err != nil {
+					return err
+				}
+				continue
+			}
 			wait, err := s.blocked(ctx, project, name, &st, head.Name)
 			if err != nil {
 				return err
@@ -83,6 +92,45 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 	}
 }
 
+// refused reads the queued Promotion head and its Freight, and asks stage.Refused whether it
+// must never start.
+func (s *state) refused(ctx context.Context, project, head string) (string, error) {
+	p, err := store.Promotion(ctx, s.Bus, project, head)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil // startNext releases it
+	}
+	if err != nil {
+		return "", err
+	}
+	f, err := store.Freight(ctx, s.Bus, project, p.Spec.Freight)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return stage.Refused(p, f), nil
+}
+
+// refuse ends the queued Promotion head Aborted, saying why, takes it out of the queue and
+// announces it. It never ran, so it is not the Stage's last Promotion: auto-promotion may
+// promote its Freight once the rejection is taken back.
+func (s *state) refuse(ctx context.Context, project, name, head, why string) error {
+	p, _, err := s.update(ctx, bus.Key(project, head), func(p *v1.Promotion) bool {
+		return promotion.End(p, v1.PhaseAborted, why, time.Now())
+	})
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return err
+	}
+	s.written.forget(bus.Key(project, head))
+	if err := s.release(ctx, project, name, head); err != nil || p == nil {
+		return err
+	}
+	s.Log.Info("promotion refused", "project", project, "stage", name, "promotion", head, "why", why)
+	t := v1.PhaseEventType(p.Status.Phase) // Aborted, unless it had ended otherwise meanwhile
+	return s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil)
+}
+
 // blocked reads the queued Promotion head and, when needed, the Stage's promotion windows,
 // and asks stage.Blocked whether head may start now in Stage name with status st.
 func (s *state) blocked(ctx context.Context, project, name string, st *v1.StageStatus, head string) (stage.Wait, error) {
@@ -123,8 +171,9 @@ func (s *state) wakeAt(project, name string, t time.Time) {
 }
 
 // resumeQueues runs the queue of every Stage that has Promotions waiting, once at start: a
-// window may have opened, or a crash may have come between two records. Timers are not
-// durable; this is what stands in for those of a stopped service.
+// window may have opened, or a crash may have come between two records; and it rolls back a
+// settled Stage whose failure was recorded just before a crash. Timers are not durable; this
+// is what stands in for those of a stopped service.
 func (s *state) resumeQueues(ctx context.Context) error {
 	lister, err := s.Bus.Stages.ListKeys(ctx)
 	if errors.Is(err, jetstream.ErrNoKeysFound) {
@@ -135,11 +184,14 @@ func (s *state) resumeQueues(ctx context.Context) error {
 	}
 	for key := range lister.Keys() {
 		var st v1.StageStatus
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, key, &st); err != nil || len(st.Queued) == 0 {
+		if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, key, &st); err != nil || len(st.Queued) == 0 && len(st.Deviations) == 0 {
 			continue
 		}
 		project, name, _ := strings.Cut(key, ".")
 		if err := s.startNext(ctx, project, name); err != nil {
+			return err
+		}
+		if err := s.rollback(ctx, project, name); err != nil {
 			return err
 		}
 	}
@@ -150,10 +202,21 @@ func (s *state) setWaiting(ctx context.Context, project, name, why string) error
 	return s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.SetWaiting(st, why) })
 }
 
-// enqueue puts a new Pending Promotion at the end of its Stage's queue, or at its front, once.
+// enqueue puts a new Pending Promotion in its Stage's queue by its class (stage.Enqueue), once;
+// front puts it with the verification runs.
 func (s *state) enqueue(ctx context.Context, p *v1.Promotion, front bool) error {
-	ref := v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight}
-	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool { return stage.Enqueue(st, ref, front) })
+	ref := v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Class: stage.ClassOf(p)}
+	if front {
+		ref.Class = v1.ClassVerification
+	}
+	return s.updateStage(ctx, p.Metadata.Namespace, p.Spec.Stage, func(st *v1.StageStatus) bool {
+		changed := stage.Enqueue(st, ref)
+		if ref.Class == v1.ClassAuto && p.Metadata.CreationTimestamp != nil {
+			// For autoPromotionMinInterval (docs/resources.md#auto-promotion).
+			changed = stage.AutoDispatched(st, *p.Metadata.CreationTimestamp) || changed
+		}
+		return changed
+	})
 }
 
 // release makes the Stage forget name as its current or queued Promotion.

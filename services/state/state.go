@@ -115,7 +115,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			}
 			return s.create(ctx, &r)
 		}
-		return s.finish(ctx, &r) // finish or abort
+		return s.finish(ctx, &r) // finish, abort or supersede
 	case "stage":
 		var r v1.StageRecord
 		if err := decode(msg, &r); err != nil {
@@ -140,6 +140,9 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		}
 		if err := checkFreightRecord(&r, project); err != nil {
 			return invalid(err)
+		}
+		if r.Op != v1.FreightApprove {
+			return s.reject(ctx, &r)
 		}
 		return s.approve(ctx, &r)
 	}
@@ -288,8 +291,11 @@ func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
 func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	key := bus.Key(r.Project, r.Name)
 	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool {
-		if r.Op == v1.RecordAbort {
+		switch r.Op {
+		case v1.RecordAbort:
 			return promotion.Abort(p, r.Actor, time.Now())
+		case v1.RecordSupersede:
+			return promotion.Supersede(p, r.Message, time.Now())
 		}
 		return promotion.End(p, r.Phase, r.Message, time.Now())
 	})
@@ -318,6 +324,10 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 		return err
 	}
 	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
+		return err
+	}
+	// Once the Stage has settled, a failure may roll it back (docs/resources.md#auto-rollback).
+	if err := s.rollback(ctx, r.Project, p.Spec.Stage); err != nil {
 		return err
 	}
 	if !s.opts.KeepWorkspaces {

@@ -19,7 +19,14 @@ type PromoteCommand struct {
 	// OverrideWindow starts the Promotion even outside the Stage's promotion windows; the
 	// actor is recorded on it.
 	OverrideWindow bool `json:"overrideWindow,omitempty"`
+	// After schedules the Promotion: it is created at once and waits in the Stage's queue
+	// until this time (annotation kargo.akuity.io/promote-after; dray promote --at).
+	After *time.Time `json:"after,omitempty"`
 }
+
+// AnnotationPromoteAfter schedules a Promotion: it does not start before this RFC 3339 time
+// (docs/resources.md#the-queue).
+const AnnotationPromoteAfter = "kargo.akuity.io/promote-after"
 
 // AbortCommand asks to stop a Promotion: published on dray.cmd.<project>.abort. A running step
 // becomes Aborted, later steps do not run, and the Promotion ends Aborted. Finished Promotions

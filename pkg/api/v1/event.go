@@ -35,6 +35,7 @@ const (
 	TypePromotionFailed       = "dev.dray.promotion.failed"
 	TypePromotionErrored      = "dev.dray.promotion.errored"
 	TypePromotionAborted      = "dev.dray.promotion.aborted"
+	TypePromotionSuperseded   = "dev.dray.promotion.superseded"
 	TypeFreightCreated        = "dev.dray.freight.created"
 )
 
@@ -85,6 +86,8 @@ func PhaseEventType(phase string) string {
 		return TypePromotionFailed
 	case PhaseAborted:
 		return TypePromotionAborted
+	case PhaseSuperseded:
+		return TypePromotionSuperseded
 	default:
 		return TypePromotionErrored
 	}

@@ -77,6 +77,19 @@ type FreightStatus struct {
 	VerifiedIn  map[string]VerifiedStage `json:"verifiedIn,omitempty"`
 	ApprovedFor map[string]ApprovedStage `json:"approvedFor,omitempty"`
 	Metadata    map[string]any           `json:"metadata,omitempty"`
+	// Rejected, when set, keeps the Freight from being promoted to any Stage
+	// (docs/resources.md#freight-rejection).
+	Rejected *FreightRejection `json:"rejected,omitempty"`
+	// RejectedFor keeps the Freight from being promoted to the Stages it names.
+	RejectedFor map[string]FreightRejection `json:"rejectedFor,omitempty"`
+}
+
+// FreightRejection says who rejected a Freight, when and why.
+type FreightRejection struct {
+	// By is who rejected it, e.g. email:alice@example.com.
+	By     string     `json:"by,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	At     *time.Time `json:"at,omitempty"`
 }
 
 // CurrentStage says since when a Freight is in a Stage.

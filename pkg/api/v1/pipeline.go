@@ -10,7 +10,28 @@ const (
 	TypeFreightVerificationFailed = "dev.dray.freight.verification.failed"
 	// TypeFreightApproved: a user approved a Freight for a Stage.
 	TypeFreightApproved = "dev.dray.freight.approved"
+	// TypeFreightRejected: a user rejected a Freight, for one Stage or all.
+	TypeFreightRejected = "dev.dray.freight.rejected"
+	// TypeFreightUnrejected: a user took a rejection back.
+	TypeFreightUnrejected = "dev.dray.freight.unrejected"
 )
+
+// RejectCommand rejects a Freight, or takes a rejection back (Undo): published on
+// dray.cmd.<project>.reject (docs/resources.md#freight-rejection). A rejected Freight is not
+// promoted, by a person or by auto-promotion.
+type RejectCommand struct {
+	Project string `json:"project"`
+	// Freight is a Freight name or alias.
+	Freight string `json:"freight"`
+	// Stage limits the rejection to one Stage; empty rejects the Freight for every Stage.
+	Stage string `json:"stage,omitempty"`
+	// Actor is who rejects, e.g. email:alice@example.com.
+	Actor string `json:"actor,omitempty"`
+	// Reason says why; promotions refused because of the rejection repeat it.
+	Reason string `json:"reason,omitempty"`
+	// Undo takes the rejection (for Stage, or for every Stage) back.
+	Undo bool `json:"undo,omitempty"`
+}
 
 // ApproveCommand approves a Freight for a Stage, making it available there whatever the
 // upstream Stages say (docs/resources.md#approvals): published on dray.cmd.<project>.approve. Approval
@@ -28,7 +49,9 @@ type ApproveCommand struct {
 
 // Freight record operations.
 const (
-	FreightApprove = "approve"
+	FreightApprove  = "approve"
+	FreightReject   = "reject"
+	FreightUnreject = "unreject"
 )
 
 // FreightRecord asks the state service to change a Freight's status: published on
@@ -37,9 +60,10 @@ type FreightRecord struct {
 	Op      string `json:"op"`
 	Project string `json:"project"`
 	Freight string `json:"freight"`
-	Stage   string `json:"stage"`
-	Actor   string `json:"actor,omitempty"`
-	Reason  string `json:"reason,omitempty"`
+	// Stage is the Stage approved for; for reject and unreject, the Stage or empty for all.
+	Stage  string `json:"stage"`
+	Actor  string `json:"actor,omitempty"`
+	Reason string `json:"reason,omitempty"`
 	// At is when it was asked.
 	At *time.Time `json:"at,omitempty"`
 }
@@ -54,6 +78,8 @@ type StageHistoryEntry struct {
 	Promotion string        `json:"promotion"`
 	Actor     string        `json:"actor,omitempty"`
 	Since     *time.Time    `json:"since,omitempty"`
+	// Rollback is true when an auto-rollback Promotion delivered the Freight.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 // MaxStageHistory is how many entries StageStatus.FreightHistory keeps.
@@ -61,6 +87,13 @@ const MaxStageHistory = 10
 
 // ActorAutoPromotion is the actor recorded on the Promotions that auto-promotion creates.
 const ActorAutoPromotion = "system:auto-promotion"
+
+// ActorAutoRollback is the actor recorded on the Promotions that auto-rollback creates.
+const ActorAutoRollback = "system:auto-rollback"
+
+// AnnotationRollback marks a Promotion that rolls its Stage back to Freight it held before
+// (value "true"), as Kargo marks its auto-rollback Promotions.
+const AnnotationRollback = "kargo.akuity.io/rollback"
 
 // AnnotationVerifies marks a verification run: a Promotion whose steps are its Stage's
 // verification steps. Its value names what it verifies: the Promotion that delivered the
@@ -149,14 +182,25 @@ type StagePaused struct {
 const (
 	TypeStagePaused  = "dev.dray.stage.paused"
 	TypeStageResumed = "dev.dray.stage.resumed"
+	// TypeStageRollbackStarted: auto-rollback created a Promotion that returns the Stage to
+	// its last stable Freight of an origin.
+	TypeStageRollbackStarted = "dev.dray.stage.rollback.started"
+	// TypeStageRollbackSkipped: a failure auto-rollback would answer is not rolled back
+	// (message says why: a rollback failed, no stable Freight, the origin is held, …).
+	TypeStageRollbackSkipped = "dev.dray.stage.rollback.skipped"
 )
 
-// StageEvent is the data of stage.paused and stage.resumed events.
+// StageEvent is the data of stage.paused, stage.resumed and stage.rollback.* events.
 type StageEvent struct {
 	Project string `json:"project"`
 	Stage   string `json:"stage"`
 	Actor   string `json:"actor,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Freight is, for a rollback, the Freight the Stage returns to.
+	Freight string `json:"freight,omitempty"`
+	// Promotion is, for a rollback, the rollback Promotion (started) or the failed one
+	// (skipped).
+	Promotion string `json:"promotion,omitempty"`
 }
 
 // WakeCommand asks for the waiting attempt of a Promotion's step to run now instead of at its

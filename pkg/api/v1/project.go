@@ -40,6 +40,27 @@ type PromotionPolicy struct {
 	StageSelector *StageSelector `json:"stageSelector,omitempty"`
 	// AutoPromotionEnabled makes matching Stages promote new Freight automatically. Default false.
 	AutoPromotionEnabled bool `json:"autoPromotionEnabled,omitempty"`
+	// AutoPromotionMinInterval (a Dray extension) limits auto-promotion in the matching Stages
+	// to one Promotion per interval, a Go duration such as 30m: Freight that arrives sooner
+	// waits, and the newest candidate then is promoted. Default none.
+	AutoPromotionMinInterval string `json:"autoPromotionMinInterval,omitempty"`
+	// AutoRollback, when set, promotes the matching Stages back to their last stable Freight
+	// when verification of new Freight fails (docs/resources.md#auto-rollback). Absent: off.
+	AutoRollback *AutoRollback `json:"autoRollback,omitempty"`
+}
+
+// AutoRollback says which failures roll a Stage back to its last stable Freight.
+type AutoRollback struct {
+	// OnVerification lists the phases of a failed verification that roll back: Failed and
+	// Error (Errored). Default [Failed].
+	OnVerification []string `json:"onVerification,omitempty"`
+	// OnPromotion lists the phases of a failed Promotion that roll back: Failed and Errored.
+	// Default none.
+	OnPromotion []string `json:"onPromotion,omitempty"`
+	// MaxAge is how old a failure may be when the Stage has settled (nothing Running or
+	// Pending) and still be rolled back, as a Go duration; older failures are ignored.
+	// Default 20m.
+	MaxAge string `json:"maxAge,omitempty"`
 }
 
 // StageSelector selects Stages by name and labels.

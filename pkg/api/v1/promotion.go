@@ -62,6 +62,9 @@ const (
 	PhaseFailed    = "Failed"
 	PhaseErrored   = "Errored"
 	PhaseAborted   = "Aborted"
+	// PhaseSuperseded ends a queued auto-promotion that a newer candidate replaced before
+	// it started (a Dray extension; docs/resources.md#auto-promotion).
+	PhaseSuperseded = "Superseded"
 )
 
 // PromotionStatus is written by the state service only.
@@ -125,7 +128,7 @@ type StepExecutionMetadata struct {
 // Finished reports whether the Promotion reached a terminal phase.
 func (s *PromotionStatus) Finished() bool {
 	switch s.Phase {
-	case PhaseSucceeded, PhaseFailed, PhaseErrored, PhaseAborted:
+	case PhaseSucceeded, PhaseFailed, PhaseErrored, PhaseAborted, PhaseSuperseded:
 		return true
 	}
 	return false

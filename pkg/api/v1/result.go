@@ -50,13 +50,14 @@ func (r *StepResult) ID() string { return AttemptID(r.Promotion, r.Step, r.Attem
 // PromotionRecord asks the state service to create a Promotion or to end it. The scheduler
 // publishes it on dray.results.<project>.promotion with Nats-Msg-Id <promotion>/<op>.
 type PromotionRecord struct {
-	// Op is create, finish or abort.
+	// Op is create, finish, abort or supersede.
 	Op string `json:"op"`
 	// Promotion is the whole new Promotion (create only).
 	Promotion *Promotion `json:"promotion,omitempty"`
 	Project   string     `json:"project"`
 	Name      string     `json:"name"`
-	// Phase and Message are the final phase and its reason (finish only).
+	// Phase and Message are the final phase and its reason (finish; Message also for
+	// supersede).
 	Phase   string `json:"phase,omitempty"`
 	Message string `json:"message,omitempty"`
 	// Actor is who aborted the Promotion (abort only).
@@ -71,4 +72,7 @@ const (
 	RecordCreate = "create"
 	RecordFinish = "finish"
 	RecordAbort  = "abort"
+	// RecordSupersede ends a Pending auto-promotion Superseded (Message says by what); one
+	// that started runs on.
+	RecordSupersede = "supersede"
 )

@@ -132,6 +132,39 @@ type StageStatus struct {
 	// Health is the merge of the health checks of the last successful Promotion, evaluated
 	// by the argocd executor while the Stage holds Freight.
 	Health *StageHealth `json:"health,omitempty"`
+	// LastStableFreight is, per origin ("<Kind>/<name>"), the last Freight verified in the
+	// Stage: where auto-rollback returns to (docs/resources.md#auto-rollback).
+	LastStableFreight map[string]StableFreight `json:"lastStableFreight,omitempty"`
+	// LastAutoPromotionAt is when auto-promotion last created a Promotion in the Stage: with
+	// a policy's autoPromotionMinInterval, the next waits until the interval has passed.
+	LastAutoPromotionAt *time.Time `json:"lastAutoPromotionAt,omitempty"`
+	// Deviations are the failures auto-rollback will roll back once the Stage has settled
+	// (nothing Running or Pending), in the order they happened.
+	Deviations []StageDeviation `json:"deviations,omitempty"`
+}
+
+// StableFreight is the last Freight of an origin verified in a Stage.
+type StableFreight struct {
+	Freight    string        `json:"freight"`
+	Origin     FreightOrigin `json:"origin,omitzero"`
+	VerifiedAt *time.Time    `json:"verifiedAt,omitempty"`
+}
+
+// StageDeviation is a failure in a Stage that auto-rollback answers: the Freight of an origin
+// failed its verification, or its Promotion failed.
+type StageDeviation struct {
+	Freight string        `json:"freight"`
+	Origin  FreightOrigin `json:"origin,omitzero"`
+	// Promotion is the failed Promotion or verification run.
+	Promotion string `json:"promotion"`
+	// Phase is its phase: Failed or Errored.
+	Phase string `json:"phase"`
+	// Verification is true when Promotion is a verification run.
+	Verification bool `json:"verification,omitempty"`
+	// Rollback is true when the failed Freight came with an auto-rollback: it is not rolled
+	// back again.
+	Rollback bool       `json:"rollback,omitempty"`
+	At       *time.Time `json:"at,omitempty"`
 }
 
 // AutoPromotionHold says which Promotion holds auto-promotion of an origin in a Stage.
@@ -148,4 +181,15 @@ type PromotionReference struct {
 	Name    string `json:"name"`
 	Freight string `json:"freight,omitempty"`
 	Phase   string `json:"phase,omitempty"`
+	// Class orders the queue: verification, rollback, manual (also when empty), then auto.
+	Class string `json:"class,omitempty"`
 }
+
+// Classes of Promotions in a Stage's queue, in the order they start
+// (docs/resources.md#the-queue).
+const (
+	ClassVerification = "verification"
+	ClassRollback     = "rollback"
+	ClassManual       = "manual"
+	ClassAuto         = "auto"
+)

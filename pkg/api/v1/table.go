@@ -42,6 +42,7 @@ var Table = []Entry{
 	{Name: "promotecommand", ID: "dray.cmd.<project>.promote", Message: true, New: func() any { return new(PromoteCommand) }},
 	{Name: "abortcommand", ID: "dray.cmd.<project>.abort", Message: true, New: func() any { return new(AbortCommand) }},
 	{Name: "approvecommand", ID: "dray.cmd.<project>.approve", Message: true, New: func() any { return new(ApproveCommand) }},
+	{Name: "rejectcommand", ID: "dray.cmd.<project>.reject", Message: true, New: func() any { return new(RejectCommand) }},
 	{Name: "verifycommand", ID: "dray.cmd.<project>.verify", Message: true, New: func() any { return new(VerifyCommand) }},
 	{Name: "stagecommand", ID: "dray.cmd.<project>.pause", Message: true, New: func() any { return new(StageCommand) }},
 	{Name: "stagerecord", ID: "dray.results.<project>.stage", Message: true, New: func() any { return new(StageRecord) }},

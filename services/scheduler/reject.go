@@ -1,0 +1,62 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/names"
+	"github.com/drayhq/dray/pkg/store"
+)
+
+// handleReject checks a reject command (dray reject, docs/resources.md#freight-rejection) and
+// asks the state service to record the rejection, or to take it back. One naming a Freight or
+// Stage that does not exist is answered with command.rejected.
+func (s *scheduler) handleReject(ctx context.Context, msg jetstream.Msg) error {
+	var cmd v1.RejectCommand
+	project := projectOf(msg.Subject())
+	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
+		return s.refuse(ctx, msg, v1.CommandRejected{Command: "reject"}, bus.ReasonUndecodable, fmt.Errorf("decode reject command: %w", err))
+	}
+	refused := v1.CommandRejected{Command: "reject", Stage: cmd.Stage, Freight: cmd.Freight}
+	errs := []error{sameProject(cmd.Project, project, true), names.Field("freight", cmd.Freight, names.Object)}
+	if cmd.Stage != "" {
+		errs = append(errs, names.Field("stage", cmd.Stage, names.Object))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return s.refuse(ctx, msg, refused, bus.ReasonInvalid, err)
+	}
+	f, err := store.Freight(ctx, s.Bus, project, cmd.Freight)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return s.rejectCommand(ctx, msg, refused, fmt.Errorf("freight: %w", err))
+		}
+		return err
+	}
+	if cmd.Stage != "" {
+		if _, err := store.Stage(ctx, s.Bus, project, cmd.Stage); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return s.rejectCommand(ctx, msg, refused, fmt.Errorf("stage: %w", err))
+			}
+			return err
+		}
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	at := md.Timestamp.UTC()
+	op := v1.FreightReject
+	if cmd.Undo {
+		op = v1.FreightUnreject
+	}
+	rec := &v1.FreightRecord{Op: op, Project: project, Freight: f.Metadata.Name, Stage: cmd.Stage, Actor: cmd.Actor, Reason: cmd.Reason, At: &at}
+	id := project + "/" + f.Metadata.Name + "/" + op + "/" + cmd.Stage + "/" + strconv.FormatUint(md.Sequence.Stream, 10)
+	return s.Bus.Publish(ctx, bus.FreightRecordSubject(project), id, rec)
+}
