@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 // ErrRejected marks a request that can never succeed as sent: an unknown Stage or Freight, a
@@ -102,16 +103,16 @@ func Collection(ctx context.Context, b *bus.Bus, project string, stage *v1.Stage
 // person's request is rejected unless it asks to override, and then the override is
 // recorded (the returned actor); auto-promotions are created and wait in the queue.
 func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.PromoteCommand) (string, error) {
-	cfg, err := store.ProjectConfig(ctx, b, cmd.Project)
+	ws, err := store.Windows(ctx, b, cmd.Project, stage)
 	if err != nil {
 		return "", err
 	}
-	check, err := pipeline.CheckWindows(pipeline.Windows(cfg, stage), time.Now())
+	check, err := window.Evaluate(ws, time.Now())
 	if err != nil {
 		return "", fmt.Errorf("%w: Stage %q: %v", ErrRejected, cmd.Stage, err)
 	}
 	switch {
-	case check.Open || cmd.Actor == v1.ActorAutoPromotion:
+	case !check.Closed || cmd.Actor == v1.ActorAutoPromotion:
 		return "", nil
 	case !cmd.OverrideWindow:
 		return "", fmt.Errorf("%w: Stage %q is outside its promotion windows: %s; promote with --override-window to start it anyway (the override is recorded)",

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 // The queue: at most one Promotion runs in a Stage; the others wait in the order they were
@@ -115,12 +115,16 @@ func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, w
 	if err != nil {
 		return Wait{}, err
 	}
-	check, err := pipeline.CheckWindows(ws, now)
+	check, err := window.Evaluate(ws, now)
 	if err != nil {
 		return Wait{Why: "Promotions wait: " + err.Error()}, nil
 	}
-	if !check.Open {
-		return Wait{Why: fmt.Sprintf("Promotion %s waits: %s", p.Metadata.Name, check.Reason), Until: check.Until}, nil
+	if check.Closed {
+		w := Wait{Why: fmt.Sprintf("Promotion %s waits: %s", p.Metadata.Name, check.Reason)}
+		if check.NextOpen != nil {
+			w.Until = *check.NextOpen
+		}
+		return w, nil
 	}
 	return Wait{}, nil
 }
