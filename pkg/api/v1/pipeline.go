@@ -140,8 +140,12 @@ type PromotionWindowStatus struct {
 	NextCloseReason string `json:"nextCloseReason,omitempty"`
 }
 
-// Annotation recording who started a Promotion outside its promotion windows.
-const AnnotationWindowOverride = "dray.dev/window-override"
+// Annotations recording who started a Promotion outside its promotion windows, and what the
+// windows said then.
+const (
+	AnnotationWindowOverride       = "dray.dev/window-override"
+	AnnotationWindowOverrideReason = "dray.dev/window-override-reason"
+)
 
 // StageCommand pauses or resumes a Stage: published on dray.cmd.<project>.pause or
 // dray.cmd.<project>.resume. A paused Stage starts no Promotion; they queue until it resumes.
