@@ -151,6 +151,7 @@ func TestValidate(t *testing.T) {
 		{name: "lowercase kind", w: newYear},
 		{name: "an RRULE with an unknown frequency", w: v1.PromotionWindow{Kind: "Deny", RRule: "FREQ=SOMETIMES", DTStart: "20260101T090000Z", DTEnd: "20260101T100000Z"}, want: []string{"rrule"}},
 		{name: "an RRULE with an unknown part", w: v1.PromotionWindow{Kind: "Deny", RRule: "FREQ=DAILY;BYWHEN=1", DTStart: "20260101T090000Z", DTEnd: "20260101T100000Z"}, want: []string{"rrule"}},
+		{name: "an RRULE every second", w: v1.PromotionWindow{Kind: "Deny", RRule: "FREQ=SECONDLY", DTStart: "20260101T090000Z", DTEnd: "20260101T090001Z"}, want: []string{"rrule"}},
 		{name: "an unknown time zone", w: v1.PromotionWindow{Kind: "Deny", DTStart: "TZID=Mars/Olympus:20260101T090000", DTEnd: "20260101T100000Z"}, want: []string{"dtstart"}},
 		{name: "no dtstart", w: v1.PromotionWindow{Kind: "Deny", RRule: "FREQ=DAILY"}, want: []string{"dtstart"}},
 		{name: "no dtend", w: v1.PromotionWindow{Kind: "Deny", DTStart: "20260101T090000Z"}, want: []string{"dtend"}},
@@ -182,5 +183,22 @@ func TestEvaluateNamesAnInvalidWindow(t *testing.T) {
 	want := `promotionWindows[1] bad: rrule: "FREQ=SOMETIMES" is not an RFC 5545`
 	if err == nil || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 		t.Errorf("Evaluate error = %v, want it to start with %q", err, want)
+	}
+}
+
+// TestEvaluateBoundsTheWork: a window recurring so often since dtstart that reading up to now
+// would take long is an error naming it (the queue then holds its Promotions, saying why),
+// and a back-to-back window is evaluated within a bounded number of occurrences.
+func TestEvaluateBoundsTheWork(t *testing.T) {
+	often := v1.PromotionWindow{Name: "often", Kind: "Deny", RRule: "FREQ=MINUTELY", DTStart: "20200101T000000Z", DTEnd: "20200101T000030Z"}
+	_, err := window.Evaluate([]v1.PromotionWindow{often}, at("2026-12-07T12:30:10Z"))
+	var we *window.Error
+	if !errors.As(err, &we) || we.Field != "rrule" || we.Name != "often" {
+		t.Errorf("Evaluate(every minute since 2020) = %v, want an rrule error naming the window", err)
+	}
+	hourly := v1.PromotionWindow{Name: "hourly", Kind: "Allow", RRule: "FREQ=HOURLY", DTStart: "20260101T000000Z", DTEnd: "20260101T010000Z"}
+	got, err := window.Evaluate([]v1.PromotionWindow{hourly}, at("2026-12-07T12:30:00Z"))
+	if err != nil || got.Closed || got.NextClose != nil {
+		t.Errorf("Evaluate(back-to-back hourly) = %+v, %v; want open with no known close", got, err)
 	}
 }

@@ -36,8 +36,45 @@ func nameSuffix(name string) string {
 
 // schedule yields the occurrences of a window: [start, end) intervals in start order.
 type schedule interface {
-	// next returns the first occurrence that ends after t, and false when there is none.
-	next(t time.Time) (span, bool)
+	// spans returns, in start order, the occurrences that end after from and start by limit,
+	// at most maxSpans of them, and the time up to which that list is complete: limit, or the
+	// last start when there were more. It fails when reaching from takes more than maxSkip
+	// occurrences.
+	spans(from, limit time.Time) ([]span, time.Time, error)
+}
+
+// maxSpans bounds the occurrences of one window that one evaluation reads, so a window that
+// recurs every minute cannot make it run long; beyond them its future is unknown.
+const maxSpans = 5000
+
+// maxSkip bounds the past occurrences read to reach now: an RRULE is read from its dtstart,
+// so one recurring every minute since years ago would otherwise take seconds.
+const maxSkip = 1 << 18
+
+// errTooOften is the error of a window with more than maxSkip occurrences before now.
+var errTooOften = fmt.Errorf("recurs more than %d times between dtstart and now; move dtstart closer to now", maxSkip)
+
+// collect gathers spans from next, which yields occurrences in start order (ok false when
+// there are no more), as schedule.spans does.
+func collect(from, limit time.Time, next func() (span, bool)) ([]span, time.Time, error) {
+	var out []span
+	skipped := 0
+	for {
+		sp, ok := next()
+		if !ok || sp.start.After(limit) {
+			return out, limit, nil
+		}
+		if !sp.end.After(from) {
+			if skipped++; skipped > maxSkip {
+				return nil, time.Time{}, errTooOften
+			}
+			continue
+		}
+		if len(out) == maxSpans {
+			return out, out[len(out)-1].start, nil
+		}
+		out = append(out, sp)
+	}
 }
 
 type span struct{ start, end time.Time }
@@ -143,6 +180,9 @@ func parseRecurrence(w v1.PromotionWindow) (*recurrence, *fieldErr) {
 		if err != nil {
 			return nil, &fieldErr{"rrule", fmt.Sprintf("%q is not an RFC 5545 recurrence rule such as FREQ=WEEKLY;BYDAY=FR: %v", w.RRule, err)}
 		}
+		if opt.Freq == rrule.SECONDLY {
+			return nil, &fieldErr{"rrule", fmt.Sprintf("%q recurs every second; the finest Dray reads is FREQ=MINUTELY", w.RRule)}
+		}
 		opt.Dtstart = start
 		if r.rule, err = rrule.NewRRule(*opt); err != nil {
 			return nil, &fieldErr{"rrule", fmt.Sprintf("%q is not an RFC 5545 recurrence rule such as FREQ=WEEKLY;BYDAY=FR: %v", w.RRule, err)}
@@ -151,17 +191,21 @@ func parseRecurrence(w v1.PromotionWindow) (*recurrence, *fieldErr) {
 	return r, nil
 }
 
-func (r *recurrence) next(t time.Time) (span, bool) {
+func (r *recurrence) spans(from, limit time.Time) ([]span, time.Time, error) {
 	d := r.end.Sub(r.start)
 	if r.rule == nil {
-		return span{r.start, r.end}, r.end.After(t)
+		once := true
+		return collect(from, limit, func() (span, bool) {
+			ok := once
+			once = false
+			return span{r.start, r.end}, ok
+		})
 	}
-	// Every occurrence lasts d, so the first to end after t starts after t-d.
-	s := r.rule.After(t.Add(-d), false)
-	if s.IsZero() {
-		return span{}, false
-	}
-	return span{s, s.Add(d)}, true
+	it := r.rule.Iterator()
+	return collect(from, limit, func() (span, bool) {
+		s, ok := it()
+		return span{s, s.Add(d)}, ok
+	})
 }
 
 // cronWindow is Dray's earlier form: a cron schedule opening the window for a duration.
@@ -190,10 +234,11 @@ func parseCron(w v1.PromotionWindow) (*cronWindow, *fieldErr) {
 	return &cronWindow{sched: sched, duration: d, loc: loc}, nil
 }
 
-func (c *cronWindow) next(t time.Time) (span, bool) {
-	s := c.sched.Next(t.In(c.loc).Add(-c.duration))
-	if s.IsZero() {
-		return span{}, false
-	}
-	return span{s, s.Add(c.duration)}, true
+func (c *cronWindow) spans(from, limit time.Time) ([]span, time.Time, error) {
+	// The first activation that matters is the first after from-duration.
+	t := from.In(c.loc).Add(-c.duration)
+	return collect(from, limit, func() (span, bool) {
+		t = c.sched.Next(t)
+		return span{t, t.Add(c.duration)}, !t.IsZero()
+	})
 }
