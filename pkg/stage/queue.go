@@ -88,9 +88,9 @@ type Wait struct {
 // A Promotion that no longer exists (nil), has finished or is a verification run is never
 // blocked: the queue releases it, or it belongs to the Promotion that ran. A paused Stage
 // blocks every other one. Otherwise, unless p was started with a window override, the
-// promotion windows that windows reads (those of the Stage and its ProjectConfig; nil when
-// the Stage is gone) decide; it is called only then, and its error is returned as is. An
-// invalid window blocks the queue, saying why.
+// promotion windows that windows reads (the Stage's, its ProjectConfig's and the
+// ClusterConfig's; nil when the Stage is gone) decide, through window.Evaluate; it is called
+// only then, and its error is returned as is. An invalid window blocks the queue, saying why.
 func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, windows func() ([]v1.PromotionWindow, error)) (Wait, error) {
 	if p == nil || p.Status.Finished() {
 		return Wait{}, nil
