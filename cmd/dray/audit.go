@@ -85,7 +85,7 @@ project's admins read its trail; --all-projects (every project's trail) needs a 
 					status = strconv.Itoa(r.Status)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format(time.DateTime), r.Source, r.Actor, r.Verb,
-					dash(res), dash(r.Project), r.Result, status, dash(r.RemoteAddr), truncateReason(r.Reason))
+					dash(res), dash(r.Project), r.Result, status, dash(r.RemoteAddr), truncateReason(reasonOf(r)))
 			}
 			return nil
 		},
@@ -124,4 +124,13 @@ func truncateReason(s string) string {
 		return s[:77] + "..."
 	}
 	return s
+}
+
+// reasonOf is what the REASON column shows: why a request was refused or failed, or the
+// safeguard an allowed one overrode.
+func reasonOf(r v1.AuditRecord) string {
+	if r.Reason == "" && r.Override != "" {
+		return "overrode " + r.Override
+	}
+	return r.Reason
 }

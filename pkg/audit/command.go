@@ -18,8 +18,9 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 )
 
-// verdict is where a command handler leaves why it rejected its command.
-type verdict struct{ reason string }
+// verdict is where a command handler leaves why it rejected its command, or what safeguard
+// carrying it out bypassed.
+type verdict struct{ reason, override string }
 
 type verdictKey struct{}
 
@@ -28,6 +29,15 @@ type verdictKey struct{}
 func Refuse(ctx context.Context, reason error) {
 	if v, ok := ctx.Value(verdictKey{}).(*verdict); ok && reason != nil {
 		v.reason = reason.Error()
+	}
+}
+
+// Overrode marks the command being handled under ctx (see Commands) as carried out past a
+// safeguard, e.g. v1.OverridePromotionWindows; its record says so. Outside Commands it does
+// nothing.
+func Overrode(ctx context.Context, what string) {
+	if v, ok := ctx.Value(verdictKey{}).(*verdict); ok {
+		v.override = what
 	}
 }
 
@@ -57,6 +67,9 @@ func Commands(b publisher, log *slog.Logger, h bus.Handler, opts ...CommandsOpti
 			return err
 		}
 		rec := CommandRecord(msg.Subject(), msg.Data(), v.reason)
+		if v.reason == "" {
+			rec.Override = v.override
+		}
 		if md, merr := msg.Metadata(); merr == nil {
 			rec.ID, rec.Time = "bus/"+strconv.FormatUint(md.Sequence.Stream, 10), md.Timestamp.UTC()
 		}

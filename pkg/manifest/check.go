@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/freight"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 var (
@@ -30,8 +31,13 @@ func check(obj any) []problem {
 		if o.Metadata.Namespace != "" && o.Metadata.Name != o.Metadata.Namespace {
 			c.add("metadata.name", fmt.Sprintf("must equal the project name %q", o.Metadata.Namespace))
 		}
-		c.windows("spec", o.Spec.PromotionWindows)
+		c.windows("spec", o.Spec.PromotionWindows, false)
 		c.autoRollback(o.Spec.PromotionPolicies)
+	case *v1.ClusterConfig:
+		if o.Metadata.Name != v1.ClusterConfigName {
+			c.add("metadata.name", fmt.Sprintf("must be %q: there is one ClusterConfig", v1.ClusterConfigName))
+		}
+		c.windows("spec", o.Spec.PromotionWindows, true)
 	case *v1.Warehouse:
 		c.warehouse(&o.Spec)
 	case *v1.Stage:
@@ -225,16 +231,20 @@ func (c *checker) stage(s *v1.StageSpec) {
 	if v := s.Verification; v != nil {
 		c.steps("spec.verification.steps", v.Steps, inTemplate)
 	}
-	c.windows("spec", s.PromotionWindows)
+	c.windows("spec", s.PromotionWindows, false)
 }
 
-// windows reports every promotion window that cannot be read: kind, schedule, duration and
-// time zone are checked as they will be used.
-func (c *checker) windows(path string, list []v1.PromotionWindow) {
-	for _, err := range pipeline.ValidateWindows(list) {
-		window, rest, _ := strings.Cut(err.Error(), ": ")
-		field, msg, _ := strings.Cut(rest, ": ")
-		c.add(path+"."+window+"."+field, msg)
+// windows reports every promotion window that cannot be read, naming its field: kind,
+// rrule, dtstart and dtend (or the earlier schedule, duration and time zone) are checked as
+// they will be used. cluster says whether they are a ClusterConfig's.
+func (c *checker) windows(path string, list []v1.PromotionWindow, cluster bool) {
+	for _, err := range window.Validate(list, cluster) {
+		var we *window.Error
+		if !errors.As(err, &we) {
+			c.add(path+".promotionWindows", err.Error())
+			continue
+		}
+		c.add(fmt.Sprintf("%s.promotionWindows[%d].%s", path, we.Index, we.Field), we.Msg)
 	}
 }
 

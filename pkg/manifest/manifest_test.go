@@ -265,6 +265,27 @@ spec:
 			},
 		},
 		{
+			name: "bad RRULE windows, Kargo's form",
+			doc: head + "kind: ProjectConfig\nmetadata: {name: demo, namespace: demo}\nspec:\n  promotionWindows:\n" +
+				"  - {name: freeze, kind: Deny, rrule: 'FREQ=SOMETIMES', dtstart: 'TZID=Europe/Berlin:20260102T150000', dtend: 'TZID=Europe/Berlin:20260105T080000'}\n" +
+				"  - {name: nights, kind: Allow, rrule: FREQ=DAILY, dtstart: 'TZID=Mars/Olympus:20260101T220000', dtend: 20260102T060000}\n" +
+				"  - {name: pci, kind: Deny, dtstart: 20261224T000000Z, dtend: 20261227T000000Z, projectSelector: {name: demo}}\n",
+			want: []v1.FieldError{
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionWindows[0].rrule", Msg: `"FREQ=SOMETIMES" is not an RFC 5545 recurrence rule such as FREQ=WEEKLY;BYDAY=FR: undefined frequency: SOMETIMES`},
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionWindows[1].dtstart", Msg: `"TZID=Mars/Olympus:20260101T220000" is not an iCal date-time such as TZID=Europe/Berlin:20260101T090000 or 20260101T090000Z: unknown time zone Mars/Olympus`},
+				{Resource: "ProjectConfig/demo", Path: "spec.promotionWindows[2].projectSelector", Msg: "is only allowed on a ClusterConfig's windows; a project's windows apply to that project"},
+			},
+		},
+		{
+			name: "a ClusterConfig is named cluster and checks its windows",
+			doc: head + "kind: ClusterConfig\nmetadata: {name: main}\nspec:\n  promotionWindows:\n" +
+				"  - {name: pci, kind: Deny, dtstart: 20261224T000000Z, dtend: 20261224T000000Z, projectSelector: {matchLabels: {compliance: pci}}}\n",
+			want: []v1.FieldError{
+				{Resource: "ClusterConfig/main", Path: "metadata.name", Msg: `must be "cluster": there is one ClusterConfig`},
+				{Resource: "ClusterConfig/main", Path: "spec.promotionWindows[0].dtend", Msg: "20261224T000000Z is not after dtstart 20261224T000000Z"},
+			},
+		},
+		{
 			name: "task inside a task",
 			doc:  head + "kind: PromotionTask\nmetadata: {name: t, namespace: demo}\nspec:\n  steps:\n  - task: {name: other}\n",
 			want: []v1.FieldError{{Resource: "PromotionTask/t", Path: "spec.steps[0].task", Msg: "tasks can only be used from a Stage's promotion template; use uses"}},
@@ -362,14 +383,14 @@ spec:
 			name: "foreign apiVersion and kind",
 			doc:  "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: app}\n",
 			want: []v1.FieldError{
-				{Resource: "Application/app", Path: "kind", Msg: `unknown kind "Application"; want one of Project, ProjectConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, EventRouter, ServiceAccount, Role, RoleBinding`},
+				{Resource: "Application/app", Path: "kind", Msg: `unknown kind "Application"; want one of Project, ProjectConfig, ClusterConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, EventRouter, ServiceAccount, Role, RoleBinding`},
 				{Resource: "Application/app", Path: "apiVersion", Msg: `got "argoproj.io/v1alpha1", want kargo.akuity.io/v1alpha1`},
 			},
 		},
 		{
 			name: "no kind, no name",
 			doc:  head + "metadata: {}\n",
-			want: []v1.FieldError{{Resource: "document 1", Path: "kind", Msg: "is required; want one of Project, ProjectConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, EventRouter, ServiceAccount, Role, RoleBinding"}},
+			want: []v1.FieldError{{Resource: "document 1", Path: "kind", Msg: "is required; want one of Project, ProjectConfig, ClusterConfig, Warehouse, Stage, Freight, Promotion, PromotionTask, ClusterPromotionTask, CustomPromotionStep, Secret, ConfigMap, MessageChannel, ClusterMessageChannel, EventRouter, ServiceAccount, Role, RoleBinding"}},
 		},
 		{
 			name: "not an object",

@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 // ErrRejected marks a request that can never succeed as sent: an unknown Stage or Freight, a
@@ -37,7 +38,7 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	if ok, why := pipeline.Available(stage, freight, time.Now()); !ok {
 		return nil, fmt.Errorf("%w: %s", ErrRejected, why)
 	}
-	override, err := windowOverride(ctx, b, stage, cmd)
+	override, closedBecause, err := windowOverride(ctx, b, stage, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +76,7 @@ func Build(ctx context.Context, b *bus.Bus, cmd *v1.PromoteCommand) (*v1.Promoti
 	}
 	if override != "" {
 		p.Metadata.Annotations[v1.AnnotationWindowOverride] = override
+		p.Metadata.Annotations[v1.AnnotationWindowOverrideReason] = closedBecause
 	}
 	if cmd.After != nil {
 		p.Metadata.Annotations[v1.AnnotationPromoteAfter] = cmd.After.UTC().Format(time.RFC3339)
@@ -105,27 +107,27 @@ func Collection(ctx context.Context, b *bus.Bus, project string, stage *v1.Stage
 
 // windowOverride applies the Stage's promotion windows to a promote request. Outside them, a
 // person's request is rejected unless it asks to override, and then the override is
-// recorded (the returned actor); auto-promotions, auto-rollbacks and scheduled Promotions
-// are created and wait in the queue.
-func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.PromoteCommand) (string, error) {
-	cfg, err := store.ProjectConfig(ctx, b, cmd.Project)
+// recorded: the returned actor, and why the windows were closed; auto-promotions,
+// auto-rollbacks and scheduled Promotions are created and wait in the queue.
+func windowOverride(ctx context.Context, b *bus.Bus, stage *v1.Stage, cmd *v1.PromoteCommand) (actor, reason string, err error) {
+	ws, err := store.Windows(ctx, b, cmd.Project, stage)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	check, err := pipeline.CheckWindows(pipeline.Windows(cfg, stage), time.Now())
+	check, err := window.Evaluate(ws, time.Now())
 	if err != nil {
-		return "", fmt.Errorf("%w: Stage %q: %v", ErrRejected, cmd.Stage, err)
+		return "", "", fmt.Errorf("%w: Stage %q: %v", ErrRejected, cmd.Stage, err)
 	}
 	switch {
-	case check.Open || cmd.Actor == v1.ActorAutoPromotion || cmd.Actor == v1.ActorAutoRollback || cmd.After != nil:
-		return "", nil
+	case !check.Closed || cmd.Actor == v1.ActorAutoPromotion || cmd.Actor == v1.ActorAutoRollback || cmd.After != nil:
+		return "", "", nil
 	case !cmd.OverrideWindow:
-		return "", fmt.Errorf("%w: Stage %q is outside its promotion windows: %s; promote with --override-window to start it anyway (the override is recorded)",
+		return "", "", fmt.Errorf("%w: Stage %q is outside its promotion windows: %s; promote with --override-window to start it anyway (the override is recorded)",
 			ErrRejected, cmd.Stage, check.Reason)
 	case cmd.Actor == "":
-		return "unknown", nil
+		return "unknown", check.Reason, nil
 	}
-	return cmd.Actor, nil
+	return cmd.Actor, check.Reason, nil
 }
 
 // Rollback builds the auto-rollback Promotion that returns Stage stage to freight, its last

@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 // The queue: at most one Promotion runs in a Stage; the others wait by class — verification
@@ -119,9 +120,9 @@ type Wait struct {
 // blocked: the queue releases it, or it belongs to the Promotion that ran. A paused Stage
 // blocks every other one. A scheduled one (v1.AnnotationPromoteAfter) waits for its time,
 // keeping its place in the queue. Otherwise, unless p was started with a window override, the
-// promotion windows that windows reads (those of the Stage and its ProjectConfig; nil when
-// the Stage is gone) decide; it is called only then, and its error is returned as is. An
-// invalid window blocks the queue, saying why.
+// promotion windows that windows reads (the Stage's, its ProjectConfig's and the
+// ClusterConfig's; nil when the Stage is gone) decide, through window.Evaluate; it is called
+// only then, and its error is returned as is. An invalid window blocks the queue, saying why.
 func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, windows func() ([]v1.PromotionWindow, error)) (Wait, error) {
 	if p == nil || p.Status.Finished() {
 		return Wait{}, nil
@@ -156,12 +157,16 @@ func Blocked(stage string, st *v1.StageStatus, p *v1.Promotion, now time.Time, w
 	if err != nil {
 		return Wait{}, err
 	}
-	check, err := pipeline.CheckWindows(ws, now)
+	check, err := window.Evaluate(ws, now)
 	if err != nil {
 		return Wait{Why: "Promotions wait: " + err.Error()}, nil
 	}
-	if !check.Open {
-		return Wait{Why: fmt.Sprintf("Promotion %s waits: %s", p.Metadata.Name, check.Reason), Until: check.Until}, nil
+	if check.Closed {
+		w := Wait{Why: fmt.Sprintf("Promotion %s waits: %s", p.Metadata.Name, check.Reason)}
+		if check.NextOpen != nil {
+			w.Until = *check.NextOpen
+		}
+		return w, nil
 	}
 	return Wait{}, nil
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 type api struct {
@@ -84,6 +86,7 @@ func (a *api) listStages(w http.ResponseWriter, r *http.Request) {
 		}
 		var s *v1.Stage
 		if s, err = store.Stage(r.Context(), a.Bus, project, stages[i].Metadata.Name); err == nil {
+			err = a.windowStatus(r.Context(), project, s)
 			stages[i] = *s
 		}
 	}
@@ -92,7 +95,26 @@ func (a *api) listStages(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) getStage(w http.ResponseWriter, r *http.Request) {
 	s, err := store.Stage(r.Context(), a.Bus, r.PathValue("project"), r.PathValue("name"))
+	if err == nil {
+		err = a.windowStatus(r.Context(), r.PathValue("project"), s)
+	}
 	reply(w, s, err)
+}
+
+// windowStatus fills in what Stage s's promotion windows say now (docs/resources.md,
+// "Promotion windows"), when any apply; an invalid window reads as closed, as the queue
+// then holds the Stage's Promotions.
+func (a *api) windowStatus(ctx context.Context, project string, s *v1.Stage) error {
+	ws, err := store.Windows(ctx, a.Bus, project, s)
+	if err != nil || len(ws) == 0 {
+		return err
+	}
+	st, err := window.Evaluate(ws, time.Now())
+	if err != nil {
+		st = v1.PromotionWindowStatus{Closed: true, Reason: err.Error()}
+	}
+	s.Status.PromotionWindow = &st
+	return nil
 }
 
 func (a *api) listFreight(w http.ResponseWriter, r *http.Request) {
@@ -160,6 +182,11 @@ func (a *api) promote(w http.ResponseWriter, r *http.Request) {
 	if err := a.Bus.Publish(r.Context(), bus.CommandSubject(cmd.Project, "promote"), "promote/"+cmd.ID, &cmd); err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
+	}
+	if _, ok := p.Metadata.Annotations[v1.AnnotationWindowOverride]; ok {
+		auditOverride(r, v1.OverridePromotionWindows)
+		a.Log.Warn("promotion windows overridden", "project", cmd.Project, "stage", cmd.Stage, "actor", cmd.Actor,
+			"windows", p.Metadata.Annotations[v1.AnnotationWindowOverrideReason])
 	}
 	a.Log.Info("promotion requested", "project", cmd.Project, "stage", cmd.Stage, "freight", cmd.Freight, "promotion", p.Metadata.Name)
 	w.Header().Set("Content-Type", "application/json")

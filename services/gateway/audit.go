@@ -221,6 +221,14 @@ func auditName(r *http.Request, name string) {
 	}
 }
 
+// auditOverride records on the request's record the safeguard it bypassed, e.g.
+// v1.OverridePromotionWindows.
+func auditOverride(r *http.Request, what string) {
+	if aw, ok := r.Context().Value(auditKey{}).(*auditedWriter); ok {
+		aw.rec.Override = what
+	}
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

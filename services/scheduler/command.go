@@ -199,6 +199,9 @@ func (s *scheduler) handlePromote(ctx context.Context, msg jetstream.Msg) error 
 		}
 		return err
 	}
+	if _, ok := p.Metadata.Annotations[v1.AnnotationWindowOverride]; ok {
+		audit.Overrode(ctx, v1.OverridePromotionWindows)
+	}
 	rec := &v1.PromotionRecord{Op: v1.RecordCreate, Project: cmd.Project, Name: p.Metadata.Name, Promotion: p}
 	return s.Bus.Publish(ctx, bus.PromotionRecordSubject(cmd.Project), p.Metadata.Name+"/create", rec)
 }

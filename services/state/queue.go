@@ -10,7 +10,6 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/stage"
 	"github.com/drayhq/dray/pkg/store"
@@ -149,11 +148,7 @@ func (s *state) blocked(ctx context.Context, project, name string, st *v1.StageS
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := store.ProjectConfig(ctx, s.Bus, project)
-		if err != nil {
-			return nil, err
-		}
-		return pipeline.Windows(cfg, sp), nil
+		return store.Windows(ctx, s.Bus, project, sp)
 	})
 }
 

@@ -59,7 +59,14 @@ type AuditRecord struct {
 	Status int `json:"status,omitempty"`
 	// Reason says why a request was refused, or why a carried-out request failed.
 	Reason string `json:"reason,omitempty"`
+	// Override names the safeguard an allowed request bypassed, e.g. promotion-windows for a
+	// promote with --override-window outside its Stage's promotion windows; empty when none.
+	Override string `json:"override,omitempty"`
 }
+
+// OverridePromotionWindows is AuditRecord.Override for a Promotion started outside its
+// Stage's promotion windows.
+const OverridePromotionWindows = "promotion-windows"
 
 // AuditList is one page of the audit trail, oldest first.
 type AuditList struct {

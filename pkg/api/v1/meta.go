@@ -14,6 +14,7 @@ const (
 const (
 	KindProject              = "Project"
 	KindProjectConfig        = "ProjectConfig"
+	KindClusterConfig        = "ClusterConfig"
 	KindWarehouse            = "Warehouse"
 	KindStage                = "Stage"
 	KindFreight              = "Freight"

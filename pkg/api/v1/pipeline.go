@@ -111,34 +111,74 @@ type VerifyCommand struct {
 	ID string `json:"id,omitempty"`
 }
 
-// Kinds of PromotionWindow.
+// Kinds of PromotionWindow: Kargo writes Allow and Deny; allow and deny are read the same.
 const (
-	WindowAllow = "allow"
-	WindowDeny  = "deny"
+	WindowAllow = "Allow"
+	WindowDeny  = "Deny"
 )
 
-// PromotionWindow opens at each activation of a cron schedule and stays open for a duration.
-// An open deny window (a freeze) stops Promotions from starting; allow windows, when a Stage
-// has any, are the only times Promotions start. Auto-promotions wait for the window; a
-// manual promote needs an explicit override, which is recorded on the Promotion.
+// PromotionWindow gates Promotions to the Stages it selects by time (docs/resources.md,
+// "Promotion windows"). Kargo's form is an RFC 5545 recurrence: each occurrence starts as
+// RRule repeats DTStart and lasts DTEnd-DTStart; without RRule it is the one interval
+// DTStart to DTEnd. Dray's earlier form, a cron Schedule with a Duration, is still read.
+// An active Deny window (a freeze) stops Promotions from starting; when any Allow window
+// applies, Promotions start only while one is active. Windows gate automatic, manual and
+// rollback Promotions alike; a manual promote may override them, which is recorded and
+// audited.
 type PromotionWindow struct {
-	// Name identifies the window in messages, e.g. friday-freeze.
+	// Name identifies the window in messages and events, e.g. friday-freeze.
 	Name string `json:"name,omitempty"`
-	// Kind is allow or deny.
+	// Kind is Allow or Deny (allow and deny also work).
 	Kind string `json:"kind"`
-	// Schedule is a five-field cron expression (minute hour day-of-month month day-of-week).
-	Schedule string `json:"schedule"`
-	// Duration is how long the window stays open after each activation, e.g. 2h or 72h.
-	Duration string `json:"duration"`
-	// TimeZone is the IANA zone the schedule is read in; default UTC.
+	// StageSelector selects the Stages the window applies to, by name (exact, glob: or
+	// regex:) and labels; absent selects every Stage in scope.
+	StageSelector *StageSelector `json:"stageSelector,omitempty"`
+	// ProjectSelector selects the projects a ClusterConfig window applies to, by name and
+	// labels; absent selects every project. Not allowed on a ProjectConfig or Stage.
+	ProjectSelector *StageSelector `json:"projectSelector,omitempty"`
+	// RRule is an RFC 5545 recurrence rule, e.g. FREQ=WEEKLY;BYDAY=FR, that repeats the
+	// interval DTStart to DTEnd; absent means that interval happens once.
+	RRule string `json:"rrule,omitempty"`
+	// DTStart is when the first occurrence starts, as an iCal date-time with an optional
+	// time zone, e.g. TZID=America/New_York:20260101T090000 or 20260101T090000Z; without
+	// either it is read in UTC.
+	DTStart string `json:"dtstart,omitempty"`
+	// DTEnd is when the first occurrence ends, in DTStart's form; DTEnd-DTStart is how long
+	// every occurrence lasts.
+	DTEnd string `json:"dtend,omitempty"`
+	// Schedule is Dray's earlier form: a five-field cron expression (minute hour
+	// day-of-month month day-of-week) at which the window opens. Use rrule instead.
+	Schedule string `json:"schedule,omitempty"`
+	// Duration is how long a Schedule window stays open after each activation, e.g. 2h.
+	Duration string `json:"duration,omitempty"`
+	// TimeZone is the IANA zone a Schedule is read in; default UTC.
 	TimeZone string `json:"timeZone,omitempty"`
-	// Stages selects the Stages a project-wide window applies to; empty selects all. Unused
-	// on a Stage's own windows.
+	// Stages is Dray's earlier name for StageSelector.
 	Stages *StageSelector `json:"stages,omitempty"`
 }
 
-// Annotation recording who started a Promotion outside its promotion windows.
-const AnnotationWindowOverride = "dray.dev/window-override"
+// PromotionWindowStatus is what a Stage's promotion windows say now: computed from every
+// window that applies to the Stage whenever the Stage is read, so it is advisory; the queue
+// decides again when a Promotion would start.
+type PromotionWindowStatus struct {
+	// Closed is true while the windows forbid Promotions to the Stage.
+	Closed bool `json:"closed"`
+	// Reason says why they are closed, naming the window responsible.
+	Reason string `json:"reason,omitempty"`
+	// NextOpen is when they open again; absent when closed with no known reopening.
+	NextOpen *time.Time `json:"nextOpen,omitempty"`
+	// NextClose is when they next close while open; absent when nothing will close them.
+	NextClose *time.Time `json:"nextClose,omitempty"`
+	// NextCloseReason names the window that closes them at NextClose.
+	NextCloseReason string `json:"nextCloseReason,omitempty"`
+}
+
+// Annotations recording who started a Promotion outside its promotion windows, and what the
+// windows said then.
+const (
+	AnnotationWindowOverride       = "dray.dev/window-override"
+	AnnotationWindowOverrideReason = "dray.dev/window-override-reason"
+)
 
 // StageCommand pauses or resumes a Stage: published on dray.cmd.<project>.pause or
 // dray.cmd.<project>.resume. A paused Stage starts no Promotion; they queue until it resumes.

@@ -32,6 +32,25 @@ type ProjectConfigSpec struct {
 	WebhookReceivers []WebhookReceiver `json:"webhookReceivers,omitempty"`
 }
 
+// ClusterConfigName is the name of the one ClusterConfig, as in Kargo.
+const ClusterConfigName = "cluster"
+
+// ClusterConfig holds settings for every project: today, promotion windows that apply to the
+// projects and Stages they select. There is one, named cluster; it is cluster-wide (no
+// namespace).
+type ClusterConfig struct {
+	TypeMeta `json:",inline"`
+	Metadata ObjectMeta        `json:"metadata"`
+	Spec     ClusterConfigSpec `json:"spec"`
+}
+
+// ClusterConfigSpec is the body of a ClusterConfig.
+type ClusterConfigSpec struct {
+	// PromotionWindows allow or deny Promotions by time, for the projects (projectSelector)
+	// and Stages (stageSelector) they select.
+	PromotionWindows []PromotionWindow `json:"promotionWindows,omitempty"`
+}
+
 // PromotionPolicy switches auto-promotion on or off for the Stages it selects.
 type PromotionPolicy struct {
 	// Stage is the deprecated form of StageSelector.Name.

@@ -109,6 +109,9 @@ type StageStatus struct {
 	Paused *StagePaused `json:"paused,omitempty"`
 	// Waiting says why the next queued Promotion has not started, e.g. a freeze.
 	Waiting string `json:"waiting,omitempty"`
+	// PromotionWindow is what the Stage's promotion windows say now; filled in when the Stage
+	// is read through the API, not stored.
+	PromotionWindow *PromotionWindowStatus `json:"promotionWindow,omitempty"`
 	// Queued are the Promotions waiting for the current one to end, oldest first.
 	Queued []PromotionReference `json:"queued,omitempty"`
 	// LastPromotion is the last Promotion that finished.

@@ -20,6 +20,7 @@ type Entry struct {
 var Table = []Entry{
 	{Name: "project", ID: KindProject, New: func() any { return new(Project) }},
 	{Name: "projectconfig", ID: KindProjectConfig, New: func() any { return new(ProjectConfig) }},
+	{Name: "clusterconfig", ID: KindClusterConfig, New: func() any { return new(ClusterConfig) }},
 	{Name: "warehouse", ID: KindWarehouse, New: func() any { return new(Warehouse) }},
 	{Name: "stage", ID: KindStage, New: func() any { return new(Stage) }},
 	{Name: "freight", ID: KindFreight, New: func() any { return new(Freight) }},
