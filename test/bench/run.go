@@ -260,7 +260,7 @@ func fourSteps(repoURL string) []v1.PromotionStep {
 		}},
 		{Uses: "yaml-update", As: "update", Config: map[string]any{
 			"path":    "./src/env/dev/values.yaml",
-			"updates": []any{map[string]any{"key": "image.tag", "value": "${{ imageFrom('ghcr.io/example/app').Tag }}"}},
+			"updates": []any{map[string]any{"key": "image.tag", "value": "${{ imageFrom('ghcr.io/example/app', warehouse('app')).Tag }}"}},
 		}},
 		{Uses: "git-commit", As: "commit", Config: map[string]any{"path": "./src", "message": "${{ outputs.update.commitMessage }}"}},
 		{Uses: "git-push", As: "push", Config: map[string]any{"path": "./src"}},

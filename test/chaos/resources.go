@@ -27,7 +27,7 @@ func resources(gitURL string, stages []string) []json.RawMessage {
 			}},
 			{Uses: "yaml-update", As: "update", Config: map[string]any{
 				"path":    "./src/env/" + s + "/values.yaml",
-				"updates": []any{map[string]any{"key": "image.tag", "value": "${{ imageFrom('ghcr.io/example/app').Tag }}"}},
+				"updates": []any{map[string]any{"key": "image.tag", "value": "${{ imageFrom('ghcr.io/example/app', warehouse('app')).Tag }}"}},
 			}},
 			{Uses: "git-commit", As: "commit", Config: map[string]any{"path": "./src", "message": "${{ outputs.update.commitMessage }}"}},
 			{Uses: "git-push", As: "push", Config: map[string]any{"path": "./src"}},

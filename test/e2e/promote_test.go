@@ -139,7 +139,7 @@ func checkPromotion(t *testing.T, git *gittest.Server, p *v1.Promotion) {
 		t.Errorf("git-push output commit = %v, want remote head %s", pushed, log[0])
 	}
 	values := git.ReadFile(t, "config", "main", "env/dev/values.yaml")
-	if !strings.Contains(values, "  tag: v1.2.0\n") || !strings.Contains(values, "# dev values") {
+	if !strings.Contains(values, "  tag: v1.2.0 # the first release\n") || !strings.Contains(values, "# dev values") { // the trailing comment is kept
 		t.Errorf("pushed values.yaml does not hold the new tag with its comments kept:\n%s", values)
 	}
 }
