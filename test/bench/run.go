@@ -231,6 +231,8 @@ func (h *harness) freight(ctx context.Context, tag string) (string, error) {
 		Images:   []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: tag, Digest: "sha256:" + strings.Repeat("0", 64)}},
 	}
 	f.Metadata.Name, f.Metadata.Namespace = freight.ID(f), project
+	now := time.Now().UTC() // as store.CreateFreight sets them
+	f.Metadata.CreationTimestamp, f.DiscoveredAt = &now, &now
 	data, err := json.Marshal(f)
 	if err != nil {
 		return "", err

@@ -105,6 +105,13 @@ func putFreight(t *testing.T, b *bus.Bus, project string, f *v1.Freight) string 
 	t.Helper()
 	f.Metadata.Name = freight.ID(f)
 	f.Metadata.Namespace = project
+	// As store.CreateFreight does: auto-promotion names its Promotion from the discovery
+	// time, so evaluating twice creates one Promotion.
+	now := time.Now().UTC()
+	f.Metadata.CreationTimestamp = &now
+	if f.DiscoveredAt == nil {
+		f.DiscoveredAt = &now
+	}
 	data, err := json.Marshal(f)
 	if err != nil {
 		t.Fatal(err)
