@@ -144,6 +144,13 @@ func TestCompose(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	issuer, err := bus.EnsureCalloutSeed(bus.CalloutSeedFile(seeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.UseCallout(issuer); err != nil {
+		t.Fatal(err)
+	}
 	root, _ := filepath.Abs(Root)
 	inDir := func(hostPath string) string { // the compose host path, in the temp dir
 		rel, err := filepath.Rel(root, hostPath)
@@ -251,6 +258,13 @@ func TestCompose(t *testing.T) {
 			}
 			if !published {
 				t.Errorf("gateway listens on %s, which no published port targets (%+v)", gw.Addr, s.Ports)
+			}
+			// API tokens reach NATS through the auth callout the gateway answers with the
+			// seed setup keeps beside the services' seeds.
+			if seed, ok := secretFile(p, s, gw.NATSCalloutSeed); !ok || inDir(seed) != bus.CalloutSeedFile(seeds) {
+				t.Errorf("gateway: --nats-callout-seed %q is not the secret of %s", gw.NATSCalloutSeed, bus.CalloutSeedFile("nats"))
+			} else if _, err := bus.EnsureCalloutSeed(inDir(seed)); err != nil {
+				t.Errorf("gateway: the callout seed does not load: %v", err)
 			}
 		}
 		// the service, as compose starts it, opens the layout with its seed

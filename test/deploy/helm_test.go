@@ -133,8 +133,8 @@ func TestChartMatchesTheBinariesFlags(t *testing.T) {
 				if !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != bus.SeedFile("", svcName) {
 					t.Errorf("%s: --nats-nkey %q is not the %s key of Secret %s (volume %+v, key %q)", d.Name, opts.Bus.NKeyFile, bus.SeedFile("", svcName), authSecret, v, key)
 				}
-				if v.Secret != nil && len(v.Secret.Items) != 1 {
-					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only", d.Name, len(v.Secret.Items))
+				if want := 1 + btoi(svcName == "gateway"); v.Secret != nil && len(v.Secret.Items) != want {
+					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only (and the gateway the callout's)", d.Name, len(v.Secret.Items))
 				}
 				if _, err := bus.PermissionsOf(svcName); err != nil {
 					t.Errorf("%s: its seed's role: %v", d.Name, err)
@@ -152,7 +152,7 @@ func TestChartMatchesTheBinariesFlags(t *testing.T) {
 				}
 				switch {
 				case svcName == "gateway":
-					checkGateway(t, r, d, pod, c)
+					checkGateway(t, r, d, pod, c, authSecret)
 				case strings.HasPrefix(svcName, "executor-"):
 					var eo executor.Options
 					fs := flag.NewFlagSet(svcName, flag.ContinueOnError)
@@ -174,7 +174,7 @@ func TestChartMatchesTheBinariesFlags(t *testing.T) {
 	}
 }
 
-func checkGateway(t *testing.T, r *rendered, d *appsv1.Deployment, pod corev1.PodSpec, c corev1.Container) {
+func checkGateway(t *testing.T, r *rendered, d *appsv1.Deployment, pod corev1.PodSpec, c corev1.Container, authSecret string) {
 	t.Helper()
 	var gw gateway.Options
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
@@ -198,6 +198,11 @@ func checkGateway(t *testing.T, r *rendered, d *appsv1.Deployment, pod corev1.Po
 		if v, _, ok := mountOf(pod, c, file); !ok || v.Secret == nil {
 			t.Errorf("gateway: %s %q is not a file of a mounted Secret", flagName, file)
 		}
+	}
+	// API tokens reach NATS through the auth callout, answered with the seed dray nats config
+	// keeps beside the services' seeds.
+	if v, key, ok := mountOf(pod, c, gw.NATSCalloutSeed); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.CalloutSeedFile("")) {
+		t.Errorf("gateway: --nats-callout-seed %q is not the %s key of Secret %s", gw.NATSCalloutSeed, filepath.Base(bus.CalloutSeedFile("")), authSecret)
 	}
 	if err := gw.Validate(); err != nil {
 		t.Errorf("gateway: its options do not validate: %v", err)
@@ -456,4 +461,11 @@ func TestChartRefusesBadValues(t *testing.T) {
 			t.Errorf("values %q: error %v, want one saying %q", values, err, want)
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
