@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -117,5 +120,29 @@ func TestDelete(t *testing.T) {
 	}
 	if _, err := c.Warehouse(t.Context(), "shop", "web"); err == nil {
 		t.Error("Warehouse web is still there after dray delete -f")
+	}
+
+	// A viewer may not delete; the error names the verb and the role that may.
+	viewer, err := c.CreateToken(t.Context(), "shop", &v1.CreateTokenRequest{Name: "watcher", Role: "viewer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "viewer.token")
+	if err := os.WriteFile(file, []byte(viewer.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	root := newRoot()
+	root.SetArgs([]string{"--server", server, "--token-file", file, "-p", "shop", "delete", "freight", "loud-heron"})
+	root.SetOut(&buf)
+	root.SetErr(&buf)
+	if err := root.ExecuteContext(t.Context()); err == nil || !strings.Contains(err.Error(), "may not delete freights/loud-heron") {
+		t.Errorf("dray delete freight as a viewer = %v\n%s\nwant it refused", err, buf.String())
+	}
+	if _, err := c.GetFreight(t.Context(), "shop", "loud-heron"); err != nil {
+		t.Errorf("loud-heron after a viewer's delete: %v, want it kept", err)
+	}
+	if out, err := dray(t, server, "delete", "token", "watcher"); err != nil || out != "token \"watcher\" deleted\n" {
+		t.Errorf("dray delete token watcher = %v\n%q", err, out)
 	}
 }
