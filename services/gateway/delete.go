@@ -46,12 +46,25 @@ func (a *api) deleteResource(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		project, name := r.PathValue("project"), r.PathValue("name")
 		if _, err := a.removeResource(r, project, kind, name); err != nil {
-			reply(w, nil, err)
+			replyDelete(w, err)
 			return
 		}
 		a.Log.Info("resource deleted", "kind", kind, "name", name, "project", project, "actor", identity(r).Actor())
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// errChanged is what removeResource answers for a resource applied again while it was
+// being deleted: 409, nothing deleted.
+var errChanged = errors.New("changed")
+
+// replyDelete writes err with the status it calls for (404, 409, else 500).
+func replyDelete(w http.ResponseWriter, err error) {
+	if errors.Is(err, errChanged) {
+		writeError(w, http.StatusConflict, err)
+		return
+	}
+	reply(w, nil, err)
 }
 
 // removeResource deletes a resource, compare-and-set on the revision it read, and returns
@@ -66,6 +79,10 @@ func (a *api) removeResource(r *http.Request, project, kind, name string) (uint6
 		return 0, err
 	}
 	if err := a.Bus.Resources.Delete(r.Context(), key, jetstream.LastRevision(e.Revision())); err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			return 0, fmt.Errorf("%s %q %w while it was being deleted: delete it again", kind, name, errChanged)
+		}
 		return 0, fmt.Errorf("delete %s %q: %w", kind, name, err)
 	}
 	return e.Revision(), nil
@@ -88,7 +105,7 @@ func (a *api) deleteStage(w http.ResponseWriter, r *http.Request) {
 		rev, err, of = e.Revision(), nil, "s"
 	}
 	if err != nil {
-		reply(w, nil, err)
+		replyDelete(w, err)
 		return
 	}
 	now := time.Now().UTC()
