@@ -29,36 +29,9 @@ dray get -o yaml prints for several objects) is applied item by item; status is 
 			if len(files) == 0 {
 				return fmt.Errorf("name manifests with -f FILE or -f DIR")
 			}
-			var objs []manifest.Object
-			for _, f := range files {
-				var got []manifest.Object
-				if f == "-" {
-					data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
-					if err != nil {
-						return fmt.Errorf("read manifests from standard input: %w", err)
-					}
-					if len(data) > maxStdin {
-						return fmt.Errorf("standard input holds more than %d MiB of manifests: apply them from files", maxStdin>>20)
-					}
-					if got, err = manifest.Decode("<stdin>", data); err != nil {
-						return fmt.Errorf("nothing was applied:\n%w", err)
-					}
-					objs = append(objs, got...)
-					continue
-				}
-				info, err := os.Stat(f)
-				if err != nil {
-					return err
-				}
-				if info.IsDir() {
-					got, err = manifest.DecodeDir(f)
-				} else {
-					got, err = manifest.DecodeFile(f)
-				}
-				if err != nil {
-					return fmt.Errorf("nothing was applied:\n%w", err)
-				}
-				objs = append(objs, got...)
+			objs, err := readManifests(cmd, files)
+			if err != nil {
+				return fmt.Errorf("nothing was applied:\n%w", err)
 			}
 			c, err := g.newClient()
 			if err != nil {
@@ -76,6 +49,43 @@ dray get -o yaml prints for several objects) is applied item by item; status is 
 	}
 	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory, or - for standard input (repeatable)")
 	return cmd
+}
+
+// readManifests decodes the resources of files: each a file, a directory, or - for standard
+// input.
+func readManifests(cmd *cobra.Command, files []string) ([]manifest.Object, error) {
+	var objs []manifest.Object
+	for _, f := range files {
+		var got []manifest.Object
+		if f == "-" {
+			data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
+			if err != nil {
+				return nil, fmt.Errorf("read manifests from standard input: %w", err)
+			}
+			if len(data) > maxStdin {
+				return nil, fmt.Errorf("standard input holds more than %d MiB of manifests: use files", maxStdin>>20)
+			}
+			if got, err = manifest.Decode("<stdin>", data); err != nil {
+				return nil, err
+			}
+			objs = append(objs, got...)
+			continue
+		}
+		info, err := os.Stat(f)
+		if err != nil {
+			return nil, err
+		}
+		if info.IsDir() {
+			got, err = manifest.DecodeDir(f)
+		} else {
+			got, err = manifest.DecodeFile(f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, got...)
+	}
+	return objs, nil
 }
 
 // maxStdin bounds what apply -f - reads.

@@ -159,9 +159,10 @@ func PermissionsOf(role string) (Permissions, error) {
 			Why:   "everything: people operating the bus, changing the layout's configuration",
 			Sends: []string{">"}, Gets: []string{">"}, JetStream: []string{"everything"}}, nil
 	case role == RoleGateway:
-		why = "API: applies resources, Secrets and tokens, publishes commands, events and audit records"
+		why = "API: applies and deletes resources, Secrets and tokens, publishes commands, events and audit records, and a deleted Stage's record"
 		g.base(role)
 		g.send("dray.cmd.*.*", "dray.events.>", "dray.audit.>")
+		g.send("dray.results.*.stage") // StageDelete: the state service cleans up after a deleted Stage
 		g.writeKV(BucketResources, BucketFreight, BucketSecrets, BucketTokens)
 		g.readKV(BucketPromotions, BucketStages, BucketWarehouses)
 		g.read(StreamAudit)

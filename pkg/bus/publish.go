@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
 
 // Publish stores v as JSON on subject with the deduplication ID id, and returns once JetStream
@@ -49,24 +46,6 @@ func (b *Bus) PublishEvent(ctx context.Context, project, eventType, id, subject 
 		return err
 	}
 	return b.Publish(ctx, EventSubject(project, eventType), id, e)
-}
-
-// NewEvent builds a CloudEvents 1.0 envelope.
-func NewEvent(eventType, id, subject string, data any) (*v1.Event, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s event data: %w", eventType, err)
-	}
-	return &v1.Event{
-		SpecVersion:     v1.CloudEventsVersion,
-		ID:              id,
-		Source:          "dray",
-		Type:            eventType,
-		Subject:         subject,
-		Time:            time.Now().UTC(),
-		DataContentType: "application/json",
-		Data:            raw,
-	}, nil
 }
 
 // GetJSON reads key from kv and decodes it into v, returning the entry's revision. It retries

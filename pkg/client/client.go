@@ -101,6 +101,13 @@ func tokensPath(project, name string) string {
 	return p
 }
 
+// Delete deletes the project's resource of the plural resource (stages, warehouses,
+// freight, promotiontasks, …) by name (a Freight by name or alias). A resource that does not
+// exist is an *APIError with Status 404; a Freight a Stage holds, 409.
+func (c *Client) Delete(ctx context.Context, project, resource, name string) error {
+	return c.do(ctx, http.MethodDelete, path(project, resource, name), nil, nil)
+}
+
 // Apply stores resources (each the JSON of one resource) all or nothing.
 func (c *Client) Apply(ctx context.Context, resources []json.RawMessage) (*v1.ApplyResponse, error) {
 	var out v1.ApplyResponse

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 )
 
 // errAborted is the cause of a step's cancellation when its Promotion is aborted.
@@ -48,9 +49,9 @@ func (r *running) add(promotion string, cancel context.CancelCauseFunc) func() {
 
 // onAborted cancels the running steps of the Promotion a promotion.aborted event names.
 func (r *running) onAborted(msg *nats.Msg) {
-	var e v1.Event
 	var data v1.PromotionEvent
-	if json.Unmarshal(msg.Data, &e) != nil || json.Unmarshal(e.Data, &data) != nil {
+	e, err := bus.DecodeEvent(msg.Data)
+	if err != nil || json.Unmarshal(e.Data, &data) != nil {
 		return
 	}
 	r.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/workspace"
 )
 
@@ -26,9 +27,9 @@ func newForgetter(store *workspace.Store) *forgetter {
 // onEvent queues the workspace of the Promotion an end event names. It never blocks the
 // subscription: when the queue is full the copy is left to the bound.
 func (f *forgetter) onEvent(msg *nats.Msg) {
-	var e v1.Event
 	var data v1.PromotionEvent
-	if json.Unmarshal(msg.Data, &e) != nil || json.Unmarshal(e.Data, &data) != nil || data.Promotion == "" {
+	e, err := bus.DecodeEvent(msg.Data)
+	if err != nil || json.Unmarshal(e.Data, &data) != nil || data.Promotion == "" {
 		return
 	}
 	switch e.Type {

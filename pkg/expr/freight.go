@@ -24,55 +24,50 @@ func warehouse(args ...any) (any, error) {
 	return v1.FreightOrigin{Kind: warehouseKind, Name: name}, nil
 }
 
-// imageFrom implements imageFrom(repoURL[, origin]) (docs/expressions.md#freight): the first image of the Freight
-// with exactly that repoURL, or nil.
+// imageFrom implements imageFrom(repoURL[, subscriptionName][, origin])
+// (docs/expressions.md#freight): the first image of the Freight with exactly that repoURL (and
+// from the subscription of that name, when given), or nil.
 func (env *Env) imageFrom(args ...any) (any, error) {
-	repoURL, origin, err := urlAndOrigin("imageFrom", args)
+	repoURL, sub, origin, err := urlNameOrigin("imageFrom", args)
 	if err != nil {
 		return nil, err
 	}
-	what := "a container image from repository " + repoURL
-	match := func(f *v1.Freight) (any, bool) {
-		for _, img := range f.Images {
-			if img.RepoURL == repoURL {
-				return img, true
+	l := lookup{fn: "imageFrom", repoURL: repoURL, sub: sub, what: "a container image from repository " + repoURL,
+		subscribes: func(s v1.RepoSubscription) bool { return s.Image != nil && s.Image.RepoURL == repoURL },
+		artifacts: func(f *v1.Freight) []named {
+			var out []named
+			for _, img := range f.Images {
+				if img.RepoURL == repoURL {
+					out = append(out, named{img, img.SubscriptionName})
+				}
 			}
-		}
-		return nil, false
-	}
-	origin, err = env.resolve(origin, what, func(s v1.RepoSubscription) bool {
-		return s.Image != nil && s.Image.RepoURL == repoURL
-	}, match)
-	if err != nil || origin == nil && env.Requested != nil {
-		return nil, err
-	}
-	return find(env.Freight, origin, what, match)
+			return out
+		}}
+	return env.lookUp(&l, origin)
 }
 
-// commitFrom implements commitFrom(repoURL[, origin]) (docs/expressions.md#freight): the first commit of the Freight
-// whose repoURL normalises (NormalizeGitURL) to the same URL, or nil.
+// commitFrom implements commitFrom(repoURL[, subscriptionName][, origin])
+// (docs/expressions.md#freight): the first commit of the Freight whose repoURL normalises
+// (NormalizeGitURL) to the same URL (and from the subscription of that name, when given), or
+// nil.
 func (env *Env) commitFrom(args ...any) (any, error) {
-	repoURL, origin, err := urlAndOrigin("commitFrom", args)
+	repoURL, sub, origin, err := urlNameOrigin("commitFrom", args)
 	if err != nil {
 		return nil, err
 	}
 	want := NormalizeGitURL(repoURL)
-	what := "a commit from Git repository " + repoURL
-	match := func(f *v1.Freight) (any, bool) {
-		for _, c := range f.Commits {
-			if NormalizeGitURL(c.RepoURL) == want {
-				return c, true
+	l := lookup{fn: "commitFrom", repoURL: repoURL, sub: sub, what: "a commit from Git repository " + repoURL,
+		subscribes: func(s v1.RepoSubscription) bool { return s.Git != nil && NormalizeGitURL(s.Git.RepoURL) == want },
+		artifacts: func(f *v1.Freight) []named {
+			var out []named
+			for _, c := range f.Commits {
+				if NormalizeGitURL(c.RepoURL) == want {
+					out = append(out, named{c, c.SubscriptionName})
+				}
 			}
-		}
-		return nil, false
-	}
-	origin, err = env.resolve(origin, what, func(s v1.RepoSubscription) bool {
-		return s.Git != nil && NormalizeGitURL(s.Git.RepoURL) == want
-	}, match)
-	if err != nil || origin == nil && env.Requested != nil {
-		return nil, err
-	}
-	return find(env.Freight, origin, what, match)
+			return out
+		}}
+	return env.lookUp(&l, origin)
 }
 
 // chartFrom implements chartFrom(repoURL[, name][, origin]) (docs/expressions.md#freight): the first chart of the
@@ -158,9 +153,32 @@ func (env *Env) artifactFrom(args ...any) (any, error) {
 	return find(env.Freight, origin, what, match)
 }
 
-// urlAndOrigin checks the (repoURL[, origin]) arguments of imageFrom and commitFrom.
-func urlAndOrigin(fn string, args []any) (string, *v1.FreightOrigin, error) {
-	return stringAndOrigin(fn, "repoURL", args)
+// urlNameOrigin checks the (repoURL[, subscriptionName][, origin]) arguments of imageFrom and
+// commitFrom.
+func urlNameOrigin(fn string, args []any) (url, name string, origin *v1.FreightOrigin, err error) {
+	if len(args) < 1 || len(args) > 3 {
+		return "", "", nil, fmt.Errorf("%s: expected 1 to 3 arguments (repoURL[, subscriptionName][, origin]), got %d", fn, len(args))
+	}
+	url, ok := args[0].(string)
+	if !ok {
+		return "", "", nil, fmt.Errorf("%s: repoURL must be a string, got %T", fn, args[0])
+	}
+	switch len(args) {
+	case 2:
+		if name, ok = args[1].(string); !ok {
+			if origin, ok = asOrigin(args[1]); !ok {
+				return "", "", nil, fmt.Errorf("%s: second argument must be a subscription name or an origin from warehouse(), got %T", fn, args[1])
+			}
+		}
+	case 3:
+		if name, ok = args[1].(string); !ok {
+			return "", "", nil, fmt.Errorf("%s: subscriptionName must be a string, got %T", fn, args[1])
+		}
+		if origin, ok = asOrigin(args[2]); !ok {
+			return "", "", nil, fmt.Errorf("%s: origin must come from warehouse(), got %T", fn, args[2])
+		}
+	}
+	return url, name, origin, nil
 }
 
 // stringAndOrigin checks (param[, origin]) arguments: a string and an optional origin.

@@ -71,10 +71,12 @@ func TestImageFrom(t *testing.T) {
 		}},
 		{"lower-case field", "${{ imageFrom('ghcr.io/x/fe').tag }}", []string{"cannot fetch tag"}},
 		{"nil member access", "${{ imageFrom('ghcr.io/x/none').Tag }}", []string{"cannot fetch Tag from <nil>"}},
-		{"no arguments", "${{ imageFrom() }}", []string{"imageFrom: expected 1 or 2 arguments", "(1:"}},
-		{"three arguments", "${{ imageFrom('a', warehouse('fe'), 1) }}", []string{"imageFrom: expected 1 or 2 arguments"}},
+		{"no arguments", "${{ imageFrom() }}", []string{"imageFrom: expected 1 to 3 arguments", "(1:"}},
+		{"three arguments need a string name", "${{ imageFrom('a', warehouse('fe'), 1) }}", []string{"imageFrom: subscriptionName must be a string"}},
+		{"four arguments", "${{ imageFrom('a', 'n', warehouse('fe'), 1) }}", []string{"imageFrom: expected 1 to 3 arguments", "got 4"}},
+		{"third argument must be an origin", "${{ imageFrom('a', 'n', 'fe') }}", []string{"imageFrom: origin must come from warehouse()"}},
 		{"non-string URL", "${{ imageFrom(1) }}", []string{"repoURL must be a string, got int"}},
-		{"string origin", "${{ imageFrom('a', 'fe') }}", []string{"origin must come from warehouse()"}},
+		{"second argument type", "${{ imageFrom('a', 1) }}", []string{"second argument must be a subscription name or an origin from warehouse()"}},
 	})
 }
 
@@ -96,7 +98,7 @@ func TestCommitFrom(t *testing.T) {
 		{"ambiguous across URL spellings", "${{ commitFrom('https://github.com/x/cfg') }}", []string{
 			"multiple requested Freight could potentially provide", "fe, be", "disambiguate with warehouse(",
 		}},
-		{"bad origin", "${{ commitFrom('x', {'name': 'fe'}) }}", []string{"commitFrom: origin must come from warehouse()"}},
+		{"bad origin", "${{ commitFrom('x', {'name': 'fe'}) }}", []string{"commitFrom: second argument must be a subscription name or an origin from warehouse()"}},
 	})
 }
 
@@ -228,4 +230,51 @@ func TestArtifactFrom(t *testing.T) {
 	runEval(t, env, []evalCase{{"one requested subscriber", "${{ artifactFrom('model').Version }}", "v3"}})
 	env.Requested = func() ([]v1.Warehouse, error) { return warehouses, nil }
 	runErr(t, env, []errCase{{"two requested subscribers", "${{ artifactFrom('model') }}", []string{"multiple requested Freight", "ml, ml2"}}})
+}
+
+// TestSubscriptionName: a Warehouse that subscribes to one repository twice (named
+// subscriptions, Kargo #6724) makes imageFrom and commitFrom take the subscription's name;
+// asked by URL alone they name the subscriptions, and an unknown name is an error that points
+// at warehouse() for those who meant a Warehouse.
+func TestSubscriptionName(t *testing.T) {
+	app := v1.Warehouse{Metadata: v1.ObjectMeta{Name: "app"}, Spec: v1.WarehouseSpec{Subscriptions: []v1.RepoSubscription{
+		{Name: "main", Image: &v1.ImageSubscription{RepoURL: "ghcr.io/x/app"}},
+		{Name: "release", Image: &v1.ImageSubscription{RepoURL: "ghcr.io/x/app"}},
+		{Name: "trunk", Git: &v1.GitSubscription{RepoURL: "https://github.com/x/cfg"}},
+		{Name: "stable", Git: &v1.GitSubscription{RepoURL: "https://github.com/x/cfg.git"}},
+		{Image: &v1.ImageSubscription{RepoURL: "ghcr.io/x/single"}},
+	}}}
+	freight := []v1.Freight{{
+		Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},
+		Images: []v1.Image{
+			{RepoURL: "ghcr.io/x/app", Tag: "v2.0.0-rc1", SubscriptionName: "main"},
+			{RepoURL: "ghcr.io/x/app", Tag: "v1.9.3", SubscriptionName: "release"},
+			{RepoURL: "ghcr.io/x/single", Tag: "v1"},
+		},
+		Commits: []v1.GitCommit{
+			{RepoURL: "https://github.com/x/cfg", ID: "aaa", SubscriptionName: "trunk"},
+			{RepoURL: "https://github.com/x/cfg.git", ID: "bbb", SubscriptionName: "stable"},
+		},
+	}}
+	env := &expr.Env{Freight: freight, Requested: func() ([]v1.Warehouse, error) { return []v1.Warehouse{app}, nil }}
+	runEval(t, env, []evalCase{
+		{"by name", "${{ imageFrom('ghcr.io/x/app', 'release').Tag }}", "v1.9.3"},
+		{"other name", "${{ imageFrom('ghcr.io/x/app', 'main').Tag }}", "v2.0.0-rc1"},
+		{"name and origin", "${{ imageFrom('ghcr.io/x/app', 'release', warehouse('app')).Tag }}", "v1.9.3"},
+		{"single subscription by URL", "${{ imageFrom('ghcr.io/x/single').Tag }}", "v1"},
+		{"commit by name, normalised URL", "${{ commitFrom('https://GitHub.com/x/cfg/', 'stable').ID }}", "bbb"},
+		{"subscription name field", "${{ commitFrom('https://github.com/x/cfg', 'trunk').SubscriptionName }}", "trunk"},
+	})
+	runErr(t, env, []errCase{
+		{"URL alone is ambiguous", "${{ imageFrom('ghcr.io/x/app') }}", []string{
+			`imageFrom: Warehouse "app" has ghcr.io/x/app from more than one subscription ("main", "release")`, "imageFrom('ghcr.io/x/app', 'main')",
+		}},
+		{"URL and origin alone are ambiguous", "${{ imageFrom('ghcr.io/x/app', warehouse('app')) }}", []string{`("main", "release")`}},
+		{"commit URL alone is ambiguous", "${{ commitFrom('https://github.com/x/cfg') }}", []string{`commitFrom: Warehouse "app"`, `("trunk", "stable")`}},
+		{"unknown name", "${{ imageFrom('ghcr.io/x/app', 'app') }}", []string{`no requested Warehouse has a subscription named "app" to ghcr.io/x/app`, "warehouse(\"app\")"}},
+	})
+	// Without a Stage at hand (dray run), the Freight's artifacts say the same.
+	local := &expr.Env{Freight: freight}
+	runEval(t, local, []evalCase{{"by name from Freight", "${{ imageFrom('ghcr.io/x/app', 'release').Tag }}", "v1.9.3"}})
+	runErr(t, local, []errCase{{"URL alone from Freight", "${{ imageFrom('ghcr.io/x/app') }}", []string{`the Freight of Warehouse "app"`, `("main", "release")`}}})
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -41,15 +41,30 @@ type PushOptions struct {
 	Lease PushLease
 }
 
-// DefaultBackoff is 1 s × 1.5^(n-1), plus up to half of that again at random, capped at 30 s.
+// DefaultBackoff is 1 s × 1.5^(n-1), plus up to half of that again at random, capped at 30 s:
+// cenkalti/backoff's exponential schedule centred on 1.25 s × 1.5^(n-1) with ±20% jitter,
+// which spans the same range.
 func DefaultBackoff(n int) time.Duration {
-	d := float64(time.Second)
-	for i := 1; i < n && d < float64(30*time.Second); i++ {
-		d *= 1.5
+	b := &backoff.ExponentialBackOff{
+		InitialInterval:     1250 * time.Millisecond,
+		RandomizationFactor: 0.2,
+		Multiplier:          1.5,
+		// Its lowest, 0.8 × 37.5 s, is the cap: once grown that far, every delay is 30 s.
+		MaxInterval: 37500 * time.Millisecond,
 	}
-	d += d * 0.5 * rand.Float64()
-	return min(time.Duration(d), 30*time.Second)
+	b.Reset()
+	d := b.NextBackOff()
+	for i := 1; i < min(n, backoffSteps); i++ {
+		d = b.NextBackOff()
+	}
+	return min(d, maxBackoff)
 }
+
+const (
+	maxBackoff = 30 * time.Second
+	// backoffSteps is how many rounds take DefaultBackoff to its cap (1.5^9 > 30).
+	backoffSteps = 10
+)
 
 // Push pushes HEAD to the remote branch o.Branch and returns the SHA it pushed.
 //

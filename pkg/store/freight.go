@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -181,4 +184,52 @@ func SetAlias(ctx context.Context, b *bus.Bus, project, nameOrAlias, alias strin
 		}
 	}
 	return old, nil
+}
+
+// ErrFreightInUse is wrapped by DeleteFreight's error for a Freight a Stage holds.
+var ErrFreightInUse = errors.New("freight is in use")
+
+// DeleteFreight deletes the project's Freight nameOrAlias and frees its alias, and returns
+// what it deleted. Like Kargo, it refuses a Freight that a Stage currently holds (its
+// status.currentlyIn names the Stage) with an error that wraps ErrFreightInUse and names
+// the Stages. The delete is compare-and-set on the revision it checked, so a Freight that a
+// Promotion put into a Stage meanwhile is checked again, not deleted. A Freight that does
+// not exist wraps ErrNotFound.
+func DeleteFreight(ctx context.Context, b *bus.Bus, project, nameOrAlias string) (*v1.Freight, error) {
+	for {
+		f, err := Freight(ctx, b, project, nameOrAlias)
+		if err != nil {
+			return nil, err
+		}
+		key := bus.Key(project, f.Metadata.Name)
+		var cur v1.Freight
+		rev, err := b.GetLatestJSON(ctx, b.Freight, key, &cur)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // deleted since: the next look says not found
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(cur.Status.CurrentlyIn) > 0 {
+			stages := slices.Sorted(maps.Keys(cur.Status.CurrentlyIn))
+			return nil, fmt.Errorf("freight %q %w by stages (%s): promote other Freight to them, or delete them, first",
+				f.Metadata.Name, ErrFreightInUse, `"`+strings.Join(stages, `", "`)+`"`)
+		}
+		err = b.Freight.Purge(ctx, key, jetstream.LastRevision(rev))
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			continue // changed since it was checked: check again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("delete freight %s: %w", key, err)
+		}
+		if cur.Alias != "" {
+			if owner, err := FreightByAlias(ctx, b, project, cur.Alias); err == nil && owner == cur.Metadata.Name {
+				if err := b.Freight.Purge(ctx, aliasKey(project, cur.Alias)); err != nil {
+					return &cur, fmt.Errorf("free alias %q of deleted freight %s: %w", cur.Alias, key, err)
+				}
+			}
+		}
+		return &cur, nil
+	}
 }

@@ -40,9 +40,9 @@ func RunHealth(ctx context.Context, opts Options, d service.Deps, clients *argoc
 	type stageRef struct{ project, stage string }
 	now := make(chan stageRef, 64)
 	onEvent := func(msg *nats.Msg) {
-		var e v1.Event
 		var p v1.PromotionEvent
-		if json.Unmarshal(msg.Data, &e) != nil || json.Unmarshal(e.Data, &p) != nil || p.Stage == "" {
+		e, err := bus.DecodeEvent(msg.Data)
+		if err != nil || json.Unmarshal(e.Data, &p) != nil || p.Stage == "" {
 			return
 		}
 		select {

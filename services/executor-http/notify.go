@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -103,10 +102,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 
 // handle routes one event.
 func (n *Notifier) handle(ctx context.Context, msg jetstream.Msg) error {
-	var ev v1.Event
-	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+	ce, err := bus.DecodeEvent(msg.Data())
+	if err != nil {
 		return bus.Poison("bad-event", fmt.Errorf("decode event on %s: %w", msg.Subject(), err))
 	}
+	ev := *ce
 	tokens := strings.Split(msg.Subject(), ".")
 	if len(tokens) < 4 || ev.ID == "" {
 		return bus.Poison("bad-event", fmt.Errorf("event on %s has no project or id", msg.Subject()))

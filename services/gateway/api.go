@@ -56,6 +56,7 @@ func (a *api) routes(mux router) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", need(access.VerbList, access.ResourceWarehouses), a.listWarehouses)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", need(access.VerbGet, access.ResourceWarehouses), a.getWarehouse)
 	mux.HandleFunc("POST /api/v1/projects/{project}/warehouses/{name}/refresh", need(access.VerbUpdate, access.ResourceWarehouses), a.refresh)
+	a.deleteRoutes(mux)  // DELETE /api/v1/projects/{project}/<resource>/{name}
 	a.webhookRoutes(mux) // POST /webhooks/{project}/{token}, GET …/webhookreceivers
 	a.tokenRoutes(mux)   // /api/v1/whoami, …/tokens
 	a.auditRoutes(mux)   // GET /api/v1/audit, …/projects/{project}/audit

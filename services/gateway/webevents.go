@@ -95,8 +95,8 @@ func (u *web) events(w http.ResponseWriter, r *http.Request) {
 // eventOf names what a Dray event is about: its data's stage, promotion and freight, else
 // its subject ("promotion/<name>", "freight/<name>", "stage/<name>").
 func eventOf(data []byte) liveEvent {
-	var e v1.Event
-	if json.Unmarshal(data, &e) != nil {
+	e, err := bus.DecodeEvent(data)
+	if err != nil {
 		return liveEvent{}
 	}
 	var names struct {

@@ -62,9 +62,11 @@ func decodeEvent(msg jetstream.Msg, data any) (project string, e v1.Event, err e
 	if project, err = subjectProject(msg.Subject()); err != nil {
 		return "", e, bus.Poison(bus.ReasonInvalid, err)
 	}
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
+	ce, err := bus.DecodeEvent(msg.Data())
+	if err != nil {
 		return "", e, bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode event on %s: %w", msg.Subject(), err))
 	}
+	e = *ce
 	if err := json.Unmarshal(e.Data, data); err != nil {
 		return "", e, bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode data of event %s on %s: %w", short(e.ID), msg.Subject(), err))
 	}

@@ -14,7 +14,10 @@ import (
 	"github.com/drayhq/dray/pkg/stage"
 )
 
-// updateStage applies change to a Stage's status with compare-and-set.
+// updateStage applies change to a Stage's status with compare-and-set. A status is created
+// only for a Stage whose resource exists, and checked again once created: a record that
+// arrives late for a deleted Stage (a step's result, a Promotion's end) cannot bring its
+// status back, whichever way it interleaves with the deletion (deleteStage).
 func (s *state) updateStage(ctx context.Context, project, stage string, change func(*v1.StageStatus) bool) error {
 	key := bus.Key(project, stage)
 	for {
@@ -31,9 +34,13 @@ func (s *state) updateStage(ctx context.Context, project, stage string, change f
 			return err
 		}
 		if rev == 0 {
-			_, err = s.Bus.Stages.Create(ctx, key, data)
+			err = s.createStage(ctx, project, stage, data)
 		} else {
 			_, err = s.Bus.Stages.Update(ctx, key, data, rev)
+		}
+		if errors.Is(err, errStageDeleted) {
+			s.Log.Debug("status of a deleted stage not recorded", "project", project, "stage", stage)
+			return nil
 		}
 		if err == nil {
 			s.metrics.queues.set(project, stage, &st)
@@ -43,6 +50,33 @@ func (s *state) updateStage(ctx context.Context, project, stage string, change f
 			return fmt.Errorf("update stage status %s: %w", key, err)
 		}
 	}
+}
+
+// errStageDeleted is what createStage answers for a Stage whose resource is gone.
+var errStageDeleted = errors.New("stage deleted")
+
+// createStage stores the first status of a Stage, if its resource exists before and after:
+// deleteStage deletes the resource before the status, so a status created after that
+// deletion is seen here and deleted again.
+func (s *state) createStage(ctx context.Context, project, stage string, data []byte) error {
+	if ok, err := s.stageExists(ctx, project, stage); err != nil || !ok {
+		if err == nil {
+			err = errStageDeleted
+		}
+		return err
+	}
+	key := bus.Key(project, stage)
+	rev, err := s.Bus.Stages.Create(ctx, key, data)
+	if err != nil {
+		return err
+	}
+	if ok, err := s.stageExists(ctx, project, stage); err != nil || ok {
+		return err
+	}
+	if err := s.Bus.Stages.Purge(ctx, key, jetstream.LastRevision(rev)); err != nil && !isConflict(err) {
+		return fmt.Errorf("drop status of deleted stage %s: %w", key, err)
+	}
+	return errStageDeleted
 }
 
 // setMetadata applies what a set-metadata step set to Stage and Freight status, with

@@ -131,6 +131,8 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			return s.healthy(ctx, &r)
 		case v1.StageClearHolds:
 			return s.updateStage(ctx, r.Project, r.Stage, stage.ClearHolds)
+		case v1.StageDelete:
+			return s.deleteStage(ctx, &r)
 		}
 		return invalid(fmt.Errorf("op: %s is not a stage record op", short(r.Op)))
 	case "freight":
@@ -247,6 +249,14 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 		return nil
 	}
 	if err := s.enqueue(ctx, p, r.Front); err != nil {
+		return err
+	}
+	// Its Stage may have been deleted since the check in handle, and its deletion may have
+	// listed the Stage's Promotions before this one was stored: it goes the same way.
+	if ok, err := s.stageExists(ctx, r.Project, p.Spec.Stage); err != nil || !ok {
+		if err == nil {
+			err = s.deletePromotion(ctx, &v1.StageRecord{Project: r.Project, Stage: p.Spec.Stage}, key)
+		}
 		return err
 	}
 	return s.startNext(ctx, r.Project, p.Spec.Stage)

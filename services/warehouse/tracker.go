@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	cbackoff "github.com/cenkalti/backoff/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -251,12 +252,18 @@ const (
 )
 
 // backoff is the delay before retrying after the n-th consecutive failure: 5s doubling up to
-// 5m, and never more than interval, so a failing Warehouse is retried at the latest when it
-// would have been discovered anyway.
+// 5m (cenkalti/backoff's exponential schedule, without jitter), and never more than
+// interval, so a failing Warehouse is retried at the latest when it would have been
+// discovered anyway.
 func backoff(n int, interval time.Duration) time.Duration {
-	d := retryMax
-	if n < 16 {
-		d = min(retryBase<<max(n-1, 0), retryMax)
+	b := &cbackoff.ExponentialBackOff{InitialInterval: retryBase, Multiplier: 2, MaxInterval: retryMax}
+	b.Reset()
+	d := retryBase
+	for range min(n, retrySteps) { // past retrySteps it stays at retryMax
+		d = b.NextBackOff()
 	}
 	return min(d, interval)
 }
+
+// retrySteps is how many failures take backoff from retryBase to retryMax.
+const retrySteps = 8

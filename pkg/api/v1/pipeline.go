@@ -198,10 +198,14 @@ const (
 	StageHealthy = "healthy"
 	// StageClearHolds drops the Stage's auto-promotion holds: auto-promotion is off there.
 	StageClearHolds = "clear-holds"
+	// StageDelete says the Stage's resource was deleted: the state service aborts and
+	// deletes its Promotions, forgets the Stage in its Freight's status and drops its status
+	// (docs/resources.md, "Deleting resources"). Published by the gateway.
+	StageDelete = "delete"
 )
 
 // StageRecord asks the state service to change a Stage's status: published on
-// dray.results.<project>.stage by the scheduler.
+// dray.results.<project>.stage by the scheduler (by the gateway for StageDelete).
 type StageRecord struct {
 	Op      string     `json:"op"`
 	Project string     `json:"project"`
