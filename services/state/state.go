@@ -115,6 +115,9 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			}
 			return s.create(ctx, &r)
 		}
+		if r.Op == v1.RecordInput {
+			return s.input(ctx, &r)
+		}
 		return s.finish(ctx, &r) // finish, abort or supersede
 	case "stage":
 		var r v1.StageRecord
