@@ -392,3 +392,78 @@ func Message(p *v1.Promotion) string {
 	}
 	return ""
 }
+
+// FormField is a field of a get-user-input form, read from a top-level property of its schema,
+// for a form people fill in (the web UI).
+type FormField struct {
+	Name string
+	// Type is the property's JSON type: string, integer, number or boolean.
+	Type        string
+	Enum        []string
+	Required    bool
+	Description string
+	Default     string
+}
+
+// Fields lists the top-level properties of a form's schema, by name.
+func (c InputConfig) Fields() []FormField {
+	props, _ := c.Schema["properties"].(map[string]any)
+	required := map[string]bool{}
+	if rs, ok := c.Schema["required"].([]any); ok {
+		for _, r := range rs {
+			if s, ok := r.(string); ok {
+				required[s] = true
+			}
+		}
+	}
+	out := make([]FormField, 0, len(props))
+	for name, p := range props {
+		pm, _ := p.(map[string]any)
+		f := FormField{Name: name, Required: required[name]}
+		f.Type, _ = pm["type"].(string)
+		f.Description, _ = pm["description"].(string)
+		if d, ok := pm["default"]; ok {
+			f.Default = fmt.Sprint(d)
+		}
+		if es, ok := pm["enum"].([]any); ok {
+			for _, e := range es {
+				f.Enum = append(f.Enum, fmt.Sprint(e))
+			}
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// FormAnswers turns a form's text fields (as a browser sends them) into answers, each typed as
+// its property declares (integer, number, boolean); an empty field is left out. A value that
+// does not parse is an error naming the field.
+func (c InputConfig) FormAnswers(form map[string]string) (map[string]any, error) {
+	types := map[string]string{}
+	for _, f := range c.Fields() {
+		types[f.Name] = f.Type
+	}
+	out := map[string]any{}
+	var errs []error
+	for k, v := range form {
+		if v == "" {
+			continue
+		}
+		var err error
+		switch types[k] {
+		case "integer":
+			out[k], err = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		case "number":
+			out[k], err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		case "boolean":
+			out[k], err = strconv.ParseBool(v)
+		default:
+			out[k] = v
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a%s %s", k, v, map[bool]string{true: "n"}[types[k] == "integer"], types[k]))
+		}
+	}
+	return out, errors.Join(errs...)
+}

@@ -177,3 +177,31 @@ func TestAddInput(t *testing.T) {
 		t.Error("AddInput recorded an input on a finished Promotion")
 	}
 }
+
+// TestFormAnswers: the web UI's text fields become answers typed as the schema's properties
+// say, empty ones left out, and a value that does not parse names its field.
+func TestFormAnswers(t *testing.T) {
+	c := promotion.InputConfig{Schema: map[string]any{"type": "object", "required": []any{"ticket"}, "properties": map[string]any{
+		"ticket":   map[string]any{"type": "string", "description": "Change ticket"},
+		"replicas": map[string]any{"type": "integer", "default": 3},
+		"ratio":    map[string]any{"type": "number"},
+		"canary":   map[string]any{"type": "boolean"},
+		"region":   map[string]any{"type": "string", "enum": []any{"eu", "us"}},
+	}}}
+	fields := c.Fields()
+	if len(fields) != 5 || fields[4].Name != "ticket" || !fields[4].Required || fields[4].Description != "Change ticket" ||
+		fields[2].Name != "region" || len(fields[2].Enum) != 2 || fields[3].Default != "3" {
+		t.Errorf("Fields() = %+v, want five by name, ticket required, region's enum, replicas' default", fields)
+	}
+	got, err := c.FormAnswers(map[string]string{"ticket": "CHG-1", "replicas": "4", "ratio": "0.5", "canary": "true", "region": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"ticket": "CHG-1", "replicas": int64(4), "ratio": 0.5, "canary": true}
+	if len(got) != len(want) || got["replicas"] != want["replicas"] || got["ratio"] != want["ratio"] || got["canary"] != true || got["ticket"] != "CHG-1" {
+		t.Errorf("FormAnswers() = %v, want %v", got, want)
+	}
+	if _, err := c.FormAnswers(map[string]string{"replicas": "many"}); err == nil || !strings.Contains(err.Error(), `replicas: "many" is not an integer`) {
+		t.Errorf("FormAnswers(replicas=many) = %v, want the field named", err)
+	}
+}

@@ -30,7 +30,9 @@ func (a *api) stepInput(w http.ResponseWriter, r *http.Request, approve bool) {
 	var body struct {
 		Step    string         `json:"step"`
 		Answers map[string]any `json:"answers"`
-		Comment string         `json:"comment"`
+		// Form is the web UI's form: text fields, typed by the step's schema.
+		Form    map[string]string `json:"form"`
+		Comment string            `json:"comment"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
 		writeError(w, http.StatusBadRequest, fmt.Errorf(`decode step input: want {"step": "<alias>", …}: %w`, err))
@@ -57,6 +59,12 @@ func (a *api) stepInput(w http.ResponseWriter, r *http.Request, approve bool) {
 	}
 	if !approve {
 		cmd.Answers = body.Answers
+		if cmd.Answers == nil && body.Form != nil {
+			if cmd.Answers, err = formAnswers(p, step, body.Form); err != nil {
+				writeError(w, http.StatusUnprocessableEntity, fmt.Errorf("promotion %s, step %q: %w", name, step, err))
+				return
+			}
+		}
 	}
 	who := promotion.Person{Actor: cmd.Actor, Roles: cmd.Roles, Claims: cmd.Claims}
 	if why := promotion.RefuseInput(p, step, who, approve, cmd.Answers); why != nil {
@@ -73,6 +81,23 @@ func (a *api) stepInput(w http.ResponseWriter, r *http.Request, approve bool) {
 	}
 	a.Log.Info("step input sent", "project", project, "promotion", name, "step", step, "actor", cmd.Actor, "approve", approve)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// formAnswers types the web UI's form fields by the schema of step alias of p, when it is a
+// waiting get-user-input step; otherwise the fields go as they are, and are refused there.
+func formAnswers(p *v1.Promotion, alias string, form map[string]string) (map[string]any, error) {
+	out := map[string]any{}
+	if _, m, ok := promotion.Waiting(p, alias); ok {
+		if cfg, err := promotion.DecodeHuman(m.Uses, m.Alias, m.Config); err == nil {
+			if c, ok := cfg.(promotion.InputConfig); ok {
+				return c.FormAnswers(form)
+			}
+		}
+	}
+	for k, v := range form {
+		out[k] = v
+	}
+	return out, nil
 }
 
 // stepAlias checks the alias of the step an input is for: 1 to 253 bytes of printable ASCII

@@ -23,7 +23,7 @@ func TestStepInput(t *testing.T) {
 	}
 	approval := map[string]any{"approvers": map[string]any{"roles": []any{"developer"}}, "excludeRequester": true}
 	form := map[string]any{"schema": map[string]any{"type": "object", "required": []any{"ticket"},
-		"properties": map[string]any{"ticket": map[string]any{"type": "string"}}}}
+		"properties": map[string]any{"ticket": map[string]any{"type": "string"}, "replicas": map[string]any{"type": "integer"}}}}
 	started := time.Now().UTC()
 	p := v1.Promotion{
 		Metadata: v1.ObjectMeta{Name: "prod.x.f00d", Namespace: "demo", Annotations: map[string]string{v1.AnnotationCreateActor: "token:demo/lead"}},
@@ -33,13 +33,17 @@ func TestStepInput(t *testing.T) {
 		Status: v1.PromotionStatus{Phase: v1.PhaseRunning, StepExecutionMetadata: []v1.StepExecutionMetadata{
 			{Alias: "sign-off", Uses: "wait-for-approval", Attempts: 1, Status: v1.StepRunning, StartedAt: &started, Config: approval}}},
 	}
-	data, err := json.Marshal(&p)
-	if err != nil {
-		t.Fatal(err)
+	store := func() {
+		t.Helper()
+		data, err := json.Marshal(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Bus.Promotions.Put(t.Context(), bus.Key("demo", p.Metadata.Name), data); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := a.Bus.Promotions.Put(t.Context(), bus.Key("demo", p.Metadata.Name), data); err != nil {
-		t.Fatal(err)
-	}
+	store()
 	dev := newToken(t, a, v1.APIToken{Name: "dev", Project: "demo", Role: "developer"})
 	lead := newToken(t, a, v1.APIToken{Name: "lead", Project: "demo", Role: "developer"})
 	viewer := newToken(t, a, v1.APIToken{Name: "viewer", Project: "demo", Role: "viewer"})
@@ -70,20 +74,96 @@ func TestStepInput(t *testing.T) {
 	if code, e := sendAs(t, dev, http.MethodPost, u, body); code != http.StatusAccepted {
 		t.Fatalf("developer approves: %d %s, want 202", code, e.Error)
 	}
+	cmd := lastInput(t, a)
+	if cmd.Actor != "token:demo/dev" || len(cmd.Roles) != 1 || cmd.Roles[0] != "developer" || !cmd.Approve ||
+		cmd.Step != "sign-off" || cmd.Promotion != "prod.x.f00d" || cmd.Comment != "looks good" {
+		t.Errorf("input command = %+v, want an approval of sign-off by token:demo/dev acting as developer (the body's actor ignored)", cmd)
+	}
+}
+
+// TestStepInputPage: the Promotion's page shows what a waiting human step waits for, with an
+// Approve form, or a form with a field per property of the step's schema; the form's text
+// fields are sent typed as the schema says.
+func TestStepInputPage(t *testing.T) {
+	base, _, a := testGateway(t)
+	if code, e := send(t, http.MethodPost, base+"/api/v1/resources", demoPipeline()); code != http.StatusOK {
+		t.Fatalf("apply pipeline: %d %s", code, e.Error)
+	}
+	approval := map[string]any{"approvers": map[string]any{"roles": []any{"developer"}}, "message": "Read the change log."}
+	form := map[string]any{"schema": map[string]any{"type": "object", "required": []any{"ticket"},
+		"properties": map[string]any{"ticket": map[string]any{"type": "string"}, "replicas": map[string]any{"type": "integer"}}}}
+	started := time.Now().UTC()
+	p := v1.Promotion{
+		Metadata: v1.ObjectMeta{Name: "prod.x.f00d", Namespace: "demo"},
+		Spec: v1.PromotionSpec{Stage: "prod", Freight: "f00d", Steps: []v1.PromotionStep{
+			{Uses: "wait-for-approval", As: "sign-off", Config: approval}, {Uses: "get-user-input", As: "ticket", Config: form}}},
+		Status: v1.PromotionStatus{Phase: v1.PhaseRunning, StepExecutionMetadata: []v1.StepExecutionMetadata{
+			{Alias: "sign-off", Uses: "wait-for-approval", Attempts: 1, Status: v1.StepRunning, StartedAt: &started, Config: approval,
+				Message: "waiting for 1 more approval of developer"}}},
+	}
+	put := func() {
+		t.Helper()
+		data, err := json.Marshal(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Bus.Promotions.Put(t.Context(), bus.Key("demo", p.Metadata.Name), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put()
+	dev := newToken(t, a, v1.APIToken{Name: "dev", Project: "demo", Role: "developer"})
+	c := webClient(t)
+	page := base + "/projects/demo/promotions/prod.x.f00d"
+	_, html := get(t, c, dev, page)
+	for _, want := range []string{"Waiting for people", "waiting for 1 more approval of developer", "Read the change log.",
+		`/api/v1/projects/demo/promotions/prod.x.f00d/approve`, `name="step" value="sign-off"`, ">Approve</button>"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page of a Promotion waiting for approval lacks %q", want)
+		}
+	}
+	done := started.Add(time.Second)
+	p.Status.CurrentStep = 1
+	p.Status.StepExecutionMetadata[0].Status, p.Status.StepExecutionMetadata[0].FinishedAt = v1.StepSucceeded, &done
+	p.Status.StepExecutionMetadata = append(p.Status.StepExecutionMetadata, v1.StepExecutionMetadata{
+		Alias: "ticket", Uses: "get-user-input", Attempts: 1, Status: v1.StepRunning, StartedAt: &done, Config: form, Message: "waiting for input"})
+	put()
+	_, html = get(t, c, dev, page)
+	for _, want := range []string{`/api/v1/projects/demo/promotions/prod.x.f00d/answer`, `name="form.ticket" required`,
+		`name="form.replicas" type="number" step="1"`, "Send answers"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page of a Promotion waiting for input lacks %q", want)
+		}
+	}
+	if strings.Contains(html, ">Approve</button>") {
+		t.Error("page of a Promotion waiting for input offers Approve")
+	}
+	u := base + "/api/v1/projects/demo/promotions/prod.x.f00d/answer"
+	if code, e := sendAs(t, dev, http.MethodPost, u, `{"step":"ticket","form":{"ticket":"CHG-1","replicas":"many"}}`); code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, "replicas") {
+		t.Errorf("answer with replicas=many: %d %q, want 422 naming replicas", code, e.Error)
+	}
+	if code, e := sendAs(t, dev, http.MethodPost, u, `{"step":"ticket","form":{"ticket":"CHG-1","replicas":"2"}}`); code != http.StatusAccepted {
+		t.Fatalf("answer from the form: %d %s, want 202", code, e.Error)
+	}
+	if cmd := lastInput(t, a); cmd.Answers["ticket"] != "CHG-1" || cmd.Answers["replicas"] != float64(2) || cmd.Approve || cmd.Actor != "token:demo/dev" {
+		t.Errorf("input command = %+v, want the answers typed (replicas the number 2) by token:demo/dev", cmd)
+	}
+}
+
+// lastInput reads the last input command of project demo.
+func lastInput(t *testing.T, a *api) v1.StepInputCommand {
+	t.Helper()
 	s, err := a.Bus.JS.Stream(t.Context(), bus.StreamCommands)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := s.GetLastMsgForSubject(t.Context(), bus.CommandSubject("demo", "input"))
 	if err != nil {
-		t.Fatalf("read the input command: %v", err)
+		t.Fatalf("read the last input command: %v", err)
 	}
 	var cmd v1.StepInputCommand
 	if err := json.Unmarshal(m.Data, &cmd); err != nil {
 		t.Fatal(err)
 	}
-	if cmd.Actor != "token:demo/dev" || len(cmd.Roles) != 1 || cmd.Roles[0] != "developer" || !cmd.Approve ||
-		cmd.Step != "sign-off" || cmd.Promotion != "prod.x.f00d" || cmd.Comment != "looks good" {
-		t.Errorf("input command = %+v, want an approval of sign-off by token:demo/dev acting as developer (the body's actor ignored)", cmd)
-	}
+	return cmd
 }
