@@ -252,7 +252,10 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.enqueue(ctx, p, r.Front); err != nil {
 		return err
 	}
-	return s.startNext(ctx, r.Project, p.Spec.Stage)
+	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
+		return err
+	}
+	return s.armDiscard(ctx, r.Project, p.Spec.Stage) // queued ones go when a window closes
 }
 
 // recordStep applies one step result and announces it.
