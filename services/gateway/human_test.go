@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -166,4 +167,28 @@ func lastInput(t *testing.T, a *api) v1.StepInputCommand {
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// TestApplyChecksApprovers: dray apply refuses a wait-for-approval step whose approver role the
+// project does not have, naming the step and the field; the role declared in the same batch,
+// or a built-in one, is accepted.
+func TestApplyChecksApprovers(t *testing.T) {
+	base, _, _ := testGateway(t)
+	if code, e := send(t, http.MethodPost, base+"/api/v1/resources", demoPipeline()); code != http.StatusOK {
+		t.Fatalf("apply pipeline: %d %s", code, e.Error)
+	}
+	approval := "      - uses: wait-for-approval\n        as: sign-off\n        config: {approvers: {roles: [release-managers]}}\n"
+	stage := fmt.Sprintf(stageDoc, approval)
+	code, e := send(t, http.MethodPost, base+"/api/v1/resources", stage)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, `step "sign-off": role "release-managers" does not exist in the project`) ||
+		len(e.Problems) == 0 || e.Problems[0].Path != "spec.promotionTemplate.spec.steps[0].config.approvers.roles[0]" {
+		t.Errorf("apply with an unknown approver role: %d %q %+v, want 422 naming the step and field", code, e.Error, e.Problems)
+	}
+	account := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: release-managers, namespace: demo}\n---\n"
+	if code, e := send(t, http.MethodPost, base+"/api/v1/resources", account+stage); code != http.StatusOK {
+		t.Errorf("apply with the role declared beside it: %d %s, want 200", code, e.Error)
+	}
+	if code, e := send(t, http.MethodPost, base+"/api/v1/resources", strings.Replace(stage, "release-managers", "developer", 1)); code != http.StatusOK {
+		t.Errorf("apply with a built-in approver role: %d %s, want 200", code, e.Error)
+	}
 }
