@@ -205,3 +205,22 @@ func TestFormAnswers(t *testing.T) {
 		t.Errorf("FormAnswers(replicas=many) = %v, want the field named", err)
 	}
 }
+
+// TestMessage: a list shows what a Promotion waiting at a human step waits for, and its own
+// message otherwise.
+func TestMessage(t *testing.T) {
+	p := &v1.Promotion{Status: v1.PromotionStatus{Phase: v1.PhaseRunning, CurrentStep: 1, StepExecutionMetadata: []v1.StepExecutionMetadata{
+		{Alias: "clone", Uses: "git-clone", Status: v1.StepSucceeded},
+		{Alias: "sign-off", Uses: "wait-for-approval", Status: v1.StepRunning, Message: "waiting for 1 more approval of release-managers"}}}}
+	if got, want := promotion.Message(p), "step sign-off: waiting for 1 more approval of release-managers"; got != want {
+		t.Errorf("Message(waiting) = %q, want %q", got, want)
+	}
+	p.Status.StepExecutionMetadata[1].Uses = "argocd-wait"
+	if got := promotion.Message(p); got != "" {
+		t.Errorf("Message(running another step) = %q, want empty", got)
+	}
+	p.Status.Phase, p.Status.Message = v1.PhaseFailed, "boom"
+	if got := promotion.Message(p); got != "boom" {
+		t.Errorf("Message(failed) = %q, want its own message", got)
+	}
+}
