@@ -9,21 +9,44 @@ import (
 )
 
 func newApprove(g *globals) *cobra.Command {
-	var stage, reason string
+	var stage, reason, promotion, step string
 	cmd := &cobra.Command{
-		Use:   "approve FREIGHT --stage STAGE [--reason TEXT]",
-		Short: "Approve a Freight (name or alias) for a Stage, whatever its upstream Stages say",
+		Use:   "approve FREIGHT --stage STAGE [--reason TEXT] | approve --promotion PROMOTION --step STEP",
+		Short: "Approve a Freight (name or alias) for a Stage, or a Promotion's wait-for-approval step",
 		Long: `Approve a Freight for a Stage: it becomes available there without being verified upstream.
 Approval creates no Promotion; promote it with dray promote, or let an auto-promoting Stage
-take it. Who approved, when and why is recorded on the Freight.`,
+take it. Who approved, when and why is recorded on the Freight.
+
+With --promotion and --step, approve a Promotion's waiting wait-for-approval step instead
+(docs/steps/wait-for-approval.md): your approval counts when the step's approver rule names
+you, once; the step succeeds when enough approvers have approved.`,
 		Example: `  dray approve quiet-lynx --stage prod --reason "checked in staging"
-  dray promote --stage prod --freight quiet-lynx`,
-		Args:              cobra.ExactArgs(1),
+  dray promote --stage prod --freight quiet-lynx
+  dray approve --promotion prod.01jd8x2k7f.3f2a1c9 --step sign-off --reason "change log read"`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if promotion != "" {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		ValidArgsFunction: completeArgs(g, "freight"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case promotion != "" && (step == "" || stage != ""):
+				return fmt.Errorf("--promotion needs --step (the wait-for-approval step's alias) and no --stage")
+			case promotion == "" && (stage == "" || step != ""):
+				return fmt.Errorf("approving a Freight needs --stage; --step goes with --promotion")
+			}
 			c, project, err := g.connect(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if promotion != "" {
+				if err := c.ApproveStep(cmd.Context(), project, promotion, step, reason); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "approval of step %s of promotion %s requested\n", step, promotion)
+				return nil
 			}
 			a := &v1.ApproveCommand{Project: project, Freight: args[0], Stage: stage, Actor: cliActor(), Reason: reason}
 			if err := c.Approve(cmd.Context(), a); err != nil {
@@ -35,8 +58,10 @@ take it. Who approved, when and why is recorded on the Freight.`,
 	}
 	cmd.Flags().StringVar(&stage, "stage", "", "the Stage to approve the Freight for")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the record")
-	_ = cmd.MarkFlagRequired("stage")
+	cmd.Flags().StringVar(&promotion, "promotion", "", "approve this Promotion's wait-for-approval step (with --step)")
+	cmd.Flags().StringVar(&step, "step", "", "the alias of the wait-for-approval step (with --promotion)")
 	registerNameCompletion(cmd, g, "stage", "stages")
+	registerNameCompletion(cmd, g, "promotion", "promotions")
 	return cmd
 }
 

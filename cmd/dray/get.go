@@ -19,6 +19,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/client"
+	"github.com/drayhq/dray/pkg/promotion"
 )
 
 func newGet(g *globals) *cobra.Command {
@@ -305,7 +306,8 @@ func promotionColumns(aliases map[string]string) []column[v1.Promotion] {
 		{name: "PHASE", cell: func(p *v1.Promotion) string { return p.Status.Phase }},
 		{name: "AGE", cell: func(p *v1.Promotion) string { return age(p.Metadata.CreationTimestamp) }},
 		{name: "FREIGHT NAME", wide: true, cell: func(p *v1.Promotion) string { return p.Spec.Freight }},
-		{name: "MESSAGE", wide: true, cell: func(p *v1.Promotion) string { return oneLine(p.Status.Message) }},
+		// A Promotion at a human step says what it waits for (docs/steps/wait-for-approval.md).
+		{name: "MESSAGE", cell: func(p *v1.Promotion) string { return oneLine(promotion.Message(p)) }},
 	}
 }
 

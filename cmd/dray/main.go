@@ -39,7 +39,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.tokenFile, "token-file", os.Getenv("DRAY_TOKEN_FILE"), "file holding the API token to send ($DRAY_TOKEN_FILE; default: $DRAY_TOKEN, else the token of the server's context in the dray config)")
 	root.PersistentFlags().StringVarP(&g.project, "project", "p", os.Getenv("DRAY_PROJECT"), "project ($DRAY_PROJECT; default: the only project)")
 	registerNameCompletion(root, g, "project", "projects")
-	root.AddCommand(newUp(), newApply(g), newDelete(g), newGet(g), newPromote(g), newAbort(g), newApprove(g), newReject(g, false), newReject(g, true), newAlias(g), newVerify(g), newPause(g, "pause"), newPause(g, "resume"), newRefresh(g), newLint(), newRun(g), newExpr(), newToken(g), newLogin(g), newAudit(g), newNATS(), newProbe(), newVersion())
+	root.AddCommand(newUp(), newApply(g), newDelete(g), newGet(g), newPromote(g), newAbort(g), newApprove(g), newAnswer(g), newReject(g, false), newReject(g, true), newAlias(g), newVerify(g), newPause(g, "pause"), newPause(g, "resume"), newRefresh(g), newLint(), newRun(g), newExpr(), newToken(g), newLogin(g), newAudit(g), newNATS(), newProbe(), newVersion())
 	addHelpExamples(root)
 	return root
 }

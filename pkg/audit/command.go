@@ -167,7 +167,7 @@ func CommandRecord(subject string, data []byte, reason string) v1.AuditRecord {
 		rec.Resource, rec.Name = access.ResourceStages, cmd.Stage
 	case "approve", "reject":
 		rec.Resource, rec.Name = access.ResourceFreight, cmd.Freight
-	case "abort", "wake":
+	case "abort", "wake", "input":
 		rec.Resource, rec.Name = access.ResourcePromotions, cmd.Promotion
 	case "refresh":
 		rec.Resource, rec.Name = access.ResourceWarehouses, cmd.Warehouse

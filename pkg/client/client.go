@@ -183,6 +183,20 @@ func (c *Client) Approve(ctx context.Context, cmd *v1.ApproveCommand) error {
 	return c.do(ctx, http.MethodPost, path(cmd.Project, "freight", cmd.Freight)+"/approve", cmd, nil)
 }
 
+// ApproveStep approves the waiting wait-for-approval step alias of a Promotion
+// (docs/steps/wait-for-approval.md); the gateway records who approves from the credential.
+func (c *Client) ApproveStep(ctx context.Context, project, promotion, alias, comment string) error {
+	body := map[string]string{"step": alias, "comment": comment}
+	return c.do(ctx, http.MethodPost, path(project, "promotions", promotion)+"/approve", body, nil)
+}
+
+// AnswerStep answers the waiting get-user-input step alias of a Promotion with answers, which
+// must fit the step's form (docs/steps/get-user-input.md).
+func (c *Client) AnswerStep(ctx context.Context, project, promotion, alias string, answers map[string]any) error {
+	body := map[string]any{"step": alias, "answers": answers}
+	return c.do(ctx, http.MethodPost, path(project, "promotions", promotion)+"/answer", body, nil)
+}
+
 // Reject rejects a Freight (name or alias) for a Stage, or every Stage when cmd.Stage is
 // empty, or takes that back (cmd.Undo).
 func (c *Client) Reject(ctx context.Context, cmd *v1.RejectCommand) error {

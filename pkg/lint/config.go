@@ -36,6 +36,8 @@ func (l *linter) config(a at, uses string, config map[string]any, sc *scope) {
 	if !errors.As(err, &se) {
 		if err != nil {
 			l.errorf(a.field(".config"), "cannot check against the %s schema: %v", uses, err)
+		} else if len(templatedAt) == 0 {
+			l.human(a, uses, config)
 		}
 		return
 	}

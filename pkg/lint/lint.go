@@ -64,6 +64,10 @@ func WithStepKinds(known func(uses string) bool) Option {
 type linter struct {
 	// known accepts extra step kinds (WithStepKinds); nil accepts none.
 	known func(uses string) bool
+	// roles says whether a project has a role (WithRoles); nil checks no role.
+	roles func(project, role string) bool
+	// declared holds the roles the input declares: project/name of ServiceAccounts and Roles.
+	declared map[string]bool
 	// custom holds the names of the CustomPromotionSteps in the input.
 	custom map[string]bool
 	// tasks maps taskKey to the tasks in the input.
@@ -78,9 +82,11 @@ type item struct {
 }
 
 func newLinter(objs []manifest.Object) *linter {
-	l := &linter{custom: map[string]bool{}, tasks: map[string]*taskInfo{}}
+	l := &linter{custom: map[string]bool{}, tasks: map[string]*taskInfo{}, declared: map[string]bool{}}
 	for _, o := range objs {
 		switch o.Resource.(type) {
+		case *v1.ServiceAccount, *v1.Role:
+			l.declared[o.Project+"/"+o.Name] = true
 		case *v1.CustomPromotionStep:
 			l.custom[o.Name] = true
 		case *v1.PromotionTask, *v1.ClusterPromotionTask:
@@ -102,10 +108,12 @@ func taskKey(kind, project, name string) string {
 type at struct {
 	order                      int
 	file, resource, path, step string
+	// project is the resource's project; empty for cluster-wide ones.
+	project string
 }
 
 func resourceAt(i int, o manifest.Object) at {
-	return at{order: i, file: o.File, resource: o.Kind + "/" + o.Name}
+	return at{order: i, file: o.File, resource: o.Kind + "/" + o.Name, project: o.Project}
 }
 
 // field returns the location of the field suffix below a.

@@ -29,7 +29,7 @@ func TestOrchestratorSteps(t *testing.T) {
 		{uses: "fail", orchestrated: callerRuns, wantStatus: v1.StepFailed, wantReason: "Failed"},
 		{uses: "set-metadata", config: map[string]any{"updates": []any{}}, orchestrated: callerRuns, wantJob: true},
 		{uses: "set-metadata", config: map[string]any{"updates": []any{}}, wantStatus: v1.StepErrored, wantReason: "NotImplemented"},
-		{uses: "wait-for-approval", orchestrated: callerRuns, wantStatus: v1.StepErrored, wantReason: "NotImplemented"},
+		{uses: "record-audit-event", orchestrated: callerRuns, wantStatus: v1.StepErrored, wantReason: "NotImplemented"},
 	}
 	for _, tt := range tests {
 		name := tt.uses

@@ -52,6 +52,10 @@ func (a *api) routes(mux router) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/promotions/{name}/watch", need(access.VerbGet, access.ResourcePromotions), a.watchPromotion)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions", need(access.VerbPromote, access.ResourceStages).nameInBody(), a.promote)
 	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/abort", need(access.VerbUpdate, access.ResourcePromotions), a.abort)
+	// Human steps: promote on the Promotion's Stage (read from the Promotion), then the
+	// step's own rule (human.go).
+	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/approve", need(access.VerbPromote, access.ResourceStages).nameInBody(), a.approveStep)
+	mux.HandleFunc("POST /api/v1/projects/{project}/promotions/{name}/answer", need(access.VerbPromote, access.ResourceStages).nameInBody(), a.answerStep)
 	mux.HandleFunc("GET /api/v1/projects/{project}/eventrouters", need(access.VerbList, access.ResourceEventRouters), a.listEventRouters)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses", need(access.VerbList, access.ResourceWarehouses), a.listWarehouses)
 	mux.HandleFunc("GET /api/v1/projects/{project}/warehouses/{name}", need(access.VerbGet, access.ResourceWarehouses), a.getWarehouse)

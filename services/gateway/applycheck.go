@@ -31,7 +31,9 @@ func (a *api) check(ctx context.Context, objs []manifest.Object) error {
 		return err
 	}
 	var problems []error
-	var opts []lint.Option
+	// A wait-for-approval step's approver roles must be roles the project has (or that the
+	// batch declares): one it lacks matches nobody.
+	opts := []lint.Option{lint.WithRoles(func(project, role string) bool { return a.auth.policies.Get(project).HasRole(role) })}
 	if a.route != nil {
 		opts = append(opts, lint.WithStepKinds(func(uses string) bool { _, ok := a.route(uses); return ok }))
 	}

@@ -56,6 +56,8 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 		return s.handlePause(ctx, msg, v1.StageResume)
 	case "promote":
 		return s.handlePromote(ctx, msg)
+	case "input":
+		return s.handleInput(ctx, msg)
 	}
 	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verb)))
 }

@@ -19,7 +19,8 @@ import (
 // ownSteps are the steps the scheduler runs itself, by name: they read or change the
 // control plane (other Freight, Stage status) rather than a workspace. Route sends them to
 // promotion.Scheduler; dispatch finds them here. Each returns its result, or an error when
-// NATS is in trouble: the event is then redelivered and the step prepared again.
+// NATS is in trouble: the event is then redelivered and the step prepared again. The human
+// steps (human.go) are the scheduler's too.
 var ownSteps = map[string]func(s *scheduler, ctx context.Context, job *v1.StepJob) (*v1.StepResult, error){
 	"set-metadata":      (*scheduler).setMetadata,
 	"set-freight-alias": (*scheduler).setAlias,
@@ -29,19 +30,22 @@ var ownSteps = map[string]func(s *scheduler, ctx context.Context, job *v1.StepJo
 // (promotion.PrepareOptions.Orchestrated).
 func Runs(uses string) bool {
 	_, ok := ownSteps[uses]
-	return ok
+	return ok || promotion.IsHuman(uses)
 }
 
 // runOwn runs job, one of ownSteps, and publishes its result, redacted of the secrets its
 // config read, as every result is.
 func (s *scheduler) runOwn(ctx context.Context, job *v1.StepJob, secrets []string) error {
 	run, ok := ownSteps[job.Uses]
+	if promotion.IsHuman(job.Uses) {
+		run, ok = (*scheduler).runHuman, true // a nil result: it still waits, recorded already
+	}
 	if !ok {
 		return bus.Poison(bus.ReasonInvalid, fmt.Errorf("step %q: %s is not a step the scheduler runs", job.Alias, job.Uses))
 	}
 	started := time.Now().UTC()
 	r, err := run(s, ctx, job)
-	if err != nil {
+	if err != nil || r == nil {
 		return err
 	}
 	r.Project, r.Promotion, r.Step, r.Alias, r.Uses = job.Project, job.Promotion, job.Step, job.Alias, job.Uses

@@ -61,7 +61,7 @@ type scheduler struct {
 	expr  *expr.Evaluator
 	ui    string // ctx.uiBaseUrl
 
-	timers timer.Set // auto-promotion re-evaluations when a soak ends
+	timers timer.Set // auto-promotion re-evaluations when a soak ends; human steps' timeouts
 
 	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
 }
@@ -104,7 +104,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		errs <- d.Bus.Consume(ctx, d.Log, bus.ConsumerOptions{
 			Stream: bus.StreamCommands, Durable: "scheduler-commands",
-			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake", "reject"),
+			Filters: bus.CommandFilters("promote", "abort", "approve", "verify", "pause", "resume", "wake", "reject", "input"),
 			Metrics: d.Metrics,
 		}, commands)
 	}()
@@ -136,6 +136,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	go func() {
 		if err := s.autoPromoteAll(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("auto-promotion not evaluated at start; it runs on the next event", "err", err)
+		}
+	}()
+	go func() {
+		if err := s.resumeHuman(ctx); err != nil && ctx.Err() == nil {
+			d.Log.Warn("waiting human steps not resumed at start; each is on its next event", "err", err)
 		}
 	}()
 	d.Log.Info("scheduler ready")

@@ -66,8 +66,12 @@ func checkPromotionRecord(r *v1.PromotionRecord, project string) error {
 			errs = append(errs, fmt.Errorf("phase: %s is not a final phase", short(r.Phase)))
 		}
 	case v1.RecordAbort, v1.RecordSupersede:
+	case v1.RecordInput:
+		if r.Step == "" || r.Input == nil || r.Input.Actor == "" {
+			errs = append(errs, errors.New("input: an input record names the step and holds the input with its actor"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("op: %s is not create, finish, abort or supersede", short(r.Op)))
+		errs = append(errs, fmt.Errorf("op: %s is not create, finish, abort, supersede or input", short(r.Op)))
 	}
 	return errors.Join(errs...)
 }

@@ -186,6 +186,9 @@ func (s *state) resumeQueues(ctx context.Context) error {
 		if err := s.startNext(ctx, project, name); err != nil {
 			return err
 		}
+		if err := s.armDiscard(ctx, project, name); err != nil {
+			return err
+		}
 		if err := s.rollback(ctx, project, name); err != nil {
 			return err
 		}

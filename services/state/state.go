@@ -115,6 +115,9 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			}
 			return s.create(ctx, &r)
 		}
+		if r.Op == v1.RecordInput {
+			return s.input(ctx, &r)
+		}
 		return s.finish(ctx, &r) // finish, abort or supersede
 	case "stage":
 		var r v1.StageRecord
@@ -259,7 +262,10 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 		}
 		return err
 	}
-	return s.startNext(ctx, r.Project, p.Spec.Stage)
+	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
+		return err
+	}
+	return s.armDiscard(ctx, r.Project, p.Spec.Stage) // queued ones go when a window closes
 }
 
 // recordStep applies one step result and announces it.

@@ -36,7 +36,10 @@ const (
 	TypePromotionErrored      = "dev.dray.promotion.errored"
 	TypePromotionAborted      = "dev.dray.promotion.aborted"
 	TypePromotionSuperseded   = "dev.dray.promotion.superseded"
-	TypeFreightCreated        = "dev.dray.freight.created"
+	// TypePromotionDiscarded announces a queued Promotion ended Aborted, without running,
+	// because its Stage's promotion windows closed (docs/resources.md#promotion-windows).
+	TypePromotionDiscarded = "dev.dray.promotion.discarded"
+	TypeFreightCreated     = "dev.dray.freight.created"
 )
 
 // PromotionEvent is the data of every promotion.* event.

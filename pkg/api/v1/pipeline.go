@@ -155,6 +155,10 @@ type PromotionWindow struct {
 	TimeZone string `json:"timeZone,omitempty"`
 	// Stages is Dray's earlier name for StageSelector.
 	Stages *StageSelector `json:"stages,omitempty"`
+	// KeepPending keeps the Stage's queued Promotions when this window closes it (a Deny
+	// window begins, or this Allow window ends): they wait for the next opening. By default
+	// they are discarded then (docs/resources.md#promotion-windows). Dray's own field.
+	KeepPending bool `json:"keepPending,omitempty"`
 }
 
 // PromotionWindowStatus is what a Stage's promotion windows say now: computed from every

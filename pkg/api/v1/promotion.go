@@ -123,6 +123,9 @@ type StepExecutionMetadata struct {
 	Executor string `json:"executor,omitempty"`
 	// Config is the rendered config of the last attempt, secrets redacted.
 	Config map[string]any `json:"config,omitempty"`
+	// Inputs are the approvals or answers people gave a human step (wait-for-approval,
+	// get-user-input), in the order they were recorded.
+	Inputs []StepInput `json:"inputs,omitempty"`
 }
 
 // Finished reports whether the Promotion reached a terminal phase.

@@ -50,7 +50,7 @@ func (r *StepResult) ID() string { return AttemptID(r.Promotion, r.Step, r.Attem
 // PromotionRecord asks the state service to create a Promotion or to end it. The scheduler
 // publishes it on dray.results.<project>.promotion with Nats-Msg-Id <promotion>/<op>.
 type PromotionRecord struct {
-	// Op is create, finish, abort or supersede.
+	// Op is create, finish, abort, supersede or input.
 	Op string `json:"op"`
 	// Promotion is the whole new Promotion (create only).
 	Promotion *Promotion `json:"promotion,omitempty"`
@@ -62,6 +62,10 @@ type PromotionRecord struct {
 	Message string `json:"message,omitempty"`
 	// Actor is who aborted the Promotion (abort only).
 	Actor string `json:"actor,omitempty"`
+	// Step and Input are the alias of a human step and the approval or answers to record
+	// for it (input only).
+	Step  string     `json:"step,omitempty"`
+	Input *StepInput `json:"input,omitempty"`
 	// Front queues the new Promotion ahead of the Stage's others (create only): a
 	// verification runs before the next Promotion may start.
 	Front bool `json:"front,omitempty"`
@@ -75,4 +79,6 @@ const (
 	// RecordSupersede ends a Pending auto-promotion Superseded (Message says by what); one
 	// that started runs on.
 	RecordSupersede = "supersede"
+	// RecordInput records a person's approval or answers for a human step that is waiting.
+	RecordInput = "input"
 )

@@ -48,6 +48,7 @@ var Table = []Entry{
 	{Name: "stagecommand", ID: "dray.cmd.<project>.pause", Message: true, New: func() any { return new(StageCommand) }},
 	{Name: "stagerecord", ID: "dray.results.<project>.stage", Message: true, New: func() any { return new(StageRecord) }},
 	{Name: "stageevent", ID: TypeStagePaused, Message: true, New: func() any { return new(StageEvent) }},
+	{Name: "stepinputcommand", ID: "dray.cmd.<project>.input", Message: true, New: func() any { return new(StepInputCommand) }},
 	{Name: "wakecommand", ID: "dray.cmd.<project>.wake", Message: true, New: func() any { return new(WakeCommand) }},
 	{Name: "freightrecord", ID: "dray.results.<project>.freight", Message: true, New: func() any { return new(FreightRecord) }},
 	{Name: "refreshcommand", ID: "dray.cmd.<project>.refresh", Message: true, New: func() any { return new(RefreshCommand) }},

@@ -330,12 +330,48 @@ type PromotionView struct {
 	Groups []StepGroup
 	// Duration is how long it ran (so far, when running).
 	Duration string
+	// Waiting is the human step the Promotion waits at; nil when it waits for nobody.
+	Waiting *WaitingView
+}
+
+// WaitingView is a human step waiting for people (docs/steps/wait-for-approval.md): an
+// approval (Approve) or a form to fill in (Fields).
+type WaitingView struct {
+	Alias, Uses, Message string
+	Approve              bool
+	// Prompt is the step's config message.
+	Prompt string
+	Fields []promotion.FormField
+}
+
+// waiting returns what the running Promotion p waits for at a human step, or nil.
+func waiting(p *v1.Promotion) *WaitingView {
+	meta := p.Status.StepExecutionMetadata
+	if p.Status.CurrentStep >= len(meta) {
+		return nil
+	}
+	_, m, ok := promotion.Waiting(p, meta[p.Status.CurrentStep].Alias)
+	if !ok {
+		return nil
+	}
+	cfg, err := promotion.DecodeHuman(m.Uses, m.Alias, m.Config)
+	if err != nil {
+		return nil
+	}
+	w := &WaitingView{Alias: m.Alias, Uses: m.Uses, Message: m.Message}
+	switch c := cfg.(type) {
+	case promotion.ApprovalConfig:
+		w.Approve, w.Prompt = true, c.Message
+	case promotion.InputConfig:
+		w.Prompt, w.Fields = c.Message, c.Fields()
+	}
+	return w
 }
 
 // BuildPromotion groups a Promotion's steps: steps whose alias is "<task alias>::<step>"
 // (how a PromotionTask's steps are expanded, README.md) go under their task.
 func BuildPromotion(p *v1.Promotion, now time.Time) PromotionView {
-	v := PromotionView{P: p, Duration: duration(p.Status.StartedAt, p.Status.FinishedAt, now)}
+	v := PromotionView{P: p, Duration: duration(p.Status.StartedAt, p.Status.FinishedAt, now), Waiting: waiting(p)}
 	meta := p.Status.StepExecutionMetadata
 	for i := range max(len(meta), len(p.Spec.Steps)) {
 		var m v1.StepExecutionMetadata

@@ -25,7 +25,10 @@
     },
     encodeParameters: function (xhr, parameters) {
       var o = {};
-      parameters.forEach(function (v, k) { o[k] = v; });
+      // form.<field> inputs (a get-user-input form) travel as {"form": {"<field>": "<text>"}}.
+      parameters.forEach(function (v, k) {
+        if (k.indexOf("form.") === 0) { o.form = o.form || {}; o.form[k.slice(5)] = v; } else { o[k] = v; }
+      });
       xhr.overrideMimeType("text/json");
       return JSON.stringify(o);
     }

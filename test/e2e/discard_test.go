@@ -1,0 +1,77 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bustest"
+	"github.com/drayhq/dray/pkg/store"
+)
+
+// TestWindowCloseDiscards (docs/resources.md#promotion-windows): when a Deny window begins,
+// the Promotions queued in a Stage are discarded — Aborted, announced with
+// promotion.discarded — while the one running goes on; a window with keepPending keeps them
+// queued. The Stage that keeps its queue closes two seconds before the other, so by the time
+// the discard is seen its timer has run too.
+func TestWindowCloseDiscards(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	now := time.Now().UTC().Truncate(time.Second)
+	freeze := func(at time.Time, keep bool) []v1.PromotionWindow {
+		return []v1.PromotionWindow{{Name: "freeze", Kind: "Deny", KeepPending: keep,
+			DTStart: at.Format("20060102T150405Z"), DTEnd: at.Add(time.Hour).Format("20060102T150405Z")}}
+	}
+	for name, w := range map[string][]v1.PromotionWindow{"keeps": freeze(now.Add(4*time.Second), true), "prod": freeze(now.Add(6*time.Second), false)} {
+		putResource(t, b, project, v1.KindStage, name, v1.Stage{
+			TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindStage},
+			Metadata: v1.ObjectMeta{Name: name, Namespace: project},
+			Spec: v1.StageSpec{RequestedFreight: direct, PromotionWindows: w, PromotionTemplate: &v1.PromotionTemplate{Spec: v1.PromotionTemplateSpec{
+				Steps: []v1.PromotionStep{{Uses: "wait-for-approval", As: "hold", Config: map[string]any{ // keeps the first one running
+					"approvers": map[string]any{"claims": map[string]any{"groups": []any{"nobody"}}}}}}}}},
+		})
+	}
+	put := func(tag string) string {
+		return putFreight(t, b, project, &v1.Freight{Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},
+			Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: tag}}})
+	}
+	f1, f2 := put("v1"), put("v2")
+	for _, s := range []string{"keeps", "prod"} {
+		publishPromote(t, ns, s, f1)
+		waitFor(t, s+"'s first Promotion to run", func() bool { st := stageStatus(t, b, s); return st.CurrentPromotion != nil })
+		publishPromote(t, ns, s, f2)
+		waitFor(t, s+"'s second Promotion to queue", func() bool { return len(stageStatus(t, b, s).Queued) == 1 })
+	}
+	queued := map[string]string{"keeps": stageStatus(t, b, "keeps").Queued[0].Name, "prod": stageStatus(t, b, "prod").Queued[0].Name}
+	phase := func(name string) *v1.Promotion {
+		p, err := store.Promotion(t.Context(), b, project, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	waitFor(t, "prod's queued Promotion to be discarded when the freeze begins", func() bool { return phase(queued["prod"]).Status.Finished() })
+	if p := phase(queued["prod"]); p.Status.Phase != v1.PhaseAborted || !strings.Contains(p.Status.Message, `discarded: the Stage's promotion windows closed (deny window "freeze" is open until`) {
+		t.Errorf("discarded Promotion: %s %q, want Aborted saying the freeze discarded it", p.Status.Phase, p.Status.Message)
+	}
+	if st := stageStatus(t, b, "prod"); len(st.Queued) != 0 || st.CurrentPromotion == nil {
+		t.Errorf("prod's queue = %+v, current %v; want it empty and the running Promotion still current", st.Queued, st.CurrentPromotion)
+	}
+	if p := phase(queued["keeps"]); p.Status.Phase != v1.PhasePending || len(stageStatus(t, b, "keeps").Queued) != 1 {
+		t.Errorf("keepPending Stage's queued Promotion = %s, want it Pending in the queue", p.Status.Phase)
+	}
+	discarded := 0
+	for _, e := range events(t, b, project) {
+		if e.Type == v1.TypePromotionDiscarded {
+			discarded++
+			if !strings.Contains(string(e.Data), queued["prod"]) {
+				t.Errorf("promotion.discarded event %s, want it to name %s", e.Data, queued["prod"])
+			}
+		}
+	}
+	if discarded != 1 {
+		t.Errorf("%d promotion.discarded events, want 1", discarded)
+	}
+}
