@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/stage"
 )
 
 // DefaultKeepPromotions is how many finished Promotions each Stage keeps by default: as many
@@ -29,70 +28,30 @@ const DefaultKeepPromotions = 20
 // It finds a Stage's Promotions by their names, <stage>.<ulid>.<freight> (promotion.Name):
 // the keys <project>.<stage>.*.* are the Stage's, and in key order they are oldest first.
 // Listing them reads no values; only the Promotions to delete are read.
-func (s *state) trimPromotions(ctx context.Context, project, stage string) error {
+func (s *state) trimPromotions(ctx context.Context, project, name string) error {
 	keep := s.opts.KeepPromotions
 	if keep < 0 {
 		return nil
 	}
 	var st v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, name), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return err
 	}
-	prefix := bus.Key(project, stage) + "."
+	prefix := bus.Key(project, name) + "."
 	lister, err := s.Bus.Promotions.ListKeysFiltered(ctx, prefix+"*.*")
 	if err != nil {
-		return fmt.Errorf("list promotions of stage %s: %w", bus.Key(project, stage), err)
+		return fmt.Errorf("list promotions of stage %s: %w", bus.Key(project, name), err)
 	}
 	var names []string
 	for k := range lister.Keys() {
-		names = append(names, stage+"."+strings.TrimPrefix(k, prefix))
+		names = append(names, name+"."+strings.TrimPrefix(k, prefix))
 	}
-	for _, name := range trimmable(names, &st, keep) {
-		if err := s.deleteFinished(ctx, project, stage, name); err != nil {
+	for _, n := range stage.Trimmable(names, &st, keep) {
+		if err := s.deleteFinished(ctx, project, name, n); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// trimmable picks, from the names of a Stage's Promotions, those past the newest keep that
-// may be deleted: every name the Stage's status st refers to stays, and those it holds as
-// current or queued (not finished) do not count towards keep. Names sort oldest first
-// (promotion.Name puts a ULID after the Stage).
-func trimmable(names []string, st *v1.StageStatus, keep int) []string {
-	running, needed := map[string]bool{}, map[string]bool{}
-	if st.CurrentPromotion != nil {
-		running[st.CurrentPromotion.Name] = true
-	}
-	for _, q := range st.Queued {
-		running[q.Name] = true
-	}
-	if st.LastPromotion != nil {
-		needed[st.LastPromotion.Name] = true
-	}
-	for _, h := range pipeline.Current(st.FreightHistory) {
-		needed[h.Promotion] = true
-	}
-	if st.VerifyWhenHealthy != "" {
-		needed[st.VerifyWhenHealthy] = true
-	}
-	for _, h := range st.AutoPromotionHolds {
-		needed[h.PromotionName] = true
-	}
-	names = slices.Sorted(slices.Values(names))
-	var out []string
-	kept := 0
-	for i := len(names) - 1; i >= 0; i-- {
-		n := names[i]
-		if running[n] {
-			continue
-		}
-		if kept++; kept <= keep || needed[n] {
-			continue
-		}
-		out = append(out, n)
-	}
-	return out
 }
 
 // deleteFinished deletes a Promotion of stage if it finished, unless it changed since read.
