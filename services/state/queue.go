@@ -80,7 +80,7 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 		}
 		if !p.Status.Finished() {
 			if started {
-				s.metrics.promotionStarted(project, name)
+				s.metrics.PromotionStarted(project, name)
 			}
 			return s.publish(ctx, p, v1.TypePromotionStarted, p.Metadata.Name+"/started", nil)
 		}

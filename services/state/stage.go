@@ -36,7 +36,7 @@ func (s *state) updateStage(ctx context.Context, project, stage string, change f
 			_, err = s.Bus.Stages.Update(ctx, key, data, rev)
 		}
 		if err == nil {
-			s.metrics.queues.set(project, stage, &st)
+			s.metrics.Queue(project, stage, &st)
 			return nil
 		}
 		if !isConflict(err) {

@@ -21,6 +21,7 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/pkg/workspace"
+	"github.com/drayhq/dray/services/state/internal/metrics"
 )
 
 // Options tune the state service.
@@ -51,7 +52,7 @@ func (o *Options) Validate() error { return nil }
 type state struct {
 	service.Deps
 	opts    Options
-	metrics *metrics
+	metrics *metrics.Metrics
 
 	written written   // the Promotions this service stored last
 	timers  timer.Set // per <project>.<stage>: when a window opens
@@ -62,7 +63,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.KeepPromotions == 0 {
 		opts.KeepPromotions = DefaultKeepPromotions
 	}
-	m, err := newMetrics(d.Metrics)
+	m, err := metrics.New(d.Metrics)
 	if err != nil {
 		return err
 	}
@@ -307,7 +308,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	}
 	s.written.forget(key) // it changes no more
 	if changed {
-		s.metrics.promotionFinished(r.Project, p.Spec.Stage, p.Status.Phase)
+		s.metrics.PromotionFinished(r.Project, p.Spec.Stage, p.Status.Phase)
 		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
 			"phase", p.Status.Phase, "message", p.Status.Message)
 	}
