@@ -21,6 +21,7 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/pkg/workspace"
+	"github.com/drayhq/dray/services/state/internal/check"
 	"github.com/drayhq/dray/services/state/internal/metrics"
 )
 
@@ -84,7 +85,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 // project) or is about a Promotion that does not exist is poisoned: it can never be
 // recorded, and retrying it would block the queue.
 func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
-	project, err := subjectProject(msg.Subject())
+	project, err := check.SubjectProject(msg.Subject())
 	if err != nil {
 		return invalid(err)
 	}
@@ -95,7 +96,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkStepResult(&r, project); err != nil {
+		if err := check.StepResult(&r, project); err != nil {
 			return invalid(err)
 		}
 		return s.recordStep(ctx, &r)
@@ -104,7 +105,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkPromotionRecord(&r, project); err != nil {
+		if err := check.PromotionRecord(&r, project); err != nil {
 			return invalid(err)
 		}
 		if r.Op == v1.RecordCreate {
@@ -122,7 +123,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkStageRecord(&r, project); err != nil {
+		if err := check.StageRecord(&r, project); err != nil {
 			return invalid(err)
 		}
 		switch r.Op {
@@ -133,13 +134,13 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		case v1.StageClearHolds:
 			return s.updateStage(ctx, r.Project, r.Stage, stage.ClearHolds)
 		}
-		return invalid(fmt.Errorf("op: %s is not a stage record op", short(r.Op)))
+		return invalid(fmt.Errorf("op: %s is not a stage record op", check.Short(r.Op)))
 	case "freight":
 		var r v1.FreightRecord
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkFreightRecord(&r, project); err != nil {
+		if err := check.FreightRecord(&r, project); err != nil {
 			return invalid(err)
 		}
 		if r.Op != v1.FreightApprove {
@@ -147,8 +148,11 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		}
 		return s.approve(ctx, &r)
 	}
-	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), short(kind)))
+	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), check.Short(kind)))
 }
+
+// invalid poisons a record that failed a check.
+func invalid(err error) error { return bus.Poison(bus.ReasonInvalid, err) }
 
 // decode decodes msg's payload into v, poisoning a payload that does not decode.
 func decode(msg jetstream.Msg, v any) error {
