@@ -234,7 +234,7 @@ func (s *state) approve(ctx context.Context, r *v1.FreightRecord) error {
 // freightStatus applies change to a Freight's status with compare-and-set; a Freight that no
 // longer exists is skipped.
 func (s *state) freightStatus(ctx context.Context, project, name string, change func(*v1.FreightStatus)) error {
-	err := s.updateFreight(ctx, bus.Key(project, name), func(f *v1.Freight) { change(&f.Status) })
+	err := s.records.Freight(ctx, bus.Key(project, name), func(f *v1.Freight) { change(&f.Status) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		s.Log.Warn("freight status not recorded: no such freight", "project", project, "freight", name)
 		return nil

@@ -121,7 +121,7 @@ func (s *state) refuse(ctx context.Context, project, name, head, why string) err
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return err
 	}
-	s.written.forget(bus.Key(project, head))
+	s.records.Forget(bus.Key(project, head))
 	if err := s.release(ctx, project, name, head); err != nil || p == nil {
 		return err
 	}

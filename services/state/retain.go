@@ -11,6 +11,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/stage"
+	"github.com/drayhq/dray/services/state/internal/records"
 )
 
 // DefaultKeepPromotions is how many finished Promotions each Stage keeps by default: as many
@@ -69,12 +70,12 @@ func (s *state) deleteFinished(ctx context.Context, project, stage, name string)
 		return nil
 	}
 	if err := s.Bus.Promotions.Purge(ctx, key, jetstream.LastRevision(rev)); err != nil {
-		if isConflict(err) {
+		if records.IsConflict(err) {
 			return nil // changed since: looked at again after the next Promotion
 		}
 		return fmt.Errorf("delete promotion %s: %w", key, err)
 	}
-	s.written.forget(key)
+	s.records.Forget(key)
 	s.Log.Debug("finished promotion deleted: past the stage's retention", "project", project, "stage", stage, "promotion", name)
 	return nil
 }

@@ -2,12 +2,8 @@ package state
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
@@ -16,33 +12,7 @@ import (
 
 // updateStage applies change to a Stage's status with compare-and-set.
 func (s *state) updateStage(ctx context.Context, project, stage string, change func(*v1.StageStatus) bool) error {
-	key := bus.Key(project, stage)
-	for {
-		var st v1.StageStatus
-		rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Stages, key, &st)
-		if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return err
-		}
-		if !change(&st) {
-			return nil
-		}
-		data, err := json.Marshal(&st)
-		if err != nil {
-			return err
-		}
-		if rev == 0 {
-			_, err = s.Bus.Stages.Create(ctx, key, data)
-		} else {
-			_, err = s.Bus.Stages.Update(ctx, key, data, rev)
-		}
-		if err == nil {
-			s.metrics.Queue(project, stage, &st)
-			return nil
-		}
-		if !isConflict(err) {
-			return fmt.Errorf("update stage status %s: %w", key, err)
-		}
-	}
+	return s.records.Stage(ctx, project, stage, change)
 }
 
 // setMetadata applies what a set-metadata step set to Stage and Freight status, with
@@ -51,7 +21,7 @@ func (s *state) setMetadata(ctx context.Context, project string, updates []v1.Me
 	for _, u := range updates {
 		var err error
 		if u.Kind == v1.KindFreight {
-			err = s.updateFreight(ctx, bus.Key(project, u.Name), func(f *v1.Freight) { f.Status.Metadata = stage.SetMetadata(f.Status.Metadata, u.Values) })
+			err = s.records.Freight(ctx, bus.Key(project, u.Name), func(f *v1.Freight) { f.Status.Metadata = stage.SetMetadata(f.Status.Metadata, u.Values) })
 		} else {
 			err = s.updateStage(ctx, project, u.Name, func(st *v1.StageStatus) bool { st.Metadata = stage.SetMetadata(st.Metadata, u.Values); return true })
 		}
@@ -60,25 +30,6 @@ func (s *state) setMetadata(ctx context.Context, project string, updates []v1.Me
 		}
 	}
 	return nil
-}
-
-// updateFreight applies change to a Freight with compare-and-set.
-func (s *state) updateFreight(ctx context.Context, key string, change func(*v1.Freight)) error {
-	for {
-		var f v1.Freight
-		rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Freight, key, &f)
-		if err != nil {
-			return err
-		}
-		change(&f)
-		data, err := json.Marshal(&f)
-		if err != nil {
-			return err
-		}
-		if _, err = s.Bus.Freight.Update(ctx, key, data, rev); err == nil || !isConflict(err) {
-			return err
-		}
-	}
 }
 
 // pause pauses or resumes a Stage, says so in an event, and on resume runs its queue.

@@ -23,6 +23,7 @@ import (
 	"github.com/drayhq/dray/pkg/workspace"
 	"github.com/drayhq/dray/services/state/internal/check"
 	"github.com/drayhq/dray/services/state/internal/metrics"
+	"github.com/drayhq/dray/services/state/internal/records"
 )
 
 // Options tune the state service.
@@ -55,7 +56,7 @@ type state struct {
 	opts    Options
 	metrics *metrics.Metrics
 
-	written written   // the Promotions this service stored last
+	records *records.Writer
 	timers  timer.Set // per <project>.<stage>: when a window opens
 }
 
@@ -68,7 +69,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	s := &state{Deps: d, opts: opts, metrics: m}
+	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, m.Queue)}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
@@ -162,61 +163,10 @@ func decode(msg jetstream.Msg, v any) error {
 	return nil
 }
 
-// update applies change to the Promotion stored under key with compare-and-set, retrying when
-// another writer got there first. change reports whether it changed anything. It starts from
-// what this service stored last, when it has that, and from the bucket otherwise — read from
-// its leader, since a lagging replica would make a result look stale or a change look done.
-// "Nothing to change" is only believed of the bucket's latest: another replica of this
-// service may have written since the cached copy.
+// update applies change to the Promotion stored under key with compare-and-set
+// (records.Writer.Promotion).
 func (s *state) update(ctx context.Context, key string, change func(p *v1.Promotion) bool) (*v1.Promotion, bool, error) {
-	for {
-		var p v1.Promotion
-		last, cached := s.written.get(key)
-		if cached {
-			if err := json.Unmarshal(last.data, &p); err != nil {
-				return nil, false, fmt.Errorf("decode promotion %s: %w", key, err)
-			}
-		} else {
-			rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Promotions, key, &p)
-			if err != nil {
-				return nil, false, err
-			}
-			last.rev = rev
-		}
-		if !change(&p) {
-			if cached {
-				s.written.forget(key)
-				continue
-			}
-			return &p, false, nil
-		}
-		data, err := json.Marshal(&p)
-		if err != nil {
-			return nil, false, fmt.Errorf("encode promotion %s: %w", key, err)
-		}
-		var rev uint64
-		err = s.Bus.Retry(ctx, func(ctx context.Context) (err error) {
-			rev, err = s.Bus.Promotions.Update(ctx, key, data, last.rev)
-			return err
-		})
-		if err == nil {
-			s.written.put(key, rev, data)
-			return &p, true, nil
-		}
-		s.written.forget(key)
-		if !isConflict(err) {
-			return nil, false, fmt.Errorf("update promotion %s: %w", key, err)
-		}
-		if ctx.Err() != nil {
-			return nil, false, ctx.Err()
-		}
-	}
-}
-
-func isConflict(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		errors.Is(err, jetstream.ErrKeyExists)
+	return s.records.Promotion(ctx, key, change)
 }
 
 // create stores a new Promotion, Pending, and announces it; it starts at once when its Stage
@@ -310,7 +260,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err != nil || !p.Status.Finished() {
 		return err
 	}
-	s.written.forget(key) // it changes no more
+	s.records.Forget(key) // it changes no more
 	if changed {
 		s.metrics.PromotionFinished(r.Project, p.Spec.Stage, p.Status.Phase)
 		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
