@@ -24,6 +24,7 @@ import (
 	"github.com/drayhq/dray/services/state/internal/check"
 	"github.com/drayhq/dray/services/state/internal/metrics"
 	"github.com/drayhq/dray/services/state/internal/records"
+	"github.com/drayhq/dray/services/state/internal/rollback"
 )
 
 // Options tune the state service.
@@ -57,6 +58,7 @@ type state struct {
 	metrics *metrics.Metrics
 
 	records *records.Writer
+	roller  *rollback.Roller
 	timers  timer.Set // per <project>.<stage>: when a window opens
 }
 
@@ -70,6 +72,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, m.Queue)}
+	s.roller = &rollback.Roller{Bus: d.Bus, Log: d.Log, Stage: s.updateStage, Create: s.create}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
