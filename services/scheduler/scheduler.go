@@ -16,6 +16,7 @@ import (
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/timer"
+	"github.com/drayhq/dray/services/scheduler/internal/converge"
 )
 
 // Options tune the scheduler.
@@ -77,7 +78,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	}
 	// The watch starts before the evaluation at start, so no apply falls between the two.
 	bg, stopBg := context.WithCancel(ctx)
-	watching, err := s.watchResources(bg)
+	watching, err := converge.Watch(bg, d.Bus, d.Log, s.autoPromote)
 	if err != nil {
 		stopBg()
 		return err
@@ -90,7 +91,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		opts.Resync = DefaultResync
 	}
 	if opts.Resync > 0 {
-		go s.resync(bg, opts.Resync)
+		go converge.Every(bg, opts.Resync, d.Log, s.autoPromoteAll)
 	}
 	failures, err := audit.NewFailures(d.Metrics)
 	if err != nil {
