@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -99,11 +98,11 @@ func (s *state) received(ctx context.Context, p *v1.Promotion, sp *v1.Stage) err
 		return err
 	}
 	if previous != "" && previous != freight {
-		if err := s.freightStatus(ctx, project, previous, func(fs *v1.FreightStatus) { stage.Leave(fs, name, at) }); err != nil {
+		if err := s.records.FreightStatus(ctx, project, previous, func(fs *v1.FreightStatus) { stage.Leave(fs, name, at) }); err != nil {
 			return err
 		}
 	}
-	return s.freightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.Arrive(fs, name, at) })
+	return s.records.FreightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.Arrive(fs, name, at) })
 }
 
 // verify runs Stage st's verification of the Freight that p, a successful Promotion,
@@ -137,7 +136,7 @@ func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error
 		return err
 	}
 	now := time.Now().UTC()
-	if err := s.freightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.MarkVerified(fs, name, now) }); err != nil {
+	if err := s.records.FreightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.MarkVerified(fs, name, now) }); err != nil {
 		return err
 	}
 	// The last Freight verified is where auto-rollback returns to.
@@ -204,85 +203,4 @@ func (s *state) verificationFailed(ctx context.Context, p *v1.Promotion, why str
 
 func (s *state) setVerification(ctx context.Context, project, name, why string) error {
 	return s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.SetVerification(st, why) })
-}
-
-// approve records an approval of a Freight for a Stage (stage.Approve) and announces it. A
-// repeated one changes nothing and re-sends the event with the same ID.
-func (s *state) approve(ctx context.Context, r *v1.FreightRecord) error {
-	at := time.Now().UTC()
-	if r.At != nil {
-		at = r.At.UTC()
-	}
-	err := s.freightStatus(ctx, r.Project, r.Freight, func(fs *v1.FreightStatus) { stage.Approve(fs, r.Stage, r.Actor, r.Reason, at) })
-	if err != nil {
-		return err
-	}
-	f, err := store.Freight(ctx, s.Bus, r.Project, r.Freight)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted since; freightStatus said so
-	}
-	if err != nil {
-		return err
-	}
-	a := f.Status.ApprovedFor[r.Stage]
-	s.Log.Info("freight approved", "project", r.Project, "freight", r.Freight, "stage", r.Stage, "by", a.By)
-	ev := v1.FreightEvent{Project: r.Project, Freight: r.Freight, Alias: f.Alias, Origin: f.Origin, Stage: r.Stage,
-		Actor: a.By, Message: a.Reason}
-	return s.Bus.PublishEvent(ctx, r.Project, v1.TypeFreightApproved, stage.ApprovalID(r.Project, r.Freight, r.Stage, a), "freight/"+r.Freight, ev)
-}
-
-// freightStatus applies change to a Freight's status with compare-and-set; a Freight that no
-// longer exists is skipped.
-func (s *state) freightStatus(ctx context.Context, project, name string, change func(*v1.FreightStatus)) error {
-	err := s.records.Freight(ctx, bus.Key(project, name), func(f *v1.Freight) { change(&f.Status) })
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		s.Log.Warn("freight status not recorded: no such freight", "project", project, "freight", name)
-		return nil
-	}
-	return err
-}
-
-// reject records a Freight's rejection, or takes it back (stage.Reject, stage.Unreject), and
-// announces it with freight.rejected or freight.unrejected. A repeated record changes nothing
-// and re-sends the event with the same ID: the rejection on record names it.
-func (s *state) reject(ctx context.Context, r *v1.FreightRecord) error {
-	at := time.Now().UTC()
-	if r.At != nil {
-		at = r.At.UTC()
-	}
-	err := s.freightStatus(ctx, r.Project, r.Freight, func(fs *v1.FreightStatus) {
-		if r.Op == v1.FreightUnreject {
-			stage.Unreject(fs, r.Stage)
-			return
-		}
-		stage.Reject(fs, r.Stage, r.Actor, r.Reason, at)
-	})
-	if err != nil {
-		return err
-	}
-	f, err := store.Freight(ctx, s.Bus, r.Project, r.Freight)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted since; freightStatus said so
-	}
-	if err != nil {
-		return err
-	}
-	t, ev := v1.TypeFreightUnrejected, v1.FreightEvent{Project: r.Project, Freight: r.Freight, Alias: f.Alias, Origin: f.Origin, Stage: r.Stage,
-		Actor: r.Actor, Message: r.Reason}
-	if r.Op == v1.FreightReject {
-		t = v1.TypeFreightRejected
-		rej := f.Status.Rejected
-		if rr, ok := f.Status.RejectedFor[r.Stage]; r.Stage != "" && ok {
-			rej = &rr
-		}
-		if rej != nil { // the rejection on record: the first
-			ev.Actor, ev.Message = rej.By, rej.Reason
-			if rej.At != nil {
-				at = *rej.At
-			}
-		}
-	}
-	s.Log.Info("freight "+r.Op+"ed", "project", r.Project, "freight", r.Freight, "stage", r.Stage, "by", ev.Actor)
-	id := r.Project + "/" + r.Freight + "/" + lastWord(t) + "/" + r.Stage + "/" + strconv.FormatInt(at.UnixNano(), 10)
-	return s.Bus.PublishEvent(ctx, r.Project, t, id, "freight/"+r.Freight, ev)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/drayhq/dray/services/state/internal/metrics"
 	"github.com/drayhq/dray/services/state/internal/records"
 	"github.com/drayhq/dray/services/state/internal/rollback"
+	"github.com/drayhq/dray/services/state/internal/verdict"
 )
 
 // Options tune the state service.
@@ -57,9 +58,10 @@ type state struct {
 	opts    Options
 	metrics *metrics.Metrics
 
-	records *records.Writer
-	roller  *rollback.Roller
-	timers  timer.Set // per <project>.<stage>: when a window opens
+	records  *records.Writer
+	roller   *rollback.Roller
+	verdicts *verdict.Recorder
+	timers   timer.Set // per <project>.<stage>: when a window opens
 }
 
 // Run records results until ctx ends.
@@ -71,8 +73,9 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, m.Queue)}
+	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, d.Log, m.Queue)}
 	s.roller = &rollback.Roller{Bus: d.Bus, Log: d.Log, Stage: s.updateStage, Create: s.create}
+	s.verdicts = &verdict.Recorder{Bus: d.Bus, Log: d.Log, Records: s.records}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
@@ -148,9 +151,9 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 			return invalid(err)
 		}
 		if r.Op != v1.FreightApprove {
-			return s.reject(ctx, &r)
+			return s.verdicts.Reject(ctx, &r)
 		}
-		return s.approve(ctx, &r)
+		return s.verdicts.Approve(ctx, &r)
 	}
 	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), check.Short(kind)))
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -18,13 +19,15 @@ import (
 // Writer writes records with compare-and-set. Safe for concurrent use.
 type Writer struct {
 	bus     *bus.Bus
+	log     *slog.Logger
 	written written // the Promotions this Writer stored last
 	onStage func(project, stage string, st *v1.StageStatus)
 }
 
-// New returns a Writer to b's buckets; onStage, when set, sees every Stage status it stores.
-func New(b *bus.Bus, onStage func(project, stage string, st *v1.StageStatus)) *Writer {
-	return &Writer{bus: b, onStage: onStage}
+// New returns a Writer to b's buckets that logs to log; onStage, when set, sees every Stage
+// status it stores.
+func New(b *bus.Bus, log *slog.Logger, onStage func(project, stage string, st *v1.StageStatus)) *Writer {
+	return &Writer{bus: b, log: log, onStage: onStage}
 }
 
 // Forget drops what the Writer remembers of the Promotion under key, once it changes no
@@ -140,4 +143,15 @@ func (w *Writer) Freight(ctx context.Context, key string, change func(*v1.Freigh
 			return err
 		}
 	}
+}
+
+// FreightStatus applies change to a Freight's status with compare-and-set; a Freight that no
+// longer exists is skipped.
+func (w *Writer) FreightStatus(ctx context.Context, project, name string, change func(*v1.FreightStatus)) error {
+	err := w.Freight(ctx, bus.Key(project, name), func(f *v1.Freight) { change(&f.Status) })
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		w.log.Warn("freight status not recorded: no such freight", "project", project, "freight", name)
+		return nil
+	}
+	return err
 }

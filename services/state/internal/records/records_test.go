@@ -3,6 +3,7 @@ package records
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -15,7 +16,7 @@ import (
 func TestPromotionStartsFromWhatItWrote(t *testing.T) {
 	ctx := t.Context()
 	b := bustest.Start(t).Connect(t)
-	w := New(b, nil)
+	w := New(b, slog.New(slog.DiscardHandler), nil)
 	key := bus.Key("demo", "p")
 	p := v1.Promotion{Metadata: v1.ObjectMeta{Name: "p", Namespace: "demo"}}
 	data, _ := json.Marshal(&p)
@@ -100,7 +101,7 @@ func TestStage(t *testing.T) {
 	ctx := t.Context()
 	b := bustest.Start(t).Connect(t)
 	var seen []string
-	w := New(b, func(project, stage string, st *v1.StageStatus) { seen = append(seen, project+"/"+stage+":"+st.Waiting) })
+	w := New(b, slog.New(slog.DiscardHandler), func(project, stage string, st *v1.StageStatus) { seen = append(seen, project+"/"+stage+":"+st.Waiting) })
 	for _, why := range []string{"a window", "a resume"} {
 		if err := w.Stage(ctx, "demo", "dev", func(st *v1.StageStatus) bool { st.Waiting = why; return true }); err != nil {
 			t.Fatalf("Stage(%s) = %v", why, err)
