@@ -24,6 +24,7 @@ import (
 	"github.com/drayhq/dray/services/state/internal/check"
 	"github.com/drayhq/dray/services/state/internal/metrics"
 	"github.com/drayhq/dray/services/state/internal/records"
+	"github.com/drayhq/dray/services/state/internal/retention"
 	"github.com/drayhq/dray/services/state/internal/rollback"
 	"github.com/drayhq/dray/services/state/internal/verdict"
 )
@@ -61,6 +62,7 @@ type state struct {
 	records  *records.Writer
 	roller   *rollback.Roller
 	verdicts *verdict.Recorder
+	trimmer  *retention.Trimmer
 	timers   timer.Set // per <project>.<stage>: when a window opens
 }
 
@@ -76,6 +78,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, d.Log, m.Queue)}
 	s.roller = &rollback.Roller{Bus: d.Bus, Log: d.Log, Stage: s.updateStage, Create: s.create}
 	s.verdicts = &verdict.Recorder{Bus: d.Bus, Log: d.Log, Records: s.records}
+	s.trimmer = &retention.Trimmer{Bus: d.Bus, Log: d.Log, Records: s.records, Keep: opts.KeepPromotions}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
@@ -298,7 +301,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	}
 	if changed {
 		// Retention is housekeeping: a failure is retried when the Stage's next Promotion ends.
-		if err := s.trimPromotions(ctx, r.Project, p.Spec.Stage); err != nil && ctx.Err() == nil {
+		if err := s.trimmer.Trim(ctx, r.Project, p.Spec.Stage); err != nil && ctx.Err() == nil {
 			s.Log.Warn("old promotions not trimmed", "project", r.Project, "stage", p.Spec.Stage, "err", err)
 		}
 	}
