@@ -27,6 +27,7 @@ import (
 	"github.com/drayhq/dray/services/state/internal/retention"
 	"github.com/drayhq/dray/services/state/internal/rollback"
 	"github.com/drayhq/dray/services/state/internal/verdict"
+	"github.com/drayhq/dray/services/state/internal/verification"
 )
 
 // Options tune the state service.
@@ -63,6 +64,7 @@ type state struct {
 	roller   *rollback.Roller
 	verdicts *verdict.Recorder
 	trimmer  *retention.Trimmer
+	verifier *verification.Verifier
 	timers   timer.Set // per <project>.<stage>: when a window opens
 }
 
@@ -78,6 +80,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, d.Log, m.Queue)}
 	s.roller = &rollback.Roller{Bus: d.Bus, Log: d.Log, Stage: s.updateStage, Create: s.create}
 	s.verdicts = &verdict.Recorder{Bus: d.Bus, Log: d.Log, Records: s.records}
+	s.verifier = &verification.Verifier{Bus: d.Bus, Records: s.records, Create: s.create}
 	s.trimmer = &retention.Trimmer{Bus: d.Bus, Log: d.Log, Records: s.records, Keep: opts.KeepPromotions}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
@@ -140,7 +143,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		case v1.StagePause, v1.StageResume:
 			return s.pause(ctx, &r)
 		case v1.StageHealthy:
-			return s.healthy(ctx, &r)
+			return s.verifier.Healthy(ctx, &r)
 		case v1.StageClearHolds:
 			return s.updateStage(ctx, r.Project, r.Stage, stage.ClearHolds)
 		}
