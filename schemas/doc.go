@@ -1,4 +1,4 @@
-// Package schemas embeds the JSON Schemas of every Dray resource, message, event and step
-// config. Outsiders can build clients from these files alone; Dray validates manifests and step
-// configs against them.
+// Package schemas embeds the JSON Schemas of every Dray resource, message, event, step config
+// and step's outputs. Outsiders can build clients from these files alone; Dray validates
+// manifests and step configs against them.
 package schemas

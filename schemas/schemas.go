@@ -5,11 +5,11 @@ import (
 	"io/fs"
 )
 
-//go:embed *.json steps/*.json
+//go:embed *.json steps/*.json steps/outputs/*.json
 var files embed.FS
 
 // FS returns the schema files: <name>.json for resources and messages, steps/<step>.json for
-// step configs.
+// step configs and steps/outputs/<step>.json for the outputs each step records.
 func FS() fs.FS { return files }
 
 // BaseURL is the prefix of every schema's $id.

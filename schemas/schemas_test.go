@@ -104,13 +104,18 @@ func TestFieldsMatchSchema(t *testing.T) {
 	}
 }
 
-// TestStepSchemas checks that every step config schema compiles and documents each property.
+// TestStepSchemas checks that every step config and output schema compiles and documents
+// each property.
 func TestStepSchemas(t *testing.T) {
 	files, err := fs.Glob(schemas.FS(), "steps/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("Glob(steps/*.json) = %v, %v, want files", files, err)
 	}
-	for _, f := range files {
+	outputs, err := fs.Glob(schemas.FS(), "steps/outputs/*.json")
+	if err != nil || len(outputs) == 0 {
+		t.Fatalf("Glob(steps/outputs/*.json) = %v, %v, want files", outputs, err)
+	}
+	for _, f := range append(files, outputs...) {
 		t.Run(path.Base(f), func(t *testing.T) {
 			compile(t, f)
 			b, err := fs.ReadFile(schemas.FS(), f)
@@ -131,6 +136,34 @@ func TestStepSchemas(t *testing.T) {
 				t.Errorf("%s: property %s has no description", f, p)
 			}
 		})
+	}
+}
+
+// TestEveryStepDeclaresOutputs checks that each step with a config schema declares its
+// outputs in steps/outputs/<step>.json, even when it has none, and that no output schema
+// names a step without a config schema, apart from the orchestrator's steps that take any
+// config (compose-output) or none (fail).
+func TestEveryStepDeclaresOutputs(t *testing.T) {
+	configs, err := fs.Glob(schemas.FS(), "steps/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs, err := fs.Glob(schemas.FS(), "steps/outputs/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withConfig := map[string]bool{"compose-output": true, "fail": true}
+	for _, f := range configs {
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		withConfig[name] = true
+		if !slices.Contains(outputs, "steps/outputs/"+name+".json") {
+			t.Errorf("step %s has a config schema but no schemas/steps/outputs/%s.json: declare its outputs (an empty object when it has none)", name, name)
+		}
+	}
+	for _, f := range outputs {
+		if name := strings.TrimSuffix(path.Base(f), ".json"); !withConfig[name] {
+			t.Errorf("schemas/%s declares the outputs of %s, a step with no config schema", f, name)
+		}
 	}
 }
 

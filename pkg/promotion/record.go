@@ -5,6 +5,7 @@ import (
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/steps"
 )
 
 // Start moves a Pending Promotion to Running. It reports false when the Promotion had
@@ -143,11 +144,12 @@ func ErrorThreshold(s v1.PromotionStep) int {
 	return 1
 }
 
-// Timeout is the step's retry.timeout; 0 when unset or unparsable (manifests are validated
-// before they get here).
+// Timeout is the step's retry.timeout; when unset, the built-in step's default
+// (steps.DefaultTimeout: 5m for argocd-update and argocd-wait), else 0. It is 0 when
+// unparsable (manifests are validated before they get here).
 func Timeout(s v1.PromotionStep) time.Duration {
 	if s.Retry == nil || s.Retry.Timeout == "" {
-		return 0
+		return steps.DefaultTimeout(s.Uses)
 	}
 	d, _ := time.ParseDuration(s.Retry.Timeout)
 	return d

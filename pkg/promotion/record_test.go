@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/expr"
 	"github.com/drayhq/dray/pkg/promotion"
 )
 
@@ -196,6 +197,27 @@ func TestRecordClassifies(t *testing.T) {
 			},
 			now:  t0.Add(61 * time.Minute),
 			want: outcome{Status: v1.StepErrored, Message: `step "deploy" timed out after 1h0m0s`, Finished: true, Attempts: 2},
+		},
+		{
+			name:    "argocd-update without a timeout has its default 5m",
+			step:    deploy,
+			results: []*v1.StepResult{res(0, 1, v1.StepRunning, "syncing", false, t0)},
+			now:     t0.Add(6 * time.Minute),
+			want:    outcome{Status: v1.StepErrored, Message: `step "deploy" timed out after 5m0s`, Finished: true, Attempts: 1},
+		},
+		{
+			name:    "a retry without a timeout keeps the default 5m",
+			step:    withRetry(3, ""),
+			results: []*v1.StepResult{res(0, 1, v1.StepRunning, "syncing", false, t0)},
+			now:     t0.Add(6 * time.Minute),
+			want:    outcome{Status: v1.StepErrored, Message: `step "deploy" timed out after 5m0s`, Finished: true, Attempts: 1},
+		},
+		{
+			name:    "a step with no default timeout runs on",
+			step:    v1.PromotionStep{Uses: "git-wait-for-pr", As: "deploy"},
+			results: []*v1.StepResult{res(0, 1, v1.StepRunning, "waiting for the pull request", false, t0)},
+			now:     t0.Add(48 * time.Hour),
+			want:    outcome{Status: v1.StepRunning, Message: "waiting for the pull request", Attempts: 1},
 		},
 		{
 			name:    "retryable error below the threshold past the timeout errors",
@@ -418,6 +440,41 @@ func TestErrorThresholdAndTimeout(t *testing.T) {
 			}
 			if got := promotion.Timeout(s); got != tt.wantTimeout {
 				t.Errorf("Timeout(%+v) = %v, want %v", tt.retry, got, tt.wantTimeout)
+			}
+		})
+	}
+}
+
+// TestPrepareDeadline: the job of a step that has started carries its deadline, its start
+// plus retry.timeout, or the step's default (argocd-update's 5m) when it sets none.
+func TestPrepareDeadline(t *testing.T) {
+	route := func(string) (string, bool) { return "argocd", true }
+	tests := []struct {
+		name string
+		step v1.PromotionStep
+		want time.Duration // 0: no deadline
+	}{
+		{name: "retry.timeout", step: v1.PromotionStep{Uses: "argocd-update", As: "deploy", Retry: &v1.PromotionStepRetry{Timeout: "1h"}}, want: time.Hour},
+		{name: "default", step: v1.PromotionStep{Uses: "argocd-update", As: "deploy"}, want: 5 * time.Minute},
+		{name: "none", step: v1.PromotionStep{Uses: "git-wait-for-pr", As: "deploy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := running(tt.step)
+			if !promotion.Record(p, res(0, 1, v1.StepRunning, "syncing", false, t0), t0.Add(time.Minute)) {
+				t.Fatal("Record() = false")
+			}
+			now := t0.Add(2 * time.Minute)
+			prep := promotion.Prepare(expr.New(), p, promotion.Next(p, now), promotion.PrepareOptions{Route: route, Now: now})
+			if prep.Job == nil {
+				t.Fatalf("Prepare() = %+v, want a job", prep.Result)
+			}
+			var got time.Duration
+			if prep.Job.Deadline != nil {
+				got = prep.Job.Deadline.Sub(t0)
+			}
+			if got != tt.want {
+				t.Errorf("job deadline = start + %s, want start + %s", got, tt.want)
 			}
 		})
 	}

@@ -5,5 +5,6 @@
 // A step package lives in pkg/steps/<name>; what several steps share lives in
 // pkg/steps/internal, never in another step. A new step is registered in its executor
 // service's New, says its executor in its Info, and runs steptest.Conformance in its tests;
-// then go generate ./pkg/steps updates the table ExecutorFor reads (executors_gen.go).
+// then go generate ./pkg/steps updates the tables ExecutorFor and DefaultTimeout read
+// (executors_gen.go).
 package steps

@@ -88,6 +88,64 @@ func TestStepDocsMatchSchemas(t *testing.T) {
 	}
 }
 
+// TestStepDocsMatchOutputSchemas checks each step page's Outputs table against the step's
+// output schema, schemas/steps/outputs/<step>.json, both ways, as TestStepDocsMatchSchemas
+// does for config. A schema that allows outputs of any name (its additionalProperties is a
+// schema) is documented by one placeholder row such as `<outputs[].name>`; a step with no
+// outputs says None.
+func TestStepDocsMatchOutputSchemas(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join(docsDir, "*.md"))
+	if err != nil || len(pages) < 2 {
+		t.Fatalf("Glob(docs/steps/*.md) = %v, %v, want pages", pages, err)
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(filepath.Base(p), ".md")
+		if name == "README" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			f := "steps/outputs/" + name + ".json"
+			b, err := fs.ReadFile(schemas.FS(), f)
+			if err != nil {
+				t.Fatalf("docs/steps/%s.md documents a step without an output schema: write schemas/%s (%v)", name, f, err)
+			}
+			var s map[string]any
+			if err := json.Unmarshal(b, &s); err != nil {
+				t.Fatal(err)
+			}
+			text := section(readDoc(t, name+".md"), "## Outputs")
+			var documented, placeholders []string
+			for _, c := range firstCells(text) {
+				if strings.HasPrefix(c, "<") && strings.HasSuffix(c, ">") {
+					placeholders = append(placeholders, c)
+					continue
+				}
+				documented = append(documented, c)
+			}
+			want := schemaPaths(s, "")
+			for _, p := range want {
+				if !slices.Contains(documented, p) {
+					t.Errorf("docs/steps/%s.md: output %s is in schemas/%s but has no row in the Outputs table", name, p, f)
+				}
+			}
+			for _, p := range documented {
+				if !slices.Contains(want, p) {
+					t.Errorf("docs/steps/%s.md: the Outputs table documents %s, which schemas/%s does not have", name, p, f)
+				}
+			}
+			_, anyName := s["additionalProperties"].(map[string]any)
+			switch {
+			case anyName && len(placeholders) != 1:
+				t.Errorf("docs/steps/%s.md: schemas/%s allows outputs of any name; document them with one row like `<outputs[].name>`, not %q", name, f, placeholders)
+			case !anyName && len(placeholders) > 0:
+				t.Errorf("docs/steps/%s.md: the Outputs table has %q, but schemas/%s allows no outputs of other names", name, placeholders, f)
+			case !anyName && len(want) == 0 && !strings.HasPrefix(strings.TrimSpace(text), "None."):
+				t.Errorf("docs/steps/%s.md: schemas/%s declares no outputs; the Outputs section should say None.", name, f)
+			}
+		})
+	}
+}
+
 func readDoc(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(docsDir, name))

@@ -1,5 +1,7 @@
 package steps
 
+import "time"
+
 //go:generate go run ../../cmd/dray/internal/stepsgen -o executors_gen.go
 
 // A built-in step's executor is said once, in its Info; builtin (executors_gen.go) is
@@ -24,3 +26,7 @@ func ExecutorFor(uses string) (string, bool) {
 	}
 	return "", false
 }
+
+// DefaultTimeout is the retry.timeout of a built-in step uses that sets none: its Info's
+// DefaultTimeout, recorded in executors_gen.go; 0 (unbounded) for other kinds.
+func DefaultTimeout(uses string) time.Duration { return builtinTimeouts[uses] }

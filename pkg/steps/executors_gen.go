@@ -2,6 +2,8 @@
 
 package steps
 
+import "time"
+
 // builtin maps every step an executor service runs to that executor, as the step's Info says.
 var builtin = map[string]string{
 	"argocd-update":       "argocd",
@@ -37,4 +39,10 @@ var builtin = map[string]string{
 	"yaml-merge":          "config",
 	"yaml-parse":          "config",
 	"yaml-update":         "config",
+}
+
+// builtinTimeouts are the built-in steps' Info().DefaultTimeout, where one is set.
+var builtinTimeouts = map[string]time.Duration{
+	"argocd-update": 300000000000, // 5m0s
+	"argocd-wait":   300000000000, // 5m0s
 }

@@ -28,7 +28,8 @@ type Info struct {
 	Executor string
 	// ReadOnly steps never change the workspace; the executor stores no new revision.
 	ReadOnly bool
-	// DefaultTimeout is retry.timeout when the step sets none; 0 means unbounded.
+	// DefaultTimeout is retry.timeout when the step sets none; 0 means unbounded. For a
+	// built-in step it reaches pkg/promotion through executors_gen.go (DefaultTimeout).
 	DefaultTimeout time.Duration
 	// DefaultErrorThreshold is retry.errorThreshold when the step sets none; 0 means 1.
 	DefaultErrorThreshold int

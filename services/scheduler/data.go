@@ -2,113 +2,13 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"sync"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
-	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
-	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/promotiondata"
 )
 
-// data gives a Promotion's expressions the secrets, config maps and the Freight and Stage
-// metadata of its project, read fresh on every render (docs/expressions.md#data-functions). Without a
-// secrets key, secret() and sharedSecret() report that they are not available.
+// data gives p's expressions its project's data (internal/promotiondata).
 func (s *scheduler) data(ctx context.Context, p *v1.Promotion) promotion.Data {
-	project := p.Metadata.Namespace
-	freightStatus := func(name string) (*v1.FreightStatus, error) {
-		var f v1.Freight
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Freight, bus.Key(project, name), &f); err != nil {
-			if errors.Is(err, jetstream.ErrKeyNotFound) {
-				return nil, nil
-			}
-			return nil, err
-		}
-		return &f.Status, nil
-	}
-	configMap := func(project, name string) (map[string]string, error) {
-		var cm v1.ConfigMap
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Resources, bus.ResourceKey(project, v1.KindConfigMap, name), &cm); err != nil {
-			if errors.Is(err, jetstream.ErrKeyNotFound) {
-				return nil, nil
-			}
-			return nil, err
-		}
-		return cm.Data, nil
-	}
-	d := promotion.Data{
-		UIBaseURL:       s.ui,
-		ConfigMap:       func(name string) (map[string]string, error) { return configMap(project, name) },
-		SharedConfigMap: func(name string) (map[string]string, error) { return configMap(v1.SharedProject, name) },
-		FreightMetadata: func(name string) (map[string]any, error) {
-			st, err := freightStatus(name)
-			if st == nil {
-				return nil, err
-			}
-			return st.Metadata, nil
-		},
-		FreightStatus: func(name string) (map[string]any, error) {
-			st, err := freightStatus(name)
-			if st == nil {
-				return nil, err
-			}
-			return asMap(st)
-		},
-		StageMetadata: func(name string) (map[string]any, error) {
-			var st v1.StageStatus
-			if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, name), &st); err != nil {
-				if errors.Is(err, jetstream.ErrKeyNotFound) {
-					return nil, nil
-				}
-				return nil, err
-			}
-			return st.Metadata, nil
-		},
-	}
-	d.Warehouses = sync.OnceValues(func() ([]v1.Warehouse, error) { return s.requested(ctx, project, p.Spec.Stage) })
-	if s.Secrets != nil {
-		d.Secret = func(name string) (map[string]string, error) { return s.Secrets.Data(ctx, project, name) }
-		d.SharedSecret = func(name string) (map[string]string, error) { return s.Secrets.SharedData(ctx, name) }
-	}
-	return d
-}
-
-// asMap turns a struct into the map of its JSON form, as expressions see it.
-func asMap(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, json.Unmarshal(b, &m)
-}
-
-// requested returns the Warehouses the Stage requests Freight from, in order: the freight
-// functions decide their origin from their subscriptions (expr.Env.Requested). A missing
-// Warehouse is returned by name alone.
-func (s *scheduler) requested(ctx context.Context, project, stage string) ([]v1.Warehouse, error) {
-	st, err := store.Stage(ctx, s.Bus, project, stage)
-	if err != nil {
-		return nil, err
-	}
-	var out []v1.Warehouse
-	for _, r := range st.Spec.RequestedFreight {
-		if r.Origin.Kind != "" && r.Origin.Kind != v1.KindWarehouse {
-			continue
-		}
-		w, err := store.Warehouse(ctx, s.Bus, project, r.Origin.Name)
-		if errors.Is(err, store.ErrNotFound) {
-			// Gone: by name alone, its Freight in the collection decides (expr.Env.Requested).
-			out = append(out, v1.Warehouse{Metadata: v1.ObjectMeta{Name: r.Origin.Name, Namespace: project}})
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *w)
-	}
-	return out, nil
+	return promotiondata.For(ctx, s.Bus, s.Secrets, s.ui, p)
 }

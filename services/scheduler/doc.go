@@ -3,6 +3,7 @@
 // reads the recorded Promotion, asks promotion.Next what must happen, and does it — renders
 // the next step's config and publishes its job, records a skipped or locally-run step, or
 // records the final phase. Every job it publishes has a deterministic ID, so acting on one
-// event twice is harmless. Which Freight auto-promotion picks, pkg/stage decides; the steps
-// the scheduler runs itself (set-metadata, set-freight-alias) it finds by name in ownSteps.
+// event twice is harmless. Which Freight auto-promotion picks, pkg/stage decides, and
+// internal/autopromote carries it out; the steps the scheduler runs itself (set-metadata,
+// set-freight-alias) it finds by name in ownSteps.
 package scheduler

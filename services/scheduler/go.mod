@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/drayhq/dray/pkg v0.0.0-00010101000000-000000000000
 	github.com/drayhq/dray/pkg/api v0.0.0-00010101000000-000000000000
+	github.com/google/go-cmp v0.7.0
 	github.com/nats-io/nats.go v1.55.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0

@@ -2,13 +2,13 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
+	"github.com/drayhq/dray/pkg/store"
 )
 
 // handleHealth lets a verification that waits for its Stage to be Healthy run
@@ -39,12 +39,7 @@ func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {
 	return s.Bus.Publish(ctx, bus.StageRecordSubject(project), id, rec)
 }
 
-// stageStatus reads a Stage's status; a Stage without one (never promoted, or deleted) has an
-// empty status.
+// stageStatus reads a Stage's status (store.StageStatus).
 func (s *scheduler) stageStatus(ctx context.Context, project, stage string) (v1.StageStatus, error) {
-	var st v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(project, stage), &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return v1.StageStatus{}, err
-	}
-	return st, nil
+	return store.StageStatus(ctx, s.Bus, project, stage)
 }

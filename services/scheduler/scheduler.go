@@ -16,6 +16,8 @@ import (
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/timer"
+	"github.com/drayhq/dray/services/scheduler/internal/autopromote"
+	"github.com/drayhq/dray/services/scheduler/internal/converge"
 )
 
 // Options tune the scheduler.
@@ -61,23 +63,26 @@ type scheduler struct {
 	expr  *expr.Evaluator
 	ui    string // ctx.uiBaseUrl
 
-	timers timer.Set // auto-promotion re-evaluations when a soak ends; human steps' timeouts
+	auto   *autopromote.Promoter
+	timers timer.Set // human steps' timeouts
 
 	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
 }
 
 // Run handles commands and promotion events until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
-	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ui: opts.UIBaseURL}
+	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ui: opts.UIBaseURL,
+		auto: &autopromote.Promoter{Bus: d.Bus, Log: d.Log}}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
+	go s.auto.RunTimers(timers)
 	go s.timers.Run(timers)
 	if s.route == nil {
 		s.route = Route
 	}
 	// The watch starts before the evaluation at start, so no apply falls between the two.
 	bg, stopBg := context.WithCancel(ctx)
-	watching, err := s.watchResources(bg)
+	watching, err := converge.Watch(bg, d.Bus, d.Log, s.auto.Origin)
 	if err != nil {
 		stopBg()
 		return err
@@ -90,7 +95,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		opts.Resync = DefaultResync
 	}
 	if opts.Resync > 0 {
-		go s.resync(bg, opts.Resync)
+		go converge.Every(bg, opts.Resync, d.Log, s.auto.All)
 	}
 	failures, err := audit.NewFailures(d.Metrics)
 	if err != nil {
@@ -134,7 +139,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		}, s.handleHealth)
 	}()
 	go func() {
-		if err := s.autoPromoteAll(ctx); err != nil && ctx.Err() == nil {
+		if err := s.auto.All(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("auto-promotion not evaluated at start; it runs on the next event", "err", err)
 		}
 	}()

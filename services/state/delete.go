@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/workspace"
+	"github.com/drayhq/dray/services/state/internal/records"
 )
 
 // deleteStage carries out what a deleted Stage leaves behind, as Kargo's Stage finalizer and
@@ -23,7 +24,7 @@ import (
 // rejected). A Stage applied again before the record arrives is left alone: it is a new
 // Stage. Each part is idempotent, so a redelivered record finishes what a crash cut short.
 func (s *state) deleteStage(ctx context.Context, r *v1.StageRecord) error {
-	exists, err := s.stageExists(ctx, r.Project, r.Stage)
+	exists, err := records.StageExists(ctx, s.Bus, r.Project, r.Stage)
 	if err != nil || exists {
 		if exists {
 			s.Log.Info("stage applied again before its deletion was recorded; kept", "project", r.Project, "stage", r.Stage)
@@ -37,7 +38,7 @@ func (s *state) deleteStage(ctx context.Context, r *v1.StageRecord) error {
 	if err := s.Bus.Stages.Purge(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("drop status of deleted stage %s: %w", key, err)
 	}
-	s.metrics.queues.set(r.Project, r.Stage, &v1.StageStatus{})
+	s.metrics.Queue(r.Project, r.Stage, &v1.StageStatus{})
 	prefix := key + "."
 	lister, err := s.Bus.Promotions.ListKeysFiltered(ctx, prefix+"*.*")
 	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
@@ -61,15 +62,6 @@ func (s *state) deleteStage(ctx context.Context, r *v1.StageRecord) error {
 	return nil
 }
 
-// stageExists reports whether the Stage's resource is stored.
-func (s *state) stageExists(ctx context.Context, project, name string) (bool, error) {
-	_, err := s.Bus.Resources.Get(ctx, bus.ResourceKey(project, v1.KindStage, name))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // deletePromotion aborts the Promotion under key when it has not finished, announcing it,
 // then deletes it and its workspace.
 func (s *state) deletePromotion(ctx context.Context, r *v1.StageRecord, key string) error {
@@ -86,9 +78,9 @@ func (s *state) deletePromotion(ctx context.Context, r *v1.StageRecord, key stri
 	if err != nil {
 		return err
 	}
-	s.written.forget(key)
+	s.records.Forget(key)
 	if aborted {
-		s.metrics.promotionFinished(r.Project, r.Stage, p.Status.Phase)
+		s.metrics.PromotionFinished(r.Project, r.Stage, p.Status.Phase)
 		if err := s.publish(ctx, p, v1.TypePromotionAborted, p.Metadata.Name+"/aborted", nil); err != nil {
 			return err
 		}
@@ -128,7 +120,7 @@ func (s *state) forgetStage(ctx context.Context, project, stage string) error {
 		if !mentions(&f.Status, stage) {
 			continue
 		}
-		err := s.updateFreight(ctx, k, func(f *v1.Freight) {
+		err := s.records.Freight(ctx, k, func(f *v1.Freight) {
 			delete(f.Status.CurrentlyIn, stage)
 			delete(f.Status.VerifiedIn, stage)
 			delete(f.Status.ApprovedFor, stage)

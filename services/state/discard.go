@@ -105,7 +105,7 @@ func (s *state) discard(ctx context.Context, project, name, head, why string) er
 	if err != nil || !p.Status.Finished() {
 		return err
 	}
-	s.written.forget(bus.Key(project, head))
+	s.records.Forget(bus.Key(project, head))
 	if err := s.release(ctx, project, name, head); err != nil {
 		return err
 	}

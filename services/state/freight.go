@@ -3,14 +3,10 @@ package state
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
-	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/stage"
 	"github.com/drayhq/dray/pkg/store"
@@ -40,9 +36,9 @@ func (s *state) follow(ctx context.Context, p *v1.Promotion) error {
 			return stage.WaitForHealth(st, p.Metadata.Name)
 		})
 	case stage.Verify:
-		return s.verify(ctx, p, sp)
+		return s.verifier.Verify(ctx, p, sp)
 	case stage.NotVerified:
-		if err := s.verificationFailed(ctx, p, plan.Why); err != nil {
+		if err := s.verifier.Failed(ctx, p, plan.Why); err != nil {
 			return err
 		}
 	}
@@ -99,190 +95,9 @@ func (s *state) received(ctx context.Context, p *v1.Promotion, sp *v1.Stage) err
 		return err
 	}
 	if previous != "" && previous != freight {
-		if err := s.freightStatus(ctx, project, previous, func(fs *v1.FreightStatus) { stage.Leave(fs, name, at) }); err != nil {
+		if err := s.records.FreightStatus(ctx, project, previous, func(fs *v1.FreightStatus) { stage.Leave(fs, name, at) }); err != nil {
 			return err
 		}
 	}
-	return s.freightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.Arrive(fs, name, at) })
-}
-
-// verify runs Stage st's verification of the Freight that p, a successful Promotion,
-// delivered or verified (stage.HowToVerify): a verification run is created ahead of the
-// Stage's queue; verification Dray cannot run is said on the Stage and in a
-// freight.verification.failed event rather than ignored; otherwise the Freight is verified
-// at once.
-func (s *state) verify(ctx context.Context, p *v1.Promotion, st *v1.Stage) error {
-	project, name, freight := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
-	if st == nil {
-		return nil // the Stage was deleted since
-	}
-	switch how, why := stage.HowToVerify(p, st); how {
-	case stage.RunSteps:
-		run, err := promote.Verification(ctx, s.Bus, project, name, freight, p.Metadata.Name, "", p.Metadata.Name, stage.Arrival(p, time.Now()))
-		if promote.IsRejected(err) {
-			return s.verificationFailed(ctx, p, "the verification cannot run: "+err.Error())
-		}
-		if err != nil {
-			return err
-		}
-		return s.create(ctx, &v1.PromotionRecord{Op: v1.RecordCreate, Project: project, Name: run.Metadata.Name, Promotion: run, Front: true})
-	case stage.Unsupported:
-		return s.verificationFailed(ctx, p, why)
-	}
-	f, err := store.Freight(ctx, s.Bus, project, freight)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	if err := s.freightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.MarkVerified(fs, name, now) }); err != nil {
-		return err
-	}
-	// The last Freight verified is where auto-rollback returns to.
-	if err := s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.Stable(st, freight, f.Origin, now) }); err != nil {
-		return err
-	}
-	if err := s.setVerification(ctx, project, name, ""); err != nil {
-		return err
-	}
-	// The event is this verification's: its ID names p, the Promotion or verification run
-	// that verified the Freight, so a re-verification is announced again while a
-	// redelivered record re-sends the same event (pkg/bus/README.md).
-	ev := v1.FreightEvent{Project: project, Freight: freight, Alias: f.Alias, Origin: f.Origin, Stage: name}
-	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerified, p.Metadata.Name+"/freight-verified", "freight/"+freight, ev)
-}
-
-// healthy runs the verification that waits for the Stage to be Healthy (stage.Healthy), then
-// clears the wait. A record that comes when nothing waits, or before the Stage is Healthy,
-// changes nothing. The verification is started before the wait is cleared, so a crash between
-// repeats it, which is idempotent.
-func (s *state) healthy(ctx context.Context, r *v1.StageRecord) error {
-	var st v1.StageStatus
-	if _, err := s.Bus.GetJSON(ctx, s.Bus.Stages, bus.Key(r.Project, r.Stage), &st); err != nil {
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			return nil
-		}
-		return err
-	}
-	waiting, verify := stage.Healthy(&st)
-	if waiting == "" {
-		return nil
-	}
-	if verify {
-		p, err := store.Promotion(ctx, s.Bus, r.Project, waiting)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		sp, err := store.Stage(ctx, s.Bus, r.Project, r.Stage)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		if p != nil && sp != nil {
-			if err := s.verify(ctx, p, sp); err != nil {
-				return err
-			}
-		}
-	}
-	return s.updateStage(ctx, r.Project, r.Stage, func(st *v1.StageStatus) bool { return stage.EndHealthWait(st, waiting) })
-}
-
-// verificationFailed says on the Stage and in a freight.verification.failed event why the
-// Freight p is about was not verified.
-func (s *state) verificationFailed(ctx context.Context, p *v1.Promotion, why string) error {
-	project, name, freight := p.Metadata.Namespace, p.Spec.Stage, p.Spec.Freight
-	if err := s.setVerification(ctx, project, name, why); err != nil {
-		return err
-	}
-	ev := v1.FreightEvent{Project: project, Freight: freight, Stage: name, Message: why}
-	if f, err := store.Freight(ctx, s.Bus, project, freight); err == nil {
-		ev.Alias, ev.Origin = f.Alias, f.Origin
-	}
-	return s.Bus.PublishEvent(ctx, project, v1.TypeFreightVerificationFailed, p.Metadata.Name+"/verification-failed", "freight/"+freight, ev)
-}
-
-func (s *state) setVerification(ctx context.Context, project, name, why string) error {
-	return s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.SetVerification(st, why) })
-}
-
-// approve records an approval of a Freight for a Stage (stage.Approve) and announces it. A
-// repeated one changes nothing and re-sends the event with the same ID.
-func (s *state) approve(ctx context.Context, r *v1.FreightRecord) error {
-	at := time.Now().UTC()
-	if r.At != nil {
-		at = r.At.UTC()
-	}
-	err := s.freightStatus(ctx, r.Project, r.Freight, func(fs *v1.FreightStatus) { stage.Approve(fs, r.Stage, r.Actor, r.Reason, at) })
-	if err != nil {
-		return err
-	}
-	f, err := store.Freight(ctx, s.Bus, r.Project, r.Freight)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted since; freightStatus said so
-	}
-	if err != nil {
-		return err
-	}
-	a := f.Status.ApprovedFor[r.Stage]
-	s.Log.Info("freight approved", "project", r.Project, "freight", r.Freight, "stage", r.Stage, "by", a.By)
-	ev := v1.FreightEvent{Project: r.Project, Freight: r.Freight, Alias: f.Alias, Origin: f.Origin, Stage: r.Stage,
-		Actor: a.By, Message: a.Reason}
-	return s.Bus.PublishEvent(ctx, r.Project, v1.TypeFreightApproved, stage.ApprovalID(r.Project, r.Freight, r.Stage, a), "freight/"+r.Freight, ev)
-}
-
-// freightStatus applies change to a Freight's status with compare-and-set; a Freight that no
-// longer exists is skipped.
-func (s *state) freightStatus(ctx context.Context, project, name string, change func(*v1.FreightStatus)) error {
-	err := s.updateFreight(ctx, bus.Key(project, name), func(f *v1.Freight) { change(&f.Status) })
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		s.Log.Warn("freight status not recorded: no such freight", "project", project, "freight", name)
-		return nil
-	}
-	return err
-}
-
-// reject records a Freight's rejection, or takes it back (stage.Reject, stage.Unreject), and
-// announces it with freight.rejected or freight.unrejected. A repeated record changes nothing
-// and re-sends the event with the same ID: the rejection on record names it.
-func (s *state) reject(ctx context.Context, r *v1.FreightRecord) error {
-	at := time.Now().UTC()
-	if r.At != nil {
-		at = r.At.UTC()
-	}
-	err := s.freightStatus(ctx, r.Project, r.Freight, func(fs *v1.FreightStatus) {
-		if r.Op == v1.FreightUnreject {
-			stage.Unreject(fs, r.Stage)
-			return
-		}
-		stage.Reject(fs, r.Stage, r.Actor, r.Reason, at)
-	})
-	if err != nil {
-		return err
-	}
-	f, err := store.Freight(ctx, s.Bus, r.Project, r.Freight)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted since; freightStatus said so
-	}
-	if err != nil {
-		return err
-	}
-	t, ev := v1.TypeFreightUnrejected, v1.FreightEvent{Project: r.Project, Freight: r.Freight, Alias: f.Alias, Origin: f.Origin, Stage: r.Stage,
-		Actor: r.Actor, Message: r.Reason}
-	if r.Op == v1.FreightReject {
-		t = v1.TypeFreightRejected
-		rej := f.Status.Rejected
-		if rr, ok := f.Status.RejectedFor[r.Stage]; r.Stage != "" && ok {
-			rej = &rr
-		}
-		if rej != nil { // the rejection on record: the first
-			ev.Actor, ev.Message = rej.By, rej.Reason
-			if rej.At != nil {
-				at = *rej.At
-			}
-		}
-	}
-	s.Log.Info("freight "+r.Op+"ed", "project", r.Project, "freight", r.Freight, "stage", r.Stage, "by", ev.Actor)
-	id := r.Project + "/" + r.Freight + "/" + lastWord(t) + "/" + r.Stage + "/" + strconv.FormatInt(at.UnixNano(), 10)
-	return s.Bus.PublishEvent(ctx, r.Project, t, id, "freight/"+r.Freight, ev)
+	return s.records.FreightStatus(ctx, project, freight, func(fs *v1.FreightStatus) { stage.Arrive(fs, name, at) })
 }

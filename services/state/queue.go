@@ -80,7 +80,7 @@ func (s *state) startNext(ctx context.Context, project, name string) error {
 		}
 		if !p.Status.Finished() {
 			if started {
-				s.metrics.promotionStarted(project, name)
+				s.metrics.PromotionStarted(project, name)
 			}
 			return s.publish(ctx, p, v1.TypePromotionStarted, p.Metadata.Name+"/started", nil)
 		}
@@ -121,7 +121,7 @@ func (s *state) refuse(ctx context.Context, project, name, head, why string) err
 	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return err
 	}
-	s.written.forget(bus.Key(project, head))
+	s.records.Forget(bus.Key(project, head))
 	if err := s.release(ctx, project, name, head); err != nil || p == nil {
 		return err
 	}

@@ -2,81 +2,18 @@ package state
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/stage"
 )
 
-// updateStage applies change to a Stage's status with compare-and-set. A status is created
-// only for a Stage whose resource exists, and checked again once created: a record that
-// arrives late for a deleted Stage (a step's result, a Promotion's end) cannot bring its
-// status back, whichever way it interleaves with the deletion (deleteStage).
+// updateStage applies change to a Stage's status with compare-and-set; it creates no status
+// for a deleted Stage (records.Writer.Stage).
 func (s *state) updateStage(ctx context.Context, project, stage string, change func(*v1.StageStatus) bool) error {
-	key := bus.Key(project, stage)
-	for {
-		var st v1.StageStatus
-		rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Stages, key, &st)
-		if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			return err
-		}
-		if !change(&st) {
-			return nil
-		}
-		data, err := json.Marshal(&st)
-		if err != nil {
-			return err
-		}
-		if rev == 0 {
-			err = s.createStage(ctx, project, stage, data)
-		} else {
-			_, err = s.Bus.Stages.Update(ctx, key, data, rev)
-		}
-		if errors.Is(err, errStageDeleted) {
-			s.Log.Debug("status of a deleted stage not recorded", "project", project, "stage", stage)
-			return nil
-		}
-		if err == nil {
-			s.metrics.queues.set(project, stage, &st)
-			return nil
-		}
-		if !isConflict(err) {
-			return fmt.Errorf("update stage status %s: %w", key, err)
-		}
-	}
-}
-
-// errStageDeleted is what createStage answers for a Stage whose resource is gone.
-var errStageDeleted = errors.New("stage deleted")
-
-// createStage stores the first status of a Stage, if its resource exists before and after:
-// deleteStage deletes the resource before the status, so a status created after that
-// deletion is seen here and deleted again.
-func (s *state) createStage(ctx context.Context, project, stage string, data []byte) error {
-	if ok, err := s.stageExists(ctx, project, stage); err != nil || !ok {
-		if err == nil {
-			err = errStageDeleted
-		}
-		return err
-	}
-	key := bus.Key(project, stage)
-	rev, err := s.Bus.Stages.Create(ctx, key, data)
-	if err != nil {
-		return err
-	}
-	if ok, err := s.stageExists(ctx, project, stage); err != nil || ok {
-		return err
-	}
-	if err := s.Bus.Stages.Purge(ctx, key, jetstream.LastRevision(rev)); err != nil && !isConflict(err) {
-		return fmt.Errorf("drop status of deleted stage %s: %w", key, err)
-	}
-	return errStageDeleted
+	return s.records.Stage(ctx, project, stage, change)
 }
 
 // setMetadata applies what a set-metadata step set to Stage and Freight status, with
@@ -85,7 +22,7 @@ func (s *state) setMetadata(ctx context.Context, project string, updates []v1.Me
 	for _, u := range updates {
 		var err error
 		if u.Kind == v1.KindFreight {
-			err = s.updateFreight(ctx, bus.Key(project, u.Name), func(f *v1.Freight) { f.Status.Metadata = stage.SetMetadata(f.Status.Metadata, u.Values) })
+			err = s.records.Freight(ctx, bus.Key(project, u.Name), func(f *v1.Freight) { f.Status.Metadata = stage.SetMetadata(f.Status.Metadata, u.Values) })
 		} else {
 			err = s.updateStage(ctx, project, u.Name, func(st *v1.StageStatus) bool { st.Metadata = stage.SetMetadata(st.Metadata, u.Values); return true })
 		}
@@ -94,25 +31,6 @@ func (s *state) setMetadata(ctx context.Context, project string, updates []v1.Me
 		}
 	}
 	return nil
-}
-
-// updateFreight applies change to a Freight with compare-and-set.
-func (s *state) updateFreight(ctx context.Context, key string, change func(*v1.Freight)) error {
-	for {
-		var f v1.Freight
-		rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Freight, key, &f)
-		if err != nil {
-			return err
-		}
-		change(&f)
-		data, err := json.Marshal(&f)
-		if err != nil {
-			return err
-		}
-		if _, err = s.Bus.Freight.Update(ctx, key, data, rev); err == nil || !isConflict(err) {
-			return err
-		}
-	}
 }
 
 // pause pauses or resumes a Stage, says so in an event, and on resume runs its queue.

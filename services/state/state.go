@@ -21,6 +21,13 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/pkg/workspace"
+	"github.com/drayhq/dray/services/state/internal/check"
+	"github.com/drayhq/dray/services/state/internal/metrics"
+	"github.com/drayhq/dray/services/state/internal/records"
+	"github.com/drayhq/dray/services/state/internal/retention"
+	"github.com/drayhq/dray/services/state/internal/rollback"
+	"github.com/drayhq/dray/services/state/internal/verdict"
+	"github.com/drayhq/dray/services/state/internal/verification"
 )
 
 // Options tune the state service.
@@ -51,10 +58,14 @@ func (o *Options) Validate() error { return nil }
 type state struct {
 	service.Deps
 	opts    Options
-	metrics *metrics
+	metrics *metrics.Metrics
 
-	written written   // the Promotions this service stored last
-	timers  timer.Set // per <project>.<stage>: when a window opens
+	records  *records.Writer
+	roller   *rollback.Roller
+	verdicts *verdict.Recorder
+	trimmer  *retention.Trimmer
+	verifier *verification.Verifier
+	timers   timer.Set // per <project>.<stage>: when a window opens
 }
 
 // Run records results until ctx ends.
@@ -62,11 +73,15 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if opts.KeepPromotions == 0 {
 		opts.KeepPromotions = DefaultKeepPromotions
 	}
-	m, err := newMetrics(d.Metrics)
+	m, err := metrics.New(d.Metrics)
 	if err != nil {
 		return err
 	}
-	s := &state{Deps: d, opts: opts, metrics: m}
+	s := &state{Deps: d, opts: opts, metrics: m, records: records.New(d.Bus, d.Log, m.Queue)}
+	s.roller = &rollback.Roller{Bus: d.Bus, Log: d.Log, Stage: s.updateStage, Create: s.create}
+	s.verdicts = &verdict.Recorder{Bus: d.Bus, Log: d.Log, Records: s.records}
+	s.verifier = &verification.Verifier{Bus: d.Bus, Records: s.records, Create: s.create}
+	s.trimmer = &retention.Trimmer{Bus: d.Bus, Log: d.Log, Records: s.records, Keep: opts.KeepPromotions}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
@@ -83,7 +98,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 // project) or is about a Promotion that does not exist is poisoned: it can never be
 // recorded, and retrying it would block the queue.
 func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
-	project, err := subjectProject(msg.Subject())
+	project, err := check.SubjectProject(msg.Subject())
 	if err != nil {
 		return invalid(err)
 	}
@@ -94,7 +109,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkStepResult(&r, project); err != nil {
+		if err := check.StepResult(&r, project); err != nil {
 			return invalid(err)
 		}
 		return s.recordStep(ctx, &r)
@@ -103,7 +118,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkPromotionRecord(&r, project); err != nil {
+		if err := check.PromotionRecord(&r, project); err != nil {
 			return invalid(err)
 		}
 		if r.Op == v1.RecordCreate {
@@ -124,35 +139,38 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkStageRecord(&r, project); err != nil {
+		if err := check.StageRecord(&r, project); err != nil {
 			return invalid(err)
 		}
 		switch r.Op {
 		case v1.StagePause, v1.StageResume:
 			return s.pause(ctx, &r)
 		case v1.StageHealthy:
-			return s.healthy(ctx, &r)
+			return s.verifier.Healthy(ctx, &r)
 		case v1.StageClearHolds:
 			return s.updateStage(ctx, r.Project, r.Stage, stage.ClearHolds)
 		case v1.StageDelete:
 			return s.deleteStage(ctx, &r)
 		}
-		return invalid(fmt.Errorf("op: %s is not a stage record op", short(r.Op)))
+		return invalid(fmt.Errorf("op: %s is not a stage record op", check.Short(r.Op)))
 	case "freight":
 		var r v1.FreightRecord
 		if err := decode(msg, &r); err != nil {
 			return err
 		}
-		if err := checkFreightRecord(&r, project); err != nil {
+		if err := check.FreightRecord(&r, project); err != nil {
 			return invalid(err)
 		}
 		if r.Op != v1.FreightApprove {
-			return s.reject(ctx, &r)
+			return s.verdicts.Reject(ctx, &r)
 		}
-		return s.approve(ctx, &r)
+		return s.verdicts.Approve(ctx, &r)
 	}
-	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), short(kind)))
+	return invalid(fmt.Errorf("subject %s: no record kind %s", msg.Subject(), check.Short(kind)))
 }
+
+// invalid poisons a record that failed a check.
+func invalid(err error) error { return bus.Poison(bus.ReasonInvalid, err) }
 
 // decode decodes msg's payload into v, poisoning a payload that does not decode.
 func decode(msg jetstream.Msg, v any) error {
@@ -162,61 +180,10 @@ func decode(msg jetstream.Msg, v any) error {
 	return nil
 }
 
-// update applies change to the Promotion stored under key with compare-and-set, retrying when
-// another writer got there first. change reports whether it changed anything. It starts from
-// what this service stored last, when it has that, and from the bucket otherwise — read from
-// its leader, since a lagging replica would make a result look stale or a change look done.
-// "Nothing to change" is only believed of the bucket's latest: another replica of this
-// service may have written since the cached copy.
+// update applies change to the Promotion stored under key with compare-and-set
+// (records.Writer.Promotion).
 func (s *state) update(ctx context.Context, key string, change func(p *v1.Promotion) bool) (*v1.Promotion, bool, error) {
-	for {
-		var p v1.Promotion
-		last, cached := s.written.get(key)
-		if cached {
-			if err := json.Unmarshal(last.data, &p); err != nil {
-				return nil, false, fmt.Errorf("decode promotion %s: %w", key, err)
-			}
-		} else {
-			rev, err := s.Bus.GetLatestJSON(ctx, s.Bus.Promotions, key, &p)
-			if err != nil {
-				return nil, false, err
-			}
-			last.rev = rev
-		}
-		if !change(&p) {
-			if cached {
-				s.written.forget(key)
-				continue
-			}
-			return &p, false, nil
-		}
-		data, err := json.Marshal(&p)
-		if err != nil {
-			return nil, false, fmt.Errorf("encode promotion %s: %w", key, err)
-		}
-		var rev uint64
-		err = s.Bus.Retry(ctx, func(ctx context.Context) (err error) {
-			rev, err = s.Bus.Promotions.Update(ctx, key, data, last.rev)
-			return err
-		})
-		if err == nil {
-			s.written.put(key, rev, data)
-			return &p, true, nil
-		}
-		s.written.forget(key)
-		if !isConflict(err) {
-			return nil, false, fmt.Errorf("update promotion %s: %w", key, err)
-		}
-		if ctx.Err() != nil {
-			return nil, false, ctx.Err()
-		}
-	}
-}
-
-func isConflict(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		errors.Is(err, jetstream.ErrKeyExists)
+	return s.records.Promotion(ctx, key, change)
 }
 
 // create stores a new Promotion, Pending, and announces it; it starts at once when its Stage
@@ -256,7 +223,7 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	}
 	// Its Stage may have been deleted since the check in handle, and its deletion may have
 	// listed the Stage's Promotions before this one was stored: it goes the same way.
-	if ok, err := s.stageExists(ctx, r.Project, p.Spec.Stage); err != nil || !ok {
+	if ok, err := records.StageExists(ctx, s.Bus, r.Project, p.Spec.Stage); err != nil || !ok {
 		if err == nil {
 			err = s.deletePromotion(ctx, &v1.StageRecord{Project: r.Project, Stage: p.Spec.Stage}, key)
 		}
@@ -321,9 +288,9 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err != nil || !p.Status.Finished() {
 		return err
 	}
-	s.written.forget(key) // it changes no more
+	s.records.Forget(key) // it changes no more
 	if changed {
-		s.metrics.promotionFinished(r.Project, p.Spec.Stage, p.Status.Phase)
+		s.metrics.PromotionFinished(r.Project, p.Spec.Stage, p.Status.Phase)
 		s.Log.Info("promotion finished", "project", r.Project, "stage", p.Spec.Stage, "promotion", r.Name,
 			"phase", p.Status.Phase, "message", p.Status.Message)
 	}
@@ -353,7 +320,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	}
 	if changed {
 		// Retention is housekeeping: a failure is retried when the Stage's next Promotion ends.
-		if err := s.trimPromotions(ctx, r.Project, p.Spec.Stage); err != nil && ctx.Err() == nil {
+		if err := s.trimmer.Trim(ctx, r.Project, p.Spec.Stage); err != nil && ctx.Err() == nil {
 			s.Log.Warn("old promotions not trimmed", "project", r.Project, "stage", p.Spec.Stage, "err", err)
 		}
 	}

@@ -473,3 +473,24 @@ func TestInfo(t *testing.T) {
 		t.Errorf("ExecutorFor(%s) = %s, want %s", info.Name, e, info.Executor)
 	}
 }
+
+// TestDefaultTimeout: with no retry.timeout, a sync that never gets its turn (another
+// operation runs on) ends the step Errored after argocd-update's default 5m, as Kargo's does.
+func TestDefaultTimeout(t *testing.T) {
+	srv := argocdtest.NewServer(t, token)
+	srv.Add(gitApp("web-prod"))
+	srv.Update("argocd", "web-prod", func(a *argocdtest.App) {
+		a.Status.OperationState = &argocd.OperationState{Phase: argocd.OperationRunning,
+			Operation: argocd.Operation{Info: []argocd.Info{{Name: argocdupdate.InfoPromotion, Value: "prod.other"}}}}
+	})
+
+	p := steptest.Drive(t, argocdupdate.New(provider(t, srv)), map[string]any{"apps": []any{map[string]any{"name": "web-prod"}}})
+
+	m := p.Status.StepExecutionMetadata[0]
+	if p.Status.Phase != v1.PhaseErrored || m.Message != `step "step" timed out after 5m0s` {
+		t.Errorf("Promotion = %s, step %s %q; want Errored, the step timed out after 5m0s", p.Status.Phase, m.Status, m.Message)
+	}
+	if n := len(srv.Requests("POST")); n != 0 {
+		t.Errorf("%d syncs started while another operation ran", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/argocd"
 	"github.com/drayhq/dray/pkg/argocd/argocdtest"
 	"github.com/drayhq/dray/pkg/steps"
@@ -112,4 +113,17 @@ func TestInvalidConfig(t *testing.T) {
 
 func TestConfigMatchesSchema(t *testing.T) {
 	steptest.ConfigMatchesSchema(t, argocdwait.Name, argocdwait.Config{})
+}
+
+// TestDefaultTimeout: with no retry.timeout, an Application that stays Progressing ends the
+// step Errored after argocd-wait's default 5m.
+func TestDefaultTimeout(t *testing.T) {
+	_, step := setup(t, argocd.HealthProgressing, argocd.SyncSynced)
+
+	p := steptest.Drive(t, step, map[string]any{"apps": []any{map[string]any{"name": "web"}}})
+
+	m := p.Status.StepExecutionMetadata[0]
+	if p.Status.Phase != v1.PhaseErrored || m.Message != `step "step" timed out after 5m0s` {
+		t.Errorf("Promotion = %s, step %s %q; want Errored, the step timed out after 5m0s", p.Status.Phase, m.Status, m.Message)
+	}
 }

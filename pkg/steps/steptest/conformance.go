@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/drayhq/dray/pkg/schema"
 	"github.com/drayhq/dray/pkg/steps"
 )
 
@@ -46,7 +47,8 @@ type Case struct {
 //   - cancellation: a step whose ctx is cancelled stops, returning an error that wraps
 //     context.Canceled, so it neither succeeds nor fails for good;
 //   - outputs: outputs are plain JSON values (null, booleans, numbers, strings, lists and
-//     objects of them), since they are recorded as JSON and read by expressions.
+//     objects of them), since they are recorded as JSON and read by expressions, and they
+//     match the step's output schema, schemas/steps/outputs/<step>.json (see OutputsMatch).
 //
 // c must be a job the step can run; Conformance fails when its first run errors.
 func Conformance(t *testing.T, s steps.Step, c Case) {
@@ -119,8 +121,31 @@ func Conformance(t *testing.T, s steps.Step, c Case) {
 		}
 		if _, err := json.Marshal(first.Outputs); err != nil {
 			t.Errorf("%s: outputs do not marshal to JSON: %v", name, err)
+			return
 		}
+		OutputsMatch(t, name, first.Outputs)
 	})
+}
+
+// OutputsMatch checks outputs, what a run of step returned, against the step's output
+// schema, schemas/steps/outputs/<step>.json, which also drives the Outputs table of
+// docs/steps/<step>.md. Every step with a config schema must have one; a step without
+// either (a CustomPromotionStep, whose outputs are whatever its container writes) is not
+// checked. Step tests call it for outputs the conformance case does not reach.
+func OutputsMatch(t testing.TB, step string, outputs map[string]any) {
+	t.Helper()
+	if outputs == nil {
+		outputs = map[string]any{} // recorded as no outputs
+	}
+	err := schema.Validate("steps/outputs/"+step, outputs)
+	switch {
+	case errors.Is(err, schema.ErrNoSchema):
+		if schema.Exists("steps/" + step) {
+			t.Errorf("%s has a config schema but no output schema: declare its outputs in schemas/steps/outputs/%s.json", step, step)
+		}
+	case err != nil:
+		t.Errorf("%s: outputs %v do not match schemas/steps/outputs/%s.json: %v", step, outputs, step, err)
+	}
 }
 
 // stable returns outputs with the varying ones replaced by a marker of their presence.

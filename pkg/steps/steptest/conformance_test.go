@@ -74,8 +74,40 @@ func (b bytesOut) Run(ctx context.Context, sc *steps.Context) (steps.Result, err
 	return res, err
 }
 
+// offSchema claims to be git-commit and outputs what schemas/steps/outputs/git-commit.json
+// does not allow: a number for commit, and a key the schema lacks.
+type offSchema struct{}
+
+func (offSchema) Info() steps.Info { return steps.Info{Name: "git-commit", ReadOnly: true} }
+
+func (offSchema) Run(ctx context.Context, sc *steps.Context) (steps.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Outputs: map[string]any{"commit": 5, "extra": "x"}}, nil
+}
+
+// onSchema claims to be git-commit and outputs what its schema allows.
+type onSchema struct{}
+
+func (onSchema) Info() steps.Info { return steps.Info{Name: "git-commit", ReadOnly: true} }
+
+func (onSchema) Run(ctx context.Context, sc *steps.Context) (steps.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Outputs: map[string]any{"commit": "0123abcd"}}, nil
+}
+
 var conformanceSteps = map[string]steps.Step{
 	"good": good{}, "counts": &counts{}, "writes": writes{}, "ignores-ctx": ignoresCtx{}, "bytes": bytesOut{},
+	"off-schema": offSchema{}, "on-schema": onSchema{},
+}
+
+// conformanceConfig is the config of the case each step runs; git-commit's schema needs one.
+var conformanceConfig = map[string]map[string]any{
+	"off-schema": {"path": "out", "message": "m"},
+	"on-schema":  {"path": "out", "message": "m"},
 }
 
 // TestConformanceCatches runs the suite on a step that keeps every promise and on steps
@@ -83,7 +115,10 @@ var conformanceSteps = map[string]steps.Step{
 // promise's check fails.
 func TestConformanceCatches(t *testing.T) {
 	if name := os.Getenv("STEPTEST_STEP"); name != "" {
-		steptest.Conformance(t, conformanceSteps[name], steptest.Case{Files: map[string][]byte{"in.txt": []byte("hello")}})
+		steptest.Conformance(t, conformanceSteps[name], steptest.Case{
+			Config: conformanceConfig[name],
+			Files:  map[string][]byte{"in.txt": []byte("hello")},
+		})
 		return
 	}
 	tests := []struct {
@@ -95,6 +130,8 @@ func TestConformanceCatches(t *testing.T) {
 		{step: "writes", fail: "read-only"},
 		{step: "ignores-ctx", fail: "cancelled"},
 		{step: "bytes", fail: "outputs"},
+		{step: "off-schema", fail: "outputs"},
+		{step: "on-schema"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package state
+package records
 
 import "sync"
 
@@ -8,10 +8,10 @@ const (
 	maxWrittenBytes = 32 << 20
 )
 
-// written keeps, per Promotion key, the revision and bytes this service last stored. The
+// written keeps, per Promotion key, the revision and bytes a Writer last stored. The
 // next change to that Promotion starts from them instead of reading the bucket: the
 // compare-and-set that stores the change fails if anyone wrote since (another replica, a
-// deletion), and update then reads the bucket. It holds at most maxWritten Promotions and
+// deletion), and Promotion then reads the bucket. It holds at most maxWritten Promotions and
 // maxWrittenBytes of them: Promotions with large outputs must not make it grow with the
 // number of Promotions. Safe for concurrent use.
 type written struct {

@@ -1,4 +1,4 @@
-package state
+package stage_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/stage"
 )
 
 // TestTrimmable: past the newest keep finished Promotions, the oldest go, except those the
@@ -35,9 +36,9 @@ func TestTrimmable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := trimmable(names, &tt.st, tt.keep)
+			got := stage.Trimmable(names, &tt.st, tt.keep)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("trimmable (-want +got):\n%s", diff)
+				t.Errorf("Trimmable (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -1,4 +1,6 @@
-package state
+// Package metrics holds the state service's Prometheus families (docs/observability.md):
+// Promotions started and finished, and each Stage's queue.
+package metrics
 
 import (
 	"sync"
@@ -11,17 +13,18 @@ import (
 	"github.com/drayhq/dray/pkg/promotion"
 )
 
-// metrics are the state service's families (docs/observability.md). Project and Stage are
-// names users choose, so each family keeps metric.DefaultMaxSeries of them per process and
-// folds the rest into metric.Other.
-type metrics struct {
+// Metrics are the state service's families. Project and Stage are names users choose, so
+// each family keeps metric.DefaultMaxSeries of them per process and folds the rest into
+// metric.Other.
+type Metrics struct {
 	started, finished *prometheus.CounterVec
 	limit             *metric.Limiter
 	queues            *queueCollector
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{limit: metric.NewLimiter(0)}
+// New registers the families with reg.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{limit: metric.NewLimiter(0)}
 	var err error
 	if m.started, err = metric.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dray_promotions_started_total",
@@ -41,11 +44,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) promotionStarted(project, stage string) {
+// PromotionStarted counts a Promotion of project's stage that started running.
+func (m *Metrics) PromotionStarted(project, stage string) {
 	m.started.WithLabelValues(m.limit.Values(project, stage)...).Inc()
 }
 
-func (m *metrics) promotionFinished(project, stage, phase string) {
+// PromotionFinished counts a Promotion of project's stage that finished in phase.
+func (m *Metrics) PromotionFinished(project, stage, phase string) {
 	l := m.limit.Values(project, stage)
 	m.finished.WithLabelValues(l[0], l[1], phase).Inc()
 }
@@ -76,6 +81,9 @@ func newQueueCollector() *queueCollector {
 		stages: map[[2]string]queueState{},
 	}
 }
+
+// Queue records st's queue as that of project's stage, as last written.
+func (m *Metrics) Queue(project, stage string, st *v1.StageStatus) { m.queues.set(project, stage, st) }
 
 // set records st as the queue of project's stage.
 func (c *queueCollector) set(project, stage string, st *v1.StageStatus) {
