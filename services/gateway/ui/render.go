@@ -41,6 +41,20 @@ var funcs = template.FuncMap{
 		}
 		return time.Since(*t).Round(time.Second).String() + " ago"
 	},
+	"until": func(t *time.Time) string { // a time to come, as "in 2h30m"
+		if t == nil {
+			return ""
+		}
+		d := time.Until(*t).Round(time.Minute)
+		if d <= 0 {
+			return "now"
+		}
+		text := strings.TrimSuffix(d.String(), "0s")
+		if strings.HasSuffix(text, "h0m") { // 3h, not 3h0m
+			text = strings.TrimSuffix(text, "0m")
+		}
+		return "in " + text
+	},
 	"join":  strings.Join,
 	"lower": strings.ToLower,
 	"json":  func(v any) string { return fmt.Sprintf("%v", v) },
