@@ -152,13 +152,13 @@ spec:
 
 // startDray runs the services the UI needs on an embedded NATS and applies the shop
 // project through the API.
-func startDray(t *testing.T) *dray {
+func startDray(t testing.TB) *dray {
 	t.Helper()
 	return startDrayWith(t, gateway.Options{}, pipelineYAML)
 }
 
 // startDrayWith is startDray with gateway options and the project's manifests.
-func startDrayWith(t *testing.T, opts gateway.Options, manifests string) *dray {
+func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 	t.Helper()
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
@@ -244,7 +244,7 @@ func startDrayWith(t *testing.T, opts gateway.Options, manifests string) *dray {
 }
 
 // api sends a request as the system admin.
-func (d *dray) api(t *testing.T, method, path, body string) (int, []byte) {
+func (d *dray) api(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, d.base+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+d.tokens["admin"])
@@ -258,7 +258,7 @@ func (d *dray) api(t *testing.T, method, path, body string) (int, []byte) {
 }
 
 // waitAPI repeats a request until it answers want (the gateway's token index may lag).
-func (d *dray) waitAPI(t *testing.T, method, path, body string, want int) []byte {
+func (d *dray) waitAPI(t testing.TB, method, path, body string, want int) []byte {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -273,7 +273,7 @@ func (d *dray) waitAPI(t *testing.T, method, path, body string, want int) []byte
 	}
 }
 
-func (d *dray) decode(t *testing.T, path string, v any) {
+func (d *dray) decode(t testing.TB, path string, v any) {
 	t.Helper()
 	if err := json.Unmarshal(d.waitAPI(t, http.MethodGet, path, "", http.StatusOK), v); err != nil {
 		t.Fatal(err)
@@ -314,7 +314,7 @@ func shot(t testing.TB, name string) chromedp.Action[chromedp.Void] {
 }
 
 // text reads the text of the element sel selects.
-func text(t *testing.T, ctx context.Context, sel string) string {
+func text(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -324,7 +324,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 }
 
 // eval evaluates a JavaScript expression that gives a boolean.
-func eval(t *testing.T, ctx context.Context, expr string) bool {
+func eval(t testing.TB, ctx context.Context, expr string) bool {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
 	if err != nil {
@@ -334,7 +334,7 @@ func eval(t *testing.T, ctx context.Context, expr string) bool {
 }
 
 // signIn opens path, is sent to the login page, types the token and lands on path.
-func signIn(t *testing.T, ctx context.Context, d *dray, tok, path string) {
+func signIn(t testing.TB, ctx context.Context, d *dray, tok, path string) {
 	t.Helper()
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(d.base+path),
@@ -357,7 +357,7 @@ func signIn(t *testing.T, ctx context.Context, d *dray, tok, path string) {
 }
 
 // do runs browser steps and fails the test, saying what it was doing, when one fails.
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		_ = chromedp.Do(context.WithoutCancel(ctx), shot(t, "failed-"+strings.ReplaceAll(what, " ", "-")))

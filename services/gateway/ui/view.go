@@ -121,6 +121,9 @@ func ParseView(compact, collapse string) View {
 	return v
 }
 
+// toggleSize is the height of a subtree's collapse toggle.
+const toggleSize = 22
+
 // Sizes of a compact node.
 const (
 	compactWidth  = 180
@@ -282,7 +285,8 @@ func BuildPipelineView(project string, warehouses []v1.Warehouse, stages []v1.St
 		c.X, c.Y = xy(id)
 		c.Compact = view.Compact
 		if n := len(below(id)); n > 0 {
-			c.Toggle = &Toggle{Stage: c.Name, X: c.X + cw - 30, Y: c.Y + 4, Below: n,
+			// on the card's right edge, where its edges leave
+			c.Toggle = &Toggle{Stage: c.Name, X: c.X + cw - toggleSize/2, Y: c.Y + ch/2 - toggleSize/2, Below: n,
 				Collapsed: slices.Contains(view.Collapse, c.Name), Href: "/projects/" + project + view.Query(c.Name)}
 		}
 		p.Stages = append(p.Stages, c)

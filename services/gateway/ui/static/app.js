@@ -151,6 +151,7 @@
       if (ev.promotion) { htmx.trigger(document.body, "promotion-" + ev.promotion); }
       if (ev.freight) { htmx.trigger(document.body, "freight"); }
       document.body.dataset.lastEvent = ev.seq;
+      document.dispatchEvent(new CustomEvent("dray:event", { detail: ev })); // for tests and benchmarks
     });
   }
 })();
