@@ -332,6 +332,42 @@ func TestLoginFormCSRF(t *testing.T) {
 	}
 }
 
+// TestLogoutCSRF: a page's sign-out form carries the session's CSRF token; a sign-out
+// posted without it (from another site) is refused and the session goes on.
+func TestLogoutCSRF(t *testing.T) {
+	base, _, a := testGateway(t)
+	dev := newToken(t, a, v1.APIToken{Name: "dev", Project: "demo", Role: "developer"})
+	c := webClient(t)
+	if resp, _ := postLogin(t, c, base, url.Values{"token": {dev}, "csrf": {loginFormCSRF(t, c, base)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", resp.StatusCode)
+	}
+	_, body := get(t, c, "", base+"/")
+	m := regexp.MustCompile(`action="/logout"><input type="hidden" name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the page's sign-out form has no CSRF token: %s", body)
+	}
+	logout := func(form url.Values) int {
+		resp, err := c.PostForm(base+"/logout", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := logout(url.Values{}); code != http.StatusForbidden {
+		t.Errorf("sign out without the CSRF token: %d, want 403", code)
+	}
+	if resp, _ := get(t, c, "", base+"/"); resp.StatusCode != http.StatusOK {
+		t.Errorf("after a refused sign-out the session should go on: %d", resp.StatusCode)
+	}
+	if code := logout(url.Values{"csrf": {m[1]}}); code != http.StatusSeeOther {
+		t.Errorf("sign out with the CSRF token: %d, want 303", code)
+	}
+	if resp, _ := get(t, c, "", base+"/"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after signing out the page answers %d, want 303 to the login page", resp.StatusCode)
+	}
+}
+
 func putJSON(t *testing.T, kv jetstream.KeyValue, key string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -416,7 +452,20 @@ func TestFreightPages(t *testing.T) {
 		t.Errorf("promote dialog after dropping a missing Freight: %s", body)
 	}
 	_, body = get(t, c, tok, base+"/projects/demo/freight-strip", "HX-Request", "true")
-	if n := strings.Count(body, `draggable="true" data-freight=`); n != 20 || !strings.Contains(body, "20 of 60") {
-		t.Errorf("freight strip: %d chips, want the newest 20 of 60:\n%s", n, body)
+	if n := strings.Count(body, `draggable="true" data-freight=`); n != 12 || !strings.Contains(body, "12 of 60") {
+		t.Errorf("freight strip: %d chips, want the newest 12 of 60:\n%s", n, body)
+	}
+}
+
+// TestArgoCDURLChecked: --argocd-url must be an http(s) address, as the UI links into it.
+func TestArgoCDURLChecked(t *testing.T) {
+	for _, u := range []string{"argocd.example.com", "javascript:alert(1)", "ftp://x"} {
+		o := Options{Addr: ":8080", ArgoCDURL: u}
+		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "--argocd-url") {
+			t.Errorf("--argocd-url %q: %v, want an error naming the flag", u, err)
+		}
+	}
+	if err := (&Options{Addr: ":8080", ArgoCDURL: "https://cd.example.com"}).Validate(); err != nil {
+		t.Errorf("an https address: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,7 +60,7 @@ func (a *api) webRoutes(mux *checkedMux) {
 }
 
 func (u *web) page(w http.ResponseWriter, r *http.Request, name, title, tab string, body any) {
-	u.r.Page(w, http.StatusOK, name, ui.Page{Title: title, User: identity(r).Actor(), Project: r.PathValue("project"), Tab: tab, Body: body})
+	u.r.Page(w, http.StatusOK, name, ui.Page{Title: title, User: identity(r).Actor(), CSRF: csrfOf(r), Project: r.PathValue("project"), Tab: tab, Body: body})
 }
 
 // fail answers err as the API would; the page route's writer renders it (web.go).
@@ -112,7 +113,15 @@ func (u *web) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, ret, http.StatusSeeOther)
 }
 
+// logout ends the browser's session. While it has one, the form must carry its CSRF token
+// (the page renders it), so another site cannot sign the browser out.
 func (u *web) logout(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if want := csrfOf(r); want != "" && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) != 1 {
+		u.r.Page(w, http.StatusForbidden, "error", ui.Page{Title: "Not signed out", Body: errorPage{Title: "Not signed out",
+			Message: "the sign-out form did not carry this session's CSRF token: sign out from a Dray page"}})
+		return
+	}
 	u.a.auth.signOut(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
@@ -405,7 +414,7 @@ type stripBody struct {
 }
 
 // stripSize is how many of the newest Freight the pipeline page offers to drag.
-const stripSize = 20
+const stripSize = 12
 
 // strip lists the newest Freight above the pipeline graph, to drag onto a Stage.
 func (u *web) strip(w http.ResponseWriter, r *http.Request) {

@@ -152,7 +152,10 @@ func BenchmarkPipelinePage200Stages(b *testing.B) {
 		}
 		render = append(render, time.Since(t0))
 	}
-	if err := chromedp.Do(ctx, shot(b, "pipeline-200-stages"), chromedp.SendKeys(chromedp.CSS("#search"), "s37-t2"), shot(b, "pipeline-200-stages-search")); err != nil {
+	if err := chromedp.Do(ctx, shot(b, "pipeline-200-stages"), chromedp.SendKeys(chromedp.CSS("#search"), "s37-t2"), shot(b, "pipeline-200-stages-search"),
+		chromedp.Navigate(base+"/projects/big?compact=1"), chromedp.WaitVisible(chromedp.CSS(last+".compact")), shot(b, "pipeline-200-stages-names-only"),
+		chromedp.Navigate(base+"/projects/big?compact=1&collapse="+benchStage(0, 0)+","+benchStage(1, 0)), chromedp.WaitVisible(chromedp.CSS(last)),
+		shot(b, "pipeline-200-stages-collapsed")); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(ms(pct(ttfb, 50)), "ttfb-p50-ms")

@@ -414,7 +414,7 @@ func TestPromoteThroughPreviewAndApprove(t *testing.T) {
 	eval(t, ctx, setFlag)
 	do(t, ctx, "approve v1 for prod",
 		chromedp.SetValue(chromedp.CSS(`#approve-stage`), "prod"),
-		chromedp.Click(chromedp.CSS(`#freight-detail form button[type="submit"]`)),
+		chromedp.Click(chromedp.CSS(`#approve-stage ~ button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#freight-detail .badge.approved`)),
 		shot(t, "approved"))
 	if approved := text(t, ctx, "#freight-detail"); !strings.Contains(approved, "prod") || !eval(t, ctx, `window.drayNoReload === true`) {

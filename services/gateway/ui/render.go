@@ -21,6 +21,8 @@ type Page struct {
 	Title string
 	// User is the signed-in identity as the API records it ("" on the login page).
 	User string
+	// CSRF is the browser session's CSRF token, which the sign-out form carries.
+	CSRF string
 	// Project, when set, adds the project's tabs and the Server-Sent Events stream that
 	// keeps the page live.
 	Project string
