@@ -469,3 +469,36 @@ func TestArgoCDURLChecked(t *testing.T) {
 		t.Errorf("an https address: %v", err)
 	}
 }
+
+// TestPipelineWindowClosed: a Stage whose promotion windows are closed says so on its card,
+// with the window's reason and when it opens, on the page and in a live card update.
+func TestPipelineWindowClosed(t *testing.T) {
+	base, _, _ := testGateway(t)
+	start, end := time.Now().UTC().Add(-time.Hour), time.Now().UTC().Add(150*time.Minute+30*time.Second)
+	cfg := fmt.Sprintf(`---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: ProjectConfig
+metadata: {name: demo, namespace: demo}
+spec:
+  promotionWindows:
+  - name: release-freeze
+    stageSelector: {name: prod}
+    kind: Deny
+    dtstart: TZID=UTC:%s
+    dtend: TZID=UTC:%s
+`, start.Format("20060102T150405"), end.Format("20060102T150405"))
+	if code, e := send(t, http.MethodPost, base+"/api/v1/resources", demoPipeline()+cfg); code != http.StatusOK {
+		t.Fatalf("apply: %d %s", code, e.Error)
+	}
+	admin, _ := adminTokens.Load(base)
+	for _, u := range []string{"/projects/demo", "/projects/demo/stages/prod/card?x=0&y=0"} {
+		_, body := get(t, webClient(t), admin.(string), base+u)
+		prod := body[strings.Index(body, `id="stage-prod"`):]
+		if !strings.Contains(prod, "Window closed · opens in 2h30m") || !strings.Contains(prod, "release-freeze") {
+			t.Errorf("%s: prod's card does not show its closed window:\n%s", u, prod)
+		}
+		if dev := body[strings.Index(body, `id="stage-dev"`)+1:]; u == "/projects/demo" && strings.Contains(dev[:strings.Index(dev, "</section>")], "Window closed") {
+			t.Errorf("dev's card shows a window that does not select it")
+		}
+	}
+}

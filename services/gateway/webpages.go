@@ -22,6 +22,7 @@ import (
 	"github.com/drayhq/dray/pkg/preview"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/window"
 	"github.com/drayhq/dray/services/gateway/ui"
 )
 
@@ -208,7 +209,46 @@ func (u *web) buildPipeline(ctx context.Context, project string, view ui.View) (
 	if err != nil {
 		return ui.Pipeline{}, err
 	}
+	if err := u.windowStatuses(ctx, project, cfg, stages); err != nil {
+		return ui.Pipeline{}, err
+	}
 	return ui.BuildPipelineView(project, warehouses, stages, cfg, u.currentFreight(ctx, project, stages), view), nil
+}
+
+// windowStatuses fills in what each Stage's promotion windows say now, as the API's Stage
+// routes do (api.windowStatus), reading the ClusterConfig and Project once for them all.
+func (u *web) windowStatuses(ctx context.Context, project string, cfg *v1.ProjectConfig, stages []v1.Stage) error {
+	cluster, err := store.ClusterConfig(ctx, u.a.Bus)
+	if err != nil {
+		return err
+	}
+	var p *v1.Project
+	if cluster != nil {
+		var proj v1.Project
+		switch _, err := u.a.Bus.GetJSON(ctx, u.a.Bus.Resources, bus.ResourceKey("", v1.KindProject, project), &proj); {
+		case err == nil:
+			p = &proj
+		case !errors.Is(err, jetstream.ErrKeyNotFound):
+			return fmt.Errorf("read project %q: %w", project, err)
+		}
+	}
+	now := time.Now()
+	for i := range stages {
+		s := &stages[i]
+		if s.Metadata.Namespace == "" {
+			s.Metadata.Namespace = project
+		}
+		ws := pipeline.Windows(cluster, p, cfg, s)
+		if len(ws) == 0 {
+			continue
+		}
+		st, err := window.Evaluate(ws, now)
+		if err != nil { // an invalid window holds the queue: it reads as closed
+			st = v1.PromotionWindowStatus{Closed: true, Reason: err.Error()}
+		}
+		s.Status.PromotionWindow = &st
+	}
+	return nil
 }
 
 // currentFreight reads the Freight the Stages hold, each once.
@@ -239,6 +279,10 @@ func (u *web) card(w http.ResponseWriter, r *http.Request) {
 	}
 	cfg, err := store.ProjectConfig(r.Context(), u.a.Bus, project)
 	if err != nil {
+		fail(w, err)
+		return
+	}
+	if err := u.a.windowStatus(r.Context(), project, s); err != nil {
 		fail(w, err)
 		return
 	}
