@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/services/gateway"
 )
 
 // poll waits until the JavaScript expression is true.
@@ -163,5 +165,50 @@ func TestFreightHistoryCompareReject(t *testing.T) {
 	d.decode(t, "/api/v1/projects/shop/freight/"+d.freight["v2"], &f)
 	if len(f.Status.RejectedFor) != 0 || f.Status.Rejected != nil {
 		t.Errorf("after unreject v2 is still rejected: %+v", f.Status)
+	}
+}
+
+// TestPromotionLinks: a Promotion's page links the commit git-push pushed (on GitHub, from
+// the repository git-clone cloned into the pushed path), the pull request git-open-pr
+// opened and the Argo CD Application argocd-update synced (into --argocd-url), and marks a
+// rollback. The Promotion is written as the state service would record it.
+func TestPromotionLinks(t *testing.T) {
+	d := startDrayWith(t, gateway.Options{ArgoCDURL: "https://cd.example.com"}, pipelineYAML)
+	now := time.Now()
+	sha := "4f2d1c0b9a8e7d6c5b4a39281706f5e4d3c2b1a0"
+	p := v1.Promotion{
+		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindPromotion},
+		Metadata: v1.ObjectMeta{Name: "prod.links", Namespace: "shop", Annotations: map[string]string{v1.AnnotationRollback: "true"}},
+		Spec:     v1.PromotionSpec{Stage: "prod", Freight: d.freight["v2"]},
+		Status: v1.PromotionStatus{Phase: v1.PhaseSucceeded, StartedAt: &now, FinishedAt: &now, Rollback: true,
+			StepExecutionMetadata: []v1.StepExecutionMetadata{
+				{Alias: "clone", Uses: "git-clone", Status: v1.StepSucceeded, Attempts: 1,
+					Config: map[string]any{"repoURL": "https://github.com/acme/shop-config.git", "checkout": []any{map[string]any{"branch": "main", "path": "./out"}}}},
+				{Alias: "push", Uses: "git-push", Status: v1.StepSucceeded, Attempts: 1, Config: map[string]any{"path": "./out"}},
+				{Alias: "pr", Uses: "git-open-pr", Status: v1.StepSucceeded, Attempts: 1},
+				{Alias: "sync", Uses: "argocd-update", Status: v1.StepSucceeded, Attempts: 1},
+			},
+			State: map[string]map[string]any{
+				"push": {"commit": sha, "branch": "main"},
+				"pr":   {"pr": map[string]any{"id": 12, "url": "https://github.com/acme/shop-config/pull/12"}},
+				"sync": {"apps": []any{map[string]any{"name": "shop-prod", "namespace": "argocd"}}},
+			}}}
+	data, _ := json.Marshal(p)
+	if _, err := d.bus.Promotions.Put(t.Context(), bus.Key("shop", "prod.links"), data); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t)
+	signIn(t, ctx, d, d.tokens["alice"], "/projects/shop/promotions/prod.links")
+	do(t, ctx, "see the links", chromedp.WaitVisible(chromedp.CSS(`#steps ul.links a`)), shot(t, "promotion-links"))
+	hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#steps ul.links a")].map(a => a.href)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://github.com/acme/shop-config/commit/" + sha, "https://github.com/acme/shop-config/pull/12", "https://cd.example.com/applications/argocd/shop-prod"}
+	if strings.Join(hrefs, " ") != strings.Join(want, " ") {
+		t.Errorf("links %v, want %v", hrefs, want)
+	}
+	if h := text(t, ctx, "h1"); !strings.Contains(h, "rollback") {
+		t.Errorf("heading %q does not mark the rollback", h)
 	}
 }

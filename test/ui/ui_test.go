@@ -96,6 +96,8 @@ func route(uses string) (string, bool) {
 
 // dray is a running Dray: its gateway's URL, a token per role, the project's Freight by alias.
 type dray struct {
+	// bus is a connection of the test's own, for writing state by hand.
+	bus     *bus.Bus
 	base    string
 	tokens  map[string]string
 	freight map[string]string
@@ -203,7 +205,7 @@ func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 	case <-time.After(30 * time.Second):
 		t.Fatal("gateway did not start")
 	}
-	d := &dray{base: "http://" + addr, tokens: map[string]string{}, freight: map[string]string{}}
+	d := &dray{bus: b, base: "http://" + addr, tokens: map[string]string{}, freight: map[string]string{}}
 	store := token.NewStore(b.Tokens)
 	for _, tk := range []v1.APIToken{{Name: "admin", SystemAdmin: true}, {Name: "alice", Project: "shop", Role: "admin"}, {Name: "victor", Project: "shop", Role: "viewer"}} {
 		text, _, err := store.Create(t.Context(), tk)

@@ -209,7 +209,8 @@ func TestIssue17Marks(t *testing.T) {
 			State:                 map[string]map[string]any{"pr": {"pr": map[string]any{"id": float64(7), "url": "https://github.com/a/b/pull/7"}}}}}
 	w = httptest.NewRecorder()
 	r.Page(w, 200, "promotion", ui.Page{Title: "p", User: "u", Project: "shop", Body: ui.BuildPromotion(p, time.Now(), "")})
-	for _, want := range []string{`<span class="badge rollback"`, "returns prod to Freight it held before", `pull request: <a href="https://github.com/a/b/pull/7" rel="noopener noreferrer" target="_blank">#7</a>`} {
+	for _, want := range []string{`<span class="badge rollback"`, "returns prod to Freight it held before", `pull request: <a href="https://github.com/a/b/pull/7" rel="noopener noreferrer" target="_blank">#7</a>`,
+		`<code>{&#34;id&#34;:7,&#34;url&#34;:&#34;https://github.com/a/b/pull/7&#34;}</code>`} {
 		if !strings.Contains(w.Body.String(), want) {
 			t.Errorf("promotion page lacks %q:\n%s", want, w.Body)
 		}

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -60,6 +61,16 @@ var funcs = template.FuncMap{
 	"join":  strings.Join,
 	"lower": strings.ToLower,
 	"json":  func(v any) string { return fmt.Sprintf("%v", v) },
+	"output": func(v any) string { // a step output: a string as it is, anything else as JSON
+		if s, ok := v.(string); ok {
+			return s
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprintf("%v", v)
+		}
+		return string(data)
+	},
 	"css": func(s string) string { // a status as a class name: letters only
 		return strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
