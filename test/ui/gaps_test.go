@@ -212,3 +212,55 @@ func TestPromotionLinks(t *testing.T) {
 		t.Errorf("heading %q does not mark the rollback", h)
 	}
 }
+
+// TestTimelineAndWindow: the timeline shows 50 Freight a page with the Warehouse filter kept
+// when paging, and marks rejected Freight; prod's card shows its closed promotion window.
+func TestTimelineAndWindow(t *testing.T) {
+	start, end := time.Now().UTC().Add(-time.Hour), time.Now().UTC().Add(3*time.Hour)
+	extra := fmt.Sprintf(`---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: ProjectConfig
+metadata: {name: shop, namespace: shop}
+spec:
+  promotionWindows:
+  - name: release-freeze
+    stageSelector: {name: prod}
+    kind: Deny
+    dtstart: TZID=UTC:%s
+    dtend: TZID=UTC:%s
+`, start.Format("20060102T150405"), end.Format("20060102T150405"))
+	for i := 3; i <= 60; i++ {
+		extra += fmt.Sprintf(`---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Freight
+metadata: {name: v%d, namespace: shop}
+alias: v%d
+origin: {kind: Warehouse, name: app}
+images: [{repoURL: ghcr.io/example/app, tag: "1.%d.0"}]
+`, i, i, i)
+	}
+	d := startDrayWith(t, gateway.Options{}, pipelineYAML+extra)
+	d.waitAPI(t, http.MethodPost, "/api/v1/projects/shop/freight/v1/reject", `{"reason":"CVE-2026-2"}`, http.StatusAccepted)
+	ctx := tab(t)
+	signIn(t, ctx, d, d.tokens["alice"], "/projects/shop")
+	do(t, ctx, "see prod's window", chromedp.WaitVisible(chromedp.CSS(`#stage-prod .badge.window.closed`)), shot(t, "pipeline-window-closed"))
+	if w := text(t, ctx, `#stage-prod .badge.window`); !strings.Contains(w, "opens in 3h") {
+		t.Errorf("prod's window badge reads %q", w)
+	}
+	do(t, ctx, "page the timeline",
+		chromedp.Navigate(d.base+"/projects/shop/freight?warehouse=app"),
+		chromedp.WaitVisible(chromedp.CSS(`#page-of`)),
+		chromedp.Click(chromedp.CSS(`a[rel="next"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[rel="prev"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr.rejected`)),
+		shot(t, "freight-timeline-page-2"))
+	if p := text(t, ctx, "#page-of"); !strings.Contains(p, "51–60 of 60") {
+		t.Errorf("page 2 says %q", p)
+	}
+	if sel := eval(t, ctx, `document.querySelector("#warehouse").value === "app" && location.search.includes("warehouse=app")`); !sel {
+		t.Error("paging lost the Warehouse filter")
+	}
+	if r := text(t, ctx, "tr.rejected"); !strings.Contains(r, "v1") || !strings.Contains(r, "rejected") {
+		t.Errorf("rejected row reads %q", r)
+	}
+}
