@@ -282,15 +282,21 @@ func (d *dray) decode(t testing.TB, path string, v any) {
 	}
 }
 
-// tab opens a browser context of its own (own cookies).
+// tab opens a browser context of its own (own cookies), for at most a minute.
 func tab(t testing.TB) context.Context {
+	t.Helper()
+	return tabFor(t, time.Minute)
+}
+
+// tabFor is tab open for at most d.
+func tabFor(t testing.TB, d time.Duration) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, d)
 	t.Cleanup(cancelT)
 	return ctx
 }
