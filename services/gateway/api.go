@@ -30,6 +30,8 @@ type api struct {
 	// previewSteps are the steps the promote preview runs (Options.PreviewSteps); nil: no
 	// diff in the preview.
 	previewSteps map[string]steps.Step
+	// argoCD is Options.ArgoCDURL.
+	argoCD string
 }
 
 func (a *api) routes(mux router) {

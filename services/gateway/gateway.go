@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -51,6 +52,9 @@ type Options struct {
 	// git-push would push, as dray run --diff does. Unset, it shows the artifacts and steps
 	// only. dray up sets it.
 	PreviewSteps func(d service.Deps) ([]*steps.Registry, error)
+	// ArgoCDURL is the Argo CD UI's address: a Promotion's page links the Applications
+	// argocd-update synced into it. Default $DRAY_ARGOCD_URL; none: it names them only.
+	ArgoCDURL string
 }
 
 // BindFlags registers the options as flags.
@@ -64,6 +68,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("DRAY_TLS_KEY"), "key file of --tls-cert ($DRAY_TLS_KEY)")
 	fs.StringVar(&o.NATSCalloutSeed, "nats-callout-seed", os.Getenv("DRAY_NATS_CALLOUT_SEED"),
 		"account seed file that signs NATS auth callout answers: API tokens may then connect to NATS ($DRAY_NATS_CALLOUT_SEED; see dray nats config)")
+	fs.StringVar(&o.ArgoCDURL, "argocd-url", os.Getenv("DRAY_ARGOCD_URL"),
+		"the Argo CD UI's address: the web UI links the Applications a Promotion synced into it ($DRAY_ARGOCD_URL)")
 	o.OIDC.BindFlags(fs)
 }
 
@@ -75,6 +81,9 @@ func (o *Options) Validate() error {
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if u, err := url.Parse(o.ArgoCDURL); o.ArgoCDURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("--argocd-url %q is not the Argo CD UI's http(s) address", o.ArgoCDURL))
 	}
 	errs = append(errs, o.OIDC.Validate())
 	return errors.Join(errs...)
@@ -157,7 +166,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		_ = ln.Close()
 		return err
 	}
-	a := &api{Deps: d, route: opts.Route, auth: auth, metrics: m}
+	a := &api{Deps: d, route: opts.Route, auth: auth, metrics: m, argoCD: opts.ArgoCDURL}
 	if opts.PreviewSteps != nil {
 		regs, err := opts.PreviewSteps(d)
 		if err != nil {

@@ -99,6 +99,16 @@ func renderError(r *ui.Renderer) func(w http.ResponseWriter, req *http.Request, 
 			r.Fragment(w, status, "errorfragment", body)
 			return
 		}
-		r.Page(w, status, "error", ui.Page{Title: body.Title, User: user, Body: body})
+		r.Page(w, status, "error", ui.Page{Title: body.Title, User: user, CSRF: csrfOf(req), Body: body})
 	}
+}
+
+// csrfOf is the CSRF token of r's browser session (its csrfCookie), which the page's sign-out
+// form carries; "" when r has none.
+func csrfOf(r *http.Request) string {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
 }

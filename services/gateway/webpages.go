@@ -3,6 +3,7 @@ package gateway
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/drayhq/dray/pkg/preview"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/pkg/window"
 	"github.com/drayhq/dray/services/gateway/ui"
 )
 
@@ -52,13 +54,14 @@ func (a *api) webRoutes(mux *checkedMux) {
 	mux.HandleFunc("GET /projects/{project}/stages/{name}/promote", need(access.VerbPromote, access.ResourceStages).page(), u.promoteDialog)
 	mux.HandleFunc("GET /projects/{project}/stages/{name}/preview", need(access.VerbPromote, access.ResourceStages).page(), u.preview)
 	mux.HandleFunc("GET /projects/{project}/freight", need(access.VerbList, access.ResourceFreight).page(), u.freight)
+	mux.HandleFunc("GET /projects/{project}/freight-strip", need(access.VerbList, access.ResourceFreight).page(), u.strip)
 	mux.HandleFunc("GET /projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight).page(), u.freightDetail)
 	mux.HandleFunc("GET /projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions).page(), u.promotion)
 	mux.HandleFunc("GET /projects/{project}/promotions/{name}/steps", need(access.VerbGet, access.ResourcePromotions).page(), u.steps)
 }
 
 func (u *web) page(w http.ResponseWriter, r *http.Request, name, title, tab string, body any) {
-	u.r.Page(w, http.StatusOK, name, ui.Page{Title: title, User: identity(r).Actor(), Project: r.PathValue("project"), Tab: tab, Body: body})
+	u.r.Page(w, http.StatusOK, name, ui.Page{Title: title, User: identity(r).Actor(), CSRF: csrfOf(r), Project: r.PathValue("project"), Tab: tab, Body: body})
 }
 
 // fail answers err as the API would; the page route's writer renders it (web.go).
@@ -73,26 +76,53 @@ func fail(w http.ResponseWriter, err error) {
 type loginBody struct {
 	Error, Return string
 	OIDC          bool
+	// CSRF is the login form's token (websession.go).
+	CSRF string
 }
 
 func (u *web) loginPage(w http.ResponseWriter, r *http.Request) {
-	u.r.Page(w, http.StatusOK, "login", ui.Page{Title: "Sign in", Body: loginBody{Return: localPath(r.URL.Query().Get("return")), OIDC: u.a.auth.oidc.Load() != nil}})
+	u.loginForm(w, http.StatusOK, loginBody{Return: localPath(r.URL.Query().Get("return"))})
 }
 
-// login signs in with the API token typed on the login page.
+// loginForm renders the login page with a new form token.
+func (u *web) loginForm(w http.ResponseWriter, status int, body loginBody) {
+	tok, err := u.a.auth.loginFormToken(w)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	body.CSRF, body.OIDC = tok, u.a.auth.oidc.Load() != nil
+	u.r.Page(w, status, "login", ui.Page{Title: "Sign in", Body: body})
+}
+
+// login signs in with the API token typed on the login page, when the form is the one
+// loginPage served (its CSRF token matches the sealed cookie).
 func (u *web) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	ret := cmp.Or(localPath(r.PostFormValue("return")), "/")
-	id, err := u.a.auth.signInWithToken(w, strings.TrimSpace(r.PostFormValue("token")))
-	if err != nil {
-		u.r.Page(w, http.StatusUnauthorized, "login", ui.Page{Title: "Sign in", Body: loginBody{Error: err.Error(), Return: ret, OIDC: u.a.auth.oidc.Load() != nil}})
+	if err := u.a.auth.checkLoginForm(r, r.PostFormValue("csrf")); err != nil {
+		u.loginForm(w, http.StatusForbidden, loginBody{Error: err.Error(), Return: ret})
 		return
 	}
+	id, err := u.a.auth.signInWithToken(w, strings.TrimSpace(r.PostFormValue("token")))
+	if err != nil {
+		u.loginForm(w, http.StatusUnauthorized, loginBody{Error: err.Error(), Return: ret})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginFormCookie, Path: "/login", MaxAge: -1, HttpOnly: true, Secure: u.a.auth.secure, SameSite: http.SameSiteStrictMode})
 	u.a.Log.Info("signed in to the UI", "actor", id.Actor())
 	http.Redirect(w, r, ret, http.StatusSeeOther)
 }
 
+// logout ends the browser's session. While it has one, the form must carry its CSRF token
+// (the page renders it), so another site cannot sign the browser out.
 func (u *web) logout(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if want := csrfOf(r); want != "" && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(want)) != 1 {
+		u.r.Page(w, http.StatusForbidden, "error", ui.Page{Title: "Not signed out", Body: errorPage{Title: "Not signed out",
+			Message: "the sign-out form did not carry this session's CSRF token: sign out from a Dray page"}})
+		return
+	}
 	u.a.auth.signOut(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
@@ -144,7 +174,8 @@ func (u *web) stages(ctx context.Context, project string) ([]v1.Stage, error) {
 
 func (u *web) pipeline(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
-	p, err := u.buildPipeline(r.Context(), project)
+	q := r.URL.Query()
+	p, err := u.buildPipeline(r.Context(), project, ui.ParseView(q.Get("compact"), q.Get("collapse")))
 	if err != nil {
 		fail(w, err)
 		return
@@ -152,7 +183,7 @@ func (u *web) pipeline(w http.ResponseWriter, r *http.Request) {
 	u.page(w, r, "pipeline", project, "pipeline", p)
 }
 
-func (u *web) buildPipeline(ctx context.Context, project string) (ui.Pipeline, error) {
+func (u *web) buildPipeline(ctx context.Context, project string, view ui.View) (ui.Pipeline, error) {
 	stages, err := u.stages(ctx, project)
 	if err != nil {
 		return ui.Pipeline{}, err
@@ -178,7 +209,46 @@ func (u *web) buildPipeline(ctx context.Context, project string) (ui.Pipeline, e
 	if err != nil {
 		return ui.Pipeline{}, err
 	}
-	return ui.BuildPipeline(project, warehouses, stages, cfg, u.currentFreight(ctx, project, stages)), nil
+	if err := u.windowStatuses(ctx, project, cfg, stages); err != nil {
+		return ui.Pipeline{}, err
+	}
+	return ui.BuildPipelineView(project, warehouses, stages, cfg, u.currentFreight(ctx, project, stages), view), nil
+}
+
+// windowStatuses fills in what each Stage's promotion windows say now, as the API's Stage
+// routes do (api.windowStatus), reading the ClusterConfig and Project once for them all.
+func (u *web) windowStatuses(ctx context.Context, project string, cfg *v1.ProjectConfig, stages []v1.Stage) error {
+	cluster, err := store.ClusterConfig(ctx, u.a.Bus)
+	if err != nil {
+		return err
+	}
+	var p *v1.Project
+	if cluster != nil {
+		var proj v1.Project
+		switch _, err := u.a.Bus.GetJSON(ctx, u.a.Bus.Resources, bus.ResourceKey("", v1.KindProject, project), &proj); {
+		case err == nil:
+			p = &proj
+		case !errors.Is(err, jetstream.ErrKeyNotFound):
+			return fmt.Errorf("read project %q: %w", project, err)
+		}
+	}
+	now := time.Now()
+	for i := range stages {
+		s := &stages[i]
+		if s.Metadata.Namespace == "" {
+			s.Metadata.Namespace = project
+		}
+		ws := pipeline.Windows(cluster, p, cfg, s)
+		if len(ws) == 0 {
+			continue
+		}
+		st, err := window.Evaluate(ws, now)
+		if err != nil { // an invalid window holds the queue: it reads as closed
+			st = v1.PromotionWindowStatus{Closed: true, Reason: err.Error()}
+		}
+		s.Status.PromotionWindow = &st
+	}
+	return nil
 }
 
 // currentFreight reads the Freight the Stages hold, each once.
@@ -212,9 +282,14 @@ func (u *web) card(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
+	if err := u.a.windowStatus(r.Context(), project, s); err != nil {
+		fail(w, err)
+		return
+	}
 	c := ui.Card(project, s, cfg, u.currentFreight(r.Context(), project, []v1.Stage{*s}))
 	c.X, _ = strconv.Atoi(r.URL.Query().Get("x"))
 	c.Y, _ = strconv.Atoi(r.URL.Query().Get("y"))
+	c.Compact = r.URL.Query().Get("compact") == "1"
 	u.r.Fragment(w, http.StatusOK, "card", c)
 }
 
@@ -222,6 +297,9 @@ type promoteBody struct {
 	Project, Stage string
 	Upstream       []string
 	Freight        []ui.FreightRow
+	// Selected is the Freight ?freight= names (dropped on the Stage's card), chosen in the
+	// list; NotAvailable says why it is not offered when it is not.
+	Selected, NotAvailable string
 }
 
 // promoteDialog lists the Freight a Stage may be promoted to, newest first.
@@ -239,12 +317,23 @@ func (u *web) promoteDialog(w http.ResponseWriter, r *http.Request) {
 	}
 	var avail []v1.Freight
 	now := time.Now()
+	body := promoteBody{Project: project, Stage: name}
+	want := r.URL.Query().Get("freight")
 	for _, f := range all {
-		if ok, _ := pipeline.Available(s, &f.v, now); ok {
+		ok, why := pipeline.Available(s, &f.v, now)
+		if ok {
 			avail = append(avail, f.v)
 		}
+		if want != "" && (f.v.Metadata.Name == want || f.v.Alias == want) {
+			if body.Selected = f.v.Metadata.Name; !ok {
+				body.NotAvailable = fmt.Sprintf("Freight %s is not available to %s: %s", cmp.Or(f.v.Alias, f.v.Metadata.Name), name, why)
+			}
+		}
 	}
-	body := promoteBody{Project: project, Stage: name, Freight: ui.Timeline(avail, "")}
+	if want != "" && body.Selected == "" {
+		body.NotAvailable = fmt.Sprintf("Freight %s does not exist in project %s", want, project)
+	}
+	body.Freight = ui.Timeline(avail, "")
 	for _, req := range s.Spec.RequestedFreight {
 		body.Upstream = append(body.Upstream, req.Sources.Stages...)
 	}
@@ -331,7 +420,11 @@ type freightBody struct {
 	Project, Warehouse string
 	Warehouses         []string
 	Rows               []ui.FreightRow
+	Paging             ui.Paging
 }
+
+// freightPageSize is how many Freight a page of the timeline shows.
+const freightPageSize = 50
 
 func (u *web) freight(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
@@ -353,8 +446,37 @@ func (u *web) freight(w http.ResponseWriter, r *http.Request) {
 	for i := range all {
 		list[i] = all[i].v
 	}
-	body.Rows = ui.Timeline(list, body.Warehouse)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	body.Rows, body.Paging = ui.PageOf(ui.Timeline(list, body.Warehouse), page, freightPageSize)
 	u.page(w, r, "freight", "Freight of "+project, "freight", body)
+}
+
+type stripBody struct {
+	Project string
+	Rows    []ui.FreightRow
+	Total   int
+}
+
+// stripSize is how many of the newest Freight the pipeline page offers to drag.
+const stripSize = 12
+
+// strip lists the newest Freight above the pipeline graph, to drag onto a Stage.
+func (u *web) strip(w http.ResponseWriter, r *http.Request) {
+	project := r.PathValue("project")
+	all, err := loadAll[v1.Freight](r.Context(), u.a.Bus.Freight, bus.Key(project, "*"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	list := make([]v1.Freight, len(all))
+	for i := range all {
+		list[i] = all[i].v
+	}
+	body := stripBody{Project: project, Rows: ui.Timeline(list, ""), Total: len(list)}
+	if len(body.Rows) > stripSize {
+		body.Rows = body.Rows[:stripSize]
+	}
+	u.r.Fragment(w, http.StatusOK, "strip", body)
 }
 
 type freightDetailBody struct {
@@ -362,24 +484,67 @@ type freightDetailBody struct {
 	Row     ui.FreightRow
 	// Stages are those that could be approved for (all the project's promotable Stages).
 	Stages []string
+	// AllStages are the project's Stages, to reject the Freight for.
+	AllStages  []string
+	History    []ui.HistoryEntry
+	Rejections []ui.Rejection
+	// Others are the project's other Freight, newest first, to compare with; Compare is the
+	// one picked (nil: none) and Diff what changed from it to this one.
+	Others  []ui.FreightRow
+	Compare *ui.FreightRow
+	Diff    []ui.ArtifactDiff
 }
 
+// maxCompareChoices bounds the Freight offered to compare with, newest first.
+const maxCompareChoices = 200
+
+// freightDetail shows a Freight: its artifacts, its history (the Stages it reached, where
+// it was verified, approved or rejected), and what changed from the Freight ?compare names.
 func (u *web) freightDetail(w http.ResponseWriter, r *http.Request) {
-	project := r.PathValue("project")
-	f, err := store.Freight(r.Context(), u.a.Bus, project, r.PathValue("name"))
+	project, ctx := r.PathValue("project"), r.Context()
+	f, err := store.Freight(ctx, u.a.Bus, project, r.PathValue("name"))
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	specs, err := loadAll[v1.Stage](r.Context(), u.a.Bus.Resources, bus.ResourceKey(project, v1.KindStage, "*"))
+	stages, err := u.stages(ctx, project)
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	body := freightDetailBody{Project: project, Row: ui.Row(f)}
-	for _, s := range specs {
-		if _, approved := f.Status.ApprovedFor[s.v.Metadata.Name]; !approved && pipeline.Promotable(&s.v) {
-			body.Stages = append(body.Stages, s.v.Metadata.Name)
+	body := freightDetailBody{Project: project, Row: ui.Row(f), History: ui.FreightHistory(f, stages), Rejections: ui.Rejections(f)}
+	for i := range stages {
+		s := &stages[i]
+		body.AllStages = append(body.AllStages, s.Metadata.Name)
+		if _, approved := f.Status.ApprovedFor[s.Metadata.Name]; !approved && pipeline.Promotable(s) {
+			body.Stages = append(body.Stages, s.Metadata.Name)
+		}
+	}
+	all, err := loadAll[v1.Freight](ctx, u.a.Bus.Freight, bus.Key(project, "*"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var others []v1.Freight
+	for _, o := range all {
+		if o.v.Metadata.Name != f.Metadata.Name {
+			others = append(others, o.v)
+		}
+	}
+	body.Others = ui.Timeline(others, "")
+	if len(body.Others) > maxCompareChoices {
+		body.Others = body.Others[:maxCompareChoices]
+	}
+	if name := r.URL.Query().Get("compare"); name != "" {
+		other, err := store.Freight(ctx, u.a.Bus, project, name)
+		if err != nil {
+			fail(w, fmt.Errorf("compare with Freight %q: %w", name, err))
+			return
+		}
+		row := ui.Row(other)
+		body.Compare, body.Diff = &row, ui.CompareFreight(other, f)
+		if !slices.ContainsFunc(body.Others, func(o ui.FreightRow) bool { return o.Name == row.Name }) {
+			body.Others = append(body.Others, row)
 		}
 	}
 	u.page(w, r, "freightdetail", "Freight "+body.Row.Label(), "freight", body)
@@ -391,7 +556,7 @@ func (u *web) promotion(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	u.page(w, r, "promotion", "Promotion "+p.Metadata.Name, "", ui.BuildPromotion(p, time.Now()))
+	u.page(w, r, "promotion", "Promotion "+p.Metadata.Name, "", ui.BuildPromotion(p, time.Now(), u.a.argoCD))
 }
 
 func (u *web) steps(w http.ResponseWriter, r *http.Request) {
@@ -400,7 +565,7 @@ func (u *web) steps(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	u.r.Fragment(w, http.StatusOK, "steps", ui.BuildPromotion(p, time.Now()))
+	u.r.Fragment(w, http.StatusOK, "steps", ui.BuildPromotion(p, time.Now(), u.a.argoCD))
 }
 
 // entry is a bucket entry decoded, with its key.

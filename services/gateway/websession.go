@@ -85,3 +85,39 @@ func (a *authn) fromTokenSession(r *http.Request, now time.Time) (id access.Iden
 func tokenIdentity(name, project, role string, systemAdmin bool) access.Identity {
 	return access.Identity{Name: name, Project: project, Role: role, SystemAdmin: systemAdmin}
 }
+
+// loginFormCookie holds the login form's CSRF token, sealed: GET /login sets it with the
+// token in a hidden field, and POST /login signs in only when both match, so another site
+// cannot sign a browser in as the attacker (login CSRF). It lasts loginTTL.
+const loginFormCookie = "dray_login_form"
+
+// errLoginForm refuses a sign-in whose form was not the one this gateway served.
+var errLoginForm = errors.New("the sign-in form expired or did not come from this page: sign in again")
+
+// loginFormToken sets a new login form cookie and returns the token the form must carry.
+func (a *authn) loginFormToken(w http.ResponseWriter) (string, error) {
+	tok := rand.Text()
+	enc, err := a.web.login.Encode(loginFormCookie, tok)
+	if err != nil {
+		return "", fmt.Errorf("seal %s cookie: %w", loginFormCookie, err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginFormCookie, Value: enc, Path: "/login", MaxAge: int(loginTTL.Seconds()),
+		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode})
+	return tok, nil
+}
+
+// checkLoginForm tells whether r's form carries the token its login form cookie seals.
+func (a *authn) checkLoginForm(r *http.Request, form string) error {
+	c, err := r.Cookie(loginFormCookie)
+	if err != nil || form == "" {
+		return errLoginForm
+	}
+	var tok string
+	if err := a.web.login.Decode(loginFormCookie, c.Value, &tok); err != nil {
+		return errLoginForm
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(form)) != 1 {
+		return errLoginForm
+	}
+	return nil
+}

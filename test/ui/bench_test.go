@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,7 +152,10 @@ func BenchmarkPipelinePage200Stages(b *testing.B) {
 		}
 		render = append(render, time.Since(t0))
 	}
-	if err := chromedp.Do(ctx, shot(b, "pipeline-200-stages"), chromedp.SendKeys(chromedp.CSS("#search"), "s37-t2"), shot(b, "pipeline-200-stages-search")); err != nil {
+	if err := chromedp.Do(ctx, shot(b, "pipeline-200-stages"), chromedp.SendKeys(chromedp.CSS("#search"), "s37-t2"), shot(b, "pipeline-200-stages-search"),
+		chromedp.Navigate(base+"/projects/big?compact=1"), chromedp.WaitVisible(chromedp.CSS(last+".compact")), shot(b, "pipeline-200-stages-names-only"),
+		chromedp.Navigate(base+"/projects/big?compact=1&collapse="+benchStage(0, 0)+","+benchStage(1, 0)), chromedp.WaitVisible(chromedp.CSS(last)),
+		shot(b, "pipeline-200-stages-collapsed")); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(ms(pct(ttfb, 50)), "ttfb-p50-ms")
@@ -205,3 +209,97 @@ func pct(d []time.Duration, p int) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// loadStages is how many Stages the load of BenchmarkEventToDOMUnderLoad promotes to, in
+// turn, each from the Warehouse directly.
+const loadStages = 10
+
+// promotionsPerMinute is the load BenchmarkEventToDOMUnderLoad runs.
+const promotionsPerMinute = 50
+
+// BenchmarkEventToDOMUnderLoad measures, on an open pipeline page, how long after its
+// publication a promotion.succeeded event shows: each iteration starts one real Promotion
+// (state service, scheduler and executor running), paced at 50 a minute across 10 Stages,
+// and the page records when the event reached it and when the Stage's card shows the
+// Promotion Succeeded; the latency is that moment minus the event's time (both clocks are
+// this machine's). An iteration takes 1.2 s: run it with -benchtime 60x for a minute.
+func BenchmarkEventToDOMUnderLoad(b *testing.B) {
+	manifests := pipelineYAML[:strings.Index(pipelineYAML, "---\napiVersion: kargo.akuity.io/v1alpha1\nkind: Stage")]
+	for i := range loadStages {
+		manifests += fmt.Sprintf(`---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: {name: s%d, namespace: shop}
+spec:
+  requestedFreight: [{origin: {kind: Warehouse, name: app}, sources: {direct: true}}]
+  promotionTemplate: {spec: {steps: [{uses: quick, as: deploy}]}}
+`, i)
+	}
+	d := startDrayWith(b, gateway.Options{}, manifests)
+	// the tab lasts the whole run: make bench's 200 iterations take four minutes
+	ctx := tabFor(b, 10*time.Minute)
+	signIn(b, ctx, d, d.tokens["admin"], "/projects/shop")
+	do(b, ctx, "open the graph", chromedp.WaitVisible(chromedp.CSS(`#live[data-state="live"]`)))
+	// The page notes when each promotion.succeeded event arrives (its publication time) and
+	// when a card first shows each Promotion Succeeded.
+	eval(b, ctx, `(() => {
+	  window.benchEv = {}; window.benchDom = {};
+	  document.addEventListener("dray:event", e => {
+	    const ev = e.detail;
+	    if (ev.type === "promotion.succeeded" && ev.promotion && !(ev.promotion in benchEv)) { benchEv[ev.promotion] = ev.time; }
+	  });
+	  new MutationObserver(() => {
+	    const now = performance.timeOrigin + performance.now();
+	    document.querySelectorAll('.node a[data-phase="Succeeded"]').forEach(a => {
+	      const n = a.getAttribute("href").split("/").pop();
+	      if (!(n in benchDom)) { benchDom[n] = now; }
+	    });
+	  }).observe(document.body, { subtree: true, childList: true });
+	  return true;
+	})()`)
+	interval := time.Minute / promotionsPerMinute
+	var names []string
+	start := time.Now()
+	i := 0
+	for b.Loop() {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		body := fmt.Sprintf(`{"stage":"s%d","freight":"v%d"}`, i%loadStages, (i/loadStages)%2+1)
+		i++
+		code, data := d.api(b, http.MethodPost, "/api/v1/projects/shop/promotions", body)
+		var resp v1.PromoteResponse
+		if code != http.StatusAccepted || json.Unmarshal(data, &resp) != nil {
+			b.Fatalf("promote %s: %d %s", body, code, data)
+		}
+		names = append(names, resp.Promotion)
+	}
+	rate := float64(len(names)) / time.Since(start).Minutes()
+	b.StopTimer()
+	var ev, dom map[string]float64
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		var err error
+		if ev, err = chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`window.benchEv`)); err != nil {
+			b.Fatal(err)
+		}
+		if dom, err = chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`window.benchDom`)); err != nil {
+			b.Fatal(err)
+		}
+		missing := slices.DeleteFunc(slices.Clone(names), func(n string) bool { _, e := ev[n]; _, d := dom[n]; return e && d })
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d Promotions never showed Succeeded with their event: %v", len(missing), len(names), missing[:min(5, len(missing))])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	lat := make([]time.Duration, 0, len(names))
+	for _, n := range names {
+		lat = append(lat, time.Duration((dom[n]-ev[n])*float64(time.Millisecond)))
+	}
+	do(b, ctx, "screenshot", shot(b, "pipeline-under-load"))
+	b.ReportMetric(ms(pct(lat, 50)), "p50-ms")
+	b.ReportMetric(ms(pct(lat, 95)), "p95-ms")
+	b.ReportMetric(ms(slices.Min(lat)), "min-ms")
+	b.ReportMetric(ms(slices.Max(lat)), "max-ms")
+	b.ReportMetric(rate, "promotions/min")
+}

@@ -96,6 +96,8 @@ func route(uses string) (string, bool) {
 
 // dray is a running Dray: its gateway's URL, a token per role, the project's Freight by alias.
 type dray struct {
+	// bus is a connection of the test's own, for writing state by hand.
+	bus     *bus.Bus
 	base    string
 	tokens  map[string]string
 	freight map[string]string
@@ -152,13 +154,13 @@ spec:
 
 // startDray runs the services the UI needs on an embedded NATS and applies the shop
 // project through the API.
-func startDray(t *testing.T) *dray {
+func startDray(t testing.TB) *dray {
 	t.Helper()
 	return startDrayWith(t, gateway.Options{}, pipelineYAML)
 }
 
 // startDrayWith is startDray with gateway options and the project's manifests.
-func startDrayWith(t *testing.T, opts gateway.Options, manifests string) *dray {
+func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 	t.Helper()
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
@@ -203,7 +205,7 @@ func startDrayWith(t *testing.T, opts gateway.Options, manifests string) *dray {
 	case <-time.After(30 * time.Second):
 		t.Fatal("gateway did not start")
 	}
-	d := &dray{base: "http://" + addr, tokens: map[string]string{}, freight: map[string]string{}}
+	d := &dray{bus: b, base: "http://" + addr, tokens: map[string]string{}, freight: map[string]string{}}
 	store := token.NewStore(b.Tokens)
 	for _, tk := range []v1.APIToken{{Name: "admin", SystemAdmin: true}, {Name: "alice", Project: "shop", Role: "admin"}, {Name: "victor", Project: "shop", Role: "viewer"}} {
 		text, _, err := store.Create(t.Context(), tk)
@@ -244,7 +246,7 @@ func startDrayWith(t *testing.T, opts gateway.Options, manifests string) *dray {
 }
 
 // api sends a request as the system admin.
-func (d *dray) api(t *testing.T, method, path, body string) (int, []byte) {
+func (d *dray) api(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, d.base+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+d.tokens["admin"])
@@ -258,7 +260,7 @@ func (d *dray) api(t *testing.T, method, path, body string) (int, []byte) {
 }
 
 // waitAPI repeats a request until it answers want (the gateway's token index may lag).
-func (d *dray) waitAPI(t *testing.T, method, path, body string, want int) []byte {
+func (d *dray) waitAPI(t testing.TB, method, path, body string, want int) []byte {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -273,22 +275,28 @@ func (d *dray) waitAPI(t *testing.T, method, path, body string, want int) []byte
 	}
 }
 
-func (d *dray) decode(t *testing.T, path string, v any) {
+func (d *dray) decode(t testing.TB, path string, v any) {
 	t.Helper()
 	if err := json.Unmarshal(d.waitAPI(t, http.MethodGet, path, "", http.StatusOK), v); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// tab opens a browser context of its own (own cookies).
+// tab opens a browser context of its own (own cookies), for at most a minute.
 func tab(t testing.TB) context.Context {
+	t.Helper()
+	return tabFor(t, time.Minute)
+}
+
+// tabFor is tab open for at most d.
+func tabFor(t testing.TB, d time.Duration) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, d)
 	t.Cleanup(cancelT)
 	return ctx
 }
@@ -314,7 +322,7 @@ func shot(t testing.TB, name string) chromedp.Action[chromedp.Void] {
 }
 
 // text reads the text of the element sel selects.
-func text(t *testing.T, ctx context.Context, sel string) string {
+func text(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -324,7 +332,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 }
 
 // eval evaluates a JavaScript expression that gives a boolean.
-func eval(t *testing.T, ctx context.Context, expr string) bool {
+func eval(t testing.TB, ctx context.Context, expr string) bool {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
 	if err != nil {
@@ -334,7 +342,7 @@ func eval(t *testing.T, ctx context.Context, expr string) bool {
 }
 
 // signIn opens path, is sent to the login page, types the token and lands on path.
-func signIn(t *testing.T, ctx context.Context, d *dray, tok, path string) {
+func signIn(t testing.TB, ctx context.Context, d *dray, tok, path string) {
 	t.Helper()
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(d.base+path),
@@ -357,7 +365,7 @@ func signIn(t *testing.T, ctx context.Context, d *dray, tok, path string) {
 }
 
 // do runs browser steps and fails the test, saying what it was doing, when one fails.
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		_ = chromedp.Do(context.WithoutCancel(ctx), shot(t, "failed-"+strings.ReplaceAll(what, " ", "-")))
@@ -414,7 +422,7 @@ func TestPromoteThroughPreviewAndApprove(t *testing.T) {
 	eval(t, ctx, setFlag)
 	do(t, ctx, "approve v1 for prod",
 		chromedp.SetValue(chromedp.CSS(`#approve-stage`), "prod"),
-		chromedp.Click(chromedp.CSS(`#freight-detail form button[type="submit"]`)),
+		chromedp.Click(chromedp.CSS(`#approve-stage ~ button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#freight-detail .badge.approved`)),
 		shot(t, "approved"))
 	if approved := text(t, ctx, "#freight-detail"); !strings.Contains(approved, "prod") || !eval(t, ctx, `window.drayNoReload === true`) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -21,6 +22,8 @@ type Page struct {
 	Title string
 	// User is the signed-in identity as the API records it ("" on the login page).
 	User string
+	// CSRF is the browser session's CSRF token, which the sign-out form carries.
+	CSRF string
 	// Project, when set, adds the project's tabs and the Server-Sent Events stream that
 	// keeps the page live.
 	Project string
@@ -41,9 +44,33 @@ var funcs = template.FuncMap{
 		}
 		return time.Since(*t).Round(time.Second).String() + " ago"
 	},
+	"until": func(t *time.Time) string { // a time to come, as "in 2h30m"
+		if t == nil {
+			return ""
+		}
+		d := time.Until(*t).Round(time.Minute)
+		if d <= 0 {
+			return "now"
+		}
+		text := strings.TrimSuffix(d.String(), "0s")
+		if strings.HasSuffix(text, "h0m") { // 3h, not 3h0m
+			text = strings.TrimSuffix(text, "0m")
+		}
+		return "in " + text
+	},
 	"join":  strings.Join,
 	"lower": strings.ToLower,
 	"json":  func(v any) string { return fmt.Sprintf("%v", v) },
+	"output": func(v any) string { // a step output: a string as it is, anything else as JSON
+		if s, ok := v.(string); ok {
+			return s
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprintf("%v", v)
+		}
+		return string(data)
+	},
 	"css": func(s string) string { // a status as a class name: letters only
 		return strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {

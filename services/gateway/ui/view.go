@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,82 @@ type Pipeline struct {
 	Warehouses    []WarehouseNode
 	Stages        []StageCard
 	Edges         []Edge
+	// View is how the graph is drawn: compact, and the Stages whose subtrees are collapsed.
+	View View
+	// Hidden counts the Stages collapsed away.
+	Hidden int
+}
+
+// View is how a pipeline graph is drawn, from the page's query: ?compact=1 draws every node
+// as its name only; ?collapse=a,b hides the Stages downstream of a and b.
+type View struct {
+	Compact  bool
+	Collapse []string
+}
+
+// Query is the view as a query string ("" for the default view), with a Stage's subtree
+// collapsed or expanded (toggle; "" for none), for the links that change it.
+func (v View) Query(toggle string) string {
+	collapse := slices.Clone(v.Collapse)
+	if toggle != "" {
+		if i := slices.Index(collapse, toggle); i >= 0 {
+			collapse = slices.Delete(collapse, i, i+1)
+		} else {
+			collapse = append(collapse, toggle)
+		}
+	}
+	var parts []string
+	if v.Compact {
+		parts = append(parts, "compact=1")
+	}
+	if len(collapse) > 0 {
+		slices.Sort(collapse)
+		parts = append(parts, "collapse="+url.QueryEscape(strings.Join(collapse, ",")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "?" + strings.Join(parts, "&")
+}
+
+// CompactQuery is the view's query with Compact switched.
+func (v View) CompactQuery() string {
+	v.Compact = !v.Compact
+	return v.Query("")
+}
+
+// ExpandAllQuery is the view's query with no subtree collapsed.
+func (v View) ExpandAllQuery() string {
+	v.Collapse = nil
+	return v.Query("")
+}
+
+// ParseView reads a View from a page's query values.
+func ParseView(compact, collapse string) View {
+	v := View{Compact: compact == "1" || compact == "true"}
+	for _, c := range strings.Split(collapse, ",") {
+		if c = strings.TrimSpace(c); c != "" && !slices.Contains(v.Collapse, c) {
+			v.Collapse = append(v.Collapse, c)
+		}
+	}
+	return v
+}
+
+// toggleSize is the height of a subtree's collapse toggle.
+const toggleSize = 22
+
+// Sizes of a compact node.
+const (
+	compactWidth  = 180
+	compactHeight = 40
+)
+
+// size is a node's size and the gaps between nodes, in CSS pixels.
+func (v View) size() (w, h, gx, gy int) {
+	if v.Compact {
+		return compactWidth, compactHeight, gapX / 2, gapY / 2
+	}
+	return cardWidth, cardHeight, gapX, gapY
 }
 
 // WarehouseNode is a Warehouse's card.
@@ -68,6 +145,7 @@ type WarehouseNode struct {
 	Subscriptions []string
 	// Problem is why discovery does not work (its Ready condition), "" when it does.
 	Problem string
+	Compact bool
 }
 
 // Edge is an arrow from a Warehouse or Stage to a Stage that takes Freight from it.
@@ -75,6 +153,16 @@ type Edge struct {
 	From, To string
 	// D is the SVG path: a curve from the right of From to the left of To.
 	D string
+}
+
+// Toggle is a Stage's control that collapses or expands the Stages downstream of it.
+type Toggle struct {
+	Stage string
+	X, Y  int
+	// Collapsed tells whether its subtree is collapsed; Below counts the Stages downstream.
+	Collapsed bool
+	Below     int
+	Href      string
 }
 
 // StageCard is what a Stage's card shows.
@@ -98,6 +186,13 @@ type StageCard struct {
 	Holds          int
 	Promotable     bool
 	HasVerifySteps bool
+	// Window is what the Stage's promotion windows say now; nil when none apply.
+	Window *v1.PromotionWindowStatus
+	// Rollback is set when the Freight it holds came back by auto-rollback.
+	Rollback bool
+	// Compact draws the name only; Toggle, when set, collapses or expands its subtree.
+	Compact bool
+	Toggle  *Toggle
 }
 
 // HeldFreight is a Freight a Stage holds.
@@ -112,8 +207,16 @@ func (h HeldFreight) Label() string { return cmp.Or(h.Alias, h.Name) }
 // BuildPipeline lays out a project's Warehouses and Stages. cfg may be nil; freight gives
 // each Stage's current Freight its verification (a Stage missing from it shows none).
 func BuildPipeline(project string, warehouses []v1.Warehouse, stages []v1.Stage, cfg *v1.ProjectConfig, freight map[string]*v1.Freight) Pipeline {
+	return BuildPipelineView(project, warehouses, stages, cfg, freight, View{})
+}
+
+// BuildPipelineView is BuildPipeline drawn as view says: Stages downstream of a collapsed
+// one are left out of the layout (the collapsed card counts them), and a compact view
+// draws smaller nodes closer together.
+func BuildPipelineView(project string, warehouses []v1.Warehouse, stages []v1.Stage, cfg *v1.ProjectConfig, freight map[string]*v1.Freight, view View) Pipeline {
 	var nodes []string
 	parents := map[string][]string{}
+	children := map[string][]string{}
 	for _, w := range warehouses {
 		nodes = append(nodes, "w/"+w.Metadata.Name)
 	}
@@ -126,19 +229,42 @@ func BuildPipeline(project string, warehouses []v1.Warehouse, stages []v1.Stage,
 			}
 			for _, up := range req.Sources.Stages {
 				parents[id] = appendNew(parents[id], "s/"+up)
+				children["s/"+up] = appendNew(children["s/"+up], id)
 			}
 		}
 	}
-	pos := Layout(nodes, parents)
-	p := Pipeline{Project: project}
+	below := func(id string) map[string]bool { // the Stages downstream of id
+		seen := map[string]bool{}
+		var walk func(string)
+		walk = func(n string) {
+			for _, c := range children[n] {
+				if !seen[c] && c != id {
+					seen[c] = true
+					walk(c)
+				}
+			}
+		}
+		walk(id)
+		return seen
+	}
+	hidden := map[string]bool{}
+	for _, c := range view.Collapse {
+		for n := range below("s/" + c) {
+			hidden[n] = true
+		}
+	}
+	visible := slices.DeleteFunc(slices.Clone(nodes), func(n string) bool { return hidden[n] })
+	pos := Layout(visible, parents)
+	p := Pipeline{Project: project, View: view, Hidden: len(hidden)}
+	cw, ch, gx, gy := view.size()
 	xy := func(id string) (int, int) {
 		q := pos[id]
-		x, y := q.Col*(cardWidth+gapX), q.Row*(cardHeight+gapY)
-		p.Width, p.Height = max(p.Width, x+cardWidth), max(p.Height, y+cardHeight)
+		x, y := q.Col*(cw+gx), q.Row*(ch+gy)
+		p.Width, p.Height = max(p.Width, x+cw), max(p.Height, y+ch)
 		return x, y
 	}
 	for _, w := range warehouses {
-		n := WarehouseNode{Name: w.Metadata.Name}
+		n := WarehouseNode{Name: w.Metadata.Name, Compact: view.Compact}
 		n.X, n.Y = xy("w/" + w.Metadata.Name)
 		for _, s := range w.Spec.Subscriptions {
 			n.Subscriptions = append(n.Subscriptions, subscription(s))
@@ -151,18 +277,28 @@ func BuildPipeline(project string, warehouses []v1.Warehouse, stages []v1.Stage,
 		p.Warehouses = append(p.Warehouses, n)
 	}
 	for i := range stages {
+		id := "s/" + stages[i].Metadata.Name
+		if hidden[id] {
+			continue
+		}
 		c := Card(project, &stages[i], cfg, freight)
-		c.X, c.Y = xy("s/" + c.Name)
+		c.X, c.Y = xy(id)
+		c.Compact = view.Compact
+		if n := len(below(id)); n > 0 {
+			// on the card's right edge, where its edges leave
+			c.Toggle = &Toggle{Stage: c.Name, X: c.X + cw - toggleSize/2, Y: c.Y + ch/2 - toggleSize/2, Below: n,
+				Collapsed: slices.Contains(view.Collapse, c.Name), Href: "/projects/" + project + view.Query(c.Name)}
+		}
 		p.Stages = append(p.Stages, c)
 	}
-	for _, id := range nodes {
+	for _, id := range visible {
 		for _, from := range parents[id] {
 			if _, ok := pos[from]; !ok {
 				continue
 			}
 			fx, fy := xy(from)
 			tx, ty := xy(id)
-			x1, y1, x2, y2 := fx+cardWidth, fy+cardHeight/2, tx, ty+cardHeight/2
+			x1, y1, x2, y2 := fx+cw, fy+ch/2, tx, ty+ch/2
 			mid := (x1 + x2) / 2
 			p.Edges = append(p.Edges, Edge{From: from[2:], To: id[2:],
 				D: fmt.Sprintf("M%d %d C%d %d %d %d %d %d", x1, y1, mid, y1, mid, y2, x2, y2)})
@@ -193,7 +329,7 @@ func subscription(s v1.RepoSubscription) string {
 // Card builds a Stage's card. cfg may be nil.
 func Card(project string, s *v1.Stage, cfg *v1.ProjectConfig, freight map[string]*v1.Freight) StageCard {
 	st := s.Status
-	c := StageCard{Project: project, Name: s.Metadata.Name, Queued: len(st.Queued), Paused: st.Paused, Waiting: st.Waiting,
+	c := StageCard{Project: project, Name: s.Metadata.Name, Queued: len(st.Queued), Paused: st.Paused, Waiting: st.Waiting, Window: st.PromotionWindow,
 		Holds: len(st.AutoPromotionHolds), Promotable: pipeline.Promotable(s), HasVerifySteps: s.Spec.Verification != nil && len(s.Spec.Verification.Steps) > 0}
 	if cfg != nil {
 		c.AutoPromotion = pipeline.AutoPromotionEnabled(cfg, s)
@@ -207,6 +343,7 @@ func Card(project string, s *v1.Stage, cfg *v1.ProjectConfig, freight map[string
 	}
 	for _, h := range pipeline.Current(st.FreightHistory) {
 		c.Freight = append(c.Freight, HeldFreight{Name: h.Freight, Alias: h.Alias, Origin: h.Origin.Kind + "/" + h.Origin.Name, Since: h.Since})
+		c.Rollback = c.Rollback || h.Rollback
 	}
 	if len(c.Freight) > 0 {
 		c.Verification = "Verified"
@@ -235,6 +372,10 @@ type FreightRow struct {
 	In, Verified        []string
 	// Approved are the Stages it is approved for.
 	Approved []string
+	// RejectedAll is set when it is rejected for every Stage; RejectedFor names the Stages
+	// it is rejected for.
+	RejectedAll bool
+	RejectedFor []string
 }
 
 // Label is the alias, else the name.
@@ -269,6 +410,7 @@ func Row(f *v1.Freight) FreightRow {
 	r.In = sortedKeys(f.Status.CurrentlyIn)
 	r.Verified = sortedKeys(f.Status.VerifiedIn)
 	r.Approved = sortedKeys(f.Status.ApprovedFor)
+	r.RejectedAll, r.RejectedFor = f.Status.Rejected != nil, sortedKeys(f.Status.RejectedFor)
 	return r
 }
 
@@ -316,6 +458,8 @@ type StepView struct {
 	Outputs  map[string]any
 	// Task names the PromotionTask the step came from; "" for the Stage's own steps.
 	Task string
+	// Links are what the step produced: a commit, a pull request, Argo CD Applications.
+	Links []Link
 }
 
 // StepGroup is the steps of one PromotionTask, or the Stage's own steps (Task "").
@@ -368,9 +512,16 @@ func waiting(p *v1.Promotion) *WaitingView {
 	return w
 }
 
+// Rollback tells a Promotion that returns its Stage to Freight it held before: by
+// auto-rollback (its annotation) or by the status the state service recorded.
+func (v PromotionView) Rollback() bool {
+	return v.P.Status.Rollback || v.P.Metadata.Annotations[v1.AnnotationRollback] == "true"
+}
+
 // BuildPromotion groups a Promotion's steps: steps whose alias is "<task alias>::<step>"
-// (how a PromotionTask's steps are expanded, README.md) go under their task.
-func BuildPromotion(p *v1.Promotion, now time.Time) PromotionView {
+// (how a PromotionTask's steps are expanded, README.md) go under their task. argoCD is the
+// Argo CD UI's address, "" when unknown (StepLinks).
+func BuildPromotion(p *v1.Promotion, now time.Time, argoCD string) PromotionView {
 	v := PromotionView{P: p, Duration: duration(p.Status.StartedAt, p.Status.FinishedAt, now), Waiting: waiting(p)}
 	meta := p.Status.StepExecutionMetadata
 	for i := range max(len(meta), len(p.Spec.Steps)) {
@@ -386,6 +537,7 @@ func BuildPromotion(p *v1.Promotion, now time.Time) PromotionView {
 		s := StepView{StepExecutionMetadata: m, Index: i + 1, Duration: duration(m.StartedAt, m.FinishedAt, now)}
 		s.Task, _ = promotion.TaskOf(m.Alias)
 		s.Outputs = p.Status.State[m.Alias]
+		s.Links = StepLinks(m, s.Outputs, meta, argoCD)
 		if n := len(v.Groups); n == 0 || v.Groups[n-1].Task != s.Task {
 			v.Groups = append(v.Groups, StepGroup{Task: s.Task})
 		}
@@ -452,4 +604,37 @@ func versions(f *v1.Freight) []version {
 		out = append(out, version{"chart " + c.RepoURL + " " + c.Name, c.Version})
 	}
 	return out
+}
+
+// Paging says which page of a list is shown: Page of Pages (from 1), rows From to To (from
+// 1) of Total.
+type Paging struct{ Page, Pages, Total, From, To int }
+
+// Prev and Next are the neighbouring pages, 0 when there is none.
+func (p Paging) Prev() int {
+	if p.Page > 1 {
+		return p.Page - 1
+	}
+	return 0
+}
+
+// Next is the following page, 0 when this is the last.
+func (p Paging) Next() int {
+	if p.Page < p.Pages {
+		return p.Page + 1
+	}
+	return 0
+}
+
+// PageOf cuts page (from 1; out of range: the nearest page) of size rows from rows.
+func PageOf[T any](rows []T, page, size int) ([]T, Paging) {
+	p := Paging{Total: len(rows), Pages: max(1, (len(rows)+size-1)/size)}
+	p.Page = min(max(page, 1), p.Pages)
+	start := (p.Page - 1) * size
+	end := min(start+size, len(rows))
+	if start >= end {
+		return nil, p
+	}
+	p.From, p.To = start+1, end
+	return rows[start:end], p
 }

@@ -30,6 +30,7 @@ func TestEmptyStates(t *testing.T) {
 			Project, Warehouse string
 			Warehouses         []string
 			Rows               []ui.FreightRow
+			Paging             ui.Paging
 		}{Project: "demo"}, "No Freight"},
 	}
 	for _, tt := range tests {
@@ -89,7 +90,7 @@ func TestPromotionStepsGroupedByTask(t *testing.T) {
 		},
 		State: map[string]map[string]any{"clone": {"commit": "abc"}},
 	}}
-	v := ui.BuildPromotion(p, t1)
+	v := ui.BuildPromotion(p, t1, "")
 	var got []string
 	for _, g := range v.Groups {
 		var steps []string
@@ -114,7 +115,7 @@ func TestPromotionStepsNotStarted(t *testing.T) {
 		Status: v1.PromotionStatus{Phase: v1.PhaseRunning, CurrentStep: 0},
 	}
 	var got []string
-	for _, s := range ui.BuildPromotion(p, time.Now()).Groups[0].Steps {
+	for _, s := range ui.BuildPromotion(p, time.Now(), "").Groups[0].Steps {
 		got = append(got, s.Uses+"/"+s.Alias+"/"+s.Status)
 	}
 	if diff := cmp.Diff([]string{"git-clone/clone/Running", "git-push/step-2/"}, got); diff != "" {

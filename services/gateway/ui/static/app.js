@@ -23,11 +23,11 @@
     onEvent: function (name, evt) {
       if (name === "htmx:configRequest") { evt.detail.headers["Content-Type"] = "application/json"; }
     },
-    encodeParameters: function (xhr, parameters) {
-      var o = {};
+    encodeParameters: function (xhr, parameters, elt) {
+      var o = {}, bools = ((elt && elt.dataset.jsonBool) || "").split(/\s+/);
       // form.<field> inputs (a get-user-input form) travel as {"form": {"<field>": "<text>"}}.
       parameters.forEach(function (v, k) {
-        if (k.indexOf("form.") === 0) { o.form = o.form || {}; o.form[k.slice(5)] = v; } else { o[k] = v; }
+        if (k.indexOf("form.") === 0) { o.form = o.form || {}; o.form[k.slice(5)] = v; } else { o[k] = bools.indexOf(k) >= 0 ? v === "true" : v; }
       });
       xhr.overrideMimeType("text/json");
       return JSON.stringify(o);
@@ -60,7 +60,7 @@
     if (e.detail.target.id === "dialog-body") {
       var d = document.getElementById("dialog");
       if (!d.open) { d.showModal(); }
-      var first = d.querySelector("input, button"); if (first) { first.focus(); }
+      var first = d.querySelector("input:checked, input, button"); if (first) { first.focus(); }
     }
   });
   document.addEventListener("click", function (e) {
@@ -81,8 +81,66 @@
       if (first) { first.scrollIntoView({ block: "center", inline: "center" }); }
     }
     if (t.dataset.zoom !== undefined) {
-      document.querySelector(t.dataset.zoom).style.transform = "scale(" + t.value / 100 + ")";
+      var g = document.querySelector(t.dataset.zoom), k = t.value / 100;
+      g.style.transform = "scale(" + k + ")";
+      // the scroll box follows the scaled size, so a zoomed-out graph has no empty scroll
+      g.style.marginRight = Math.ceil(g.offsetWidth * (k - 1)) + "px";
+      g.style.marginBottom = Math.ceil(g.offsetHeight * (k - 1)) + "px";
     }
+  });
+  // Drag a Freight (a chip of the strip, or the Freight a card holds) onto a Stage's card:
+  // the Stage's promote dialog opens with it chosen and its preview shown, as Promote… does.
+  var dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    var f = e.target.closest && e.target.closest("[data-freight]");
+    if (!f) { return; }
+    dragged = f.dataset.freight;
+    e.dataTransfer.setData("application/x-dray-freight", dragged);
+    e.dataTransfer.setData("text/plain", f.textContent.trim());
+    e.dataTransfer.effectAllowed = "copy";
+    document.body.classList.add("dragging");
+  });
+  document.addEventListener("dragend", function () {
+    dragged = null;
+    document.body.classList.remove("dragging");
+    document.querySelectorAll(".drop-over").forEach(function (el) { el.classList.remove("drop-over"); });
+  });
+  function dropTarget(e) { return dragged && e.target.closest ? e.target.closest("[data-drop]") : null; }
+  document.addEventListener("dragover", function (e) {
+    var t = dropTarget(e);
+    if (!t) { return; }
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    t.classList.add("drop-over");
+  });
+  document.addEventListener("dragleave", function (e) {
+    var t = dropTarget(e);
+    if (t && !t.contains(e.relatedTarget)) { t.classList.remove("drop-over"); }
+  });
+  document.addEventListener("drop", function (e) {
+    var t = dropTarget(e);
+    if (!t) { return; }
+    e.preventDefault();
+    t.classList.remove("drop-over");
+    var name = e.dataTransfer.getData("application/x-dray-freight") || dragged;
+    htmx.ajax("GET", t.dataset.drop + "?freight=" + encodeURIComponent(name), { target: "#dialog-body", swap: "innerHTML" });
+  });
+  // Pan the graph by dragging its background.
+  document.querySelectorAll("[data-pan]").forEach(function (box) {
+    var start = null;
+    box.addEventListener("pointerdown", function (e) {
+      if (e.button !== 0 || e.target.closest(".node, a, button, input")) { return; }
+      start = { x: e.clientX, y: e.clientY, left: box.scrollLeft, top: box.scrollTop };
+      box.classList.add("panning");
+    });
+    box.addEventListener("pointermove", function (e) {
+      if (!start) { return; }
+      box.scrollLeft = start.left - (e.clientX - start.x);
+      box.scrollTop = start.top - (e.clientY - start.y);
+    });
+    ["pointerup", "pointerleave"].forEach(function (n) {
+      box.addEventListener(n, function () { start = null; box.classList.remove("panning"); });
+    });
   });
   var url = document.body.dataset.events;
   if (url) {
@@ -96,6 +154,7 @@
       if (ev.promotion) { htmx.trigger(document.body, "promotion-" + ev.promotion); }
       if (ev.freight) { htmx.trigger(document.body, "freight"); }
       document.body.dataset.lastEvent = ev.seq;
+      document.dispatchEvent(new CustomEvent("dray:event", { detail: ev })); // for tests and benchmarks
     });
   }
 })();
