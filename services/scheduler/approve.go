@@ -15,6 +15,7 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/pipeline"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleApprove checks an approve command and asks the state service to record it. An
@@ -22,11 +23,11 @@ import (
 // Freight's origin) is answered with command.rejected.
 func (s *scheduler) handleApprove(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.ApproveCommand
-	project := projectOf(msg.Subject())
+	project := check.Project(msg.Subject())
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "approve"}, bus.ReasonUndecodable, fmt.Errorf("decode approve command: %w", err))
 	}
-	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("freight", cmd.Freight, names.Object),
+	if err := errors.Join(check.SameProject(cmd.Project, project, true), names.Field("freight", cmd.Freight, names.Object),
 		names.Field("stage", cmd.Stage, names.Object)); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "approve", Stage: cmd.Stage, Freight: cmd.Freight}, bus.ReasonInvalid, err)
 	}
@@ -73,13 +74,13 @@ func (s *scheduler) refuse(ctx context.Context, msg jetstream.Msg, data v1.Comma
 // them), so it carries no hostile value.
 func (s *scheduler) rejectCommand(ctx context.Context, msg jetstream.Msg, data v1.CommandRejected, cause error) error {
 	audit.Refuse(ctx, cause)
-	if optionalName("stage", data.Stage) != nil {
+	if check.OptionalName("stage", data.Stage) != nil {
 		data.Stage = ""
 	}
-	if optionalName("freight", data.Freight) != nil {
+	if check.OptionalName("freight", data.Freight) != nil {
 		data.Freight = ""
 	}
-	if checkID("id", data.ID) != nil {
+	if check.ID("id", data.ID) != nil {
 		data.ID = ""
 	}
 	s.Log.Warn(data.Command+" command rejected", "subject", msg.Subject(), "stage", data.Stage, "freight", data.Freight, "err", cause)
@@ -87,7 +88,7 @@ func (s *scheduler) rejectCommand(ctx context.Context, msg jetstream.Msg, data v
 	if err != nil {
 		return err
 	}
-	data.Project, data.Message = projectOf(msg.Subject()), cause.Error()
+	data.Project, data.Message = check.Project(msg.Subject()), cause.Error()
 	id := "command/" + strconv.FormatUint(md.Sequence.Stream, 10) + "/rejected"
 	return s.Bus.PublishEvent(ctx, data.Project, v1.TypeCommandRejected, id, "command/"+data.ID, data)
 }

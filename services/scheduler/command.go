@@ -18,14 +18,15 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/token"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleCommand turns a command into a record for the state service. A command whose
 // subject names no valid project is poisoned before anything else, and one whose sender
 // cannot be established is refused; the handlers check the rest.
 func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error {
-	if _, err := subjectProject(msg.Subject()); err != nil {
-		return invalid(err)
+	if _, err := check.SubjectProject(msg.Subject()); err != nil {
+		return check.Invalid(err)
 	}
 	verb := commandVerb(msg.Subject())
 	msg, err := withActor(msg)
@@ -59,7 +60,7 @@ func (s *scheduler) handleCommand(ctx context.Context, msg jetstream.Msg) error 
 	case "input":
 		return s.handleInput(ctx, msg)
 	}
-	return invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), short(verb)))
+	return check.Invalid(fmt.Errorf("subject %s: no command %s", msg.Subject(), check.Short(verb)))
 }
 
 // commandVerb is the verb token of dray.cmd.<project>.<verb>[.<sender>].
@@ -127,7 +128,7 @@ func (z *senders) authorize(ctx context.Context, msg jetstream.Msg) (refusal, er
 	project, verb, name := parts[2], parts[3], parts[4]
 	c, ok := access.CommandOf(verb)
 	if !ok {
-		return fmt.Errorf("%s: a token may not send %s commands", msg.Subject(), short(verb)), nil
+		return fmt.Errorf("%s: a token may not send %s commands", msg.Subject(), check.Short(verb)), nil
 	}
 	var t v1.APIToken
 	_, err = z.bus.GetLatestJSON(ctx, z.bus.Tokens, token.Key(project, name), &t)
@@ -159,11 +160,11 @@ func (m actorMsg) Data() []byte { return m.data }
 // abort and a step result never overwrite each other.
 func (s *scheduler) handleAbort(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.AbortCommand
-	project := projectOf(msg.Subject())
+	project := check.Project(msg.Subject())
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "abort"}, bus.ReasonUndecodable, fmt.Errorf("decode abort command: %w", err))
 	}
-	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object)); err != nil {
+	if err := errors.Join(check.SameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object)); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "abort"}, bus.ReasonInvalid, err)
 	}
 	rec := &v1.PromotionRecord{Op: v1.RecordAbort, Project: project, Name: cmd.Promotion, Actor: cmd.Actor}
@@ -177,9 +178,9 @@ func (s *scheduler) handlePromote(ctx context.Context, msg jetstream.Msg) error 
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "promote"}, bus.ReasonUndecodable,
 			fmt.Errorf("%w: decode promote command: %v", promote.ErrRejected, err))
 	}
-	project := projectOf(msg.Subject())
-	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object),
-		names.Field("freight", cmd.Freight, names.Object), checkID("id", cmd.ID)); err != nil {
+	project := check.Project(msg.Subject())
+	if err := errors.Join(check.SameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object),
+		names.Field("freight", cmd.Freight, names.Object), check.ID("id", cmd.ID)); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "promote", ID: cmd.ID, Stage: cmd.Stage, Freight: cmd.Freight},
 			bus.ReasonInvalid, fmt.Errorf("%w: %w", promote.ErrRejected, err))
 	}

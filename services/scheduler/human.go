@@ -16,6 +16,7 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // runHuman decides a human step (docs/steps/wait-for-approval.md, docs/steps/get-user-input.md)
@@ -84,7 +85,7 @@ func (s *scheduler) resumeHuman(ctx context.Context) error {
 // not fit the form) is answered with command.rejected.
 func (s *scheduler) handleInput(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.StepInputCommand
-	project := projectOf(msg.Subject())
+	project := check.Project(msg.Subject())
 	reject := v1.CommandRejected{Command: "input"}
 	if strings.Count(msg.Subject(), ".") != 3 {
 		return s.refuse(ctx, msg, reject, bus.ReasonForbidden, errors.New("input commands come from the gateway, which establishes who approves or answers: use dray approve --promotion or dray answer"))
@@ -92,8 +93,8 @@ func (s *scheduler) handleInput(ctx context.Context, msg jetstream.Msg) error {
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return s.refuse(ctx, msg, reject, bus.ReasonUndecodable, fmt.Errorf("decode input command: %w", err))
 	}
-	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object),
-		checkID("step", cmd.Step)); err != nil {
+	if err := errors.Join(check.SameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object),
+		check.ID("step", cmd.Step)); err != nil {
 		return s.refuse(ctx, msg, reject, bus.ReasonInvalid, err)
 	}
 	var p v1.Promotion

@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleReject checks a reject command (dray reject, docs/resources.md#freight-rejection) and
@@ -20,12 +21,12 @@ import (
 // Stage that does not exist is answered with command.rejected.
 func (s *scheduler) handleReject(ctx context.Context, msg jetstream.Msg) error {
 	var cmd v1.RejectCommand
-	project := projectOf(msg.Subject())
+	project := check.Project(msg.Subject())
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "reject"}, bus.ReasonUndecodable, fmt.Errorf("decode reject command: %w", err))
 	}
 	refused := v1.CommandRejected{Command: "reject", Stage: cmd.Stage, Freight: cmd.Freight}
-	errs := []error{sameProject(cmd.Project, project, true), names.Field("freight", cmd.Freight, names.Object)}
+	errs := []error{check.SameProject(cmd.Project, project, true), names.Field("freight", cmd.Freight, names.Object)}
 	if cmd.Stage != "" {
 		errs = append(errs, names.Field("stage", cmd.Stage, names.Object))
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -164,12 +163,3 @@ const ContainerExecutor = "container"
 // the scheduler. The scheduler also sends every CustomPromotionStep kind a project sees to
 // ContainerExecutor.
 func Route(uses string) (string, bool) { return steps.ExecutorFor(uses) }
-
-// projectOf reads the project token of dray.<stream>.<project>.… subjects.
-func projectOf(subject string) string {
-	parts := strings.SplitN(subject, ".", 4)
-	if len(parts) < 3 {
-		return ""
-	}
-	return parts[2]
-}

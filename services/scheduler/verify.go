@@ -15,6 +15,7 @@ import (
 	"github.com/drayhq/dray/pkg/promote"
 	"github.com/drayhq/dray/pkg/stage"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleVerify re-runs a Stage's verification of its current Freight (dray verify): the run
@@ -24,9 +25,9 @@ func (s *scheduler) handleVerify(ctx context.Context, msg jetstream.Msg) error {
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "verify"}, bus.ReasonUndecodable, fmt.Errorf("decode verify command: %w", err))
 	}
-	project := projectOf(msg.Subject())
-	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object),
-		checkID("id", cmd.ID)); err != nil {
+	project := check.Project(msg.Subject())
+	if err := errors.Join(check.SameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object),
+		check.ID("id", cmd.ID)); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: "verify", ID: cmd.ID, Stage: cmd.Stage}, bus.ReasonInvalid, err)
 	}
 	reject := func(err error) error {
@@ -65,8 +66,8 @@ func (s *scheduler) handlePause(ctx context.Context, msg jetstream.Msg, op strin
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: op}, bus.ReasonUndecodable, fmt.Errorf("decode %s command: %w", op, err))
 	}
-	project := projectOf(msg.Subject())
-	if err := errors.Join(sameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object)); err != nil {
+	project := check.Project(msg.Subject())
+	if err := errors.Join(check.SameProject(cmd.Project, project, true), names.Field("stage", cmd.Stage, names.Object)); err != nil {
 		return s.refuse(ctx, msg, v1.CommandRejected{Command: op, Stage: cmd.Stage}, bus.ReasonInvalid, err)
 	}
 	if _, err := store.Stage(ctx, s.Bus, project, cmd.Stage); errors.Is(err, store.ErrNotFound) {
