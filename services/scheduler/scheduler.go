@@ -17,6 +17,7 @@ import (
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/services/scheduler/internal/autopromote"
 	"github.com/drayhq/dray/services/scheduler/internal/converge"
+	"github.com/drayhq/dray/services/scheduler/internal/human"
 )
 
 // Options tune the scheduler.
@@ -63,6 +64,7 @@ type scheduler struct {
 	ui    string // ctx.uiBaseUrl
 
 	auto   *autopromote.Promoter
+	human  *human.Human
 	timers timer.Set // human steps' timeouts
 
 	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
@@ -72,6 +74,7 @@ type scheduler struct {
 func Run(ctx context.Context, opts Options, d service.Deps) error {
 	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ui: opts.UIBaseURL,
 		auto: &autopromote.Promoter{Bus: d.Bus, Log: d.Log}}
+	s.human = &human.Human{Bus: d.Bus, Log: d.Log, Timers: &s.timers, Reconcile: s.reconcile}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.auto.RunTimers(timers)
@@ -143,7 +146,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		}
 	}()
 	go func() {
-		if err := s.resumeHuman(ctx); err != nil && ctx.Err() == nil {
+		if err := s.human.Resume(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("waiting human steps not resumed at start; each is on its next event", "err", err)
 		}
 	}()
