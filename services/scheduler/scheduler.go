@@ -16,6 +16,7 @@ import (
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/services/scheduler/internal/autopromote"
+	"github.com/drayhq/dray/services/scheduler/internal/commands"
 	"github.com/drayhq/dray/services/scheduler/internal/converge"
 	"github.com/drayhq/dray/services/scheduler/internal/human"
 )
@@ -67,7 +68,7 @@ type scheduler struct {
 	human  *human.Human
 	timers timer.Set // human steps' timeouts
 
-	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
+	commands *commands.Handler
 }
 
 // Run handles commands and promotion events until ctx ends.
@@ -90,9 +91,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	defer func() { stopBg(); watching() }()
-	if s.senders, err = watchSenders(bg, d.Bus); err != nil {
+	senders, err := commands.WatchSenders(bg, d.Bus)
+	if err != nil {
 		return err
 	}
+	s.commands = &commands.Handler{Bus: d.Bus, Log: d.Log, Senders: senders, Wake: s.handleWake}
 	if opts.Resync == 0 {
 		opts.Resync = DefaultResync
 	}
@@ -103,7 +106,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	commands, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.handleCommand, audit.WithFailures(failures)))
+	commands, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.commands.Handle, audit.WithFailures(failures)))
 	if err != nil {
 		return err
 	}
