@@ -38,11 +38,10 @@ func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
 		return err
 	}
 	now := time.Now()
-	act := promotion.Next(&p, now)
-	if act.Kind != promotion.RunStep || act.Step != cmd.Step || !act.NotBefore.After(now) {
+	act, ok := promotion.Wake(&p, cmd.Step, now)
+	if !ok {
 		return nil // not waiting (any more): nothing to wake
 	}
-	act.NotBefore = time.Time{}
 	prep := promotion.Prepare(s.expr, &p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, project), Data: s.data(ctx, &p), Now: now, Orchestrated: Runs})
 	if prep.Job == nil || prep.Result != nil || prep.Executor == promotion.Scheduler {
 		return nil

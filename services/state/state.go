@@ -286,15 +286,7 @@ func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
 // ended Promotion changes nothing; its events are re-sent with the same IDs.
 func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	key := bus.Key(r.Project, r.Name)
-	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool {
-		switch r.Op {
-		case v1.RecordAbort:
-			return promotion.Abort(p, r.Actor, time.Now())
-		case v1.RecordSupersede:
-			return promotion.Supersede(p, r.Message, time.Now())
-		}
-		return promotion.End(p, r.Phase, r.Message, time.Now())
-	})
+	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool { return promotion.Close(p, r, time.Now()) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return bus.Poison(bus.ReasonNotFound, fmt.Errorf("%s record for promotion %q, which does not exist in project %q", r.Op, r.Name, r.Project))
 	}

@@ -110,10 +110,7 @@ func (d *Discarder) Discard(ctx context.Context, project, name string) error {
 // and announces promotion.discarded. It never ran, so it is not the Stage's last Promotion.
 func (d *Discarder) discard(ctx context.Context, project, name, head, why string) error {
 	p, changed, err := d.Records.Promotion(ctx, bus.Key(project, head), func(p *v1.Promotion) bool {
-		if p.Status.Phase != v1.PhasePending && p.Status.Phase != "" {
-			return false // it started meanwhile: it runs on
-		}
-		return promotion.End(p, v1.PhaseAborted, why, time.Now())
+		return promotion.Discard(p, why, time.Now()) // one that started meanwhile runs on
 	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return d.release(ctx, project, name, head)
