@@ -29,3 +29,25 @@ func End(p *v1.Promotion, phase, message string, now time.Time) bool {
 	p.Status.Phase, p.Status.Message, p.Status.FinishedAt = phase, message, &now
 	return true
 }
+
+// Discard ends p, a queued Promotion that a closing of its Stage's promotion windows
+// discards, Aborted with message at now (docs/resources.md#promotion-windows). It reports
+// false when p has started or finished: it then runs, or ended, as it would have.
+func Discard(p *v1.Promotion, message string, now time.Time) bool {
+	if p.Status.Phase != v1.PhasePending && p.Status.Phase != "" {
+		return false
+	}
+	return End(p, v1.PhaseAborted, message, now)
+}
+
+// Close applies r, a finish, abort or supersede record, to p (End, Abort, Supersede); false
+// when it changes nothing.
+func Close(p *v1.Promotion, r *v1.PromotionRecord, now time.Time) bool {
+	switch r.Op {
+	case v1.RecordAbort:
+		return Abort(p, r.Actor, now)
+	case v1.RecordSupersede:
+		return Supersede(p, r.Message, now)
+	}
+	return End(p, r.Phase, r.Message, now)
+}

@@ -113,3 +113,15 @@ func StepStatus(p *v1.Promotion, alias string) string {
 	}
 	return ""
 }
+
+// Wake is what waking step of p at now runs (dray wake): the attempt Next would run later,
+// now. ok is false when p is not waiting to run that step (it runs another, it runs it
+// already, or it is not running): there is nothing to wake.
+func Wake(p *v1.Promotion, step int, now time.Time) (act Action, ok bool) {
+	act = Next(p, now)
+	if act.Kind != RunStep || act.Step != step || !act.NotBefore.After(now) {
+		return Action{}, false
+	}
+	act.NotBefore = time.Time{}
+	return act, true
+}

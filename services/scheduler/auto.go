@@ -12,6 +12,7 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/services/scheduler/internal/autopromote"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // AutoActor is the actor recorded on the Promotions that auto-promotion creates.
@@ -28,24 +29,24 @@ var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.
 // An event that does not decode, or names invalid names or another project than its
 // subject, is poisoned.
 func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) error {
-	if verbOf(msg.Subject()) == "succeeded" { // dray.events.<project>.promotion.succeeded
+	if check.LastToken(msg.Subject()) == "succeeded" { // dray.events.<project>.promotion.succeeded
 		var data v1.PromotionEvent
-		project, _, err := decodeEvent(msg, &data)
+		project, _, err := check.DecodeEvent(msg, &data)
 		if err != nil {
 			return err
 		}
-		if err := invalid(sameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object),
+		if err := check.Invalid(check.SameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object),
 			names.Field("freight", data.Freight, names.Object), names.Field("promotion", data.Promotion, names.Object)); err != nil {
 			return err
 		}
 		return s.handleSucceeded(ctx, msg, project, &data)
 	}
 	var data v1.FreightEvent
-	project, _, err := decodeEvent(msg, &data)
+	project, _, err := check.DecodeEvent(msg, &data)
 	if err != nil {
 		return err
 	}
-	if err := invalid(sameProject(data.Project, project, false), names.Field("freight", data.Freight, names.Object)); err != nil {
+	if err := check.Invalid(check.SameProject(data.Project, project, false), names.Field("freight", data.Freight, names.Object)); err != nil {
 		return err
 	}
 	return s.auto.Origin(ctx, project, data.Origin)

@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleEvent reconciles the Promotion an event is about.
@@ -20,11 +21,11 @@ import (
 // subject, or a Promotion that does not exist, is poisoned.
 func (s *scheduler) handleEvent(ctx context.Context, msg jetstream.Msg) error {
 	var data v1.PromotionEvent
-	project, _, err := decodeEvent(msg, &data)
+	project, _, err := check.DecodeEvent(msg, &data)
 	if err != nil {
 		return err
 	}
-	if err := invalid(sameProject(data.Project, project, false), names.Field("promotion", data.Promotion, names.Object)); err != nil {
+	if err := check.Invalid(check.SameProject(data.Project, project, false), names.Field("promotion", data.Promotion, names.Object)); err != nil {
 		return err
 	}
 	return s.reconcile(ctx, data.Project, data.Promotion)

@@ -5,5 +5,6 @@
 // records the final phase. Every job it publishes has a deterministic ID, so acting on one
 // event twice is harmless. Which Freight auto-promotion picks, pkg/stage decides, and
 // internal/autopromote carries it out; the steps the scheduler runs itself (set-metadata,
-// set-freight-alias) it finds by name in ownSteps.
+// set-freight-alias) it finds by name in internal/ownsteps, the human steps are decided in
+// internal/human, and commands are checked and turned into records in internal/commands.
 package scheduler

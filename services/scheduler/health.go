@@ -9,6 +9,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/store"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleHealth lets a verification that waits for its Stage to be Healthy run
@@ -17,11 +18,11 @@ import (
 // Promotion waited for, so the same wait is ended once however often the Stage turns Healthy.
 func (s *scheduler) handleHealth(ctx context.Context, msg jetstream.Msg) error {
 	var data v1.StageHealthEvent
-	project, _, err := decodeEvent(msg, &data)
+	project, _, err := check.DecodeEvent(msg, &data)
 	if err != nil {
 		return err
 	}
-	if err := invalid(sameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object)); err != nil {
+	if err := check.Invalid(check.SameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object)); err != nil {
 		return err
 	}
 	if data.Health.Status != v1.HealthHealthy {

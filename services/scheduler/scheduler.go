@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
@@ -17,7 +16,9 @@ import (
 	"github.com/drayhq/dray/pkg/steps"
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/services/scheduler/internal/autopromote"
+	"github.com/drayhq/dray/services/scheduler/internal/commands"
 	"github.com/drayhq/dray/services/scheduler/internal/converge"
+	"github.com/drayhq/dray/services/scheduler/internal/human"
 )
 
 // Options tune the scheduler.
@@ -64,15 +65,17 @@ type scheduler struct {
 	ui    string // ctx.uiBaseUrl
 
 	auto   *autopromote.Promoter
+	human  *human.Human
 	timers timer.Set // human steps' timeouts
 
-	senders *senders // tokens and roles, to authorize the commands tokens send (command.go)
+	commands *commands.Handler
 }
 
 // Run handles commands and promotion events until ctx ends.
 func Run(ctx context.Context, opts Options, d service.Deps) error {
 	s := &scheduler{Deps: d, route: opts.Route, expr: expr.New(), ui: opts.UIBaseURL,
 		auto: &autopromote.Promoter{Bus: d.Bus, Log: d.Log}}
+	s.human = &human.Human{Bus: d.Bus, Log: d.Log, Timers: &s.timers, Reconcile: s.reconcile}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.auto.RunTimers(timers)
@@ -88,9 +91,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	defer func() { stopBg(); watching() }()
-	if s.senders, err = watchSenders(bg, d.Bus); err != nil {
+	senders, err := commands.WatchSenders(bg, d.Bus)
+	if err != nil {
 		return err
 	}
+	s.commands = &commands.Handler{Bus: d.Bus, Log: d.Log, Senders: senders, Wake: s.handleWake}
 	if opts.Resync == 0 {
 		opts.Resync = DefaultResync
 	}
@@ -101,7 +106,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	if err != nil {
 		return err
 	}
-	commands, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.handleCommand, audit.WithFailures(failures)))
+	commands, err := bus.CountCommands(d.Metrics, audit.Commands(d.Bus, d.Log, s.commands.Handle, audit.WithFailures(failures)))
 	if err != nil {
 		return err
 	}
@@ -144,7 +149,7 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		}
 	}()
 	go func() {
-		if err := s.resumeHuman(ctx); err != nil && ctx.Err() == nil {
+		if err := s.human.Resume(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("waiting human steps not resumed at start; each is on its next event", "err", err)
 		}
 	}()
@@ -164,12 +169,3 @@ const ContainerExecutor = "container"
 // the scheduler. The scheduler also sends every CustomPromotionStep kind a project sees to
 // ContainerExecutor.
 func Route(uses string) (string, bool) { return steps.ExecutorFor(uses) }
-
-// projectOf reads the project token of dray.<stream>.<project>.… subjects.
-func projectOf(subject string) string {
-	parts := strings.SplitN(subject, ".", 4)
-	if len(parts) < 3 {
-		return ""
-	}
-	return parts[2]
-}

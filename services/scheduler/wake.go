@@ -13,6 +13,7 @@ import (
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/names"
 	"github.com/drayhq/dray/pkg/promotion"
+	"github.com/drayhq/dray/services/scheduler/internal/check"
 )
 
 // handleWake runs the waiting attempt of a step now. The attempt's job, held back until its
@@ -24,9 +25,9 @@ func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
 	if err := json.Unmarshal(msg.Data(), &cmd); err != nil {
 		return bus.Poison(bus.ReasonUndecodable, fmt.Errorf("decode wake command: %w", err))
 	}
-	project := projectOf(msg.Subject())
-	if err := invalid(sameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object),
-		checkID("id", cmd.ID)); err != nil {
+	project := check.Project(msg.Subject())
+	if err := check.Invalid(check.SameProject(cmd.Project, project, true), names.Field("promotion", cmd.Promotion, names.Object),
+		check.ID("id", cmd.ID)); err != nil {
 		return err
 	}
 	var p v1.Promotion
@@ -37,11 +38,10 @@ func (s *scheduler) handleWake(ctx context.Context, msg jetstream.Msg) error {
 		return err
 	}
 	now := time.Now()
-	act := promotion.Next(&p, now)
-	if act.Kind != promotion.RunStep || act.Step != cmd.Step || !act.NotBefore.After(now) {
+	act, ok := promotion.Wake(&p, cmd.Step, now)
+	if !ok {
 		return nil // not waiting (any more): nothing to wake
 	}
-	act.NotBefore = time.Time{}
 	prep := promotion.Prepare(s.expr, &p, act, promotion.PrepareOptions{Route: s.routeFor(ctx, project), Data: s.data(ctx, &p), Now: now, Orchestrated: Runs})
 	if prep.Job == nil || prep.Result != nil || prep.Executor == promotion.Scheduler {
 		return nil

@@ -58,5 +58,5 @@ func (s *state) pause(ctx context.Context, r *v1.StageRecord) error {
 	if err := s.Bus.PublishEvent(ctx, r.Project, t, id, "stage/"+r.Stage, ev); err != nil {
 		return err
 	}
-	return s.startNext(ctx, r.Project, r.Stage)
+	return s.queue.StartNext(ctx, r.Project, r.Stage)
 }

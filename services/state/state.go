@@ -21,8 +21,13 @@ import (
 	"github.com/drayhq/dray/pkg/store"
 	"github.com/drayhq/dray/pkg/timer"
 	"github.com/drayhq/dray/pkg/workspace"
+	"github.com/drayhq/dray/services/state/internal/announce"
+	"github.com/drayhq/dray/services/state/internal/arrival"
 	"github.com/drayhq/dray/services/state/internal/check"
+	"github.com/drayhq/dray/services/state/internal/deletion"
+	"github.com/drayhq/dray/services/state/internal/discard"
 	"github.com/drayhq/dray/services/state/internal/metrics"
+	"github.com/drayhq/dray/services/state/internal/queue"
 	"github.com/drayhq/dray/services/state/internal/records"
 	"github.com/drayhq/dray/services/state/internal/retention"
 	"github.com/drayhq/dray/services/state/internal/rollback"
@@ -65,7 +70,11 @@ type state struct {
 	verdicts *verdict.Recorder
 	trimmer  *retention.Trimmer
 	verifier *verification.Verifier
-	timers   timer.Set // per <project>.<stage>: when a window opens
+	queue    *queue.Queue
+	discards *discard.Discarder
+	deleter  *deletion.Deleter
+	arrivals *arrival.Recorder
+	timers   timer.Set // when a window opens or closes, per Stage
 }
 
 // Run records results until ctx ends.
@@ -82,6 +91,10 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	s.verdicts = &verdict.Recorder{Bus: d.Bus, Log: d.Log, Records: s.records}
 	s.verifier = &verification.Verifier{Bus: d.Bus, Records: s.records, Create: s.create}
 	s.trimmer = &retention.Trimmer{Bus: d.Bus, Log: d.Log, Records: s.records, Keep: opts.KeepPromotions}
+	s.queue = &queue.Queue{Bus: d.Bus, Log: d.Log, Records: s.records, Metrics: m, Timers: &s.timers}
+	s.discards = &discard.Discarder{Bus: d.Bus, Log: d.Log, Records: s.records, Timers: &s.timers}
+	s.deleter = &deletion.Deleter{Bus: d.Bus, Log: d.Log, Records: s.records, Metrics: m}
+	s.arrivals = &arrival.Recorder{Bus: d.Bus, Records: s.records}
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
@@ -150,7 +163,7 @@ func (s *state) handle(ctx context.Context, msg jetstream.Msg) error {
 		case v1.StageClearHolds:
 			return s.updateStage(ctx, r.Project, r.Stage, stage.ClearHolds)
 		case v1.StageDelete:
-			return s.deleteStage(ctx, &r)
+			return s.deleter.Stage(ctx, &r)
 		}
 		return invalid(fmt.Errorf("op: %s is not a stage record op", check.Short(r.Op)))
 	case "freight":
@@ -218,21 +231,21 @@ func (s *state) create(ctx context.Context, r *v1.PromotionRecord) error {
 	if p.Status.Finished() { // aborted while queued, before a crash
 		return nil
 	}
-	if err := s.enqueue(ctx, p, r.Front); err != nil {
+	if err := s.queue.Enqueue(ctx, p, r.Front); err != nil {
 		return err
 	}
 	// Its Stage may have been deleted since the check in handle, and its deletion may have
 	// listed the Stage's Promotions before this one was stored: it goes the same way.
 	if ok, err := records.StageExists(ctx, s.Bus, r.Project, p.Spec.Stage); err != nil || !ok {
 		if err == nil {
-			err = s.deletePromotion(ctx, &v1.StageRecord{Project: r.Project, Stage: p.Spec.Stage}, key)
+			err = s.deleter.Promotion(ctx, &v1.StageRecord{Project: r.Project, Stage: p.Spec.Stage}, key)
 		}
 		return err
 	}
-	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
+	if err := s.queue.StartNext(ctx, r.Project, p.Spec.Stage); err != nil {
 		return err
 	}
-	return s.armDiscard(ctx, r.Project, p.Spec.Stage) // queued ones go when a window closes
+	return s.discards.Arm(ctx, r.Project, p.Spec.Stage) // queued ones go when a window closes
 }
 
 // recordStep applies one step result and announces it.
@@ -273,15 +286,7 @@ func (s *state) recordStep(ctx context.Context, r *v1.StepResult) error {
 // ended Promotion changes nothing; its events are re-sent with the same IDs.
 func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	key := bus.Key(r.Project, r.Name)
-	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool {
-		switch r.Op {
-		case v1.RecordAbort:
-			return promotion.Abort(p, r.Actor, time.Now())
-		case v1.RecordSupersede:
-			return promotion.Supersede(p, r.Message, time.Now())
-		}
-		return promotion.End(p, r.Phase, r.Message, time.Now())
-	})
+	p, changed, err := s.update(ctx, key, func(p *v1.Promotion) bool { return promotion.Close(p, r, time.Now()) })
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return bus.Poison(bus.ReasonNotFound, fmt.Errorf("%s record for promotion %q, which does not exist in project %q", r.Op, r.Name, r.Project))
 	}
@@ -297,8 +302,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.updateStage(ctx, r.Project, p.Spec.Stage, func(st *v1.StageStatus) bool { return stage.End(st, p) }); err != nil {
 		return err
 	}
-	t := v1.PhaseEventType(p.Status.Phase)
-	if err := s.publish(ctx, p, t, p.Metadata.Name+"/"+lastWord(t), nil); err != nil {
+	if err := announce.Ended(ctx, s.Bus, p); err != nil {
 		return err
 	}
 	// What follows is recorded after the announcement, so the Promotion's end is not
@@ -306,7 +310,7 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 	if err := s.follow(ctx, p); err != nil {
 		return err
 	}
-	if err := s.startNext(ctx, r.Project, p.Spec.Stage); err != nil {
+	if err := s.queue.StartNext(ctx, r.Project, p.Spec.Stage); err != nil {
 		return err
 	}
 	// Once the Stage has settled, a failure may roll it back (docs/resources.md#auto-rollback).
@@ -328,11 +332,5 @@ func (s *state) finish(ctx context.Context, r *v1.PromotionRecord) error {
 }
 
 func (s *state) publish(ctx context.Context, p *v1.Promotion, eventType, id string, step *v1.StepEvent) error {
-	data := v1.PromotionEvent{
-		Project: p.Metadata.Namespace, Stage: p.Spec.Stage, Promotion: p.Metadata.Name, Freight: p.Spec.Freight,
-		Phase: p.Status.Phase, Message: p.Status.Message, Actor: promotion.Actor(p), Step: step,
-	}
-	return s.Bus.PublishEvent(ctx, p.Metadata.Namespace, eventType, id, "promotion/"+p.Metadata.Name, data)
+	return announce.Promotion(ctx, s.Bus, p, eventType, id, step)
 }
-
-func lastWord(eventType string) string { return eventType[strings.LastIndexByte(eventType, '.')+1:] }

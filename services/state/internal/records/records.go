@@ -96,7 +96,7 @@ func IsConflict(err error) bool {
 // Stage applies change to a Stage's status with compare-and-set. A status is created only
 // for a Stage whose resource exists, and checked again once created: a record that arrives
 // late for a deleted Stage (a step's result, a Promotion's end) cannot bring its status
-// back, whichever way it interleaves with the deletion (the state service's deleteStage).
+// back, whichever way it interleaves with the deletion (the state service's internal/deletion).
 func (w *Writer) Stage(ctx context.Context, project, stage string, change func(*v1.StageStatus) bool) error {
 	key := bus.Key(project, stage)
 	for {

@@ -102,6 +102,10 @@ func TestStage(t *testing.T) {
 	b := bustest.Start(t).Connect(t)
 	var seen []string
 	w := New(b, slog.New(slog.DiscardHandler), func(project, stage string, st *v1.StageStatus) { seen = append(seen, project+"/"+stage+":"+st.Waiting) })
+	// A status is created only for a Stage whose resource exists.
+	if _, err := b.Resources.Put(ctx, bus.ResourceKey("demo", v1.KindStage, "dev"), []byte(`{"metadata":{"name":"dev","namespace":"demo"}}`)); err != nil {
+		t.Fatal(err)
+	}
 	for _, why := range []string{"a window", "a resume"} {
 		if err := w.Stage(ctx, "demo", "dev", func(st *v1.StageStatus) bool { st.Waiting = why; return true }); err != nil {
 			t.Fatalf("Stage(%s) = %v", why, err)

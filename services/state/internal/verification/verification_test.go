@@ -32,6 +32,11 @@ func TestVerify(t *testing.T) {
 	p := &v1.Promotion{Metadata: v1.ObjectMeta{Name: "dev.01j.abc", Namespace: "demo"}, Spec: v1.PromotionSpec{Stage: "dev", Freight: "abc"},
 		Status: v1.PromotionStatus{Phase: v1.PhaseSucceeded}}
 	dev := &v1.Stage{Metadata: v1.ObjectMeta{Name: "dev", Namespace: "demo"}}
+	// A status is created only for a Stage whose resource exists.
+	data, _ = json.Marshal(dev)
+	if _, err := b.Resources.Put(ctx, bus.ResourceKey("demo", v1.KindStage, "dev"), data); err != nil {
+		t.Fatal(err)
+	}
 	events := func(eventType string) bool {
 		t.Helper()
 		stream, err := b.JS.Stream(ctx, bus.StreamEvents)

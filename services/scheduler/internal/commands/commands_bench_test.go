@@ -1,4 +1,4 @@
-package scheduler
+package commands
 
 import (
 	"testing"
@@ -29,7 +29,7 @@ func BenchmarkCommandIntake(b *testing.B) {
 	if _, _, err := token.NewStore(bb.Tokens).Create(b.Context(), v1.APIToken{Name: "ci", Project: "shop", Role: "developer"}); err != nil {
 		b.Fatal(err)
 	}
-	z, err := watchSenders(b.Context(), bb)
+	z, err := WatchSenders(b.Context(), bb)
 	if err != nil {
 		b.Fatal(err)
 	}
