@@ -91,7 +91,8 @@ func (s *state) discardQueued(ctx context.Context, project, name string) error {
 }
 
 // discard ends the queued Promotion head Aborted with message why, takes it out of the queue
-// and announces promotion.discarded. It never ran, so it is not the Stage's last Promotion.
+// and announces promotion.discarded. It never ran, so it is not the Stage's last Promotion:
+// it is recorded as the last discarded one (stage.Discarded), which auto-promotion follows.
 func (s *state) discard(ctx context.Context, project, name, head, why string) error {
 	p, changed, err := s.update(ctx, bus.Key(project, head), func(p *v1.Promotion) bool {
 		if p.Status.Phase != v1.PhasePending && p.Status.Phase != "" {
@@ -106,7 +107,7 @@ func (s *state) discard(ctx context.Context, project, name, head, why string) er
 		return err
 	}
 	s.records.Forget(bus.Key(project, head))
-	if err := s.release(ctx, project, name, head); err != nil {
+	if err := s.updateStage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.Discarded(st, p) }); err != nil {
 		return err
 	}
 	if changed {

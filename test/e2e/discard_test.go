@@ -6,6 +6,7 @@ import (
 	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/store"
 )
@@ -73,5 +74,67 @@ func TestWindowCloseDiscards(t *testing.T) {
 	}
 	if discarded != 1 {
 		t.Errorf("%d promotion.discarded events, want 1", discarded)
+	}
+}
+
+// TestWindowDiscardThenAutoPromotesAgain (docs/resources.md#promotion-windows): an
+// auto-promotion queued in a paused Stage is discarded when a freeze begins; auto-promotion
+// creates nothing while the freeze lasts — the Stage resumed meanwhile — and, once it ends,
+// promotes the same Freight again, under a new name, and that Promotion succeeds.
+func TestWindowDiscardThenAutoPromotesAgain(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	now := time.Now().UTC().Truncate(time.Second)
+	opens := now.Add(15 * time.Second)
+	putProjectConfig(t, b, autoPromoting("prod"))
+	prod := verifyingStage("prod", v1.FreightSources{Direct: true})
+	prod.Spec.PromotionWindows = []v1.PromotionWindow{{Name: "freeze", Kind: "Deny",
+		DTStart: now.Add(5 * time.Second).Format("20060102T150405Z"), DTEnd: opens.Format("20060102T150405Z")}}
+	putResource(t, b, project, v1.KindStage, "prod", prod)
+	if err := b.Publish(t.Context(), bus.CommandSubject(project, "pause"), "pause-1", v1.StageCommand{Stage: "prod", Actor: "email:sre@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "prod to be paused", func() bool { return stageStatus(t, b, "prod").Paused != nil })
+	origin := v1.FreightOrigin{Kind: "Warehouse", Name: "app"}
+	f := putFreight(t, b, project, &v1.Freight{Origin: origin, Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: "v1"}}})
+	if err := b.PublishEvent(t.Context(), project, v1.TypeFreightCreated, "created/"+f, "freight/"+f,
+		v1.FreightEvent{Project: project, Freight: f, Origin: origin}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the auto-promotion to queue", func() bool { return len(stageStatus(t, b, "prod").Queued) == 1 })
+	first := stageStatus(t, b, "prod").Queued[0].Name
+	waitFor(t, "the freeze to discard it", func() bool {
+		p, err := store.Promotion(t.Context(), b, project, first)
+		return err == nil && p.Status.Phase == v1.PhaseAborted
+	})
+	if d := stageStatus(t, b, "prod").LastDiscarded; d == nil || d.Name != first || d.Freight != f {
+		t.Errorf("prod's lastDiscarded = %+v, want %s of %s", d, first, f)
+	}
+	if err := b.Publish(t.Context(), bus.CommandSubject(project, "resume"), "resume-1", v1.StageCommand{Stage: "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	var again *v1.Promotion
+	waitFor(t, "the Freight to be auto-promoted again once the freeze ends, and succeed", func() bool {
+		ps, err := listPromotions(t, b)
+		if err != nil {
+			return false
+		}
+		for i := range ps {
+			if ps[i].Metadata.Name != first && ps[i].Spec.Freight == f && ps[i].Status.Phase == v1.PhaseSucceeded {
+				again = &ps[i]
+				return true
+			}
+		}
+		return false
+	})
+	if actor := again.Metadata.Annotations[v1.AnnotationCreateActor]; actor != v1.ActorAutoPromotion {
+		t.Errorf("the second Promotion's actor = %q, want %q", actor, v1.ActorAutoPromotion)
+	}
+	if c := again.Metadata.CreationTimestamp; c == nil || c.Before(opens) {
+		t.Errorf("the second Promotion was created at %v, before the freeze ended at %v: auto-promotion undid the discard", c, opens)
+	}
+	if ps, err := listPromotions(t, b); err != nil || len(ps) != 2 {
+		t.Errorf("%d Promotions (%v), want the discarded one and the one that succeeded", len(ps), err)
 	}
 }
