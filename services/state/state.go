@@ -85,6 +85,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
+	watching, err := s.watchWindows(timers) // applied windows move the queues' timers
+	if err != nil {
+		return err
+	}
+	defer func() { stopTimers(); watching() }()
 	if err := s.resumeQueues(ctx); err != nil {
 		d.Log.Warn("queues not resumed at start; they run on their next record", "err", err)
 	}

@@ -138,3 +138,60 @@ func TestWindowDiscardThenAutoPromotesAgain(t *testing.T) {
 		t.Errorf("%d Promotions (%v), want the discarded one and the one that succeeded", len(ps), err)
 	}
 }
+
+// TestReappliedWindowsMoveTheDiscard (docs/resources.md#promotion-windows): the timer at a
+// Stage's next closing follows its windows when they are applied again — on the Stage, on the
+// ProjectConfig or on the ClusterConfig — so a freeze moved earlier discards what is queued
+// when it now begins, not when it used to.
+func TestReappliedWindowsMoveTheDiscard(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	now := time.Now().UTC().Truncate(time.Second)
+	freeze := func(begins time.Duration, selector string) []v1.PromotionWindow {
+		w := v1.PromotionWindow{Name: "freeze", Kind: "Deny",
+			DTStart: now.Add(begins).Format("20060102T150405Z"), DTEnd: now.Add(begins + time.Hour).Format("20060102T150405Z")}
+		if selector != "" {
+			w.StageSelector = &v1.StageSelector{Name: selector}
+		}
+		return []v1.PromotionWindow{w}
+	}
+	putResource(t, b, "", v1.KindProject, project, v1.Project{TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindProject},
+		Metadata: v1.ObjectMeta{Name: project}})
+	stages := map[string]v1.Stage{}
+	for _, name := range []string{"own", "project", "cluster"} {
+		stages[name] = verifyingStage(name, v1.FreightSources{Direct: true})
+	}
+	own := stages["own"]
+	own.Spec.PromotionWindows = freeze(time.Hour, "") // the freeze was planned for later
+	stages["own"] = own
+	f := putFreight(t, b, project, &v1.Freight{Origin: v1.FreightOrigin{Kind: "Warehouse", Name: "app"},
+		Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: "v1"}}})
+	queued := map[string]string{}
+	for name, st := range stages {
+		putResource(t, b, project, v1.KindStage, name, st)
+		if err := b.Publish(t.Context(), bus.CommandSubject(project, "pause"), "pause-"+name, v1.StageCommand{Stage: name, Actor: "email:sre@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, name+" to be paused", func() bool { return stageStatus(t, b, name).Paused != nil })
+		publishPromote(t, ns, name, f)
+		waitFor(t, name+"'s Promotion to queue", func() bool { return len(stageStatus(t, b, name).Queued) == 1 })
+		queued[name] = stageStatus(t, b, name).Queued[0].Name
+	}
+
+	// The freeze moves to five seconds from now, declared in three places.
+	own.Spec.PromotionWindows = freeze(5*time.Second, "")
+	putResource(t, b, project, v1.KindStage, "own", own)
+	putProjectConfig(t, b, v1.ProjectConfigSpec{PromotionWindows: freeze(5*time.Second, "project")})
+	putResource(t, b, "", v1.KindClusterConfig, v1.ClusterConfigName, v1.ClusterConfig{
+		TypeMeta: v1.TypeMeta{APIVersion: v1.GroupVersion, Kind: v1.KindClusterConfig},
+		Metadata: v1.ObjectMeta{Name: v1.ClusterConfigName},
+		Spec:     v1.ClusterConfigSpec{PromotionWindows: freeze(5*time.Second, "cluster")},
+	})
+	for name, p := range queued {
+		waitFor(t, name+"'s queued Promotion to be discarded when the moved freeze begins", func() bool {
+			got, err := store.Promotion(t.Context(), b, project, p)
+			return err == nil && got.Status.Phase == v1.PhaseAborted && strings.Contains(got.Status.Message, "discarded")
+		})
+	}
+}
