@@ -83,8 +83,8 @@ func AwaitOpen(st *v1.StageStatus, candidate string, now time.Time, windows func
 // Wanted reports whether auto-promotion should promote freight, of origin, into a Stage
 // with status st: not when it is the Stage's Freight of that origin, running or queued
 // there, or when its last Promotion there did not succeed — failed, errored, or aborted by a
-// person, as Kargo's auto-promotion never promotes a Freight again once a Promotion of it to
-// the Stage exists. A Promotion discarded from the queue (a closing window, or superseded)
+// person, as Kargo's auto-promotion creates none of a Freight while a Promotion of it to the
+// Stage exists. A Promotion discarded from the queue (a closing window, or superseded)
 // never finished there (End and Discarded do not make it st.LastPromotion), so its Freight
 // is wanted again.
 func Wanted(st *v1.StageStatus, origin v1.FreightOrigin, freight string) bool {
