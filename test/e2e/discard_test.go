@@ -53,7 +53,19 @@ func TestWindowCloseDiscards(t *testing.T) {
 		}
 		return p
 	}
-	waitFor(t, "prod's queued Promotion to be discarded when the freeze begins", func() bool { return phase(queued["prod"]).Status.Finished() })
+	discardedEvents := func() int {
+		n := 0
+		for _, e := range events(t, b, project) {
+			if e.Type == v1.TypePromotionDiscarded {
+				n++
+			}
+		}
+		return n
+	}
+	// The discard ends the Promotion, then takes it out of the queue, then announces it.
+	waitFor(t, "prod's queued Promotion to be discarded when the freeze begins", func() bool {
+		return phase(queued["prod"]).Status.Finished() && len(stageStatus(t, b, "prod").Queued) == 0 && discardedEvents() > 0
+	})
 	if p := phase(queued["prod"]); p.Status.Phase != v1.PhaseAborted || !strings.Contains(p.Status.Message, `discarded: the Stage's promotion windows closed (deny window "freeze" is open until`) {
 		t.Errorf("discarded Promotion: %s %q, want Aborted saying the freeze discarded it", p.Status.Phase, p.Status.Message)
 	}
@@ -104,12 +116,12 @@ func TestWindowDiscardThenAutoPromotesAgain(t *testing.T) {
 	}
 	waitFor(t, "the auto-promotion to queue", func() bool { return len(stageStatus(t, b, "prod").Queued) == 1 })
 	first := stageStatus(t, b, "prod").Queued[0].Name
-	waitFor(t, "the freeze to discard it", func() bool {
-		p, err := store.Promotion(t.Context(), b, project, first)
-		return err == nil && p.Status.Phase == v1.PhaseAborted
+	waitFor(t, "the freeze to discard it, recorded as prod's last discarded Promotion", func() bool {
+		d := stageStatus(t, b, "prod").LastDiscarded
+		return d != nil && d.Name == first
 	})
-	if d := stageStatus(t, b, "prod").LastDiscarded; d == nil || d.Name != first || d.Freight != f {
-		t.Errorf("prod's lastDiscarded = %+v, want %s of %s", d, first, f)
+	if d := stageStatus(t, b, "prod").LastDiscarded; d.Freight != f || d.Phase != v1.PhaseAborted {
+		t.Errorf("prod's lastDiscarded = %+v, want %s of %s, Aborted", d, first, f)
 	}
 	if err := b.Publish(t.Context(), bus.CommandSubject(project, "resume"), "resume-1", v1.StageCommand{Stage: "prod"}); err != nil {
 		t.Fatal(err)
