@@ -207,3 +207,33 @@ func TestReappliedWindowsMoveTheDiscard(t *testing.T) {
 		})
 	}
 }
+
+// TestReappliedWindowsStartTheQueue (docs/resources.md#promotion-windows): an auto-promotion
+// that waits for a freeze starts as soon as the freeze is lifted by applying the Stage
+// again, not when the freeze would have ended.
+func TestReappliedWindowsStartTheQueue(t *testing.T) {
+	ns := bustest.Start(t)
+	b := ns.Connect(t)
+	startControlPlane(t, ns)
+	now := time.Now().UTC().Truncate(time.Second)
+	putProjectConfig(t, b, autoPromoting("prod"))
+	prod := verifyingStage("prod", v1.FreightSources{Direct: true})
+	prod.Spec.PromotionWindows = []v1.PromotionWindow{{Name: "freeze", Kind: "Deny",
+		DTStart: now.Add(-time.Minute).Format("20060102T150405Z"), DTEnd: now.Add(time.Hour).Format("20060102T150405Z")}}
+	putResource(t, b, project, v1.KindStage, "prod", prod)
+	origin := v1.FreightOrigin{Kind: "Warehouse", Name: "app"}
+	f := putFreight(t, b, project, &v1.Freight{Origin: origin, Images: []v1.Image{{RepoURL: "ghcr.io/example/app", Tag: "v1"}}})
+	if err := b.PublishEvent(t.Context(), project, v1.TypeFreightCreated, "created/"+f, "freight/"+f,
+		v1.FreightEvent{Project: project, Freight: f, Origin: origin}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the auto-promotion to wait for the freeze", func() bool {
+		return strings.Contains(stageStatus(t, b, "prod").Waiting, `deny window "freeze" is open until`)
+	})
+	prod.Spec.PromotionWindows = nil
+	putResource(t, b, project, v1.KindStage, "prod", prod)
+	waitFor(t, "the auto-promotion to start and succeed once the freeze is lifted", func() bool {
+		p := onlyPromotion(t, b, "prod")
+		return p != nil && p.Status.Phase == v1.PhaseSucceeded
+	})
+}
