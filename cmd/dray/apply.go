@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/manifest"
 )
 
@@ -39,7 +41,7 @@ dray get -o yaml prints for several objects) is applied item by item; status is 
 			}
 			resp, err := c.Apply(cmd.Context(), rawJSON(objs))
 			if err != nil {
-				return fmt.Errorf("nothing was applied:\n%w", err)
+				return fmt.Errorf("nothing was applied:\n%w", inFiles(err, objs))
 			}
 			for _, a := range resp.Applied {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", a.Kind, a.Name, a.Result)
@@ -90,6 +92,22 @@ func readManifests(cmd *cobra.Command, files []string) ([]manifest.Object, error
 
 // maxStdin bounds what apply -f - reads.
 const maxStdin = 64 << 20
+
+// inFiles names, in the problems of err that the server found, the file each resource came
+// from: the server knows only its place in the request ("request document 3").
+func inFiles(err error, objs []manifest.Object) error {
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	for _, p := range apiErr.Problems {
+		var n int
+		if _, scanErr := fmt.Sscanf(p.File, "request document %d", &n); scanErr == nil && n >= 1 && n <= len(objs) && objs[n-1].File != "" {
+			p.File = objs[n-1].File
+		}
+	}
+	return err
+}
 
 func rawJSON(objs []manifest.Object) []json.RawMessage {
 	out := make([]json.RawMessage, len(objs))

@@ -20,6 +20,7 @@ import (
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/client"
 	"github.com/drayhq/dray/pkg/promotion"
+	stagepkg "github.com/drayhq/dray/pkg/stage"
 )
 
 func newGet(g *globals) *cobra.Command {
@@ -306,6 +307,9 @@ func promotionColumns(aliases map[string]string) []column[v1.Promotion] {
 		{name: "PHASE", cell: func(p *v1.Promotion) string { return p.Status.Phase }},
 		{name: "AGE", cell: func(p *v1.Promotion) string { return age(p.Metadata.CreationTimestamp) }},
 		{name: "FREIGHT NAME", wide: true, cell: func(p *v1.Promotion) string { return p.Spec.Freight }},
+		// Its class in the Stage's queue (docs/resources.md#the-queue): rollback, manual, auto
+		// or verification.
+		{name: "CLASS", wide: true, cell: func(p *v1.Promotion) string { return stagepkg.ClassOf(p) }},
 		// A Promotion at a human step says what it waits for (docs/steps/wait-for-approval.md).
 		{name: "MESSAGE", cell: func(p *v1.Promotion) string { return oneLine(promotion.Message(p)) }},
 	}
@@ -355,6 +359,17 @@ func stageColumns(aliases map[string]string) []column[v1.Stage] {
 			}
 			return "no"
 		}},
+		// What its promotion windows say now (docs/resources.md#promotion-windows); empty
+		// when none applies.
+		{name: "WINDOW", cell: func(s *v1.Stage) string {
+			switch w := s.Status.PromotionWindow; {
+			case w == nil:
+				return ""
+			case w.Closed:
+				return "closed"
+			}
+			return "open"
+		}},
 		{name: "QUEUED", cell: func(s *v1.Stage) string { return strconv.Itoa(len(s.Status.Queued)) }},
 		{name: "PROMOTION", cell: func(s *v1.Stage) string {
 			switch {
@@ -383,7 +398,23 @@ func stageColumns(aliases map[string]string) []column[v1.Stage] {
 			return ""
 		}},
 		{name: "VERIFICATION", wide: true, cell: func(s *v1.Stage) string { return oneLine(s.Status.Verification) }},
+		{name: "WINDOW CHANGE", wide: true, cell: func(s *v1.Stage) string { return windowChange(s.Status.PromotionWindow) }},
 	}
+}
+
+// windowChange says when a Stage's promotion windows next open or close, and why.
+func windowChange(w *v1.PromotionWindowStatus) string {
+	switch {
+	case w == nil:
+		return ""
+	case w.Closed && w.NextOpen != nil:
+		return oneLine("opens " + w.NextOpen.UTC().Format(time.RFC3339) + ": " + w.Reason)
+	case w.Closed:
+		return oneLine("no opening known: " + w.Reason)
+	case w.NextClose != nil:
+		return oneLine("closes " + w.NextClose.UTC().Format(time.RFC3339) + ": " + w.NextCloseReason)
+	}
+	return ""
 }
 
 func eventRouterColumns() []column[v1.EventRouter] {

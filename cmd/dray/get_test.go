@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 )
@@ -74,6 +75,59 @@ func TestGetShowsRollbacksAndRejections(t *testing.T) {
 	for _, want := range []string{`(?m)^NAME.*\sREJECTED\s+ARTIFACTS$`, `(?m)^f-all\s.*\sall\s*$`, `(?m)^f-some\s.*\sprod,uat\s*$`} {
 		if !regexp.MustCompile(want).MatchString(freight.String()) {
 			t.Errorf("dray get freight does not match %s:\n%s", want, freight.String())
+		}
+	}
+}
+
+// TestGetShowsWindowsClassesAndSuperseded: dray get stages says whether a Stage's promotion
+// windows are open, and -o wide when they next change and why; dray get promotions shows a
+// Superseded phase, and -o wide each Promotion's class in the queue, a rollback's included.
+func TestGetShowsWindowsClassesAndSuperseded(t *testing.T) {
+	opens, closes := time.Date(2026, 12, 8, 6, 0, 0, 0, time.UTC), time.Date(2026, 12, 24, 0, 0, 0, 0, time.UTC)
+	frozen, open, none := v1.Stage{}, v1.Stage{}, v1.Stage{}
+	frozen.Metadata.Name, open.Metadata.Name, none.Metadata.Name = "prod", "uat", "dev"
+	frozen.Status.PromotionWindow = &v1.PromotionWindowStatus{Closed: true, Reason: `deny window "freeze" is open until 2026-12-08T06:00:00Z`, NextOpen: &opens}
+	open.Status.PromotionWindow = &v1.PromotionWindowStatus{NextClose: &closes, NextCloseReason: `deny window "holidays"`}
+	wide, err := parseOutput("wide", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stages strings.Builder
+	if err := show(&stages, wide, []v1.Stage{frozen, open, none}, false, func() []column[v1.Stage] { return stageColumns(nil) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`(?m)^NAME\s+FREIGHT\s+HEALTH\s+PAUSED\s+WINDOW\s+QUEUED\s.*\sWINDOW CHANGE$`,
+		`(?m)^prod\s+no\s+closed\s+0\s.*\sopens 2026-12-08T06:00:00Z: deny window "freeze" is open until 2026-12-08T06:00:00Z$`,
+		`(?m)^uat\s+no\s+open\s+0\s.*\scloses 2026-12-24T00:00:00Z: deny window "holidays"$`,
+		`(?m)^dev\s+no\s+0\s+<unknown>\s*$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(stages.String()) {
+			t.Errorf("dray get stages -o wide does not match %s:\n%s", want, stages.String())
+		}
+	}
+	promo := func(name, phase string, annotations map[string]string) v1.Promotion {
+		var p v1.Promotion
+		p.Metadata.Name, p.Metadata.Annotations, p.Spec.Stage, p.Spec.Freight, p.Status.Phase = name, annotations, "prod", "f1", phase
+		return p
+	}
+	var promotions strings.Builder
+	list := []v1.Promotion{
+		promo("prod.rollback", v1.PhaseRunning, map[string]string{v1.AnnotationRollback: "true"}),
+		promo("prod.auto", v1.PhaseSuperseded, map[string]string{v1.AnnotationCreateActor: v1.ActorAutoPromotion}),
+		promo("prod.manual", v1.PhasePending, nil),
+	}
+	if err := show(&promotions, wide, list, false, func() []column[v1.Promotion] { return promotionColumns(nil) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`(?m)^NAME\s+STAGE\s+FREIGHT\s+PHASE\s+AGE\s+FREIGHT NAME\s+CLASS\s+MESSAGE$`,
+		`(?m)^prod\.rollback\s+prod\s+f1\s+Running\s+\S+\s+f1\s+rollback\b`,
+		`(?m)^prod\.auto\s+prod\s+f1\s+Superseded\s+\S+\s+f1\s+auto\b`,
+		`(?m)^prod\.manual\s+prod\s+f1\s+Pending\s+\S+\s+f1\s+manual\b`,
+	} {
+		if !regexp.MustCompile(want).MatchString(promotions.String()) {
+			t.Errorf("dray get promotions -o wide does not match %s:\n%s", want, promotions.String())
 		}
 	}
 }

@@ -176,7 +176,7 @@ func TestCLIHabits(t *testing.T) {
 	// quiet-lynx is in dev, verified there; loud-heron is approved for staging.
 	eventually(t, func() (string, bool) {
 		out, _ := dray(t, server, "get", "stages")
-		return out, regexp.MustCompile(`(?m)^NAME\s+FREIGHT\s+HEALTH\s+PAUSED\s+QUEUED\s+PROMOTION\s+PHASE\s+AGE$`).MatchString(out) &&
+		return out, regexp.MustCompile(`(?m)^NAME\s+FREIGHT\s+HEALTH\s+PAUSED\s+WINDOW\s+QUEUED\s+PROMOTION\s+PHASE\s+AGE$`).MatchString(out) &&
 			regexp.MustCompile(`(?m)^dev\s+quiet-lynx\s+(\S+\s+)?no\s+0\s+dev\.\S+\s+Succeeded\s+\d+s\s*$`).MatchString(out) &&
 			regexp.MustCompile(`(?m)^staging\s+(\S+\s+)?yes\s+1\s+\d+s\s*$`).MatchString(out)
 	})

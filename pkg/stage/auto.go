@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/pipeline"
+	"github.com/drayhq/dray/pkg/window"
 )
 
 // Auto is what auto-promotion does for one origin of one Stage.
@@ -23,7 +24,8 @@ type Auto struct {
 	// ID is the promote command's idempotency ID, and so names the Promotion: the same for
 	// every evaluation while the Stage holds the same Freight of the origin, and new once
 	// it holds another (then the candidate may be one it held before: MatchUpstream
-	// following a rollback).
+	// following a rollback), or once an auto-promotion of the candidate left the queue
+	// without running (StageStatus.LastDiscarded): the discarded Promotion keeps its name.
 	ID string
 }
 
@@ -47,12 +49,44 @@ func AutoPromotion(s *v1.Stage, origin v1.FreightOrigin, freight []v1.Freight, n
 			a.ID += "/after/" + h.Promotion
 		}
 	}
+	if d := s.Status.LastDiscarded; d != nil && d.Freight == c.Metadata.Name {
+		a.ID += "/after/" + d.Name
+	}
 	return a
+}
+
+// AwaitOpen says whether auto-promotion of candidate into Stage stage (status st) waits for
+// the Stage's promotion windows to open, and until when (zero when no opening is known): when
+// the last Promotion discarded from the Stage's queue (st.LastDiscarded) was of candidate and
+// windows, read only then, say the Stage is closed at now. A closing window discarded it; a
+// new Promotion queued at once would undo that, so auto-promotion promotes the candidate
+// again — the newest then — when the windows open (docs/resources.md#promotion-windows). An
+// invalid window does not hold auto-promotion here: the queue holds the Promotion, saying why.
+func AwaitOpen(st *v1.StageStatus, candidate string, now time.Time, windows func() ([]v1.PromotionWindow, error)) (bool, time.Time, error) {
+	if st.LastDiscarded == nil || st.LastDiscarded.Freight != candidate {
+		return false, time.Time{}, nil
+	}
+	ws, err := windows()
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	ev, err := window.Evaluate(ws, now)
+	if err != nil || !ev.Closed {
+		return false, time.Time{}, nil
+	}
+	if ev.NextOpen == nil {
+		return true, time.Time{}, nil
+	}
+	return true, *ev.NextOpen, nil
 }
 
 // Wanted reports whether auto-promotion should promote freight, of origin, into a Stage
 // with status st: not when it is the Stage's Freight of that origin, running or queued
-// there, or when its last Promotion there did not succeed.
+// there, or when its last Promotion there did not succeed — failed, errored, or aborted by a
+// person, as Kargo's auto-promotion creates none of a Freight while a Promotion of it to the
+// Stage exists. A Promotion discarded from the queue (a closing window, or superseded)
+// never finished there (End and Discarded do not make it st.LastPromotion), so its Freight
+// is wanted again.
 func Wanted(st *v1.StageStatus, origin v1.FreightOrigin, freight string) bool {
 	for _, h := range st.FreightHistory {
 		if h.Origin.Name != "" && !pipeline.SameOrigin(h.Origin, origin) {

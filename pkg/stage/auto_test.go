@@ -52,6 +52,17 @@ func TestAutoPromotion(t *testing.T) {
 			s: stageSpec(fromQA, status(v1.StageStatus{LastPromotion: &v1.PromotionReference{Name: "p2", Freight: "f1", Phase: v1.PhaseSucceeded},
 				FreightHistory: holding("f0", "p3")})),
 			freight: []v1.Freight{freight("f1", 0, "qa")}, want: "f1", wantID: "auto/prod/f1/after/p3"},
+		{name: "its last Promotion there was aborted by a person: not again (as Kargo)",
+			s:       stageSpec(fromQA, status(v1.StageStatus{LastPromotion: &v1.PromotionReference{Name: "p2", Freight: "f1", Phase: v1.PhaseAborted}})),
+			freight: []v1.Freight{freight("f1", 0, "qa")}},
+		{name: "its auto-promotion was discarded: promoted again, under a new name",
+			s: stageSpec(fromQA, status(v1.StageStatus{FreightHistory: holding("f0", "p3"),
+				LastDiscarded: &v1.PromotionReference{Name: "p4", Freight: "f1", Phase: v1.PhaseAborted}})),
+			freight: []v1.Freight{freight("f1", 0, "qa")}, want: "f1", wantID: "auto/prod/f1/after/p3/after/p4"},
+		{name: "another Freight's discard does not rename",
+			s: stageSpec(fromQA, status(v1.StageStatus{FreightHistory: holding("f0", "p3"),
+				LastDiscarded: &v1.PromotionReference{Name: "p4", Freight: "f9", Phase: v1.PhaseSuperseded}})),
+			freight: []v1.Freight{freight("f1", 0, "qa")}, want: "f1", wantID: "auto/prod/f1/after/p3"},
 		{name: "soaking: nothing yet, and a wake when the first soak ends", s: stageSpec(soaking),
 			freight: []v1.Freight{freight("f1", 0, "qa@-30m"), freight("f2", 0, "qa@-45m")}, wakeAt: now.Add(15 * time.Minute)},
 		{name: "soaked: promoted", s: stageSpec(soaking), freight: []v1.Freight{freight("f1", 0, "qa@-2h")}, want: "f1", wantID: "auto/prod/f1"},
@@ -88,6 +99,36 @@ func TestWantedAcrossOrigins(t *testing.T) {
 	}
 	if !stage.Wanted(&st, origin, "f2") {
 		t.Error("Wanted(f2) = false, though the Stage holds f1 in origin's slot")
+	}
+}
+
+func TestAwaitOpen(t *testing.T) {
+	ts := func(d time.Duration) string { return now.Add(d).Format("20060102T150405Z") }
+	freeze := []v1.PromotionWindow{{Name: "freeze", Kind: "Deny", DTStart: ts(-time.Hour), DTEnd: ts(time.Hour)}}
+	over := []v1.PromotionWindow{{Name: "freeze", Kind: "Deny", DTStart: ts(-2 * time.Hour), DTEnd: ts(-time.Hour)}}
+	discarded := &v1.StageStatus{LastDiscarded: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseAborted}}
+	tests := []struct {
+		name    string
+		st      *v1.StageStatus
+		windows []v1.PromotionWindow
+		wait    bool
+		until   time.Time
+		read    bool
+	}{
+		{name: "nothing discarded: promote, windows not read", st: &v1.StageStatus{}, windows: freeze},
+		{name: "another Freight discarded: promote, windows not read", st: &v1.StageStatus{LastDiscarded: &v1.PromotionReference{Name: "p1", Freight: "f0"}}, windows: freeze},
+		{name: "discarded and closed: wait for the opening", st: discarded, windows: freeze, wait: true, until: now.Add(time.Hour), read: true},
+		{name: "discarded and open again: promote", st: discarded, windows: over, read: true},
+		{name: "an invalid window: promote, the queue holds it", st: discarded, windows: []v1.PromotionWindow{{Name: "bad", Kind: "Deny", RRule: "FREQ=FORTNIGHTLY", DTStart: ts(0)}}, read: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			read := false
+			wait, until, err := stage.AwaitOpen(tt.st, "f1", now, func() ([]v1.PromotionWindow, error) { read = true; return tt.windows, nil })
+			if err != nil || wait != tt.wait || !until.Equal(tt.until) || read != tt.read {
+				t.Errorf("AwaitOpen() = %v, %v, %v (windows read: %v); want %v, %v, nil (%v)", wait, until, err, read, tt.wait, tt.until, tt.read)
+			}
+		})
 	}
 }
 

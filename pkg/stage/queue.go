@@ -84,16 +84,32 @@ func Release(st *v1.StageStatus, name string) bool {
 // End records p, finished, as st's last Promotion: p leaves the current slot or the queue,
 // and when it succeeded into a Stage with no Freight summary yet its Freight becomes the
 // summary (Receive refines it per origin). A superseded Promotion never ran: it only leaves
-// the queue.
+// the queue, recorded as discarded (Discarded).
 func End(st *v1.StageStatus, p *v1.Promotion) bool {
+	if p.Status.Phase == v1.PhaseSuperseded {
+		return Discarded(st, p)
+	}
 	changed := Release(st, p.Metadata.Name)
-	if p.Status.Phase == v1.PhaseSuperseded || st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
+	if st.LastPromotion != nil && st.LastPromotion.Name == p.Metadata.Name {
 		return changed
 	}
 	st.LastPromotion = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}
 	if p.Status.Phase == v1.PhaseSucceeded && st.FreightSummary == "" {
 		st.FreightSummary = p.Spec.Freight
 	}
+	return true
+}
+
+// Discarded takes p, which leaves st's queue without running and without a person deciding
+// so (a closing window discarded it, or a newer auto-promotion superseded it), out of the
+// queue and records it as st.LastDiscarded: it is not the Stage's last Promotion, and
+// auto-promotion names its next Promotion of the same Freight after it (AutoPromotion).
+// False when p was neither queued nor current.
+func Discarded(st *v1.StageStatus, p *v1.Promotion) bool {
+	if !Release(st, p.Metadata.Name) {
+		return false
+	}
+	st.LastDiscarded = &v1.PromotionReference{Name: p.Metadata.Name, Freight: p.Spec.Freight, Phase: p.Status.Phase}
 	return true
 }
 

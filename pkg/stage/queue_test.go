@@ -172,12 +172,19 @@ func TestReleaseAndEnd(t *testing.T) {
 				LastPromotion: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseAborted}},
 		},
 		{
-			name:    "a superseded Promotion leaves the queue and is not the last: it never ran",
+			name:    "a superseded Promotion leaves the queue and is not the last: it never ran; it is the last discarded",
 			st:      v1.StageStatus{Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")}, LastPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0", Phase: v1.PhaseSucceeded}},
 			p:       promo("p1", "f1", v1.PhaseSuperseded),
 			changed: true,
 			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")},
-				LastPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0", Phase: v1.PhaseSucceeded}},
+				LastPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0", Phase: v1.PhaseSucceeded},
+				LastDiscarded: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseSuperseded}},
+		},
+		{
+			name: "a superseded Promotion no longer queued changes nothing",
+			st:   v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")}},
+			p:    promo("p1", "f1", v1.PhaseSuperseded),
+			want: v1.StageStatus{Queued: []v1.PromotionReference{ref("p2", "f2")}},
 		},
 		{
 			name:    "the first success gives the Stage a summary",
@@ -217,6 +224,26 @@ func TestReleaseAndEnd(t *testing.T) {
 			t.Error("Release() = true, want false")
 		}
 	})
+}
+
+func TestDiscarded(t *testing.T) {
+	st := v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0"}, Queued: []v1.PromotionReference{ref("p1", "f1"), ref("p2", "f2")},
+		LastPromotion: &v1.PromotionReference{Name: "pa", Freight: "f1", Phase: v1.PhaseSucceeded}}
+	if !stage.Discarded(&st, promo("p1", "f1", v1.PhaseAborted)) {
+		t.Fatal("Discarded(p1) = false, want true: it was queued")
+	}
+	want := v1.StageStatus{CurrentPromotion: &v1.PromotionReference{Name: "p0", Freight: "f0"}, Queued: []v1.PromotionReference{ref("p2", "f2")},
+		LastPromotion: &v1.PromotionReference{Name: "pa", Freight: "f1", Phase: v1.PhaseSucceeded},
+		LastDiscarded: &v1.PromotionReference{Name: "p1", Freight: "f1", Phase: v1.PhaseAborted}}
+	if diff := cmp.Diff(want, st); diff != "" {
+		t.Errorf("status (-want +got):\n%s", diff)
+	}
+	if stage.Discarded(&st, promo("p1", "f1", v1.PhaseAborted)) {
+		t.Error("Discarded(p1) again = true, want false")
+	}
+	if !stage.Wanted(&st, origin, "f1") {
+		t.Error("Wanted(f1) = false after its Promotion was discarded, want true: it never ran")
+	}
 }
 
 func TestSetWaiting(t *testing.T) {

@@ -20,16 +20,17 @@ const AutoActor = autopromote.Actor
 
 // pipelineEvents are the events after which a Stage may have new Freight to auto-promote: a
 // succeeded Promotion changes what its Stage holds, which MatchUpstream follows downstream;
-// a Freight no longer rejected may be promoted again.
+// a Freight no longer rejected may be promoted again; a Promotion a closing window discarded
+// is promoted again when the windows open (stage.AwaitOpen sets the timer).
 var pipelineEvents = []string{v1.TypeFreightCreated, v1.TypeFreightVerified, v1.TypeFreightApproved, v1.TypePromotionSucceeded,
-	v1.TypeFreightUnrejected}
+	v1.TypeFreightUnrejected, v1.TypePromotionDiscarded}
 
 // handleFreightEvent re-evaluates auto-promotion for every Stage that takes Freight from the
 // event's origin; a promotion.succeeded event, for the Stages downstream of its Stage.
 // An event that does not decode, or names invalid names or another project than its
 // subject, is poisoned.
 func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) error {
-	if check.LastToken(msg.Subject()) == "succeeded" { // dray.events.<project>.promotion.succeeded
+	if verb := check.LastToken(msg.Subject()); verb == "succeeded" || verb == "discarded" { // dray.events.<project>.promotion.<verb>
 		var data v1.PromotionEvent
 		project, _, err := check.DecodeEvent(msg, &data)
 		if err != nil {
@@ -38,6 +39,9 @@ func (s *scheduler) handleFreightEvent(ctx context.Context, msg jetstream.Msg) e
 		if err := check.Invalid(check.SameProject(data.Project, project, false), names.Field("stage", data.Stage, names.Object),
 			names.Field("freight", data.Freight, names.Object), names.Field("promotion", data.Promotion, names.Object)); err != nil {
 			return err
+		}
+		if verb == "discarded" {
+			return s.handleDiscarded(ctx, project, &data)
 		}
 		return s.handleSucceeded(ctx, msg, project, &data)
 	}
@@ -78,6 +82,19 @@ func (s *scheduler) handleSucceeded(ctx context.Context, msg jetstream.Msg, proj
 		}
 	}
 	return s.auto.From(ctx, project, f.Origin, data.Stage)
+}
+
+// handleDiscarded re-evaluates auto-promotion of the discarded Promotion's origin: the Stage's
+// windows closed, so it waits for them to open (stage.AwaitOpen).
+func (s *scheduler) handleDiscarded(ctx context.Context, project string, data *v1.PromotionEvent) error {
+	f, err := store.Freight(ctx, s.Bus, project, data.Freight)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.auto.Origin(ctx, project, f.Origin)
 }
 
 // How often, and how long apart, a promotion.succeeded event waits for the state service to

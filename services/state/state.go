@@ -33,6 +33,7 @@ import (
 	"github.com/drayhq/dray/services/state/internal/rollback"
 	"github.com/drayhq/dray/services/state/internal/verdict"
 	"github.com/drayhq/dray/services/state/internal/verification"
+	"github.com/drayhq/dray/services/state/internal/windowwatch"
 )
 
 // Options tune the state service.
@@ -98,6 +99,11 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	timers, stopTimers := context.WithCancel(ctx)
 	defer stopTimers()
 	go s.timers.Run(timers)
+	watching, err := windowwatch.Watch(timers, d.Bus, d.Log, s.rearm) // applied windows move the queues' timers
+	if err != nil {
+		return err
+	}
+	defer func() { stopTimers(); watching() }()
 	if err := s.resumeQueues(ctx); err != nil {
 		d.Log.Warn("queues not resumed at start; they run on their next record", "err", err)
 	}

@@ -116,6 +116,11 @@ type StageStatus struct {
 	Queued []PromotionReference `json:"queued,omitempty"`
 	// LastPromotion is the last Promotion that finished.
 	LastPromotion *PromotionReference `json:"lastPromotion,omitempty"`
+	// LastDiscarded is the last Promotion that left the queue without running and without a
+	// person deciding so: discarded when the Stage's promotion windows closed, or superseded
+	// by a newer auto-promotion. Auto-promotion may promote its Freight again
+	// (docs/resources.md#auto-promotion).
+	LastDiscarded *PromotionReference `json:"lastDiscarded,omitempty"`
 	// Metadata is set by the set-metadata step.
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// FreightHistory is the Freight the Stage received, newest first, at most MaxStageHistory.

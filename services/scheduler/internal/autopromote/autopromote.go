@@ -108,6 +108,17 @@ func (a *Promoter) From(ctx context.Context, project string, origin v1.FreightOr
 			a.wakeForSoak(project, st.Metadata.Name, origin, until)
 			continue
 		}
+		wait, until, err := stage.AwaitOpen(&st.Status, c.Metadata.Name, time.Now(), func() ([]v1.PromotionWindow, error) {
+			return store.Windows(ctx, a.Bus, project, st)
+		})
+		if err != nil {
+			return err
+		}
+		if wait { // a closing window discarded it: promoted again when they open
+			a.Log.Debug("auto-promotion waits for the windows to open", "project", project, "stage", st.Metadata.Name, "until", until)
+			a.wakeForSoak(project, st.Metadata.Name, origin, until)
+			continue
+		}
 		if err := a.supersede(ctx, project, &st.Status, c.Metadata.Name); err != nil {
 			return err
 		}
@@ -173,8 +184,9 @@ func (a *Promoter) supersede(ctx context.Context, project string, st *v1.StageSt
 }
 
 // wakeForSoak evaluates auto-promotion of origin again at t, when a Freight has soaked long
-// enough upstream of Stage name (stage.Auto.WakeAt), or the Stage's autoPromotionMinInterval
-// has passed: time passing makes a Promotion possible, and no event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
+// enough upstream of Stage name (stage.Auto.WakeAt), the Stage's autoPromotionMinInterval
+// has passed, or its promotion windows open after discarding its auto-promotion
+// (stage.AwaitOpen): time passing makes a Promotion possible, and no event says so. A zero t sets nothing. Timers are not durable; the scheduler evaluates every
 // project once at start (All).
 func (a *Promoter) wakeForSoak(project, name string, origin v1.FreightOrigin, t time.Time) {
 	if t.IsZero() {

@@ -107,7 +107,8 @@ func (d *Discarder) Discard(ctx context.Context, project, name string) error {
 }
 
 // discard ends the queued Promotion head Aborted with message why, takes it out of the queue
-// and announces promotion.discarded. It never ran, so it is not the Stage's last Promotion.
+// and announces promotion.discarded. It never ran, so it is not the Stage's last Promotion:
+// it is recorded as the last discarded one (stage.Discarded), which auto-promotion follows.
 func (d *Discarder) discard(ctx context.Context, project, name, head, why string) error {
 	p, changed, err := d.Records.Promotion(ctx, bus.Key(project, head), func(p *v1.Promotion) bool {
 		return promotion.Discard(p, why, time.Now()) // one that started meanwhile runs on
@@ -119,7 +120,7 @@ func (d *Discarder) discard(ctx context.Context, project, name, head, why string
 		return err
 	}
 	d.Records.Forget(bus.Key(project, head))
-	if err := d.release(ctx, project, name, head); err != nil {
+	if err := d.Records.Stage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.Discarded(st, p) }); err != nil {
 		return err
 	}
 	if changed {
