@@ -54,7 +54,26 @@ func (u *Users) ServerCallout() (*server.AuthCallout, error) {
 	for _, su := range users {
 		ac.AuthUsers = append(ac.AuthUsers, su.Nkey)
 	}
+	sys, err := u.systemUser()
+	if err != nil {
+		return nil, err
+	}
+	if sys != nil {
+		ac.AuthUsers = append(ac.AuthUsers, sys.Nkey)
+	}
 	return ac, nil
+}
+
+// SystemAccount is the name of NATS's system account in the configuration WriteServerConfig
+// writes when there is a RoleSystem user.
+const SystemAccount = "SYS"
+
+// systemUser is the RoleSystem user, nil when there is none.
+func (u *Users) systemUser() (*server.NkeyUser, error) {
+	if _, ok := u.keys[RoleSystem]; !ok {
+		return nil, nil
+	}
+	return u.serverUser(RoleSystem)
 }
 
 // NewUsers makes a user with a fresh nkey, kept in memory, for every role.
@@ -107,28 +126,43 @@ func (u *Users) ConnectOptions(role string) ([]nats.Option, error) {
 	return []nats.Option{nats.Nkey(pub, kp.Sign), nats.CustomInboxPrefix(InboxPrefix(role))}, nil
 }
 
-// ServerUsers are the users as nats-server configures them, with their permissions.
+// ServerUsers are the users of the global account as nats-server configures them, with
+// their permissions: every role's but RoleSystem's, which WriteServerConfig puts in the
+// system account.
 func (u *Users) ServerUsers() ([]*server.NkeyUser, error) {
 	var out []*server.NkeyUser
-	for _, role := range u.Roles() {
-		p, err := PermissionsOf(role)
+	for _, role := range u.globalRoles() {
+		su, err := u.serverUser(role)
 		if err != nil {
 			return nil, err
 		}
-		pub, err := u.keys[role].PublicKey()
-		if err != nil {
-			return nil, fmt.Errorf("public key of NATS role %s: %w", role, err)
-		}
-		perms := &server.Permissions{
-			Publish:   &server.SubjectPermission{Allow: p.Publish},
-			Subscribe: &server.SubjectPermission{Allow: p.Subscribe},
-		}
-		if p.Responses {
-			perms.Response = &server.ResponsePermission{MaxMsgs: server.DEFAULT_ALLOW_RESPONSE_MAX_MSGS, Expires: server.DEFAULT_ALLOW_RESPONSE_EXPIRATION}
-		}
-		out = append(out, &server.NkeyUser{Nkey: pub, Permissions: perms})
+		out = append(out, su)
 	}
 	return out, nil
+}
+
+// globalRoles are the roles of the global account's users, sorted.
+func (u *Users) globalRoles() []string {
+	return slices.DeleteFunc(u.Roles(), func(r string) bool { return r == RoleSystem })
+}
+
+func (u *Users) serverUser(role string) (*server.NkeyUser, error) {
+	p, err := PermissionsOf(role)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := u.keys[role].PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("public key of NATS role %s: %w", role, err)
+	}
+	perms := &server.Permissions{
+		Publish:   &server.SubjectPermission{Allow: p.Publish},
+		Subscribe: &server.SubjectPermission{Allow: p.Subscribe},
+	}
+	if p.Responses {
+		perms.Response = &server.ResponsePermission{MaxMsgs: server.DEFAULT_ALLOW_RESPONSE_MAX_MSGS, Expires: server.DEFAULT_ALLOW_RESPONSE_EXPIRATION}
+	}
+	return &server.NkeyUser{Nkey: pub, Permissions: perms}, nil
 }
 
 // WriteServerConfig writes a nats-server configuration with JetStream and the users: paste
@@ -149,23 +183,30 @@ func (u *Users) WriteServerConfig(w io.Writer, storeDir string) error {
 }
 
 // WriteAuthorization writes only the authorization block of WriteServerConfig (the users and
-// their permissions), for a server configuration of one's own to include: the Helm chart's
-// NATS StatefulSet includes it from a Secret (docs/deploy.md).
+// their permissions; with a RoleSystem user, the system account that holds it), for a server
+// configuration of one's own to include at its top level: the Helm chart's NATS StatefulSet
+// includes it from a Secret (docs/deploy.md). The embedded server (StartEmbedded) has no
+// RoleSystem user: dray up closes connections in process.
 func (u *Users) WriteAuthorization(w io.Writer) error {
 	users, err := u.ServerUsers()
 	if err != nil {
 		return err
 	}
+	sys, err := u.systemUser()
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
+	if sys != nil {
+		b.WriteString("# The gateway's user in the system account: it disconnects the NATS connections of a\n")
+		b.WriteString("# revoked API token at once (--nats-system-nkey), and may do nothing else.\n")
+		fmt.Fprintf(&b, "system_account: %s\naccounts {\n  %s {\n    users: [\n", SystemAccount, SystemAccount)
+		writeUser(&b, "      ", RoleSystem, sys)
+		b.WriteString("    ]\n  }\n}\n")
+	}
 	b.WriteString("authorization {\n  users: [\n")
 	for i, su := range users {
-		fmt.Fprintf(&b, "    # %s\n    {\n      nkey: %s\n      permissions: {\n", u.Roles()[i], su.Nkey)
-		fmt.Fprintf(&b, "        publish: { allow: %s }\n", quoteList(su.Permissions.Publish.Allow))
-		fmt.Fprintf(&b, "        subscribe: { allow: %s }\n", quoteList(su.Permissions.Subscribe.Allow))
-		if su.Permissions.Response != nil {
-			b.WriteString("        allow_responses: true\n")
-		}
-		b.WriteString("      }\n    }\n")
+		writeUser(&b, "    ", u.globalRoles()[i], su)
 	}
 	b.WriteString("  ]\n")
 	ac, err := u.ServerCallout()
@@ -181,6 +222,17 @@ func (u *Users) WriteAuthorization(w io.Writer) error {
 	b.WriteString("}\n")
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// writeUser writes su, the user of role, as an element of a users list indented by in.
+func writeUser(b *strings.Builder, in, role string, su *server.NkeyUser) {
+	fmt.Fprintf(b, "%s# %s\n%s{\n%s  nkey: %s\n%s  permissions: {\n", in, role, in, in, su.Nkey, in)
+	fmt.Fprintf(b, "%s    publish: { allow: %s }\n", in, quoteList(su.Permissions.Publish.Allow))
+	fmt.Fprintf(b, "%s    subscribe: { allow: %s }\n", in, quoteList(su.Permissions.Subscribe.Allow))
+	if su.Permissions.Response != nil {
+		fmt.Fprintf(b, "%s    allow_responses: true\n", in)
+	}
+	fmt.Fprintf(b, "%s  }\n%s}\n", in, in)
 }
 
 func quoteList(s []string) string {

@@ -34,7 +34,7 @@ type world struct {
 
 func start(t testing.TB) *world {
 	t.Helper()
-	users, err := bus.NewUsers(bus.RoleGateway, bus.RoleAdmin)
+	users, err := bus.NewUsers(bus.RoleGateway, bus.RoleSystem, bus.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func start(t testing.TB) *world {
 		t.Fatal("nats-server did not start")
 	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	connect := func(role string) *bus.Bus {
+	conn := func(role string) *nats.Conn {
 		auth, err := users.ConnectOptions(role)
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +81,10 @@ func start(t testing.TB) *world {
 			t.Fatalf("connect as %s: %v", role, err)
 		}
 		t.Cleanup(nc.Close)
-		b, err := bus.New(t.Context(), nc, bus.Options{Timeout: 5 * time.Second})
+		return nc
+	}
+	connect := func(role string) *bus.Bus {
+		b, err := bus.New(t.Context(), conn(role), bus.Options{Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +96,8 @@ func start(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &callout.Callout{Issuer: issuer, Tokens: ix, Log: slog.New(slog.DiscardHandler)}
+	c := &callout.Callout{Issuer: issuer, Tokens: ix, Log: slog.New(slog.DiscardHandler),
+		Kick: callout.SystemKicker{Conn: conn(bus.RoleSystem)}, CheckEvery: 20 * time.Millisecond}
 	if err := c.Serve(t.Context(), gw.Conn); err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +294,69 @@ func TestRevokedOrExpiredTokenCannotConnect(t *testing.T) {
 	}
 }
 
+// TestRevokedTokenIsDisconnected: revoking a token closes its live connection at once (the
+// gateway's system user kicks it), it cannot connect again, and it gets no more events.
+func TestRevokedTokenIsDisconnected(t *testing.T) {
+	w := start(t)
+	tok := w.token(t, "a", "ci", access.RoleDeveloper, nil)
+	closed := make(chan struct{})
+	reconnectErrs := make(chan error, 16)
+	nc, _, err := w.connect(t, tok, nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond),
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) { reconnectErrs <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan *nats.Msg, 16)
+	if _, err := nc.ChanSubscribe("dray.events.a.>", events); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.admin.Conn.Publish("dray.events.a.stage.paused", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-events:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event before the revocation")
+	}
+
+	if err := w.tokens.Revoke(t.Context(), "a", "ci"); err != nil {
+		t.Fatal(err)
+	}
+	// The server closes the connection; the client's reconnect is refused, as the token is gone.
+	select {
+	case err := <-reconnectErrs:
+		if !errors.Is(err, nats.ErrAuthorization) {
+			t.Fatalf("reconnecting after the revocation: want an authorization error, got %v", err)
+		}
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the revoked token's connection is still open after 10s")
+	}
+	if nc.IsConnected() {
+		t.Fatal("the revoked token's connection reconnected")
+	}
+	for range 20 {
+		if err := w.admin.Conn.Publish("dray.events.a.stage.paused", []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.admin.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-events:
+		t.Fatal("the revoked token still gets events")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if s := w.ns.NumClients(); s != 3 {
+		t.Errorf("the server has %d clients, want the admin's, the gateway's and the system user's", s)
+	}
+}
+
 // TestUserExpiresWithItsToken: the NATS user lasts until its token expires, at most MaxAge.
 func TestUserExpiresWithItsToken(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -312,7 +379,8 @@ func TestUserExpiresWithItsToken(t *testing.T) {
 // fixed finds one token, whatever the text.
 type fixed struct{ t v1.APIToken }
 
-func (f fixed) Lookup(string, time.Time) (v1.APIToken, error) { return f.t, nil }
+func (f fixed) Lookup(string, time.Time) (v1.APIToken, error)     { return f.t, nil }
+func (f fixed) LookupHash(string, time.Time) (v1.APIToken, error) { return f.t, nil }
 
 // jwtRequest is a server's authorization request for the user key upub, with a token.
 func jwtRequest(t testing.TB, upub string) []byte {

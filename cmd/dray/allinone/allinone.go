@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/secret"
@@ -249,7 +250,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
 			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
-				CalloutIssuer: calloutKey, Gatherer: gatherers,
+				CalloutIssuer: calloutKey, CalloutKick: callout.ServerKicker{Server: in.NATS}, Gatherer: gatherers,
 				PreviewSteps: func(d service.Deps) ([]*steps.Registry, error) { // the UI's promote preview
 					git, err := executorgit.New(executorgit.Options{Options: execOpts, Transports: o.GitTransports, Cache: gitCache}, d)
 					if err != nil {
