@@ -59,6 +59,18 @@ type Callout struct {
 	// until their user expires (MaxAge).
 	Kick       Kicker
 	CheckEvery time.Duration
+	// Audit, when set, stores the audit record of a refused client (pkg/audit.Append); it
+	// runs on a goroutine of its own. A client host and token get one record per AuditEvery
+	// (default DefaultAuditEvery), and at most AuditKeys (default DefaultAuditKeys) of them
+	// a window, so a flood of bad connects cannot flood the trail.
+	Audit      func(context.Context, *v1.AuditRecord)
+	AuditEvery time.Duration
+	AuditKeys  int
+	// Metrics count the answers (NewMetrics); nil: none.
+	Metrics *Metrics
+
+	limitOnce sync.Once
+	limit     *refusals
 
 	mu sync.Mutex
 	// admitted are the connections admitted and not known to be gone.
@@ -174,8 +186,10 @@ func (c *Callout) Answer(request []byte) []byte {
 		// The reason reaches the server's log, not the client: it names no secret.
 		c.log().Info("NATS client refused", "host", req.ClientInformation.Host, "name", req.ClientInformation.Name, "err", err)
 		resp.Error = err.Error()
+		c.refused(req, t, err)
 	} else {
 		resp.Jwt = user.jwt
+		c.Metrics.count(v1.AuditAllowed)
 		c.admit(conn{req.Server.ID, req.ClientInformation.ID}, admission{hash: t.SHA256, actor: user.actor, until: user.until})
 		c.log().Debug("NATS client admitted", "actor", user.actor, "host", req.ClientInformation.Host)
 	}

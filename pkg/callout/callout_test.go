@@ -1,7 +1,9 @@
 package callout_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,9 +16,12 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/drayhq/dray/pkg/access"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/token"
@@ -26,10 +31,11 @@ import (
 // external layout), with the layout declared, the callout served on the gateway's user, and
 // a token store.
 type world struct {
-	ns     *server.Server
-	admin  *bus.Bus
-	tokens *token.Store
-	users  *bus.Users
+	ns      *server.Server
+	admin   *bus.Bus
+	tokens  *token.Store
+	users   *bus.Users
+	metrics *prometheus.Registry
 }
 
 func start(t testing.TB) *world {
@@ -96,12 +102,23 @@ func start(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg := prometheus.NewRegistry()
+	m, err := callout.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := &callout.Callout{Issuer: issuer, Tokens: ix, Log: slog.New(slog.DiscardHandler),
-		Kick: callout.SystemKicker{Conn: conn(bus.RoleSystem)}, CheckEvery: 20 * time.Millisecond}
+		Kick: callout.SystemKicker{Conn: conn(bus.RoleSystem)}, CheckEvery: 20 * time.Millisecond, Metrics: m,
+		Audit: func(ctx context.Context, rec *v1.AuditRecord) {
+			// (A refusal at the test's end is recorded after the connections closed.)
+			if err := audit.Append(ctx, gw, rec, ""); err != nil && t.Context().Err() == nil {
+				t.Errorf("audit: %v", err)
+			}
+		}}
 	if err := c.Serve(t.Context(), gw.Conn); err != nil {
 		t.Fatal(err)
 	}
-	return &world{ns: ns, admin: admin, tokens: token.NewStore(admin.Tokens), users: users}
+	return &world{ns: ns, admin: admin, tokens: token.NewStore(admin.Tokens), users: users, metrics: reg}
 }
 
 // token makes a token of project as role, expiring at exp when set.
@@ -354,6 +371,72 @@ func TestRevokedTokenIsDisconnected(t *testing.T) {
 	}
 	if s := w.ns.NumClients(); s != 3 {
 		t.Errorf("the server has %d clients, want the admin's, the gateway's and the system user's", s)
+	}
+}
+
+// TestRefusedConnectsAreAudited: a flood of connects with a bad token leaves one audit record
+// per client host and token, with the reason and the token's project and name but never its
+// secret, and every refusal is counted in dray_nats_auth_total.
+func TestRefusedConnectsAreAudited(t *testing.T) {
+	w := start(t)
+	good := w.token(t, "a", "ok", access.RoleDeveloper, nil)
+	if _, _, err := w.connect(t, good); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Minute)
+	expired := w.token(t, "a", "old", access.RoleDeveloper, &past)
+	const unknown = "dray_a.ci_AAAAAAAAAAAAAAAAAAAAAAAAAA"
+	time.Sleep(200 * time.Millisecond) // let the index see the expired token: refused for its expiry
+	const flood = 30
+	for _, tok := range []string{unknown, expired, "not-a-token"} {
+		for range flood {
+			if nc, err := nats.Connect(w.ns.ClientURL(), nats.Token(tok), nats.MaxReconnects(0)); err == nil {
+				nc.Close()
+				t.Fatalf("%s connected", tok)
+			}
+		}
+	}
+	counts := fmt.Sprintf(`# HELP dray_nats_auth_total NATS clients the auth callout answered, by result (allowed, refused).
+# TYPE dray_nats_auth_total counter
+dray_nats_auth_total{result="allowed"} 1
+dray_nats_auth_total{result="refused"} %d
+`, 3*flood)
+	if err := testutil.GatherAndCompare(w.metrics, strings.NewReader(counts), "dray_nats_auth_total"); err != nil {
+		t.Error(err)
+	}
+	want := map[string]string{"a/ci": "unknown or revoked token", "a/old": "expired", "/": "malformed token"}
+	var recs []v1.AuditRecord
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list, err := audit.Query(t.Context(), w.admin.JS, audit.Filter{AllProjects: true, Verb: callout.AuditVerb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = list.Records
+		if len(recs) >= len(want) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // a record beyond one per token would be there by now
+	list, err := audit.Query(t.Context(), w.admin.JS, audit.Filter{AllProjects: true, Verb: callout.AuditVerb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs = list.Records
+	if len(recs) != len(want) {
+		t.Fatalf("%d audit records of refused connects, want one per token (%d): %+v", len(recs), len(want), recs)
+	}
+	for _, r := range recs {
+		key := r.Project + "/" + r.Name
+		if !strings.Contains(r.Reason, want[key]) || r.Result != v1.AuditRefused || r.Source != v1.AuditSourceBus || r.Actor != "anonymous" || r.RemoteAddr == "" {
+			t.Errorf("record of %s: %+v, want refused for %q from the client's host", key, r, want[key])
+		}
+		for _, secret := range []string{unknown, expired, "AAAAAAAAAAAAAAAA", expired[len(expired)-20:]} {
+			if strings.Contains(fmt.Sprintf("%+v", r), secret) {
+				t.Errorf("record of %s holds the token's secret: %+v", key, r)
+			}
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/callout"
@@ -228,7 +229,24 @@ func serveCallout(ctx context.Context, opts Options, d service.Deps, auth *authn
 	if issuer == nil {
 		return nil
 	}
-	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log, Kick: opts.CalloutKick}
+	metrics, err := callout.NewMetrics(d.Metrics)
+	if err != nil {
+		return err
+	}
+	failures, err := audit.NewFailures(d.Metrics)
+	if err != nil {
+		return err
+	}
+	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log, Kick: opts.CalloutKick,
+		Metrics: metrics, Audit: func(ctx context.Context, rec *v1.AuditRecord) {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := audit.Append(ctx, d.Bus, rec, ""); err != nil {
+				failures.Inc(v1.AuditSourceBus)
+				d.Log.Error("refused NATS client not recorded in the audit trail", "err", err, "id", rec.ID,
+					"project", rec.Project, "name", rec.Name, "host", rec.RemoteAddr, "reason", rec.Reason)
+			}
+		}}
 	if c.Kick == nil && opts.NATSSystemNKey != "" {
 		nc, err := connectSystem(ctx, d.Bus.Conn, opts.NATSSystemNKey)
 		if err != nil {
