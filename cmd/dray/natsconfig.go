@@ -37,7 +37,9 @@ and for changing the layout's configuration).
 Every other client is asked about through NATS auth callout, which the gateway answers
 (--nats-callout-seed DIR/callout.nk, the account seed kept there): a project's API token
 connects as its NATS token, allowed only its project's commands and events (dray token
-create --nats). The gateway's second user, system (--nats-system-nkey DIR/system.nk), is in
+create --nats). The server encrypts its callout requests, which carry the token, to the curve
+key whose seed is kept as DIR/callout-xkey.nk (the auth_callout block's xkey): give it to the
+gateway too (--nats-callout-xkey DIR/callout-xkey.nk). The gateway's second user, system (--nats-system-nkey DIR/system.nk), is in
 the system account and may only disconnect clients: it closes a token's NATS connections as
 soon as the token is revoked, deleted or expires.
 
@@ -74,6 +76,13 @@ docs/deploy.md).`,
 				return fmt.Errorf("dray nats config: auth callout key: %w", err)
 			}
 			if err := users.UseCallout(issuer); err != nil {
+				return err
+			}
+			xkey, err := bus.EnsureCalloutXKey(bus.CalloutXKeyFile(seedsDir))
+			if err != nil {
+				return fmt.Errorf("dray nats config: auth callout xkey: %w", err)
+			}
+			if err := users.UseCalloutXKey(xkey); err != nil {
 				return err
 			}
 			if usersOnly {

@@ -51,6 +51,14 @@ func TestNATSConfig(t *testing.T) {
 		t.Errorf("the configuration has no auth_callout naming the kept key %s:\n%s", pub, out)
 	}
 
+	xkey, err := bus.ReadSeed(bus.CalloutXKeyFile(seeds))
+	if err != nil {
+		t.Fatalf("the auth callout's xkey is not kept: %v", err)
+	}
+	if pub, _ := xkey.PublicKey(); !strings.Contains(out, "xkey: \""+pub+"\"") {
+		t.Errorf("the auth_callout block has no xkey naming the kept key %s:\n%s", pub, out)
+	}
+
 	conf := filepath.Join(t.TempDir(), "nats.conf")
 	if err := os.WriteFile(conf, []byte(out), 0o600); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,23 @@ type Users struct {
 	// callout is the public account key that signs auth callout answers, when clients without
 	// a configured user (API tokens, pkg/callout) may connect through the callout.
 	callout string
+	// calloutXKey is the public curve key the server encrypts callout requests to, when set.
+	calloutXKey string
+}
+
+// UseCalloutXKey makes the server encrypt its auth callout requests to xkey, a curve key
+// pair (nkeys.CreateCurveKeys) whose seed the callout holds, and take only answers
+// encrypted by it: the tokens clients present are then not readable on the bus.
+func (u *Users) UseCalloutXKey(xkey nkeys.KeyPair) error {
+	pub, err := xkey.PublicKey()
+	if err != nil {
+		return fmt.Errorf("auth callout xkey: %w", err)
+	}
+	if !nkeys.IsValidPublicCurveKey(pub) {
+		return fmt.Errorf("auth callout xkey %s: not a curve key (nkeys.CreateCurveKeys)", pub)
+	}
+	u.calloutXKey = pub
+	return nil
 }
 
 // UseCallout makes the server ask the auth callout (pkg/callout, served by the gateway)
@@ -50,7 +67,7 @@ func (u *Users) ServerCallout() (*server.AuthCallout, error) {
 	if err != nil {
 		return nil, err
 	}
-	ac := &server.AuthCallout{Issuer: u.callout, Account: server.DEFAULT_GLOBAL_ACCOUNT}
+	ac := &server.AuthCallout{Issuer: u.callout, Account: server.DEFAULT_GLOBAL_ACCOUNT, XKey: u.calloutXKey}
 	for _, su := range users {
 		ac.AuthUsers = append(ac.AuthUsers, su.Nkey)
 	}
@@ -216,8 +233,13 @@ func (u *Users) WriteAuthorization(w io.Writer) error {
 	if ac != nil {
 		b.WriteString("  # API tokens connect through the gateway's auth callout (dray token create --nats);\n")
 		b.WriteString("  # the users above bypass it. The gateway signs its answers with --nats-callout-seed.\n")
-		fmt.Fprintf(&b, "  auth_callout {\n    issuer: %s\n    account: %s\n    auth_users: %s\n  }\n",
+		fmt.Fprintf(&b, "  auth_callout {\n    issuer: %s\n    account: %s\n    auth_users: %s\n",
 			strconv.Quote(ac.Issuer), strconv.Quote(ac.Account), quoteList(ac.AuthUsers))
+		if ac.XKey != "" {
+			b.WriteString("    # requests encrypted to the gateway's --nats-callout-xkey\n")
+			fmt.Fprintf(&b, "    xkey: %s\n", strconv.Quote(ac.XKey))
+		}
+		b.WriteString("  }\n")
 	}
 	b.WriteString("}\n")
 	_, err = io.WriteString(w, b.String())
@@ -248,6 +270,15 @@ func SeedFile(dir, role string) string { return filepath.Join(dir, role+".nk") }
 
 // CalloutSeedFile is where dray nats config keeps the auth callout's account seed in dir.
 func CalloutSeedFile(dir string) string { return filepath.Join(dir, "callout.nk") }
+
+// CalloutXKeyFile is where dray nats config keeps the seed of the curve key the server
+// encrypts auth callout requests to (Users.UseCalloutXKey), beside CalloutSeedFile.
+func CalloutXKeyFile(dir string) string { return filepath.Join(dir, "callout-xkey.nk") }
+
+// EnsureCalloutXKey reads the curve key seed of path, or makes one there (mode 0600).
+func EnsureCalloutXKey(path string) (nkeys.KeyPair, error) {
+	return ensureSeed(path, nkeys.CreateCurveKeys)
+}
 
 // EnsureSeed reads the nkey seed of path, or makes a user's there (mode 0600) if there is none.
 func EnsureSeed(path string) (nkeys.KeyPair, error) { return ensureSeed(path, nkeys.CreateUser) }

@@ -44,6 +44,11 @@ type Callout struct {
 	// Issuer is the account key pair whose public key the server's auth_callout names as
 	// issuer; it signs every answer.
 	Issuer nkeys.KeyPair
+	// XKey, when set, is the curve key pair the server encrypts its requests to (the public
+	// key is auth_callout's xkey, bus.Users.UseCalloutXKey): the callout opens them with it
+	// and encrypts its answers to the server's key. Requests that come unencrypted are
+	// answered unencrypted.
+	XKey nkeys.KeyPair
 	// Tokens are the stored API tokens.
 	Tokens Tokens
 	// Policy returns the roles a project declares (nil: the built-in ones).
@@ -98,7 +103,13 @@ var ErrNotProjectToken = errors.New("a system-admin token cannot connect to NATS
 // subscribe to bus.AuthCalloutSubject and answer it) until ctx ends.
 func (c *Callout) Serve(ctx context.Context, nc *nats.Conn) error {
 	sub, err := nc.Subscribe(bus.AuthCalloutSubject, func(m *nats.Msg) {
-		if err := m.Respond(c.Answer(m.Data)); err != nil {
+		answer, err := c.answerMsg(m)
+		if err != nil {
+			// Without an answer the server refuses the client when its wait ends.
+			c.log().Warn("auth callout: request not answered", "err", err)
+			return
+		}
+		if err := m.Respond(answer); err != nil {
 			c.log().Warn("auth callout: answer not sent", "err", err)
 		}
 	})
@@ -168,6 +179,31 @@ func (c *Callout) Sweep(ctx context.Context) {
 		c.mu.Unlock()
 		c.log().Info("NATS connection closed: its token is no longer valid", "actor", d.actor, "server", d.server, "cid", d.cid, "reason", d.why)
 	}
+}
+
+// answerMsg answers a request as it came: one encrypted to XKey (the server's curve key in
+// its Nats-Server-Xkey header) gets an answer encrypted to the server.
+func (c *Callout) answerMsg(m *nats.Msg) ([]byte, error) {
+	serverXKey := m.Header.Get(server.AuthRequestXKeyHeader)
+	if serverXKey == "" {
+		return c.Answer(m.Data), nil
+	}
+	if c.XKey == nil {
+		return nil, errors.New("the server encrypts its requests (auth_callout xkey) and the callout has no xkey to open them: give the gateway --nats-callout-xkey (dray nats config keeps it as callout-xkey.nk)")
+	}
+	req, err := c.XKey.Open(m.Data, serverXKey)
+	if err != nil {
+		return nil, fmt.Errorf("open an encrypted request: %w (is --nats-callout-xkey the seed of auth_callout's xkey?)", err)
+	}
+	answer := c.Answer(req)
+	if answer == nil {
+		return nil, errors.New("undecodable request")
+	}
+	sealed, err := c.XKey.Seal(answer, serverXKey)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt the answer: %w", err)
+	}
+	return sealed, nil
 }
 
 // Answer is the signed answer to an authorization request: a user JWT with the token's

@@ -38,7 +38,11 @@ type world struct {
 	metrics *prometheus.Registry
 }
 
-func start(t testing.TB) *world {
+func start(t testing.TB) *world { t.Helper(); return startWith(t, false) }
+
+// startWith starts the world, with the callout's requests encrypted (auth_callout xkey) when
+// xkey is set.
+func startWith(t testing.TB, xkey bool) *world {
 	t.Helper()
 	users, err := bus.NewUsers(bus.RoleGateway, bus.RoleSystem, bus.RoleAdmin)
 	if err != nil {
@@ -50,6 +54,15 @@ func start(t testing.TB) *world {
 	}
 	if err := users.UseCallout(issuer); err != nil {
 		t.Fatal(err)
+	}
+	var xkp nkeys.KeyPair
+	if xkey {
+		if xkp, err = nkeys.CreateCurveKeys(); err != nil {
+			t.Fatal(err)
+		}
+		if err := users.UseCalloutXKey(xkp); err != nil {
+			t.Fatal(err)
+		}
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nats.conf")
@@ -107,7 +120,7 @@ func start(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &callout.Callout{Issuer: issuer, Tokens: ix, Log: slog.New(slog.DiscardHandler),
+	c := &callout.Callout{Issuer: issuer, XKey: xkp, Tokens: ix, Log: slog.New(slog.DiscardHandler),
 		Kick: callout.SystemKicker{Conn: conn(bus.RoleSystem)}, CheckEvery: 20 * time.Millisecond, Metrics: m,
 		Audit: func(ctx context.Context, rec *v1.AuditRecord) {
 			// (A refusal at the test's end is recorded after the connections closed.)
@@ -437,6 +450,38 @@ dray_nats_auth_total{result="refused"} %d
 				t.Errorf("record of %s holds the token's secret: %+v", key, r)
 			}
 		}
+	}
+}
+
+// TestEncryptedCallout: with auth_callout's xkey, the server encrypts its requests (which
+// carry the client's token) to the callout's curve key, and a token client connects through
+// the callout, which opens them and encrypts its answers; a user who may read the callout's
+// subject sees no token.
+func TestEncryptedCallout(t *testing.T) {
+	w := startWith(t, true)
+	seen := make(chan *nats.Msg, 4)
+	if _, err := w.admin.Conn.ChanSubscribe(bus.AuthCalloutSubject, seen); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.admin.Conn.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	tok := w.token(t, "a", "ci", access.RoleDeveloper, nil)
+	nc, errs, err := w.connect(t, tok, nats.CustomInboxPrefix(bus.TokenInboxPrefix("a", "ci")))
+	if err != nil {
+		t.Fatalf("a token cannot connect through the encrypted callout: %v", err)
+	}
+	subj := bus.CommandSubjectAs("b", "promote", "ci")
+	if err := nc.Publish(subj, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	wantViolation(t, errs, `Publish to "`+subj+`"`) // the user the answer carried, fenced to a
+	m := <-seen
+	if m.Header.Get(server.AuthRequestXKeyHeader) == "" || strings.HasPrefix(string(m.Data), "eyJ") {
+		t.Fatalf("the callout request is not encrypted: header %v", m.Header)
+	}
+	if _, err := jwt.DecodeAuthorizationRequestClaims(string(m.Data)); err == nil {
+		t.Fatal("an eavesdropper decoded the callout request")
 	}
 }
 

@@ -46,6 +46,13 @@ type Options struct {
 	NATSCalloutSeed string
 	// CalloutIssuer, when set, is that key itself (dray up keeps it in memory).
 	CalloutIssuer nkeys.KeyPair
+	// NATSCalloutXKey is the file of the curve key seed the server encrypts its callout
+	// requests to (auth_callout's xkey; dray nats config keeps it as <seeds dir>/callout-xkey.nk):
+	// with it the gateway opens encrypted requests and encrypts its answers. Default
+	// $DRAY_NATS_CALLOUT_XKEY; none: requests and answers go unencrypted.
+	NATSCalloutXKey string
+	// CalloutXKey, when set, is that key itself (dray up keeps it in memory).
+	CalloutXKey nkeys.KeyPair
 	// NATSSystemNKey is the nkey seed file of the system account's user (bus.RoleSystem,
 	// dray nats config keeps it as <seeds dir>/system.nk): with it the gateway disconnects the
 	// NATS connections of a token at once when the token is revoked, deleted or expires.
@@ -78,6 +85,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("DRAY_TLS_KEY"), "key file of --tls-cert ($DRAY_TLS_KEY)")
 	fs.StringVar(&o.NATSCalloutSeed, "nats-callout-seed", os.Getenv("DRAY_NATS_CALLOUT_SEED"),
 		"account seed file that signs NATS auth callout answers: API tokens may then connect to NATS ($DRAY_NATS_CALLOUT_SEED; see dray nats config)")
+	fs.StringVar(&o.NATSCalloutXKey, "nats-callout-xkey", os.Getenv("DRAY_NATS_CALLOUT_XKEY"),
+		"curve key seed file the NATS server encrypts auth callout requests to (auth_callout xkey): answers are encrypted too ($DRAY_NATS_CALLOUT_XKEY; see dray nats config)")
 	fs.StringVar(&o.NATSSystemNKey, "nats-system-nkey", os.Getenv("DRAY_NATS_SYSTEM_NKEY"),
 		"nkey seed file of the NATS system account's user: a revoked API token's NATS connections are then closed at once ($DRAY_NATS_SYSTEM_NKEY; see dray nats config)")
 	fs.StringVar(&o.ArgoCDURL, "argocd-url", os.Getenv("DRAY_ARGOCD_URL"),
@@ -229,6 +238,16 @@ func serveCallout(ctx context.Context, opts Options, d service.Deps, auth *authn
 	if issuer == nil {
 		return nil
 	}
+	xkey := opts.CalloutXKey
+	if xkey == nil && opts.NATSCalloutXKey != "" {
+		var err error
+		if xkey, err = bus.ReadSeed(opts.NATSCalloutXKey); err != nil {
+			return fmt.Errorf("--nats-callout-xkey: %w", err)
+		}
+		if pub, _ := xkey.PublicKey(); !nkeys.IsValidPublicCurveKey(pub) {
+			return fmt.Errorf("--nats-callout-xkey %s: not a curve key seed (dray nats config keeps one as callout-xkey.nk)", opts.NATSCalloutXKey)
+		}
+	}
 	metrics, err := callout.NewMetrics(d.Metrics)
 	if err != nil {
 		return err
@@ -237,7 +256,7 @@ func serveCallout(ctx context.Context, opts Options, d service.Deps, auth *authn
 	if err != nil {
 		return err
 	}
-	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log, Kick: opts.CalloutKick,
+	c := &callout.Callout{Issuer: issuer, XKey: xkey, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log, Kick: opts.CalloutKick,
 		Metrics: metrics, Audit: func(ctx context.Context, rec *v1.AuditRecord) {
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()

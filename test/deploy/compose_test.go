@@ -154,6 +154,13 @@ func TestCompose(t *testing.T) {
 	if err := users.UseCallout(issuer); err != nil {
 		t.Fatal(err)
 	}
+	xkey, err := bus.EnsureCalloutXKey(bus.CalloutXKeyFile(seeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.UseCalloutXKey(xkey); err != nil {
+		t.Fatal(err)
+	}
 	root, _ := filepath.Abs(Root)
 	inDir := func(hostPath string) string { // the compose host path, in the temp dir
 		rel, err := filepath.Rel(root, hostPath)
@@ -269,6 +276,12 @@ func TestCompose(t *testing.T) {
 			} else if _, err := bus.EnsureCalloutSeed(inDir(seed)); err != nil {
 				t.Errorf("gateway: the callout seed does not load: %v", err)
 			}
+			// It opens the requests the server encrypts to the xkey setup keeps there too.
+			if seed, ok := secretFile(p, s, gw.NATSCalloutXKey); !ok || inDir(seed) != bus.CalloutXKeyFile(seeds) {
+				t.Errorf("gateway: --nats-callout-xkey %q is not the secret of %s", gw.NATSCalloutXKey, bus.CalloutXKeyFile("nats"))
+			} else if opts.AuthCallout == nil || opts.AuthCallout.XKey != publicKey(t, inDir(seed)) {
+				t.Errorf("gateway: the xkey of --nats-callout-xkey is not the one nats.conf encrypts callout requests to")
+			}
 			// It closes a revoked token's connections as the system account's user.
 			if seed, ok := secretFile(p, s, gw.NATSSystemNKey); !ok || inDir(seed) != bus.SeedFile(seeds, bus.RoleSystem) {
 				t.Errorf("gateway: --nats-system-nkey %q is not the secret of %s", gw.NATSSystemNKey, bus.SeedFile("nats", bus.RoleSystem))
@@ -314,4 +327,18 @@ func wantKicker(t *testing.T, ns *server.Server, seed string) {
 	if err := (callout.SystemKicker{Conn: nc}).Kick(ctx, ns.ID(), 1<<40); err != nil {
 		t.Errorf("the system account's user cannot disconnect clients: %v", err)
 	}
+}
+
+// publicKey is the public key of the seed file.
+func publicKey(t *testing.T, seed string) string {
+	t.Helper()
+	kp, err := bus.ReadSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
 }

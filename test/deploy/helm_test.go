@@ -133,8 +133,8 @@ func TestChartMatchesTheBinariesFlags(t *testing.T) {
 				if !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != bus.SeedFile("", svcName) {
 					t.Errorf("%s: --nats-nkey %q is not the %s key of Secret %s (volume %+v, key %q)", d.Name, opts.Bus.NKeyFile, bus.SeedFile("", svcName), authSecret, v, key)
 				}
-				if want := 1 + 2*btoi(svcName == "gateway"); v.Secret != nil && len(v.Secret.Items) != want {
-					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only (and the gateway the callout's and the system user's)", d.Name, len(v.Secret.Items))
+				if want := 1 + 3*btoi(svcName == "gateway"); v.Secret != nil && len(v.Secret.Items) != want {
+					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only (and the gateway the callout's, its xkey and the system user's)", d.Name, len(v.Secret.Items))
 				}
 				if _, err := bus.PermissionsOf(svcName); err != nil {
 					t.Errorf("%s: its seed's role: %v", d.Name, err)
@@ -203,6 +203,9 @@ func checkGateway(t *testing.T, r *rendered, d *appsv1.Deployment, pod corev1.Po
 	// keeps beside the services' seeds.
 	if v, key, ok := mountOf(pod, c, gw.NATSCalloutSeed); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.CalloutSeedFile("")) {
 		t.Errorf("gateway: --nats-callout-seed %q is not the %s key of Secret %s", gw.NATSCalloutSeed, filepath.Base(bus.CalloutSeedFile("")), authSecret)
+	}
+	if v, key, ok := mountOf(pod, c, gw.NATSCalloutXKey); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.CalloutXKeyFile("")) {
+		t.Errorf("gateway: --nats-callout-xkey %q is not the %s key of Secret %s", gw.NATSCalloutXKey, filepath.Base(bus.CalloutXKeyFile("")), authSecret)
 	}
 	// It closes a revoked token's NATS connections as the system account's user.
 	if v, key, ok := mountOf(pod, c, gw.NATSSystemNKey); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.SeedFile("", bus.RoleSystem)) {
