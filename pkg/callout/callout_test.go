@@ -485,6 +485,57 @@ func TestEncryptedCallout(t *testing.T) {
 	}
 }
 
+// TestSystemKicker: the system user's kick of a client that is gone, or of a server that is
+// not there, is no error; a user outside the system account cannot kick.
+func TestSystemKicker(t *testing.T) {
+	w := start(t)
+	connect := func(role string, opts ...nats.Option) *nats.Conn {
+		auth, err := w.users.ConnectOptions(role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := nats.Connect(w.ns.ClientURL(), append(auth, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	sys := callout.SystemKicker{Conn: connect(bus.RoleSystem)}
+	if err := sys.Kick(t.Context(), w.ns.ID(), 1<<40); err != nil {
+		t.Errorf("kick a client that is gone: %v", err)
+	}
+	if err := sys.Kick(t.Context(), "NOSUCHSERVER", 1); err != nil {
+		t.Errorf("kick a client of a server that is gone: %v", err)
+	}
+	// The admin of the global account may publish anything there, and still kicks nobody:
+	// the kick subject is the system account's.
+	closed := make(chan struct{})
+	victim := connect(bus.RoleGateway, nats.MaxReconnects(0), nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
+	admin := callout.SystemKicker{Conn: connect(bus.RoleAdmin), Timeout: 500 * time.Millisecond}
+	_ = admin.Kick(t.Context(), w.ns.ID(), victimCID(t, victim))
+	if err := victim.Flush(); err != nil || !victim.IsConnected() {
+		t.Errorf("a user of the global account kicked a client (%v)", err)
+	}
+	if err := sys.Kick(t.Context(), w.ns.ID(), victimCID(t, victim)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Error("the system user's kick left the client connected")
+	}
+}
+
+func victimCID(t *testing.T, nc *nats.Conn) uint64 {
+	t.Helper()
+	id, err := nc.GetClientID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // TestUserExpiresWithItsToken: the NATS user lasts until its token expires, at most MaxAge.
 func TestUserExpiresWithItsToken(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -3,8 +3,10 @@ package callout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -17,8 +19,12 @@ const gone = "no such client"
 
 // SystemKicker asks nats-server to disconnect a client over Conn, a connection of the
 // system account's user (bus.RoleSystem, whose permissions allow only this request): the
-// external layout's gateway (docs/nats.md).
-type SystemKicker struct{ Conn *nats.Conn }
+// external layout's gateway (pkg/bus/README.md, "Outside systems").
+type SystemKicker struct {
+	Conn *nats.Conn
+	// Timeout bounds the wait for the server's answer; default 5s.
+	Timeout time.Duration
+}
 
 // Kick sends bus.KickSubject(server) {"cid": cid} and reads the server's answer.
 func (k SystemKicker) Kick(ctx context.Context, srv string, cid uint64) error {
@@ -26,7 +32,16 @@ func (k SystemKicker) Kick(ctx context.Context, srv string, cid uint64) error {
 	if err != nil {
 		return fmt.Errorf("kick NATS client %d: %w", cid, err)
 	}
+	timeout := k.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	m, err := k.Conn.RequestWithContext(ctx, bus.KickSubject(srv), body)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return nil // no such server (any more): its clients went with it
+	}
 	if err != nil {
 		return fmt.Errorf("kick NATS client %d of server %s: %w", cid, srv, err)
 	}
