@@ -20,7 +20,8 @@ import (
 
 // DefaultMaxAge is how long a NATS user the callout admits lasts unless its token expires
 // sooner: the server then closes the connection, and the client's reconnect asks again, so
-// a revoked token is off the bus within this time.
+// a revoked token is off the bus within this time even when no Kicker closes its
+// connections sooner.
 const DefaultMaxAge = 15 * time.Minute
 
 // Tokens finds a stored API token from its text, or its hash (token.Index).
@@ -143,14 +144,14 @@ func (c *Callout) watch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			c.Sweep(ctx)
+			c.sweep(ctx)
 		}
 	}
 }
 
-// Sweep disconnects the admitted connections whose token was revoked, deleted or has expired,
+// sweep disconnects the admitted connections whose token was revoked, deleted or has expired,
 // and forgets those whose user has expired.
-func (c *Callout) Sweep(ctx context.Context) {
+func (c *Callout) sweep(ctx context.Context) {
 	now := c.now()
 	type doomed struct {
 		conn
