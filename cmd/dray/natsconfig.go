@@ -37,9 +37,14 @@ and for changing the layout's configuration).
 Every other client is asked about through NATS auth callout, which the gateway answers
 (--nats-callout-seed DIR/callout.nk, the account seed kept there): a project's API token
 connects as its NATS token, allowed only its project's commands and events (dray token
-create --nats).
+create --nats). The server encrypts its callout requests, which carry the token, to the curve
+key whose seed is kept as DIR/callout-xkey.nk (the auth_callout block's xkey): give it to the
+gateway too (--nats-callout-xkey DIR/callout-xkey.nk). The gateway's second user, system (--nats-system-nkey DIR/system.nk), is in
+the system account and may only disconnect clients: it closes a token's NATS connections as
+soon as the token is revoked, deleted or expires.
 
---users-only prints only the authorization block (with the auth callout), for a server
+--users-only prints only the authorization block (with the auth callout, and the system
+account of the system user), for a server
 configuration of your own to include (the Helm chart's NATS includes it from a Secret:
 docs/deploy.md).`,
 		Example: `  dray nats config --seeds-dir /etc/dray/nkeys > nats-server.conf
@@ -49,7 +54,7 @@ docs/deploy.md).`,
 			if seedsDir == "" {
 				return errors.New("dray nats config: --seeds-dir is required: the directory where each role's nkey seed is kept")
 			}
-			roles := append(bus.ServiceRoles(append(append([]string{}, bus.BuiltinExecutors...), executors...)), bus.RoleAdmin)
+			roles := append(bus.ServiceRoles(append(append([]string{}, bus.BuiltinExecutors...), executors...)), bus.RoleSystem, bus.RoleAdmin)
 			for _, p := range projs {
 				roles = append(roles, bus.ProjectRole(p))
 			}
@@ -71,6 +76,13 @@ docs/deploy.md).`,
 				return fmt.Errorf("dray nats config: auth callout key: %w", err)
 			}
 			if err := users.UseCallout(issuer); err != nil {
+				return err
+			}
+			xkey, err := bus.EnsureCalloutXKey(bus.CalloutXKeyFile(seedsDir))
+			if err != nil {
+				return fmt.Errorf("dray nats config: auth callout xkey: %w", err)
+			}
+			if err := users.UseCalloutXKey(xkey); err != nil {
 				return err
 			}
 			if usersOnly {

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/callout"
 )
 
 // dray nats config prints a configuration a nats-server runs with, whose users are the seeds
@@ -50,6 +51,14 @@ func TestNATSConfig(t *testing.T) {
 		t.Errorf("the configuration has no auth_callout naming the kept key %s:\n%s", pub, out)
 	}
 
+	xkey, err := bus.ReadSeed(bus.CalloutXKeyFile(seeds))
+	if err != nil {
+		t.Fatalf("the auth callout's xkey is not kept: %v", err)
+	}
+	if pub, _ := xkey.PublicKey(); !strings.Contains(out, "xkey: \""+pub+"\"") {
+		t.Errorf("the auth_callout block has no xkey naming the kept key %s:\n%s", pub, out)
+	}
+
 	conf := filepath.Join(t.TempDir(), "nats.conf")
 	if err := os.WriteFile(conf, []byte(out), 0o600); err != nil {
 		t.Fatal(err)
@@ -81,6 +90,19 @@ func TestNATSConfig(t *testing.T) {
 			t.Errorf("%s cannot open the layout with its seed: %v", role, err)
 		}
 		nc.Close()
+	}
+	// The gateway's system user may close a client, and do nothing else in the system account.
+	so := bus.Options{URL: ns.ClientURL(), NKeyFile: bus.SeedFile(seeds, bus.RoleSystem)}
+	sys, err := so.Connect("dray-" + bus.RoleSystem)
+	if err != nil {
+		t.Fatalf("the system user cannot connect: %v", err)
+	}
+	defer sys.Close()
+	if err := (callout.SystemKicker{Conn: sys}).Kick(t.Context(), ns.ID(), 1<<40); err != nil {
+		t.Errorf("the system user cannot close clients: %v", err)
+	}
+	if _, err := sys.Request("$SYS.REQ.SERVER.PING.CONNZ", nil, 500*time.Millisecond); err == nil {
+		t.Error("the system user may list the connections")
 	}
 	o := bus.Options{URL: ns.ClientURL(), NKeyFile: bus.SeedFile(seeds, "project-shop")}
 	errs := make(chan error, 8)

@@ -23,7 +23,16 @@ const (
 	// RoleAdmin may do everything: people operating the bus (nats stream view DRAY_DEAD)
 	// and the one who changes the layout's configuration (Declare updates streams).
 	RoleAdmin = "admin"
+	// RoleSystem is the gateway's second user, in NATS's system account (SystemAccount): it
+	// disconnects the connections of a revoked, deleted or expired API token
+	// ($SYS.REQ.SERVER.<id>.KICK, pkg/callout) and may do nothing else. dray up needs none:
+	// it disconnects them in process.
+	RoleSystem = "system"
 )
+
+// KickSubject is where the nats-server whose ID is server disconnects a client when the
+// system account asks ({"cid": <client id>}).
+func KickSubject(server string) string { return "$SYS.REQ.SERVER." + server + ".KICK" }
 
 // executorRolePrefix and projectRolePrefix start the roles of executors and outside clients.
 const (
@@ -148,7 +157,7 @@ func (g *grant) workspaces() {
 	g.publish("$O."+ObjectWorkspaces+".>", "$JS.API.STREAM.PURGE.OBJ_"+ObjectWorkspaces)
 }
 
-// Permissions of a role: gateway, scheduler, state, warehouse, argocd-health, admin,
+// Permissions of a role: gateway, system, scheduler, state, warehouse, argocd-health, admin,
 // executor-<kind> or project-<project>. An unknown role is an error, so a typo grants nothing.
 func PermissionsOf(role string) (Permissions, error) {
 	var g grant
@@ -158,6 +167,11 @@ func PermissionsOf(role string) (Permissions, error) {
 		return Permissions{Role: role, Publish: []string{">"}, Subscribe: []string{">"},
 			Why:   "everything: people operating the bus, changing the layout's configuration",
 			Sends: []string{">"}, Gets: []string{">"}, JetStream: []string{"everything"}}, nil
+	case role == RoleSystem:
+		kick := KickSubject("*")
+		return Permissions{Role: role, Publish: []string{kick}, Subscribe: []string{InboxPrefix(role) + ".>"},
+			Why:   "the gateway's user in NATS's system account: disconnects the connections of a revoked, deleted or expired API token at once",
+			Sends: []string{kick}}, nil
 	case role == RoleGateway:
 		why = "API: applies and deletes resources, Secrets and tokens, publishes commands, events and audit records, and a deleted Stage's record"
 		g.base(role)
@@ -238,7 +252,7 @@ func PermissionsOf(role string) (Permissions, error) {
 			Why:       "outside client of a project (CI), an nkey of dray nats config: its commands, sent as " + NKeyIdentity + ", and events only",
 			Sends:     []string{cmds}, Gets: []string{"dray.events." + project + ".>"}}, nil
 	default:
-		return Permissions{}, fmt.Errorf("unknown NATS role %q: want one of gateway, scheduler, state, warehouse, argocd-health, admin, executor-<kind> or project-<project>", role)
+		return Permissions{}, fmt.Errorf("unknown NATS role %q: want one of gateway, system, scheduler, state, warehouse, argocd-health, admin, executor-<kind> or project-<project>", role)
 	}
 	return Permissions{Role: role, Publish: dedupe(g.pub), Subscribe: dedupe(g.sub), Why: why,
 		Sends: dedupe(g.sends), Gets: dedupe(g.gets), JetStream: dedupe(g.js), Responses: g.responses}, nil
@@ -296,7 +310,7 @@ func dedupe(s []string) []string {
 func PermissionTable(executors []string) string {
 	var b strings.Builder
 	b.WriteString("| role | does | publishes | subscribes to | JetStream |\n|---|---|---|---|---|\n")
-	for _, role := range append(ServiceRoles(executors), ProjectRole("p"), RoleAdmin) {
+	for _, role := range append(ServiceRoles(executors), RoleSystem, ProjectRole("p"), RoleAdmin) {
 		p, err := PermissionsOf(role)
 		if err != nil {
 			panic(err) // the roles above are fixed

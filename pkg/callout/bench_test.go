@@ -21,21 +21,26 @@ import (
 func BenchmarkConnect(b *testing.B) {
 	w := start(b)
 	tok := w.token(b, "a", "ci", access.RoleDeveloper, nil)
-	time.Sleep(200 * time.Millisecond) // the gateway's index has the token
+	// …and with the callout's requests and answers encrypted (auth_callout xkey).
+	wx := startWith(b, true)
+	tokx := wx.token(b, "a", "ci", access.RoleDeveloper, nil)
+	time.Sleep(200 * time.Millisecond) // the gateways' indexes have the tokens
 	nkey, err := w.users.ConnectOptions(bus.RoleAdmin)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, bc := range []struct {
 		name string
+		url  string
 		opts []nats.Option
 	}{
-		{"nkey", nkey},
-		{"token-callout", []nats.Option{nats.Token(tok)}},
+		{"nkey", w.ns.ClientURL(), nkey},
+		{"token-callout", w.ns.ClientURL(), []nats.Option{nats.Token(tok)}},
+		{"token-callout-xkey", wx.ns.ClientURL(), []nats.Option{nats.Token(tokx)}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				nc, err := nats.Connect(w.ns.ClientURL(), append(bc.opts, nats.MaxReconnects(0))...)
+				nc, err := nats.Connect(bc.url, append(bc.opts, nats.MaxReconnects(0))...)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 	"github.com/prometheus/client_golang/prometheus"
 
+	v1 "github.com/drayhq/dray/pkg/api/v1"
 	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/callout"
@@ -44,6 +46,21 @@ type Options struct {
 	NATSCalloutSeed string
 	// CalloutIssuer, when set, is that key itself (dray up keeps it in memory).
 	CalloutIssuer nkeys.KeyPair
+	// NATSCalloutXKey is the file of the curve key seed the server encrypts its callout
+	// requests to (auth_callout's xkey; dray nats config keeps it as <seeds dir>/callout-xkey.nk):
+	// with it the gateway opens encrypted requests and encrypts its answers. Default
+	// $DRAY_NATS_CALLOUT_XKEY; none: requests and answers go unencrypted.
+	NATSCalloutXKey string
+	// CalloutXKey, when set, is that key itself (dray up keeps it in memory).
+	CalloutXKey nkeys.KeyPair
+	// NATSSystemNKey is the nkey seed file of the system account's user (bus.RoleSystem,
+	// dray nats config keeps it as <seeds dir>/system.nk): with it the gateway disconnects the
+	// NATS connections of a token at once when the token is revoked, deleted or expires.
+	// Default $DRAY_NATS_SYSTEM_NKEY; none: they last until their NATS user expires
+	// (callout.DefaultMaxAge).
+	NATSSystemNKey string
+	// CalloutKick, when set, disconnects those connections instead (dray up: in process).
+	CalloutKick callout.Kicker
 	// Gatherer is what /metrics serves. Default the service's own registry (Deps.Metrics);
 	// dray up passes every service's, so one scrape reads them all.
 	Gatherer prometheus.Gatherer
@@ -68,6 +85,10 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TLSKey, "tls-key", os.Getenv("DRAY_TLS_KEY"), "key file of --tls-cert ($DRAY_TLS_KEY)")
 	fs.StringVar(&o.NATSCalloutSeed, "nats-callout-seed", os.Getenv("DRAY_NATS_CALLOUT_SEED"),
 		"account seed file that signs NATS auth callout answers: API tokens may then connect to NATS ($DRAY_NATS_CALLOUT_SEED; see dray nats config)")
+	fs.StringVar(&o.NATSCalloutXKey, "nats-callout-xkey", os.Getenv("DRAY_NATS_CALLOUT_XKEY"),
+		"curve key seed file the NATS server encrypts auth callout requests to (auth_callout xkey): answers are encrypted too ($DRAY_NATS_CALLOUT_XKEY; see dray nats config)")
+	fs.StringVar(&o.NATSSystemNKey, "nats-system-nkey", os.Getenv("DRAY_NATS_SYSTEM_NKEY"),
+		"nkey seed file of the NATS system account's user: a revoked API token's NATS connections are then closed at once ($DRAY_NATS_SYSTEM_NKEY; see dray nats config)")
 	fs.StringVar(&o.ArgoCDURL, "argocd-url", os.Getenv("DRAY_ARGOCD_URL"),
 		"the Argo CD UI's address: the web UI links the Applications a Promotion synced into it ($DRAY_ARGOCD_URL)")
 	o.OIDC.BindFlags(fs)
@@ -217,6 +238,71 @@ func serveCallout(ctx context.Context, opts Options, d service.Deps, auth *authn
 	if issuer == nil {
 		return nil
 	}
-	c := &callout.Callout{Issuer: issuer, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log}
+	xkey := opts.CalloutXKey
+	if xkey == nil && opts.NATSCalloutXKey != "" {
+		var err error
+		if xkey, err = bus.ReadSeed(opts.NATSCalloutXKey); err != nil {
+			return fmt.Errorf("--nats-callout-xkey: %w", err)
+		}
+		if pub, _ := xkey.PublicKey(); !nkeys.IsValidPublicCurveKey(pub) {
+			return fmt.Errorf("--nats-callout-xkey %s: not a curve key seed (dray nats config keeps one as callout-xkey.nk)", opts.NATSCalloutXKey)
+		}
+	}
+	metrics, err := callout.NewMetrics(d.Metrics)
+	if err != nil {
+		return err
+	}
+	failures, err := audit.NewFailures(d.Metrics)
+	if err != nil {
+		return err
+	}
+	c := &callout.Callout{Issuer: issuer, XKey: xkey, Tokens: auth.tokens, Policy: auth.policies.Get, Log: d.Log, Kick: opts.CalloutKick,
+		Metrics: metrics, Audit: func(ctx context.Context, rec *v1.AuditRecord) {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := audit.Append(ctx, d.Bus, rec, ""); err != nil {
+				failures.Inc(v1.AuditSourceBus)
+				d.Log.Error("refused NATS client not recorded in the audit trail", "err", err, "id", rec.ID,
+					"project", rec.Project, "name", rec.Name, "host", rec.RemoteAddr, "reason", rec.Reason)
+			}
+		}}
+	if c.Kick == nil && opts.NATSSystemNKey != "" {
+		nc, err := connectSystem(ctx, d.Bus.Conn, opts.NATSSystemNKey)
+		if err != nil {
+			return err
+		}
+		c.Kick = callout.SystemKicker{Conn: nc}
+	}
+	if c.Kick == nil {
+		d.Log.Warn("no --nats-system-nkey: the NATS connections of a revoked API token stay open until their NATS user expires", "max", callout.DefaultMaxAge)
+	}
 	return c.Serve(ctx, d.Bus.Conn)
+}
+
+// connectSystem connects to the servers of nc, with its TLS, as the system account's user of
+// the seed file, until ctx ends.
+func connectSystem(ctx context.Context, nc *nats.Conn, seed string) (*nats.Conn, error) {
+	auth, err := nats.NkeyOptionFromSeed(seed)
+	if err != nil {
+		return nil, fmt.Errorf("--nats-system-nkey: %w", err)
+	}
+	o := nc.Opts
+	o.Name = "dray-gateway-system"
+	o.InboxPrefix = bus.InboxPrefix(bus.RoleSystem)
+	o.User, o.Password, o.Token, o.TokenHandler, o.UserJWT = "", "", "", nil, nil
+	// The gateway's connection's handlers are its own.
+	o.ClosedCB, o.DisconnectedCB, o.DisconnectedErrCB, o.ConnectedCB, o.ReconnectedCB = nil, nil, nil, nil, nil
+	o.AsyncErrorCB, o.ReconnectErrCB, o.DiscoveredServersCB, o.LameDuckModeHandler = nil, nil, nil, nil
+	if err := auth(&o); err != nil {
+		return nil, fmt.Errorf("--nats-system-nkey: %w", err)
+	}
+	sys, err := o.Connect()
+	if err != nil {
+		return nil, fmt.Errorf("--nats-system-nkey: connect to NATS as the system account's user: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		sys.Close()
+	}()
+	return sys, nil
 }

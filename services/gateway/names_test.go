@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/bustest"
 	"github.com/drayhq/dray/pkg/secret"
 	"github.com/drayhq/dray/pkg/service"
@@ -25,7 +26,12 @@ import (
 // handler (for its patterns) and the API. send calls it with a system-admin token.
 func testGateway(t testing.TB) (string, *checkedMux, *api) {
 	t.Helper()
-	b := bustest.Start(t).Connect(t)
+	return testGatewayOn(t, bustest.Start(t).Connect(t))
+}
+
+// testGatewayOn is testGateway on the bus b.
+func testGatewayOn(t testing.TB, b *bus.Bus) (string, *checkedMux, *api) {
+	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	st, err := secret.NewStore(b.Secrets, key)

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"flag"
 	"net/url"
 	"os"
@@ -14,8 +15,10 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/service"
 	executorcontainer "github.com/drayhq/dray/services/executor-container"
@@ -135,7 +138,7 @@ func TestCompose(t *testing.T) {
 	dir := t.TempDir()
 	seeds := filepath.Join(dir, "nats")
 	users := &bus.Users{}
-	for _, role := range append(bus.ServiceRoles(bus.BuiltinExecutors), bus.RoleAdmin) {
+	for _, role := range append(bus.ServiceRoles(bus.BuiltinExecutors), bus.RoleSystem, bus.RoleAdmin) {
 		kp, err := bus.EnsureSeed(bus.SeedFile(seeds, role))
 		if err != nil {
 			t.Fatal(err)
@@ -149,6 +152,13 @@ func TestCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := users.UseCallout(issuer); err != nil {
+		t.Fatal(err)
+	}
+	xkey, err := bus.EnsureCalloutXKey(bus.CalloutXKeyFile(seeds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.UseCalloutXKey(xkey); err != nil {
 		t.Fatal(err)
 	}
 	root, _ := filepath.Abs(Root)
@@ -266,6 +276,18 @@ func TestCompose(t *testing.T) {
 			} else if _, err := bus.EnsureCalloutSeed(inDir(seed)); err != nil {
 				t.Errorf("gateway: the callout seed does not load: %v", err)
 			}
+			// It opens the requests the server encrypts to the xkey setup keeps there too.
+			if seed, ok := secretFile(p, s, gw.NATSCalloutXKey); !ok || inDir(seed) != bus.CalloutXKeyFile(seeds) {
+				t.Errorf("gateway: --nats-callout-xkey %q is not the secret of %s", gw.NATSCalloutXKey, bus.CalloutXKeyFile("nats"))
+			} else if opts.AuthCallout == nil || opts.AuthCallout.XKey != publicKey(t, inDir(seed)) {
+				t.Errorf("gateway: the xkey of --nats-callout-xkey is not the one nats.conf encrypts callout requests to")
+			}
+			// It closes a revoked token's connections as the system account's user.
+			if seed, ok := secretFile(p, s, gw.NATSSystemNKey); !ok || inDir(seed) != bus.SeedFile(seeds, bus.RoleSystem) {
+				t.Errorf("gateway: --nats-system-nkey %q is not the secret of %s", gw.NATSSystemNKey, bus.SeedFile("nats", bus.RoleSystem))
+			} else {
+				wantKicker(t, ns, inDir(seed))
+			}
 		}
 		// the service, as compose starts it, opens the layout with its seed
 		so.Bus.URL, so.Bus.NKeyFile, so.Bus.Timeout = ns.ClientURL(), inDir(file), 5*time.Second
@@ -285,4 +307,38 @@ func TestCompose(t *testing.T) {
 	if _, err := (&bus.Options{URL: ns.ClientURL()}).Connect("dray-nobody"); err == nil {
 		t.Error("a client without credentials connected to compose's NATS")
 	}
+}
+
+// wantKicker: the seed is the system account's user, which may ask the server to disconnect
+// a client (and the server answers that there is no such client).
+func wantKicker(t *testing.T, ns *server.Server, seed string) {
+	t.Helper()
+	auth, err := nats.NkeyOptionFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(ns.ClientURL(), auth, nats.CustomInboxPrefix(bus.InboxPrefix(bus.RoleSystem)))
+	if err != nil {
+		t.Fatalf("connect as the system account's user: %v", err)
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := (callout.SystemKicker{Conn: nc}).Kick(ctx, ns.ID(), 1<<40); err != nil {
+		t.Errorf("the system account's user cannot disconnect clients: %v", err)
+	}
+}
+
+// publicKey is the public key of the seed file.
+func publicKey(t *testing.T, seed string) string {
+	t.Helper()
+	kp, err := bus.ReadSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
 }

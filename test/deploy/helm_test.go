@@ -133,8 +133,8 @@ func TestChartMatchesTheBinariesFlags(t *testing.T) {
 				if !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != bus.SeedFile("", svcName) {
 					t.Errorf("%s: --nats-nkey %q is not the %s key of Secret %s (volume %+v, key %q)", d.Name, opts.Bus.NKeyFile, bus.SeedFile("", svcName), authSecret, v, key)
 				}
-				if want := 1 + btoi(svcName == "gateway"); v.Secret != nil && len(v.Secret.Items) != want {
-					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only (and the gateway the callout's)", d.Name, len(v.Secret.Items))
+				if want := 1 + 3*btoi(svcName == "gateway"); v.Secret != nil && len(v.Secret.Items) != want {
+					t.Errorf("%s: mounts %d items of the NATS auth Secret, want its own seed only (and the gateway the callout's, its xkey and the system user's)", d.Name, len(v.Secret.Items))
 				}
 				if _, err := bus.PermissionsOf(svcName); err != nil {
 					t.Errorf("%s: its seed's role: %v", d.Name, err)
@@ -204,6 +204,13 @@ func checkGateway(t *testing.T, r *rendered, d *appsv1.Deployment, pod corev1.Po
 	if v, key, ok := mountOf(pod, c, gw.NATSCalloutSeed); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.CalloutSeedFile("")) {
 		t.Errorf("gateway: --nats-callout-seed %q is not the %s key of Secret %s", gw.NATSCalloutSeed, filepath.Base(bus.CalloutSeedFile("")), authSecret)
 	}
+	if v, key, ok := mountOf(pod, c, gw.NATSCalloutXKey); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.CalloutXKeyFile("")) {
+		t.Errorf("gateway: --nats-callout-xkey %q is not the %s key of Secret %s", gw.NATSCalloutXKey, filepath.Base(bus.CalloutXKeyFile("")), authSecret)
+	}
+	// It closes a revoked token's NATS connections as the system account's user.
+	if v, key, ok := mountOf(pod, c, gw.NATSSystemNKey); !ok || v.Secret == nil || v.Secret.SecretName != authSecret || key != filepath.Base(bus.SeedFile("", bus.RoleSystem)) {
+		t.Errorf("gateway: --nats-system-nkey %q is not the %s key of Secret %s", gw.NATSSystemNKey, filepath.Base(bus.SeedFile("", bus.RoleSystem)), authSecret)
+	}
 	if err := gw.Validate(); err != nil {
 		t.Errorf("gateway: its options do not validate: %v", err)
 	}
@@ -231,7 +238,7 @@ func TestChartNATS(t *testing.T) {
 			dir := t.TempDir()
 			seeds := filepath.Join(dir, "seeds")
 			users := &bus.Users{}
-			for _, role := range bus.ServiceRoles(bus.BuiltinExecutors) {
+			for _, role := range append(bus.ServiceRoles(bus.BuiltinExecutors), bus.RoleSystem) {
 				kp, err := bus.EnsureSeed(bus.SeedFile(seeds, role))
 				if err != nil {
 					t.Fatal(err)
@@ -315,8 +322,8 @@ func TestChartNATS(t *testing.T) {
 			} else if len(opts.Routes) != 0 || opts.Cluster.Port != 0 {
 				t.Errorf("one server with a cluster: routes %v", opts.Routes)
 			}
-			if len(opts.Nkeys) != len(bus.ServiceRoles(bus.BuiltinExecutors)) {
-				t.Errorf("%d users, want one per service role", len(opts.Nkeys))
+			if len(opts.Nkeys) != len(bus.ServiceRoles(bus.BuiltinExecutors))+1 {
+				t.Errorf("%d users, want one per service role and the system account's", len(opts.Nkeys))
 			}
 			if replicas > 1 {
 				return
@@ -351,6 +358,13 @@ func TestChartNATS(t *testing.T) {
 					t.Errorf("%s cannot open the layout with the seed the chart mounts: %v", svcName, err)
 				}
 				nc.Close()
+			}
+			gwd := r.deployments["rel-gateway"].Spec.Template
+			envOf(t, gwd.Spec.Containers[0])
+			var gw gateway.Options
+			gw.BindFlags(flag.NewFlagSet("gateway", flag.ContinueOnError))
+			if _, key, ok := mountOf(gwd.Spec, gwd.Spec.Containers[0], gw.NATSSystemNKey); ok {
+				wantKicker(t, ns, filepath.Join(seeds, key))
 			}
 			if _, err := (&bus.Options{URL: ns.ClientURL()}).Connect("dray-nobody"); err == nil {
 				t.Error("a client without credentials connected to the chart's NATS")

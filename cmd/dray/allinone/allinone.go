@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/callout"
 	"github.com/drayhq/dray/pkg/executor"
 	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/secret"
@@ -167,6 +168,11 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("make the NATS auth callout key: %w", err)
 	}
+	// …and its requests, which carry the tokens, are encrypted to this one (auth_callout xkey).
+	calloutXKey, err := nkeys.CreateCurveKeys()
+	if err != nil {
+		return nil, fmt.Errorf("make the NATS auth callout xkey: %w", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	in := &Instance{cancel: cancel, Registries: map[string]*prometheus.Registry{}}
 	process := prometheus.NewRegistry()
@@ -249,7 +255,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
 			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
-				CalloutIssuer: calloutKey, Gatherer: gatherers,
+				CalloutIssuer: calloutKey, CalloutXKey: calloutXKey, CalloutKick: callout.ServerKicker{Server: in.NATS}, Gatherer: gatherers,
 				PreviewSteps: func(d service.Deps) ([]*steps.Registry, error) { // the UI's promote preview
 					git, err := executorgit.New(executorgit.Options{Options: execOpts, Transports: o.GitTransports, Cache: gitCache}, d)
 					if err != nil {
@@ -301,6 +307,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	if err := users.UseCallout(calloutKey); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := users.UseCalloutXKey(calloutXKey); err != nil {
 		cancel()
 		return nil, err
 	}
