@@ -7,7 +7,7 @@ import (
 
 // TestApplyRefusesBadWindowsApproversAndRoutes: the bad input of promotion windows, human
 // steps and EventRouters (docs/resources.md#promotion-windows, docs/steps/wait-for-approval.md,
-// docs/notifications.md) is refused by dray apply against dray up — the gateway's check —
+// docs/resources.md#eventrouter) is refused by dray apply against dray up — the gateway's check —
 // naming the file, the resource and the field, and nothing of the batch is stored.
 func TestApplyRefusesBadWindowsApproversAndRoutes(t *testing.T) {
 	server := up(t)
