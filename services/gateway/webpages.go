@@ -47,17 +47,29 @@ func (a *api) webRoutes(mux *checkedMux) {
 	mux.HandleFunc("GET /login", public(), u.loginPage)
 	mux.HandleFunc("POST /login", public(), u.login)
 	mux.HandleFunc("POST /logout", public(), u.logout)
-	mux.HandleFunc("GET /{$}", anyIdentity().page(), u.projects)
-	mux.HandleFunc("GET /projects/{project}", need(access.VerbList, access.ResourceStages).page(), u.pipeline)
+	mux.HandleFunc("GET /{$}", anyIdentity().page(), u.connected(u.projects))
+	mux.HandleFunc("GET /projects/{project}", need(access.VerbList, access.ResourceStages).page(), u.connected(u.pipeline))
 	mux.HandleFunc("GET /projects/{project}/events", need(access.VerbList, access.ResourceStages).page(), u.events)
-	mux.HandleFunc("GET /projects/{project}/stages/{name}/card", need(access.VerbGet, access.ResourceStages).page(), u.card)
-	mux.HandleFunc("GET /projects/{project}/stages/{name}/promote", need(access.VerbPromote, access.ResourceStages).page(), u.promoteDialog)
-	mux.HandleFunc("GET /projects/{project}/stages/{name}/preview", need(access.VerbPromote, access.ResourceStages).page(), u.preview)
-	mux.HandleFunc("GET /projects/{project}/freight", need(access.VerbList, access.ResourceFreight).page(), u.freight)
-	mux.HandleFunc("GET /projects/{project}/freight-strip", need(access.VerbList, access.ResourceFreight).page(), u.strip)
-	mux.HandleFunc("GET /projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight).page(), u.freightDetail)
-	mux.HandleFunc("GET /projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions).page(), u.promotion)
-	mux.HandleFunc("GET /projects/{project}/promotions/{name}/steps", need(access.VerbGet, access.ResourcePromotions).page(), u.steps)
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/card", need(access.VerbGet, access.ResourceStages).page(), u.connected(u.card))
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/promote", need(access.VerbPromote, access.ResourceStages).page(), u.connected(u.promoteDialog))
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/preview", need(access.VerbPromote, access.ResourceStages).page(), u.connected(u.preview))
+	mux.HandleFunc("GET /projects/{project}/freight", need(access.VerbList, access.ResourceFreight).page(), u.connected(u.freight))
+	mux.HandleFunc("GET /projects/{project}/freight-strip", need(access.VerbList, access.ResourceFreight).page(), u.connected(u.strip))
+	mux.HandleFunc("GET /projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight).page(), u.connected(u.freightDetail))
+	mux.HandleFunc("GET /projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions).page(), u.connected(u.promotion))
+	mux.HandleFunc("GET /projects/{project}/promotions/{name}/steps", need(access.VerbGet, access.ResourcePromotions).page(), u.connected(u.steps))
+}
+
+// connected answers 503 at once, naming NATS, while the gateway has no connection to it:
+// a page then says Dray cannot answer right now instead of waiting for its reads to time out.
+func (u *web) connected(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if nc := u.a.Bus.Conn; nc != nil && !nc.IsConnected() {
+			fail(w, fmt.Errorf("the gateway is not connected to NATS (%s); it reconnects by itself", strings.ToLower(nc.Status().String())))
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (u *web) page(w http.ResponseWriter, r *http.Request, name, title, tab string, body any) {
