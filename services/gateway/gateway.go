@@ -186,6 +186,10 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 	}
 	mux := newHandler(a, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: m.instrument(d.Bus.Tracer(), mux), ReadHeaderTimeout: 10 * time.Second}
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	a.streams = streams
+	srv.RegisterOnShutdown(endStreams)
 	errs := make(chan error, 1)
 	go func() {
 		if opts.TLSCert != "" {
