@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,10 +188,34 @@ func (u *web) stages(ctx context.Context, project string) ([]v1.Stage, error) {
 func (u *web) pipeline(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
 	q := r.URL.Query()
-	p, err := u.buildPipeline(r.Context(), project, ui.ParseView(q.Get("compact"), q.Get("collapse")))
+	view := ui.ParseView(q.Get("compact"), q.Get("collapse"))
+	view.Layers = ui.ParseLayers(q.Get("layers"))
+	p, err := u.buildPipeline(r.Context(), project, view)
 	if err != nil {
 		fail(w, err)
 		return
+	}
+	// Find a Stage that a collapsed subtree or layer hides: expand what hides it (expanding
+	// a subtree can move a Stage into a collapsed layer, hence the loop) and send the
+	// browser to that view.
+	if find := q.Get("find"); find != "" {
+		moved := false
+		for range 4 {
+			v, hidden := p.Reveal(find)
+			if !hidden {
+				break
+			}
+			if p, err = u.buildPipeline(r.Context(), project, v); err != nil {
+				fail(w, err)
+				return
+			}
+			moved = true
+		}
+		if moved {
+			http.Redirect(w, r, "/projects/"+url.PathEscape(project)+p.View.FindQuery(find), http.StatusSeeOther)
+			return
+		}
+		p.Find = find
 	}
 	u.page(w, r, "pipeline", project, "pipeline", p)
 }

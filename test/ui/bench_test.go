@@ -155,7 +155,8 @@ func BenchmarkPipelinePage200Stages(b *testing.B) {
 	if err := chromedp.Do(ctx, shot(b, "pipeline-200-stages"), chromedp.SendKeys(chromedp.CSS("#search"), "s37-t2"), shot(b, "pipeline-200-stages-search"),
 		chromedp.Navigate(base+"/projects/big?compact=1"), chromedp.WaitVisible(chromedp.CSS(last+".compact")), shot(b, "pipeline-200-stages-names-only"),
 		chromedp.Navigate(base+"/projects/big?compact=1&collapse="+benchStage(0, 0)+","+benchStage(1, 0)), chromedp.WaitVisible(chromedp.CSS(last)),
-		shot(b, "pipeline-200-stages-collapsed")); err != nil {
+		shot(b, "pipeline-200-stages-collapsed"),
+		chromedp.Navigate(base+"/projects/big?layers=2,3"), chromedp.WaitVisible(chromedp.CSS("#layer-3")), shot(b, "pipeline-200-stages-layers-collapsed")); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(ms(pct(ttfb, 50)), "ttfb-p50-ms")
