@@ -30,6 +30,7 @@ import (
 	"github.com/drayhq/dray/pkg/manifest"
 	"github.com/drayhq/dray/pkg/service"
 	executorhttp "github.com/drayhq/dray/services/executor-http"
+	"github.com/drayhq/dray/services/gateway"
 	"github.com/drayhq/dray/services/scheduler"
 	"github.com/drayhq/dray/services/state"
 )
@@ -126,6 +127,9 @@ within seconds, with no network.`,
 			if err := o.OIDC.Validate(); err != nil {
 				return err
 			}
+			if err := gateway.CheckArgoCDURL(o.ArgoCDURL); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			var pushToken atomic.Pointer[string] // set once the admin token is known
@@ -173,6 +177,8 @@ within seconds, with no network.`,
 	oidcFlags := flag.NewFlagSet("oidc", flag.ContinueOnError)
 	o.OIDC.BindFlags(oidcFlags) // --oidc-issuer …: sign in with OIDC (README.md, "Access control")
 	f.AddGoFlagSet(oidcFlags)
+	f.StringVar(&o.ArgoCDURL, "argocd-url", os.Getenv("DRAY_ARGOCD_URL"),
+		"the Argo CD UI's address: the web UI links the Applications a Promotion synced into it ($DRAY_ARGOCD_URL)")
 	f.Var(&o.GitTransports, "allow-git-transport", "transports Git remotes may use beyond https, http and ssh: file (file:// and local paths, which read this host's files) or git (repeatable or comma-separated; default none)")
 	f.IntVar(&o.KeepPromotions, "keep-promotions", state.DefaultKeepPromotions,
 		"finished Promotions kept per Stage; older ones are deleted as new ones finish (Kargo's garbage collector keeps 20; negative: keep all)")

@@ -32,6 +32,21 @@ type api struct {
 	previewSteps map[string]steps.Step
 	// argoCD is Options.ArgoCDURL.
 	argoCD string
+	// streams ends when the gateway shuts down, and with it every stream of Server-Sent
+	// Events (streamContext); nil: never.
+	streams context.Context
+}
+
+// streamContext is the context of a long-lived response to r (Server-Sent Events): it ends
+// with the request or when the gateway shuts down, which http.Server.Shutdown does not do
+// by itself, so that clients see the gateway go and reconnect.
+func (a *api) streamContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	if a.streams == nil {
+		return ctx, cancel
+	}
+	stop := context.AfterFunc(a.streams, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 func (a *api) routes(mux router) {

@@ -20,6 +20,7 @@ import (
 	"github.com/drayhq/dray/pkg/audit"
 	"github.com/drayhq/dray/pkg/bus"
 	"github.com/drayhq/dray/pkg/callout"
+	"github.com/drayhq/dray/pkg/gitrepo"
 	"github.com/drayhq/dray/pkg/service"
 	"github.com/drayhq/dray/pkg/steps"
 )
@@ -66,9 +67,13 @@ type Options struct {
 	Gatherer prometheus.Gatherer
 	// PreviewSteps, when set, builds the steps the UI's promote preview runs (pkg/preview:
 	// the git and config executors' steps, with d's Secrets), so the preview shows the diff
-	// git-push would push, as dray run --diff does. Unset, it shows the artifacts and steps
-	// only. dray up sets it.
+	// git-push would push, as dray run --diff does. Default the git and config executors'
+	// steps built through their New (previewsteps.go); dray up passes them with its clone
+	// cache.
 	PreviewSteps func(d service.Deps) ([]*steps.Registry, error)
+	// GitTransports are allowed for the preview's Git remotes beyond https, http and ssh
+	// (--allow-git-transport, default $DRAY_ALLOW_GIT_TRANSPORT), as the git executor's.
+	GitTransports gitrepo.Transports
 	// ArgoCDURL is the Argo CD UI's address: a Promotion's page links the Applications
 	// argocd-update synced into it. Default $DRAY_ARGOCD_URL; none: it names them only.
 	ArgoCDURL string
@@ -91,6 +96,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"nkey seed file of the NATS system account's user: a revoked API token's NATS connections are then closed at once ($DRAY_NATS_SYSTEM_NKEY; see dray nats config)")
 	fs.StringVar(&o.ArgoCDURL, "argocd-url", os.Getenv("DRAY_ARGOCD_URL"),
 		"the Argo CD UI's address: the web UI links the Applications a Promotion synced into it ($DRAY_ARGOCD_URL)")
+	o.GitTransports.BindFlag(fs)
 	o.OIDC.BindFlags(fs)
 }
 
@@ -103,11 +109,18 @@ func (o *Options) Validate() error {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
-	if u, err := url.Parse(o.ArgoCDURL); o.ArgoCDURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
-		errs = append(errs, fmt.Errorf("--argocd-url %q is not the Argo CD UI's http(s) address", o.ArgoCDURL))
-	}
+	errs = append(errs, CheckArgoCDURL(o.ArgoCDURL))
 	errs = append(errs, o.OIDC.Validate())
 	return errors.Join(errs...)
+}
+
+// CheckArgoCDURL reports an --argocd-url that is not an http(s) address (the UI links into
+// it); empty is fine.
+func CheckArgoCDURL(s string) error {
+	if u, err := url.Parse(s); s != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return fmt.Errorf("--argocd-url %q is not the Argo CD UI's http(s) address", s)
+	}
+	return nil
 }
 
 // newHandler builds the gateway's routes: health and metrics, the API and webhook routes
@@ -188,21 +201,16 @@ func Run(ctx context.Context, opts Options, d service.Deps) error {
 		return err
 	}
 	a := &api{Deps: d, route: opts.Route, auth: auth, metrics: m, argoCD: opts.ArgoCDURL}
-	if opts.PreviewSteps != nil {
-		regs, err := opts.PreviewSteps(d)
-		if err != nil {
-			_ = ln.Close()
-			return fmt.Errorf("build the preview's steps: %w", err)
-		}
-		a.previewSteps = map[string]steps.Step{}
-		for _, reg := range regs {
-			for _, name := range reg.Names() {
-				a.previewSteps[name], _ = reg.Lookup(name)
-			}
-		}
+	if a.previewSteps, err = buildPreviewSteps(opts, d); err != nil {
+		_ = ln.Close()
+		return err
 	}
 	mux := newHandler(a, gatherer, opts.Mounts)
 	srv := &http.Server{Handler: m.instrument(d.Bus.Tracer(), mux), ReadHeaderTimeout: 10 * time.Second}
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	a.streams = streams
+	srv.RegisterOnShutdown(endStreams)
 	errs := make(chan error, 1)
 	go func() {
 		if opts.TLSCert != "" {

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -30,7 +29,7 @@ func (a *api) watchPromotion(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, err)
 		return
 	}
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := a.streamContext(r)
 	defer cancel()
 	watcher, err := a.Bus.Promotions.Watch(ctx, bus.Key(project, name))
 	if err != nil {

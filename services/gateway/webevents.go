@@ -36,6 +36,8 @@ const sseHeartbeat = 25 * time.Second
 // (where the Freight now is follows promotion.succeeded). Nothing is polled.
 func (u *web) events(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
+	ctx, cancel := u.a.streamContext(r)
+	defer cancel()
 	rc := http.NewResponseController(w)
 	msgs := make(chan *nats.Msg, 256)
 	sub, err := u.a.Bus.Conn.ChanSubscribe("dray.events."+project+".>", msgs)
@@ -44,7 +46,7 @@ func (u *web) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	watch, err := u.a.Bus.Stages.Watch(r.Context(), bus.Key(project, "*"), jetstream.UpdatesOnly())
+	watch, err := u.a.Bus.Stages.Watch(ctx, bus.Key(project, "*"), jetstream.UpdatesOnly())
 	if err != nil {
 		fail(w, fmt.Errorf("follow the Stages of project %s: %w", project, err))
 		return
@@ -73,7 +75,7 @@ func (u *web) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		var ok bool
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case m := <-msgs:
 			ok = send(eventOf(m.Data))

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,17 +48,29 @@ func (a *api) webRoutes(mux *checkedMux) {
 	mux.HandleFunc("GET /login", public(), u.loginPage)
 	mux.HandleFunc("POST /login", public(), u.login)
 	mux.HandleFunc("POST /logout", public(), u.logout)
-	mux.HandleFunc("GET /{$}", anyIdentity().page(), u.projects)
-	mux.HandleFunc("GET /projects/{project}", need(access.VerbList, access.ResourceStages).page(), u.pipeline)
+	mux.HandleFunc("GET /{$}", anyIdentity().page(), u.connected(u.projects))
+	mux.HandleFunc("GET /projects/{project}", need(access.VerbList, access.ResourceStages).page(), u.connected(u.pipeline))
 	mux.HandleFunc("GET /projects/{project}/events", need(access.VerbList, access.ResourceStages).page(), u.events)
-	mux.HandleFunc("GET /projects/{project}/stages/{name}/card", need(access.VerbGet, access.ResourceStages).page(), u.card)
-	mux.HandleFunc("GET /projects/{project}/stages/{name}/promote", need(access.VerbPromote, access.ResourceStages).page(), u.promoteDialog)
-	mux.HandleFunc("GET /projects/{project}/stages/{name}/preview", need(access.VerbPromote, access.ResourceStages).page(), u.preview)
-	mux.HandleFunc("GET /projects/{project}/freight", need(access.VerbList, access.ResourceFreight).page(), u.freight)
-	mux.HandleFunc("GET /projects/{project}/freight-strip", need(access.VerbList, access.ResourceFreight).page(), u.strip)
-	mux.HandleFunc("GET /projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight).page(), u.freightDetail)
-	mux.HandleFunc("GET /projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions).page(), u.promotion)
-	mux.HandleFunc("GET /projects/{project}/promotions/{name}/steps", need(access.VerbGet, access.ResourcePromotions).page(), u.steps)
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/card", need(access.VerbGet, access.ResourceStages).page(), u.connected(u.card))
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/promote", need(access.VerbPromote, access.ResourceStages).page(), u.connected(u.promoteDialog))
+	mux.HandleFunc("GET /projects/{project}/stages/{name}/preview", need(access.VerbPromote, access.ResourceStages).page(), u.connected(u.preview))
+	mux.HandleFunc("GET /projects/{project}/freight", need(access.VerbList, access.ResourceFreight).page(), u.connected(u.freight))
+	mux.HandleFunc("GET /projects/{project}/freight-strip", need(access.VerbList, access.ResourceFreight).page(), u.connected(u.strip))
+	mux.HandleFunc("GET /projects/{project}/freight/{name}", need(access.VerbGet, access.ResourceFreight).page(), u.connected(u.freightDetail))
+	mux.HandleFunc("GET /projects/{project}/promotions/{name}", need(access.VerbGet, access.ResourcePromotions).page(), u.connected(u.promotion))
+	mux.HandleFunc("GET /projects/{project}/promotions/{name}/steps", need(access.VerbGet, access.ResourcePromotions).page(), u.connected(u.steps))
+}
+
+// connected answers 503 at once, naming NATS, while the gateway has no connection to it:
+// a page then says Dray cannot answer right now instead of waiting for its reads to time out.
+func (u *web) connected(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if nc := u.a.Bus.Conn; nc != nil && !nc.IsConnected() {
+			fail(w, fmt.Errorf("the gateway is not connected to NATS (%s); it reconnects by itself", strings.ToLower(nc.Status().String())))
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (u *web) page(w http.ResponseWriter, r *http.Request, name, title, tab string, body any) {
@@ -175,10 +188,34 @@ func (u *web) stages(ctx context.Context, project string) ([]v1.Stage, error) {
 func (u *web) pipeline(w http.ResponseWriter, r *http.Request) {
 	project := r.PathValue("project")
 	q := r.URL.Query()
-	p, err := u.buildPipeline(r.Context(), project, ui.ParseView(q.Get("compact"), q.Get("collapse")))
+	view := ui.ParseView(q.Get("compact"), q.Get("collapse"))
+	view.Layers = ui.ParseLayers(q.Get("layers"))
+	p, err := u.buildPipeline(r.Context(), project, view)
 	if err != nil {
 		fail(w, err)
 		return
+	}
+	// Find a Stage that a collapsed subtree or layer hides: expand what hides it (expanding
+	// a subtree can move a Stage into a collapsed layer, hence the loop) and send the
+	// browser to that view.
+	if find := q.Get("find"); find != "" {
+		moved := false
+		for range 4 {
+			v, hidden := p.Reveal(find)
+			if !hidden {
+				break
+			}
+			if p, err = u.buildPipeline(r.Context(), project, v); err != nil {
+				fail(w, err)
+				return
+			}
+			moved = true
+		}
+		if moved {
+			http.Redirect(w, r, "/projects/"+url.PathEscape(project)+p.View.FindQuery(find), http.StatusSeeOther)
+			return
+		}
+		p.Find = find
 	}
 	u.page(w, r, "pipeline", project, "pipeline", p)
 }

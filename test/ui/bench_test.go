@@ -155,13 +155,57 @@ func BenchmarkPipelinePage200Stages(b *testing.B) {
 	if err := chromedp.Do(ctx, shot(b, "pipeline-200-stages"), chromedp.SendKeys(chromedp.CSS("#search"), "s37-t2"), shot(b, "pipeline-200-stages-search"),
 		chromedp.Navigate(base+"/projects/big?compact=1"), chromedp.WaitVisible(chromedp.CSS(last+".compact")), shot(b, "pipeline-200-stages-names-only"),
 		chromedp.Navigate(base+"/projects/big?compact=1&collapse="+benchStage(0, 0)+","+benchStage(1, 0)), chromedp.WaitVisible(chromedp.CSS(last)),
-		shot(b, "pipeline-200-stages-collapsed")); err != nil {
+		shot(b, "pipeline-200-stages-collapsed"),
+		chromedp.Navigate(base+"/projects/big?layers=2,3"), chromedp.WaitVisible(chromedp.CSS("#layer-3")), shot(b, "pipeline-200-stages-layers-collapsed")); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(ms(pct(ttfb, 50)), "ttfb-p50-ms")
 	b.ReportMetric(ms(pct(render, 50)), "render-p50-ms")
 	b.ReportMetric(ms(pct(render, 95)), "render-p95-ms")
 	b.ReportMetric(float64(size)/1024, "page-KiB")
+}
+
+// ttfb GETs path as tok and returns the gateway's time to first byte and the body's size.
+func ttfb(b *testing.B, base, tok, path string) (time.Duration, int) {
+	b.Helper()
+	req, _ := http.NewRequestWithContext(b.Context(), http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	var sent, first time.Time
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest:         func(httptrace.WroteRequestInfo) { sent = time.Now() },
+		GotFirstResponseByte: func() { first = time.Now() },
+	}))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: %d", path, resp.StatusCode)
+	}
+	return first.Sub(sent), int(n)
+}
+
+// BenchmarkFreightPages2000 measures the Freight pages of a project with 2,000 Freight: the
+// gateway's time to first byte of the timeline's first page, and of a Freight's page (its
+// history and the Freight offered to compare with), and their weight.
+func BenchmarkFreightPages2000(b *testing.B) {
+	base, tok, _, _ := startBig(b)
+	var timeline, detail []time.Duration
+	var timelineSize, detailSize int
+	for b.Loop() {
+		d, n := ttfb(b, base, tok, "/projects/big/freight")
+		timeline, timelineSize = append(timeline, d), n
+		d, n = ttfb(b, base, tok, "/projects/big/freight/f1000")
+		detail, detailSize = append(detail, d), n
+	}
+	b.ReportMetric(ms(pct(timeline, 50)), "timeline-ttfb-p50-ms")
+	b.ReportMetric(ms(pct(timeline, 95)), "timeline-ttfb-p95-ms")
+	b.ReportMetric(ms(pct(detail, 50)), "freight-ttfb-p50-ms")
+	b.ReportMetric(ms(pct(detail, 95)), "freight-ttfb-p95-ms")
+	b.ReportMetric(float64(timelineSize)/1024, "timeline-KiB")
+	b.ReportMetric(float64(detailSize)/1024, "freight-KiB")
 }
 
 // BenchmarkEventToDOM measures how long a change takes to show on an open pipeline page:

@@ -264,3 +264,42 @@ images: [{repoURL: ghcr.io/example/app, tag: "1.%d.0"}]
 		t.Errorf("rejected row reads %q", r)
 	}
 }
+
+// TestCollapseLayerAndFind: collapsing staging's layer draws it as one node; Find a Stage
+// offers the Stages that layer or a collapsed subtree hides, and following the offer
+// expands what hides it and highlights the Stage.
+func TestCollapseLayerAndFind(t *testing.T) {
+	d := startDray(t)
+	ctx := tab(t)
+	signIn(t, ctx, d, d.tokens["alice"], "/projects/shop")
+	do(t, ctx, "collapse layer 2",
+		chromedp.Click(chromedp.CSS(`a.layer-toggle[data-layer="2"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#layer-2`)),
+		shot(t, "pipeline-layer-collapsed"))
+	if eval(t, ctx, `document.querySelector("#stage-staging") !== null`) {
+		t.Error("staging is still drawn with its layer collapsed")
+	}
+	if h := text(t, ctx, `#layer-2 h2`); !strings.Contains(h, "1 Stage") || strings.Contains(h, "1 Stages") {
+		t.Errorf("layer 2's node reads %q", h)
+	}
+	do(t, ctx, "find staging",
+		chromedp.SendKeys(chromedp.CSS("#search"), "stag"),
+		chromedp.WaitVisible(chromedp.CSS(`#hidden-matches a`)),
+		shot(t, "pipeline-find-hidden"),
+		chromedp.Click(chromedp.CSS(`#hidden-matches a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#stage-staging.match`)))
+	if eval(t, ctx, `document.querySelector("#layer-2") !== null || !location.search.includes("find=staging")`) {
+		t.Errorf("after Show staging: layer 2 still collapsed or the address lost the search")
+	}
+	do(t, ctx, "find prod under collapsed dev",
+		chromedp.Click(chromedp.CSS(`a.toggle[data-toggle="dev"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.toggle[data-toggle="dev"][aria-expanded="false"]`)),
+		chromedp.SendKeys(chromedp.CSS("#search"), "prod"),
+		chromedp.WaitVisible(chromedp.CSS(`#hidden-matches a`)),
+		chromedp.Click(chromedp.CSS(`#hidden-matches a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#stage-prod.match`)),
+		shot(t, "pipeline-found"))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#search"))); v != "prod" {
+		t.Errorf("the search box reads %q after finding prod", v)
+	}
+}

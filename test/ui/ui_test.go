@@ -101,6 +101,8 @@ type dray struct {
 	base    string
 	tokens  map[string]string
 	freight map[string]string
+	// stopGateway stops the gateway (the other services run on).
+	stopGateway func()
 }
 
 // pipelineYAML is the shop project: Warehouse app, Freight v1 and v2, and dev → staging →
@@ -164,7 +166,7 @@ func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 	t.Helper()
 	ns := bustest.Start(t)
 	b := ns.Connect(t)
-	start := func(name string, run func(context.Context, service.Deps) error) {
+	start := func(name string, run func(context.Context, service.Deps) error) (stop func()) {
 		nc, err := nats.Connect(ns.ClientURL(), nats.Name("ui-test-"+name))
 		if err != nil {
 			t.Fatal(err)
@@ -181,7 +183,10 @@ func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 				t.Errorf("%s stopped: %v", name, err)
 			}
 		})
-		t.Cleanup(func() { cancel(); wg.Wait(); nc.Close() })
+		var once sync.Once
+		stop = func() { once.Do(func() { cancel(); wg.Wait(); nc.Close() }) }
+		t.Cleanup(stop)
+		return stop
 	}
 	start("state", func(ctx context.Context, d service.Deps) error { return state.Run(ctx, state.Options{}, d) })
 	start("scheduler", func(ctx context.Context, d service.Deps) error {
@@ -195,7 +200,7 @@ func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 		return executor.Run(ctx, executor.Options{CacheDir: t.TempDir()}, executor.Deps{Name: "test", Bus: d.Bus, Log: d.Log, Metrics: d.Metrics, Steps: reg})
 	})
 	ready := make(chan string, 1)
-	start("gateway", func(ctx context.Context, d service.Deps) error {
+	stopGateway := start("gateway", func(ctx context.Context, d service.Deps) error {
 		opts.Addr, opts.Ready, opts.Route = "127.0.0.1:0", ready, route
 		return gateway.Run(ctx, opts, d)
 	})
@@ -205,7 +210,7 @@ func startDrayWith(t testing.TB, opts gateway.Options, manifests string) *dray {
 	case <-time.After(30 * time.Second):
 		t.Fatal("gateway did not start")
 	}
-	d := &dray{bus: b, base: "http://" + addr, tokens: map[string]string{}, freight: map[string]string{}}
+	d := &dray{bus: b, base: "http://" + addr, tokens: map[string]string{}, freight: map[string]string{}, stopGateway: stopGateway}
 	store := token.NewStore(b.Tokens)
 	for _, tk := range []v1.APIToken{{Name: "admin", SystemAdmin: true}, {Name: "alice", Project: "shop", Role: "admin"}, {Name: "victor", Project: "shop", Role: "viewer"}} {
 		text, _, err := store.Create(t.Context(), tk)

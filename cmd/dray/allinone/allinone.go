@@ -81,6 +81,9 @@ type Options struct {
 	Resync time.Duration
 	// AuditMaxAge is how long DRAY_AUDIT keeps records (bus.Options.AuditMaxAge; 0: a year).
 	AuditMaxAge time.Duration
+	// ArgoCDURL is the Argo CD UI's address, where the web UI links the Applications a
+	// Promotion synced (gateway.Options.ArgoCDURL). Default none.
+	ArgoCDURL string
 	// TracerProvider records every service's spans. Default: each service's own, from the
 	// standard OTEL_* environment (service.Tracing), which is off unless set.
 	TracerProvider trace.TracerProvider
@@ -255,7 +258,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		}},
 		{"gateway", func(ctx context.Context, d service.Deps) error {
 			return gateway.Run(ctx, gateway.Options{Addr: o.Addr, Mounts: o.Mounts, Ready: ready, Route: o.Route, TLSCert: o.TLSCert, TLSKey: o.TLSKey, OIDC: o.OIDC,
-				CalloutIssuer: calloutKey, CalloutXKey: calloutXKey, CalloutKick: callout.ServerKicker{Server: in.NATS}, Gatherer: gatherers,
+				CalloutIssuer: calloutKey, CalloutXKey: calloutXKey, CalloutKick: callout.ServerKicker{Server: in.NATS}, Gatherer: gatherers, ArgoCDURL: o.ArgoCDURL,
 				PreviewSteps: func(d service.Deps) ([]*steps.Registry, error) { // the UI's promote preview
 					git, err := executorgit.New(executorgit.Options{Options: execOpts, Transports: o.GitTransports, Cache: gitCache}, d)
 					if err != nil {

@@ -216,3 +216,60 @@ func TestIssue17Marks(t *testing.T) {
 		}
 	}
 }
+
+// TestCollapseLayer: collapsing a layer draws its Stages as one node that counts them, which
+// their edges meet; Find a Stage's Reveal expands the layer or the subtrees hiding a Stage.
+func TestCollapseLayer(t *testing.T) {
+	whs := []v1.Warehouse{{Metadata: v1.ObjectMeta{Name: "app"}}}
+	stages := []v1.Stage{stage("dev", "", "app")}
+	for i := range 50 {
+		stages = append(stages, stage(fmt.Sprintf("qa-%02d", i), "dev", ""))
+	}
+	stages = append(stages, stage("prod", "qa-00", ""), stage("prod-eu", "qa-01", ""))
+	stages[3].Status.CurrentPromotion = &v1.PromotionReference{Name: "qa-02.x"}
+	full := ui.BuildPipelineView("shop", whs, stages, nil, nil, ui.View{})
+	if len(full.Layers) != 3 || full.Layers[1].Layer != 2 || full.Layers[1].Stages != 50 || full.Layers[1].Collapsed ||
+		full.Layers[1].Href != "/projects/shop?layers=2" {
+		t.Fatalf("layers of the full graph: %+v", full.Layers)
+	}
+	folded := ui.BuildPipelineView("shop", whs, stages, nil, nil, ui.View{Layers: ui.ParseLayers("2,x")})
+	if len(folded.Stages) != 3 || folded.Hidden != 50 || len(folded.Collapsed) != 1 || folded.Height >= full.Height {
+		t.Fatalf("layer 2 collapsed: %d Stages drawn, %d hidden, %d layer nodes, height %d (full %d)",
+			len(folded.Stages), folded.Hidden, len(folded.Collapsed), folded.Height, full.Height)
+	}
+	if n := folded.Collapsed[0]; n.Stages != 50 || n.Running != 1 || len(n.Names) != 50 || n.Href != "/projects/shop" || !folded.Layers[1].Collapsed {
+		t.Errorf("layer 2's node: %+v", n)
+	}
+	var edges []string
+	for _, e := range folded.Edges {
+		edges = append(edges, e.From+">"+e.To)
+	}
+	if want := "app>dev dev>layer-2 layer-2>prod layer-2>prod-eu"; strings.Join(edges, " ") != want {
+		t.Errorf("edges with layer 2 collapsed: %v, want %s", edges, want)
+	}
+	if v, hidden := folded.Reveal("qa-17"); !hidden || len(v.Layers) != 0 {
+		t.Errorf("reveal qa-17 in collapsed layer 2: %+v %v, want layer 2 expanded", v, hidden)
+	}
+	if _, hidden := folded.Reveal("dev"); hidden {
+		t.Error("dev is drawn, yet Reveal says it is hidden")
+	}
+	both := ui.BuildPipelineView("shop", whs, stages, nil, nil, ui.View{Compact: true, Collapse: []string{"dev", "qa-01"}, Layers: []int{3}})
+	v, hidden := both.Reveal("prod-eu")
+	if !hidden || len(v.Collapse) != 0 || !v.Compact || v.Layers[0] != 3 {
+		t.Errorf("reveal prod-eu under dev and qa-01 collapsed: %+v %v, want both expanded, layer 3 kept", v, hidden)
+	}
+	if q := v.FindQuery("prod-eu"); q != "?compact=1&layers=3&find=prod-eu" {
+		t.Errorf("find query %q", q)
+	}
+	r, err := ui.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []ui.Pipeline{folded, both} {
+		w := httptest.NewRecorder()
+		r.Page(w, 200, "pipeline", ui.Page{Title: "shop", User: "token:shop/v", Project: "shop", Body: p})
+		if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, `class="layer-toggle"`) || !strings.Contains(body, `<li data-name="qa-`) {
+			t.Errorf("pipeline page with collapsed layers: %d\n%s", w.Code, body)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,15 +64,69 @@ type Pipeline struct {
 	Edges         []Edge
 	// View is how the graph is drawn: compact, and the Stages whose subtrees are collapsed.
 	View View
-	// Hidden counts the Stages collapsed away.
+	// Hidden counts the Stages collapsed away (in subtrees and layers).
 	Hidden int
+	// Layers are the graph's columns of Stages, each with the control that collapses it,
+	// in a header row above the nodes.
+	Layers []LayerHeader
+	// Collapsed are the collapsed layers, each drawn as one node.
+	Collapsed []LayerNode
+	// HiddenStages are the Stages not drawn, with what hides them, for Find a Stage.
+	HiddenStages []HiddenStage
+	// Find is the Stage the page was asked to find (?find=), which the search box shows.
+	Find string
 }
 
+// LayerHeader is a column's header: its number (a Warehouse's column is 0, so Stages' are
+// 1 and up), how many Stages it has, and the link that collapses or expands it.
+type LayerHeader struct {
+	Layer, X, Stages int
+	Collapsed        bool
+	Href             string
+}
+
+// LayerNode is a collapsed layer, drawn as one node: how many Stages it holds, how many
+// of them are promoting and how many last promotions failed.
+type LayerNode struct {
+	Layer, X, Y              int
+	Stages, Running, Failing int
+	Href                     string
+	Names                    []string
+}
+
+// HiddenStage is a Stage a collapsed subtree (the collapsed Stages upstream of it) or a
+// collapsed layer hides.
+type HiddenStage struct {
+	Name      string
+	Collapsed []string
+	Layer     int
+}
+
+// Reveal is view changed so that the Stage named name is drawn: the subtrees and the layer
+// hiding it expanded. It returns view and false when name is not hidden.
+func (p Pipeline) Reveal(name string) (View, bool) {
+	v := p.View
+	for _, h := range p.HiddenStages {
+		if h.Name != name {
+			continue
+		}
+		v.Collapse = slices.DeleteFunc(slices.Clone(v.Collapse), func(c string) bool { return slices.Contains(h.Collapsed, c) })
+		v.Layers = slices.DeleteFunc(slices.Clone(v.Layers), func(l int) bool { return l == h.Layer })
+		return v, true
+	}
+	return v, false
+}
+
+// headerHeight is the height of the row of layer headers above the nodes.
+const headerHeight = 34
+
 // View is how a pipeline graph is drawn, from the page's query: ?compact=1 draws every node
-// as its name only; ?collapse=a,b hides the Stages downstream of a and b.
+// as its name only; ?collapse=a,b hides the Stages downstream of a and b; ?layers=2,3 draws
+// the Stages of the graph's columns 2 and 3 as one node each.
 type View struct {
 	Compact  bool
 	Collapse []string
+	Layers   []int
 }
 
 // Query is the view as a query string ("" for the default view), with a Stage's subtree
@@ -92,10 +148,48 @@ func (v View) Query(toggle string) string {
 		slices.Sort(collapse)
 		parts = append(parts, "collapse="+url.QueryEscape(strings.Join(collapse, ",")))
 	}
+	if len(v.Layers) > 0 {
+		layers := slices.Sorted(slices.Values(v.Layers))
+		s := make([]string, len(layers))
+		for i, l := range layers {
+			s[i] = strconv.Itoa(l)
+		}
+		parts = append(parts, "layers="+url.QueryEscape(strings.Join(s, ",")))
+	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return "?" + strings.Join(parts, "&")
+}
+
+// LayerQuery is the view's query with layer collapsed or expanded.
+func (v View) LayerQuery(layer int) string {
+	if i := slices.Index(v.Layers, layer); i >= 0 {
+		v.Layers = slices.Delete(slices.Clone(v.Layers), i, i+1)
+	} else {
+		v.Layers = append(slices.Clone(v.Layers), layer)
+	}
+	return v.Query("")
+}
+
+// FindQuery is the view's query asking the page to find the Stage named name.
+func (v View) FindQuery(name string) string {
+	q := v.Query("")
+	if q == "" {
+		return "?find=" + url.QueryEscape(name)
+	}
+	return q + "&find=" + url.QueryEscape(name)
+}
+
+// ParseLayers reads ?layers=: the numbers of the collapsed columns; others are ignored.
+func ParseLayers(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // CompactQuery is the view's query with Compact switched.
@@ -104,9 +198,9 @@ func (v View) CompactQuery() string {
 	return v.Query("")
 }
 
-// ExpandAllQuery is the view's query with no subtree collapsed.
+// ExpandAllQuery is the view's query with no subtree or layer collapsed.
 func (v View) ExpandAllQuery() string {
-	v.Collapse = nil
+	v.Collapse, v.Layers = nil, nil
 	return v.Query("")
 }
 
@@ -248,20 +342,64 @@ func BuildPipelineView(project string, warehouses []v1.Warehouse, stages []v1.St
 		return seen
 	}
 	hidden := map[string]bool{}
+	hiddenBy := map[string][]string{} // a hidden Stage's collapsed Stages upstream
 	for _, c := range view.Collapse {
 		for n := range below("s/" + c) {
 			hidden[n] = true
+			hiddenBy[n] = append(hiddenBy[n], c)
 		}
 	}
 	visible := slices.DeleteFunc(slices.Clone(nodes), func(n string) bool { return hidden[n] })
 	pos := Layout(visible, parents)
-	p := Pipeline{Project: project, View: view, Hidden: len(hidden)}
+	p := Pipeline{Project: project, View: view}
+	for _, s := range stages {
+		if c := hiddenBy["s/"+s.Metadata.Name]; len(c) > 0 {
+			p.HiddenStages = append(p.HiddenStages, HiddenStage{Name: s.Metadata.Name, Collapsed: c})
+		}
+	}
+	// Layers: the columns of Stages. A collapsed one is drawn as a node in its first row,
+	// which the edges of its Stages go to and leave from.
+	layerOf := map[string]int{} // a Stage in a collapsed layer: its layer
+	columns := map[int][]string{}
+	for _, id := range visible {
+		if strings.HasPrefix(id, "s/") {
+			columns[pos[id].Col] = append(columns[pos[id].Col], id)
+		}
+	}
+	top := 0
+	if len(columns) > 0 {
+		top = headerHeight
+	}
 	cw, ch, gx, gy := view.size()
 	xy := func(id string) (int, int) {
 		q := pos[id]
-		x, y := q.Col*(cw+gx), q.Row*(ch+gy)
+		x, y := q.Col*(cw+gx), top+q.Row*(ch+gy)
 		p.Width, p.Height = max(p.Width, x+cw), max(p.Height, y+ch)
 		return x, y
+	}
+	for _, k := range slices.Sorted(maps.Keys(columns)) {
+		h := LayerHeader{Layer: k, X: k * (cw + gx), Stages: len(columns[k]), Collapsed: slices.Contains(view.Layers, k),
+			Href: "/projects/" + project + view.LayerQuery(k)}
+		p.Layers = append(p.Layers, h)
+		if !h.Collapsed {
+			continue
+		}
+		n := LayerNode{Layer: k, Stages: len(columns[k]), Href: h.Href}
+		for _, id := range columns[k] {
+			layerOf[id] = k
+			n.Names = append(n.Names, id[2:])
+			p.HiddenStages = append(p.HiddenStages, HiddenStage{Name: id[2:], Layer: k})
+		}
+		pos[layerID(k)] = Pos{Col: k}
+		n.X, n.Y = xy(layerID(k))
+		p.Collapsed = append(p.Collapsed, n)
+	}
+	p.Hidden = len(p.HiddenStages)
+	at := func(id string) string { // where id's edges meet: its layer's node when collapsed
+		if k, ok := layerOf[id]; ok {
+			return layerID(k)
+		}
+		return id
 	}
 	for _, w := range warehouses {
 		n := WarehouseNode{Name: w.Metadata.Name, Compact: view.Compact}
@@ -282,6 +420,16 @@ func BuildPipelineView(project string, warehouses []v1.Warehouse, stages []v1.St
 			continue
 		}
 		c := Card(project, &stages[i], cfg, freight)
+		if k, ok := layerOf[id]; ok {
+			n := &p.Collapsed[slices.IndexFunc(p.Collapsed, func(n LayerNode) bool { return n.Layer == k })]
+			if c.Running {
+				n.Running++
+			}
+			if c.Promotion != nil && !c.Running && failed(c.Promotion.Phase) {
+				n.Failing++
+			}
+			continue
+		}
 		c.X, c.Y = xy(id)
 		c.Compact = view.Compact
 		if n := len(below(id)); n > 0 {
@@ -291,21 +439,30 @@ func BuildPipelineView(project string, warehouses []v1.Warehouse, stages []v1.St
 		}
 		p.Stages = append(p.Stages, c)
 	}
+	drawn := map[[2]string]bool{}
 	for _, id := range visible {
 		for _, from := range parents[id] {
 			if _, ok := pos[from]; !ok {
 				continue
 			}
-			fx, fy := xy(from)
-			tx, ty := xy(id)
+			a, b := at(from), at(id)
+			if a == b || drawn[[2]string{a, b}] {
+				continue
+			}
+			drawn[[2]string{a, b}] = true
+			fx, fy := xy(a)
+			tx, ty := xy(b)
 			x1, y1, x2, y2 := fx+cw, fy+ch/2, tx, ty+ch/2
 			mid := (x1 + x2) / 2
-			p.Edges = append(p.Edges, Edge{From: from[2:], To: id[2:],
+			p.Edges = append(p.Edges, Edge{From: a[2:], To: b[2:],
 				D: fmt.Sprintf("M%d %d C%d %d %d %d %d %d", x1, y1, mid, y1, mid, y2, x2, y2)})
 		}
 	}
 	return p
 }
+
+// layerID is the layout's id of collapsed layer k's node.
+func layerID(k int) string { return "l/layer-" + strconv.Itoa(k) }
 
 func appendNew(list []string, s string) []string {
 	if slices.Contains(list, s) {

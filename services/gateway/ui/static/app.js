@@ -77,7 +77,22 @@
         if (hit) { n++; if (!first) { first = el; } }
       });
       document.querySelectorAll(".edges path[data-from]").forEach(function (p) { p.classList.toggle("dim", q !== ""); });
-      document.getElementById("search-count").textContent = q ? n + " found" : "";
+      // Stages a collapsed subtree or layer hides: links that expand what hides them
+      var hidden = [], box = document.getElementById("hidden-matches");
+      if (t.dataset.hidden && q !== "") {
+        document.querySelectorAll(t.dataset.hidden).forEach(function (el) {
+          if (el.dataset.name.toLowerCase().indexOf(q) >= 0) { hidden.push(el.dataset.name); }
+        });
+      }
+      box.textContent = "";
+      hidden.slice(0, 5).forEach(function (name) {
+        var a = document.createElement("a");
+        a.href = t.dataset.findHref + encodeURIComponent(name);
+        a.textContent = "Show " + name;
+        box.appendChild(a);
+      });
+      if (hidden.length > 5) { box.appendChild(document.createTextNode(" +" + (hidden.length - 5) + " more hidden")); }
+      document.getElementById("search-count").textContent = q ? n + " found" + (hidden.length ? ", " + hidden.length + " hidden:" : "") : "";
       if (first) { first.scrollIntoView({ block: "center", inline: "center" }); }
     }
     if (t.dataset.zoom !== undefined) {
@@ -88,6 +103,9 @@
       g.style.marginBottom = Math.ceil(g.offsetHeight * (k - 1)) + "px";
     }
   });
+  // A page opened to find a Stage (?find=) searches for it at once.
+  var search = document.querySelector("input[data-search]");
+  if (search && search.value) { search.dispatchEvent(new Event("input", { bubbles: true })); }
   // Drag a Freight (a chip of the strip, or the Freight a card holds) onto a Stage's card:
   // the Stage's promote dialog opens with it chosen and its preview shown, as Promote… does.
   var dragged = null;
