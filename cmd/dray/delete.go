@@ -229,7 +229,7 @@ func completeDelete(g *globals) cobra.CompletionFunc {
 		}
 		if k, ok := deleteKinds[strings.ToLower(args[0])]; ok {
 			switch k.resource {
-			case "stages", "warehouses", "freight":
+			case "stages", "warehouses", "freight", "projects":
 				return namesOf(cmd, g, k.resource, toComplete)
 			}
 		}
