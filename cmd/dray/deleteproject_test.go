@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -9,11 +13,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drayhq/dray/cmd/dray/allinone"
 	v1 "github.com/drayhq/dray/pkg/api/v1"
+	"github.com/drayhq/dray/pkg/bus"
+	"github.com/drayhq/dray/pkg/executor"
+	"github.com/drayhq/dray/pkg/gittest"
 )
 
-// gate is a Stage whose Promotions wait for a person's approval: Running until someone
-// approves.
+// gate is a Stage whose Promotions clone a repository (a workspace revision) and then wait
+// for a person's approval: Running until someone approves.
 const gate = `apiVersion: kargo.akuity.io/v1alpha1
 kind: Stage
 metadata:
@@ -26,6 +36,11 @@ spec:
   promotionTemplate:
     spec:
       steps:
+      - uses: git-clone
+        as: clone
+        config:
+          repoURL: REPO
+          checkout: [{branch: main, path: ./src}]
       - uses: wait-for-approval
         as: sign-off
         config: {approvers: {roles: [admin]}, message: hold on}
@@ -56,13 +71,35 @@ func asToken(t *testing.T, server, tok string, args ...string) (string, error) {
 
 // TestDeleteProject: dray delete project deletes a Project with everything in it, as Kargo's
 // namespace deletion does: a Promotion waiting at a human step is aborted, every Stage,
-// Promotion, Warehouse, Freight, Secret, other resource and token goes, and the audit trail
+// Promotion (with its workspace revisions), Warehouse, Freight, Secret, other resource and
+// token goes, no key of the project is left in any bucket, and the audit trail
 // stays; a developer of the project and the admin of another may not; applying the project
 // again starts clean.
 func TestDeleteProject(t *testing.T) {
-	server := up(t)
+	in, err := allinone.Start(context.Background(), allinone.Options{
+		DataDir: t.TempDir(), Addr: "127.0.0.1:0", NATSPort: -1,
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Executor: executor.Options{CacheDir: t.TempDir()},
+	})
+	if err != nil {
+		t.Fatalf("dray up: %v", err)
+	}
+	t.Cleanup(in.Stop)
+	adminTokens.Store(in.URL, in.AdminToken)
+	server := in.URL
 	c := adminClient(server)
-	dir := writeManifests(t, map[string]string{"project.yaml": project, "web.yaml": web, "dev.yaml": quick, "gate.yaml": gate,
+	git := gittest.NewServer(t)
+	repo := git.Repo(t, "shop-config", map[string]string{"values.yaml": "image:\n  tag: v1.0.0\n"})
+	nc, err := in.Connect("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	b, err := bus.New(t.Context(), nc, bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeManifests(t, map[string]string{"project.yaml": project, "web.yaml": web, "dev.yaml": quick, "gate.yaml": strings.Replace(gate, "REPO", repo, 1),
 		"freight.yaml": freight, "other.yaml": otherFreight, "secret.yaml": shopSecret,
 		"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {a: b}\n",
 	})
@@ -82,6 +119,10 @@ func TestDeleteProject(t *testing.T) {
 	eventually(t, func() (string, bool) {
 		p, err := c.Promotion(t.Context(), "shop", res.Promotion)
 		return "waiting for gate's Promotion to wait at its human step", err == nil && p.Status.Phase == v1.PhaseRunning
+	})
+	eventually(t, func() (string, bool) {
+		objs, err := b.Workspaces.List(t.Context())
+		return "waiting for gate's clone to be stored as a workspace revision", err == nil && len(objs) > 0
 	})
 	// Follow the waiting Promotion: it must end Aborted, as a deleted Stage's does.
 	ended := make(chan *v1.Promotion, 1)
@@ -104,6 +145,15 @@ func TestDeleteProject(t *testing.T) {
 	}
 	if _, err := c.Stage(t.Context(), "shop", "dev"); err != nil {
 		t.Fatalf("dev after refused deletes: %v, want it kept", err)
+	}
+
+	var promotions []string
+	ps, err := c.Promotions(t.Context(), "shop")
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("promotions of shop = %d, %v; want dev's and gate's", len(ps), err)
+	}
+	for _, p := range ps {
+		promotions = append(promotions, p.Metadata.Name)
 	}
 
 	out, err := dray(t, server, "delete", "project", "shop")
@@ -144,6 +194,31 @@ func TestDeleteProject(t *testing.T) {
 	toks, err := c.Tokens(t.Context(), "shop")
 	if err != nil || len(toks) != 0 {
 		t.Errorf("tokens of the deleted project = %v, %v; want none", toks, err)
+	}
+	// Nothing of shop is left on the bus: no key in any bucket, no workspace revision of its
+	// Promotions.
+	for _, kv := range []jetstream.KeyValue{b.Resources, b.Stages, b.Promotions, b.Freight, b.Warehouses, b.Secrets, b.Tokens} {
+		l, err := kv.ListKeysFiltered(t.Context(), "shop.>", "_alias.shop.>")
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range l.Keys() {
+			t.Errorf("%s still holds %s after the project was deleted", kv.Bucket(), k)
+		}
+	}
+	for _, name := range promotions {
+		objs, err := b.Workspaces.List(t.Context())
+		if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if strings.HasPrefix(o.Name, name+"/") {
+				t.Errorf("workspace revision %s of a deleted Promotion is still stored", o.Name)
+			}
+		}
 	}
 	projects, err := c.Projects(t.Context())
 	if err != nil || slices.Contains(projects, "shop") || !slices.Contains(projects, "elsewhere") {

@@ -81,12 +81,17 @@ func (a *api) removeProjectContents(r *http.Request, project string) (int, error
 		}
 		n++
 	}
-	// Freight (and its alias keys) and Secrets are purged: nothing of them is kept.
+	// Freight, its aliases (store.aliasKey) and Secrets are purged: nothing of them is kept.
 	for _, kv := range []struct {
-		what string
-		kv   jetstream.KeyValue
-	}{{"freight", a.Bus.Freight}, {"secrets", a.Bus.Secrets}} {
-		keys, err := keysOf(ctx, kv.kv, bus.Key(project, "*"))
+		what, filter string
+		kv           jetstream.KeyValue
+	}{
+		{"freight", bus.Key(project, "*"), a.Bus.Freight},
+		{"freight aliases", "_alias." + bus.Key(project, "*"), a.Bus.Freight},
+
+		{"secrets", bus.Key(project, "*"), a.Bus.Secrets},
+	} {
+		keys, err := keysOf(ctx, kv.kv, kv.filter)
 		if err != nil {
 			return n, fmt.Errorf("list %s: %w", kv.what, err)
 		}
