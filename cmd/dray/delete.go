@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -175,6 +177,9 @@ func (g *globals) deleteTargets(cmd *cobra.Command, c *client.Client, files, arg
 		if len(errs) > 0 {
 			return nil, fmt.Errorf("nothing was deleted:\n%w", errors.Join(errs...))
 		}
+		// A Project goes last: deleting it first would take the manifests' other resources
+		// of the project with it, and each would then be reported not found.
+		slices.SortStableFunc(out, func(a, b target) int { return cmp.Compare(btoi(a.scope == isProject), btoi(b.scope == isProject)) })
 		return out, nil
 	case len(args) < 2:
 		return nil, errors.New("name what to delete: dray delete KIND NAME [NAME...], or dray delete -f FILE")
@@ -235,4 +240,11 @@ func completeDelete(g *globals) cobra.CompletionFunc {
 		}
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

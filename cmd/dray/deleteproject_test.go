@@ -251,4 +251,12 @@ func TestDeleteProject(t *testing.T) {
 	if fs, err := c.Freight(t.Context(), "shop"); err != nil || len(fs) != 0 {
 		t.Errorf("freight of shop applied again = %v, %v; want none", fs, err)
 	}
+
+	// dray delete -f of a manifest with the Project and what is in it deletes the Project
+	// last, so the others are not reported missing.
+	out, err = drayIn(t, server, project+"---\n"+web+"---\n"+quick, "delete", "-f", "-")
+	want := "warehouse.kargo.akuity.io \"web\" deleted\nstage.kargo.akuity.io \"dev\" deleted\nproject.kargo.akuity.io \"shop\" deleted\n"
+	if err != nil || out != want {
+		t.Errorf("dray delete -f - (shop, web, dev) = %v\n%q\nwant %q", err, out, want)
+	}
 }
