@@ -27,7 +27,8 @@ spec:
 
 // TestDeleteClusterKindsAndSecrets: dray delete removes cluster-wide resources (only a
 // system admin may) and a project's Secret, printing each as kubectl does and never a
-// Secret's value; one that does not exist is an error.
+// Secret's value; one that does not exist is an error. A project's admin may delete its
+// project.
 func TestDeleteClusterKindsAndSecrets(t *testing.T) {
 	server := up(t)
 	c := adminClient(server)
@@ -80,5 +81,21 @@ func TestDeleteClusterKindsAndSecrets(t *testing.T) {
 	out, err = drayIn(t, server, shopSecret, "delete", "-f", "-")
 	if err != nil || out != "secret \"git-creds\" deleted\n" || strings.Contains(out, "hunter2") {
 		t.Errorf("dray delete -f secret.yaml = %v\n%q", err, out)
+	}
+
+	// A project's admin may delete the project itself (pkg/access: its role allows every verb
+	// on every resource of the project, projects included); its token goes with it.
+	if out, err := drayIn(t, server, "apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: {name: scratch}\n", "apply", "-f", "-"); err != nil {
+		t.Fatalf("apply scratch: %v\n%s", err, out)
+	}
+	owner, err := c.CreateToken(t.Context(), "scratch", &v1.CreateTokenRequest{Name: "owner", Role: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := asToken(t, server, owner.Token, "delete", "project", "scratch"); err != nil || out != "project.kargo.akuity.io \"scratch\" deleted\n" {
+		t.Errorf("dray delete project scratch by its admin = %v\n%q", err, out)
+	}
+	if out, err := asToken(t, server, owner.Token, "-p", "scratch", "get", "stages"); err == nil {
+		t.Errorf("the deleted project's admin token still works:\n%s", out)
 	}
 }
