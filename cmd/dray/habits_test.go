@@ -269,6 +269,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"approve", "q"}, "quiet-lynx\n"},
 		{[]string{"refresh", "warehouse", ""}, "web\n"},
 		{[]string{"get", "stages", "-p", "s"}, "shop\n"},
+		{[]string{"delete", "project", "sh"}, "shop\n"},
+		{[]string{"delete", "clusterc"}, "clusterconfig\n"},
 	} {
 		out, err := dray(t, server, append([]string{"__complete"}, tt.args...)...)
 		if err != nil || !strings.HasPrefix(out, tt.want) {

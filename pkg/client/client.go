@@ -108,6 +108,18 @@ func (c *Client) Delete(ctx context.Context, project, resource, name string) err
 	return c.do(ctx, http.MethodDelete, path(project, resource, name), nil, nil)
 }
 
+// DeleteProject deletes a Project with everything in it but its audit records. One that does
+// not exist is an *APIError with Status 404.
+func (c *Client) DeleteProject(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/projects/"+url.PathEscape(name), nil, nil)
+}
+
+// DeleteCluster deletes a cluster-wide resource of the plural resource (clusterconfigs,
+// clusterpromotiontasks, clustermessagechannels, custompromotionsteps) by name.
+func (c *Client) DeleteCluster(ctx context.Context, resource, name string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/"+resource+"/"+url.PathEscape(name), nil, nil)
+}
+
 // Apply stores resources (each the JSON of one resource) all or nothing.
 func (c *Client) Apply(ctx context.Context, resources []json.RawMessage) (*v1.ApplyResponse, error) {
 	var out v1.ApplyResponse

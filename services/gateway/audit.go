@@ -75,6 +75,9 @@ type auditKey struct{}
 // the body or a header but the user agent. A webhook receiver's token stays out of the path.
 func (a *auditor) start(w http.ResponseWriter, r *http.Request, p perm) (*auditedWriter, *http.Request) {
 	project, name := r.PathValue("project"), r.PathValue("name")
+	if p.resource == access.ResourceProjects && name == "" {
+		name = project // DELETE /api/v1/projects/{project} names the Project by its path
+	}
 	path := r.URL.Path
 	if _, pat, ok := strings.Cut(r.Pattern, " "); ok || r.Pattern != "" {
 		if !ok {

@@ -72,6 +72,9 @@ func (p perm) request(r *http.Request, id access.Identity) access.Request {
 	if p.ownProject {
 		req.Project, req.AnyName = id.Project, true
 	}
+	if req.Resource == access.ResourceProjects && req.Name == "" {
+		req.Name = req.Project // DELETE /api/v1/projects/{project} names the Project by its path
+	}
 	return req
 }
 

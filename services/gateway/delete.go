@@ -38,6 +38,50 @@ func (a *api) deleteRoutes(mux router) {
 	}
 	mux.HandleFunc("DELETE /api/v1/projects/{project}/stages/{name}", need(access.VerbDelete, access.ResourceStages), a.deleteStage)
 	mux.HandleFunc("DELETE /api/v1/projects/{project}/freight/{name}", need(access.VerbDelete, access.ResourceFreight), a.deleteFreight)
+	mux.HandleFunc("DELETE /api/v1/projects/{project}", need(access.VerbDelete, access.ResourceProjects), a.deleteProject)
+	mux.HandleFunc("DELETE /api/v1/projects/{project}/secrets/{name}", need(access.VerbDelete, access.ResourceSecrets), a.deleteSecret)
+	for _, k := range clusterDeletable {
+		// No project in the path: only a system admin may (pkg/access).
+		mux.HandleFunc("DELETE /api/v1/"+access.ResourceOf(k)+"/{name}", need(access.VerbDelete, access.ResourceOf(k)), a.deleteClusterResource(k))
+	}
+}
+
+// clusterDeletable are the cluster-wide kinds dray apply takes besides Project, which DELETE
+// removes from dray-resources by their plural under /api/v1/.
+var clusterDeletable = []string{v1.KindClusterConfig, v1.KindClusterPromotionTask, v1.KindClusterMessageChannel, v1.KindCustomPromotionStep}
+
+// deleteClusterResource deletes a cluster-wide resource of kind; one that does not exist is
+// 404.
+func (a *api) deleteClusterResource(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if _, err := a.removeResource(r, "", kind, name); err != nil {
+			replyDelete(w, err)
+			return
+		}
+		a.Log.Info("resource deleted", "kind", kind, "name", name, "actor", identity(r).Actor())
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// deleteSecret deletes a project's Secret, purging its sealed values with their history;
+// it needs no secrets key. One that does not exist is 404.
+func (a *api) deleteSecret(w http.ResponseWriter, r *http.Request) {
+	project, name := r.PathValue("project"), r.PathValue("name")
+	key := bus.Key(project, name)
+	if _, err := a.Bus.Secrets.Get(r.Context(), key); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			err = fmt.Errorf("secret %q %w in project %q", name, store.ErrNotFound, project)
+		}
+		reply(w, nil, err)
+		return
+	}
+	if err := a.Bus.Secrets.Purge(r.Context(), key); err != nil {
+		reply(w, nil, fmt.Errorf("delete secret %q: %w", name, err))
+		return
+	}
+	a.Log.Info("secret deleted", "project", project, "name", name, "actor", identity(r).Actor())
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // deleteResource deletes a resource of kind from dray-resources; one that does not exist is
@@ -89,34 +133,54 @@ func (a *api) removeResource(r *http.Request, project, kind, name string) (uint6
 }
 
 // deleteStage deletes a Stage's resource, then asks the state service to carry out the rest
-// (a StageDelete record): abort and delete its Promotions, forget it in its Freight's status,
-// drop its status. A Stage whose resource is gone but whose status is still recorded (the
-// record was not taken, say) is deleted again, so the request can be repeated.
+// (removeStage).
 func (a *api) deleteStage(w http.ResponseWriter, r *http.Request) {
 	project, name := r.PathValue("project"), r.PathValue("name")
+	if err := a.removeStage(r, project, name); err != nil {
+		var unsent *errUnsent
+		if errors.As(err, &unsent) {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		replyDelete(w, err)
+		return
+	}
+	a.Log.Info("stage deleted", "project", project, "stage", name, "actor", identity(r).Actor())
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// errUnsent is a Stage deleted whose record did not reach the state service: 503, and the
+// request can be repeated.
+type errUnsent struct{ err error }
+
+func (e *errUnsent) Error() string { return e.err.Error() }
+func (e *errUnsent) Unwrap() error { return e.err }
+
+// removeStage deletes a Stage's resource, then publishes a StageDelete record, on which the
+// state service aborts and deletes its Promotions, forgets it in its Freight's status and
+// drops its status (services/state/internal/deletion). A Stage whose resource is gone but
+// whose status is still recorded (the record was not taken, say) is deleted again, so the
+// request can be repeated. A Stage with neither wraps store.ErrNotFound.
+func (a *api) removeStage(r *http.Request, project, name string) error {
 	rev, err := a.removeResource(r, project, v1.KindStage, name)
 	of := "r" // the record's ID names the revision deleted: of the resource, or of the status
 	if errors.Is(err, store.ErrNotFound) {
 		e, serr := a.Bus.Stages.Get(r.Context(), bus.Key(project, name))
 		if serr != nil {
-			reply(w, nil, err)
-			return
+			return err
 		}
 		rev, err, of = e.Revision(), nil, "s"
 	}
 	if err != nil {
-		replyDelete(w, err)
-		return
+		return err
 	}
 	now := time.Now().UTC()
 	rec := v1.StageRecord{Op: v1.StageDelete, Project: project, Stage: name, Actor: identity(r).Actor(), At: &now}
 	id := fmt.Sprintf("%s/%s/delete/%s%d", project, name, of, rev)
 	if err := a.Bus.Publish(r.Context(), bus.StageRecordSubject(project), id, &rec); err != nil {
-		writeError(w, http.StatusServiceUnavailable, fmt.Errorf("stage %q deleted, but its Promotions and status were not: delete it again: %w", name, err))
-		return
+		return &errUnsent{fmt.Errorf("stage %q deleted, but its Promotions and status were not: delete it again: %w", name, err)}
 	}
-	a.Log.Info("stage deleted", "project", project, "stage", name, "actor", rec.Actor)
-	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // deleteFreight deletes a Freight by name or alias, unless a Stage holds it (409 naming the

@@ -89,10 +89,7 @@ func (s *tracker) upsert(ctx context.Context, project string, wh v1.Warehouse) {
 	e, ok := s.entries[key]
 	s.mu.Unlock()
 	if !ok {
-		var st v1.WarehouseStatus
-		if _, err := s.Bus.GetJSON(ctx, s.Bus.Warehouses, key, &st); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			s.Log.Warn("cannot read warehouse status; discovering again", "project", project, "warehouse", wh.Metadata.Name, "err", err)
-		}
+		st := s.storedStatus(ctx, project, wh)
 		e = &entry{project: project, name: wh.Metadata.Name, status: st, due: time.Now()}
 		if st.ObservedSpec == spec && len(st.Errors) == 0 && st.DiscoveredArtifacts != nil && st.DiscoveredArtifacts.DiscoveredAt != nil {
 			e.due = st.DiscoveredArtifacts.DiscoveredAt.Add(s.interval(wh.Spec))
@@ -113,6 +110,38 @@ func (s *tracker) upsert(ctx context.Context, project string, wh v1.Warehouse) {
 		s.dueNow(e)
 	}
 	s.poke()
+}
+
+// storedStatus reads the status recorded for wh, unless it was recorded before wh was
+// created: then it is a deleted Warehouse's of the same name, whose deletion the service did
+// not see (it was down while the Warehouse was deleted and applied again, and the watch
+// delivers only the newest resource), and it is dropped so wh discovers afresh
+// (docs/resources.md, "Deleting resources"). The comparison is of the gateway's clock
+// (creationTimestamp) with the NATS server's (the entry's time).
+func (s *tracker) storedStatus(ctx context.Context, project string, wh v1.Warehouse) v1.WarehouseStatus {
+	key := bus.Key(project, wh.Metadata.Name)
+	var st v1.WarehouseStatus
+	var e jetstream.KeyValueEntry
+	err := s.Bus.Retry(ctx, func(ctx context.Context) (err error) { e, err = s.Bus.Warehouses.Get(ctx, key); return err })
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return st
+	case err != nil:
+		s.Log.Warn("cannot read warehouse status; discovering again", "project", project, "warehouse", wh.Metadata.Name, "err", err)
+		return st
+	}
+	if created := wh.Metadata.CreationTimestamp; created != nil && e.Created().Before(*created) {
+		s.Log.Info("dropping the status of a deleted warehouse of the same name", "project", project, "warehouse", wh.Metadata.Name)
+		if err := s.Bus.Warehouses.Delete(ctx, key, jetstream.LastRevision(e.Revision())); err != nil {
+			s.Log.Warn("cannot delete stale warehouse status", "project", project, "warehouse", wh.Metadata.Name, "err", err)
+		}
+		return st
+	}
+	if err := json.Unmarshal(e.Value(), &st); err != nil {
+		s.Log.Warn("cannot decode warehouse status; discovering again", "project", project, "warehouse", wh.Metadata.Name, "err", err)
+		return v1.WarehouseStatus{}
+	}
+	return st
 }
 
 // remove forgets a deleted Warehouse and its recorded status.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -63,6 +64,7 @@ type rendered struct {
 	configMaps   map[string]*corev1.ConfigMap
 	pdbs         map[string]*policyv1.PodDisruptionBudget
 	scaled       map[string]*scaledObject
+	podMonitors  map[string]*monitoringv1.PodMonitor
 }
 
 // render renders the chart as `helm template` would, with values over the chart's, and
@@ -87,7 +89,8 @@ func render(t *testing.T, release, values string) *rendered {
 	}
 	r := &rendered{deployments: map[string]*appsv1.Deployment{}, statefulSets: map[string]*appsv1.StatefulSet{},
 		services: map[string]*corev1.Service{}, configMaps: map[string]*corev1.ConfigMap{},
-		pdbs: map[string]*policyv1.PodDisruptionBudget{}, scaled: map[string]*scaledObject{}}
+		pdbs: map[string]*policyv1.PodDisruptionBudget{}, scaled: map[string]*scaledObject{},
+		podMonitors: map[string]*monitoringv1.PodMonitor{}}
 	names := sortedKeys(files)
 	for _, file := range names {
 		if filepath.Ext(file) != ".yaml" {
@@ -128,6 +131,10 @@ func render(t *testing.T, release, values string) *rendered {
 				o := &scaledObject{}
 				obj, name = o, &o.Metadata.Name
 				defer func() { r.scaled[o.Metadata.Name] = o }()
+			case "monitoring.coreos.com/v1 PodMonitor":
+				o := &monitoringv1.PodMonitor{}
+				obj, name = o, &o.Name
+				defer func() { r.podMonitors[o.Name] = o }()
 			default:
 				t.Fatalf("%s: no API type for %s %s: add it to this test\n%s", file, head.APIVersion, head.Kind, doc)
 			}

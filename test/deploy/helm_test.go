@@ -60,6 +60,7 @@ healthPort: 9100
 nats: {replicas: 1, clientPort: 4333, monitorPort: 8333, auth: {secretName: my-nats}}
 secretsKey: {secretName: dray-secrets-key}
 keda: {enabled: true, maxReplicas: 20}
+metrics: {podMonitor: {enabled: true, labels: {release: prom}, interval: 30s}}
 services:
   executor-git: {keda: {maxReplicas: 50, lagThreshold: 2}}
   executor-http: {enabled: false}
@@ -462,6 +463,8 @@ func TestChartRefusesBadValues(t *testing.T) {
 		"nats: {enabled: false}":                    "nats.url: with nats.enabled false",
 		"nats: {auth: {secretName: \"\"}}":          "nats.auth.secretName: name the Secret",
 		"gateway: {oidc: {issuer: https://idp}}":    "gateway.oidc.clientID",
+		"metrics: {podMonitor: {interval: soon}}":   "/metrics/podMonitor/interval",
+		"metrics: {podMonitor: {enable: true}}":     "'enable' not allowed",
 	} {
 		vals, err := chartutil.ReadValues([]byte(values))
 		if err != nil {
