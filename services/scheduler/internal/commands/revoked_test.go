@@ -1,4 +1,4 @@
-package scheduler
+package commands
 
 import (
 	"errors"
@@ -19,7 +19,7 @@ func TestTokenCommandAfterRevocation(t *testing.T) {
 	if _, _, err := store.Create(t.Context(), v1.APIToken{Name: "ci", Project: "shop", Role: "developer"}); err != nil {
 		t.Fatal(err)
 	}
-	z, err := watchSenders(t.Context(), bb)
+	z, err := WatchSenders(t.Context(), bb)
 	if err != nil {
 		t.Fatal(err)
 	}
