@@ -24,6 +24,19 @@ func ClusterConfig(ctx context.Context, b *bus.Bus) (*v1.ClusterConfig, error) {
 	return &cfg, nil
 }
 
+// StageWindows returns the promotion windows that apply to the Stage named name of project
+// (Windows); none when the Stage is gone.
+func StageWindows(ctx context.Context, b *bus.Bus, project, name string) ([]v1.PromotionWindow, error) {
+	s, err := Stage(ctx, b, project, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Windows(ctx, b, project, s)
+}
+
 // Windows returns the promotion windows that apply to Stage s of project: those of the
 // ClusterConfig, the project's ProjectConfig and the Stage (pipeline.Windows).
 func Windows(ctx context.Context, b *bus.Bus, project string, s *v1.Stage) ([]v1.PromotionWindow, error) {

@@ -47,7 +47,7 @@ func (d *Discarder) Arm(ctx context.Context, project, name string) error {
 	if len(st.Queued) == 0 {
 		return nil
 	}
-	ws, err := d.windows(ctx, project, name)
+	ws, err := store.StageWindows(ctx, d.Bus, project, name)
 	if err != nil || len(ws) == 0 {
 		return err
 	}
@@ -68,7 +68,7 @@ func (d *Discarder) Arm(ctx context.Context, project, name string) error {
 // (window.KeepPending); each is taken out of the queue and announced with
 // promotion.discarded. Then it arms the next closing.
 func (d *Discarder) Discard(ctx context.Context, project, name string) error {
-	ws, err := d.windows(ctx, project, name)
+	ws, err := store.StageWindows(ctx, d.Bus, project, name)
 	if err != nil || len(ws) == 0 {
 		return err
 	}
@@ -131,17 +131,4 @@ func (d *Discarder) discard(ctx context.Context, project, name, head, why string
 
 func (d *Discarder) release(ctx context.Context, project, name, head string) error {
 	return d.Records.Stage(ctx, project, name, func(st *v1.StageStatus) bool { return stage.Release(st, head) })
-}
-
-// windows reads the promotion windows of Stage name: its own, its ProjectConfig's and the
-// ClusterConfig's; none when the Stage is gone.
-func (d *Discarder) windows(ctx context.Context, project, name string) ([]v1.PromotionWindow, error) {
-	sp, err := store.Stage(ctx, d.Bus, project, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return store.Windows(ctx, d.Bus, project, sp)
 }

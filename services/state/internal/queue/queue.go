@@ -158,14 +158,7 @@ func (q *Queue) blocked(ctx context.Context, project, name string, st *v1.StageS
 		return stage.Wait{}, err
 	}
 	return stage.Blocked(name, st, p, time.Now(), func() ([]v1.PromotionWindow, error) {
-		sp, err := store.Stage(ctx, q.Bus, project, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return store.Windows(ctx, q.Bus, project, sp)
+		return store.StageWindows(ctx, q.Bus, project, name)
 	})
 }
 
